@@ -1,0 +1,136 @@
+/**
+ * The commander program: subcommands, options and examples. Each command's module is imported
+ * only when that command runs, so `vfi show` never loads ajv, dockerode or isomorphic-git.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isVfiError } from './errors.js';
+import { processContext, type Context } from './context.js';
+
+type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
+
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('vfi')
+    .description('Content-addressed compositions of software components (VFIs) in a git-backed store')
+    .version('0.1.0')
+    .option('--store <dir>', 'the store (default: $VFI_STORE, else $XDG_DATA_HOME/vfi/store)')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`vfi: ${s.replace(/^error: /, '').trim()}\n`) });
+
+  /** Wrap a lazily imported command: errors become one line and an exit code. */
+  const act = (load: () => Promise<Action>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const ctx = processContext(program.opts().store);
+      try {
+        const run = await load();
+        await run(ctx, ...args.slice(0, -1));
+      } catch (e) {
+        exitCode = report(e);
+      }
+    };
+
+  program
+    .command('add')
+    .description('validate a VFI file, store it and publish it under NAME')
+    .argument('<name>', 'lineage name, e.g. Runtime')
+    .argument('<file>', 'a JSON file, or - for stdin')
+    .addHelpText('after', '\nExample:\n  $ vfi add Runtime runtime.json\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
+    .action(act(async () => (await import('./commands/add.js')).add));
+
+  program
+    .command('show')
+    .description('expand a reference into its VFI: exactly the stored bytes, hash verified')
+    .argument('<ref>', 'Name@<id>, Name@<prefix>, <id>, Name or Name~N')
+    .action(act(async () => (await import('./commands/show.js')).show));
+
+  program
+    .command('set')
+    .description('publish a new VFI: the head (or --from REF) with components replaced or added')
+    .argument('<name>', 'lineage to publish on')
+    .argument('<assignments...>', 'component=address')
+    .option('--from <ref>', 'start from this VFI instead of the head of NAME')
+    .addOption(new Option('--type <type>', 'type of components added by this command').choices(['dockerImage', 'git', 'vfi']))
+    .addHelpText('after', '\nExample:\n  $ vfi set Runtime router=polyverse/router@sha256:…')
+    .action(act(async () => (await import('./commands/set.js')).set));
+
+  program
+    .command('rm')
+    .description('publish a new VFI without these components')
+    .argument('<name>', 'lineage to publish on')
+    .argument('<components...>', 'component names')
+    .option('--from <ref>', 'start from this VFI instead of the head of NAME')
+    .action(act(async () => (await import('./commands/set.js')).rm));
+
+  program
+    .command('diff')
+    .description('components added, removed and changed between two VFIs')
+    .argument('<from>', 'reference')
+    .argument('<to>', 'reference')
+    .option('--json', 'machine-readable output')
+    .action(act(async () => (await import('./commands/diff.js')).diff));
+
+  program
+    .command('log')
+    .description('the lineage of NAME, newest first')
+    .argument('<name>', 'lineage name')
+    .option('-n, --max-count <n>', 'show at most n publications', parseCount)
+    .option('--json', 'machine-readable output')
+    .action(act(async () => (await import('./commands/log.js')).log));
+
+  program
+    .command('list')
+    .alias('ls')
+    .description('lineages with their head VFIs')
+    .option('--json', 'machine-readable output')
+    .action(act(async () => (await import('./commands/log.js')).list));
+
+  program
+    .command('import')
+    .description('publish many VFIs, one JSON object per line, as successive publications of NAME')
+    .argument('<name>', 'lineage name')
+    .argument('<file>', 'a JSON Lines file, or - for stdin')
+    .action(act(async () => (await import('./commands/add.js')).importMany));
+
+  program
+    .command('fsck')
+    .description('verify the whole store: every lineage, VFI and assertion')
+    .option('--json', 'machine-readable output')
+    .action(act(async () => (await import('./commands/fsck.js')).fsck));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander has printed its one line already
+    }
+    return report(e);
+  }
+  return exitCode;
+}
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(2, 'vfi.usage', `not a count: ${v}`);
+  return n;
+}
+
+/** Print an error as one line and return its exit code; stack traces only with VFI_DEBUG=1. */
+export function report(e: unknown): number {
+  const debug = process.env.VFI_DEBUG === '1';
+  if (isVfiError(e)) {
+    process.stderr.write(`vfi: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === 'EPIPE') return 0;
+  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') {
+    process.stderr.write(`vfi: cannot write: ${err.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`vfi: internal error: ${err?.message ?? String(e)} (this is a bug; VFI_DEBUG=1 shows where)\n`);
+  if (debug) process.stderr.write(`${err?.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,38 @@
+/** `vfi add NAME FILE` and `vfi import NAME FILE`. */
+import * as path from 'node:path';
+import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
+import { checkName } from '../core/names.js';
+import { formatVfiRef } from '../core/vfiRef.js';
+import { publish, publishMany } from '../store/publish.js';
+import { readInput, vfiFromBytes } from './input.js';
+
+export async function add(ctx: Context, name: string, file: string): Promise<void> {
+  checkName(name);
+  const input = await readInput(ctx, file);
+  const stored = vfiFromBytes(input.bytes, input.source);
+  const store = ctx.store({ create: true });
+  const pub = await publish(store, name, () => ({ vfi: stored.vfi, message: `add ${label(input.source)}` }));
+  if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
+  ctx.out(formatVfiRef(name, pub.id));
+}
+
+export async function importMany(ctx: Context, name: string, file: string): Promise<void> {
+  checkName(name);
+  const input = await readInput(ctx, file);
+  const lines = input.bytes.toString('utf8').split('\n');
+  // Every line is checked before anything is written: a bad line leaves the store untouched.
+  const vfis = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    vfis.push(vfiFromBytes(line, `${input.source}:${i + 1}`));
+  }
+  if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
+  const store = ctx.store({ create: true });
+  const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`);
+  ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
+  ctx.note(`vfi: published ${pubs.filter((p) => !p.unchanged).length} of ${pubs.length} VFIs on ${name}`);
+}
+
+const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

@@ -1,0 +1,38 @@
+/** `vfi log NAME` and `vfi list`. */
+import type { Context } from '../context.js';
+import { checkName } from '../core/names.js';
+import { formatTable, isoTime, printJson } from './table.js';
+
+export async function log(ctx: Context, name: string, opts: { json?: boolean; maxCount?: number }): Promise<void> {
+  checkName(name);
+  const lineage = await ctx.store({ create: false }).lineage(name);
+  const newestFirst = [...lineage.entries].reverse().slice(0, opts.maxCount ?? Infinity);
+  if (opts.json) {
+    printJson(ctx.out, newestFirst.map((e) => ({
+      ref: `${name}@${e.id}`,
+      id: e.id,
+      commit: e.commit,
+      date: isoTime(e.time),
+      author: e.author,
+      message: e.subject,
+      parents: e.parents.map((p) => lineage.entries[p]!.commit),
+    })));
+    return;
+  }
+  for (const line of formatTable(newestFirst.map((e) => [e.id, isoTime(e.time), e.author, e.subject]))) ctx.out(line);
+}
+
+export async function list(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const store = ctx.store({ create: false });
+  const rows = [];
+  for (const name of store.lineageNames()) {
+    const lineage = (await store.lineages.load(name))!;
+    const head = lineage.headEntry();
+    rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.entries.length, updated: isoTime(head.time) });
+  }
+  if (opts.json) {
+    printJson(ctx.out, rows);
+    return;
+  }
+  for (const line of formatTable(rows.map((r) => [r.name, r.head, `${r.publications}`, r.updated]))) ctx.out(line);
+}

@@ -1,0 +1,46 @@
+/** `vfi set` and `vfi rm`: a new VFI from the head (or --from REF), published. */
+import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
+import { checkComponentName, checkName } from '../core/names.js';
+import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
+import { describeSet, parseAssignment, removeComponents, setComponents, type ComponentType, type StoredVfi, type Vfi } from '../core/vfi.js';
+import { publish } from '../store/publish.js';
+import type { Store } from '../store/store.js';
+
+interface FromOption {
+  from?: string;
+}
+
+export async function set(ctx: Context, name: string, args: string[], opts: FromOption & { type?: ComponentType }): Promise<void> {
+  checkName(name);
+  const assignments = args.map((a) => ({ ...parseAssignment(a), ...(opts.type ? { type: opts.type } : {}) }));
+  await publishEdit(ctx, name, opts, (base) => setComponents(base, assignments), describeSet(assignments));
+}
+
+export async function rm(ctx: Context, name: string, components: string[], opts: FromOption): Promise<void> {
+  checkName(name);
+  components.forEach(checkComponentName);
+  await publishEdit(ctx, name, opts, (base) => removeComponents(base, components), `rm ${components.join(' ')}`);
+}
+
+async function publishEdit(ctx: Context, name: string, opts: FromOption, edit: (base: Vfi) => Vfi, message: string): Promise<void> {
+  const store = ctx.store({ create: false });
+  const from = opts.from ? await fromRef(store, opts.from) : undefined;
+  // Without --from the edit is re-applied to whatever head the publication lands on, so two
+  // concurrent `set`s on one name both take effect.
+  const pub = await publish(store, name, (head: StoredVfi | undefined) => {
+    const base = from?.stored ?? head;
+    if (!base) {
+      throw new VfiError('NOT_FOUND', `no lineage named ${JSON.stringify(name)}`, { name },
+        `publish its first VFI with vfi add ${name} FILE, or start from another with --from REF`);
+    }
+    return { vfi: edit(base.vfi), message: from ? `${message}\n\nfrom ${from.label}` : message };
+  });
+  if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
+  ctx.out(formatVfiRef(name, pub.id));
+}
+
+async function fromRef(store: Store, ref: string): Promise<{ stored: StoredVfi; label: string }> {
+  const resolved = await store.resolve(parseVfiRef(ref));
+  return { stored: await store.readVfi(resolved.id), label: formatVfiRef(resolved.name ?? resolved.names[0] ?? '', resolved.id) };
+}

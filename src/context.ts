@@ -1,0 +1,40 @@
+/** What a command needs from the outside world, passed in so commands stay thin and testable. */
+import { defaultStorePath, Store } from './store/store.js';
+
+export interface Context {
+  storePath: string;
+  env: NodeJS.ProcessEnv;
+  /** write data to stdout (a line gets its newline added) */
+  out(line: string): void;
+  outBytes(bytes: Uint8Array): void;
+  /** write a message to stderr */
+  note(line: string): void;
+  /** stderr is a terminal: progress bars allowed */
+  progressAllowed: boolean;
+  color: boolean;
+  readStdin(): Promise<Buffer>;
+  store(opts: { create: boolean }): Store;
+}
+
+export function processContext(storeOption: string | undefined): Context {
+  let opened: Store | undefined;
+  const env = process.env;
+  return {
+    storePath: storeOption ?? defaultStorePath(env),
+    env,
+    out: (line) => void process.stdout.write(`${line}\n`),
+    outBytes: (bytes) => void process.stdout.write(bytes),
+    note: (line) => void process.stderr.write(`${line}\n`),
+    progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
+    color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    },
+    store(opts) {
+      if (!opened || (opts.create && !opened)) opened = Store.open(this.storePath, opts);
+      return opened;
+    },
+  };
+}

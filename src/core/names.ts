@@ -1,0 +1,28 @@
+/** Lineage names, component names and claims share one charset (SPEC §1). */
+import { VfiError, type ErrorCode } from '../errors.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Why `s` is not a valid name, or undefined when it is. */
+export function nameProblem(s: string): string | undefined {
+  if (s === '') return 'is empty';
+  if (s.length > 128) return 'is longer than 128 characters';
+  if (!NAME.test(s)) {
+    return /^[A-Za-z0-9]/.test(s)
+      ? 'may contain only letters, digits, ".", "_" and "-"'
+      : 'must start with a letter or digit';
+  }
+  if (s.includes('..')) return 'must not contain ".."';
+  if (s.endsWith('.lock')) return 'must not end in ".lock"';
+  return undefined;
+}
+
+function check(kind: string, code: ErrorCode, s: string): string {
+  const problem = nameProblem(s);
+  if (problem) throw new VfiError(code, `invalid ${kind} ${JSON.stringify(s)}: ${problem}`, { [kind]: s });
+  return s;
+}
+
+export const checkName = (s: string): string => check('name', 'INVALID_NAME', s);
+export const checkClaim = (s: string): string => check('claim', 'INVALID_CLAIM', s);
+export const checkComponentName = (s: string): string => check('component', 'INVALID_NAME', s);

@@ -1,0 +1,165 @@
+/** The VFI model: a composition of named, content-addressed components (SPEC §1). Pure. */
+import { VfiError } from '../errors.js';
+import { tryParseImageReference } from './imageRef.js';
+import { canonicalText, type JsonValue } from './canonical.js';
+import { checkComponentName, nameProblem } from './names.js';
+import { blobId, sha256Hex } from './gitObject.js';
+
+export const COMPONENT_TYPES = ['dockerImage', 'git', 'vfi'] as const;
+export type ComponentType = (typeof COMPONENT_TYPES)[number];
+
+export interface Component {
+  type: ComponentType;
+  address: string;
+  /** extension keys, `x-…` */
+  [extension: string]: JsonValue;
+}
+
+export type Vfi = Record<string, Component>;
+
+/** A VFI together with its canonical bytes and id: what the store holds. */
+export interface StoredVfi {
+  id: string;
+  bytes: Buffer;
+  vfi: Vfi;
+}
+
+export function canonicalVfi(vfi: Vfi): StoredVfi {
+  const bytes = Buffer.from(canonicalText(vfi as unknown as JsonValue), 'utf8');
+  return { id: blobId(bytes), bytes, vfi };
+}
+
+export const vfiSha256 = (bytes: Uint8Array): string => sha256Hex(bytes);
+
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** `<repository URL>@<40-hex commit>`; the URL is whatever git accepts, so only its shape is checked. */
+export function gitAddressProblem(address: string): string | undefined {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return 'expected <repository URL>@<40-hex commit>';
+  const url = address.slice(0, at);
+  const commit = address.slice(at + 1);
+  if (!COMMIT.test(commit)) return `"${commit}" is not a full 40-hex lowercase commit id`;
+  if (url === '' || /\s/.test(url)) return 'the repository URL is empty or contains white space';
+  return undefined;
+}
+
+function vfiAddressProblem(address: string): string | undefined {
+  const at = address.indexOf('@');
+  if (at < 0) return 'expected Name@<40-hex id>';
+  const problem = nameProblem(address.slice(0, at));
+  if (problem) return `name ${problem}`;
+  if (!COMMIT.test(address.slice(at + 1))) return 'expected a full 40-hex lowercase id after "@"';
+  return undefined;
+}
+
+/** Why `address` is not valid for a component of `type`, or undefined. */
+export function addressProblem(type: ComponentType, address: string): string | undefined {
+  switch (type) {
+    case 'dockerImage': {
+      const r = tryParseImageReference(address);
+      return r.ok ? undefined : `is not a valid image reference: ${r.reason}`;
+    }
+    case 'git': {
+      const p = gitAddressProblem(address);
+      return p && `is not a valid git address: ${p}`;
+    }
+    case 'vfi': {
+      const p = vfiAddressProblem(address);
+      return p && `is not a valid VFI reference: ${p}`;
+    }
+  }
+}
+
+/** Check what the JSON Schema cannot: component names and the grammar of each address. */
+export function checkComponents(vfi: Vfi): Vfi {
+  for (const [name, component] of Object.entries(vfi)) {
+    const np = nameProblem(name);
+    if (np) throw new VfiError('SCHEMA', `component ${JSON.stringify(name)}: name ${np}`, { component: name });
+    const problem = addressProblem(component.type, component.address);
+    if (problem) {
+      const code = component.type === 'dockerImage' ? 'INVALID_IMAGE_REFERENCE' : 'INVALID_GIT_ADDRESS';
+      throw new VfiError(code, `component ${JSON.stringify(name)}: "address" ${problem}`, {
+        component: name,
+        field: 'address',
+      });
+    }
+  }
+  return vfi;
+}
+
+/** Guess a new component's type from its address: a git address ends in @<40-hex>; a VFI reference too, but has no URL. */
+export function inferType(address: string): ComponentType {
+  if (gitAddressProblem(address) === undefined && /[:/]/.test(address.slice(0, address.lastIndexOf('@')))) return 'git';
+  if (vfiAddressProblem(address) === undefined) return 'vfi';
+  return 'dockerImage';
+}
+
+export interface Assignment {
+  component: string;
+  address: string;
+  type?: ComponentType;
+}
+
+/** Parse `comp=address` from the command line. */
+export function parseAssignment(s: string): Assignment {
+  const eq = s.indexOf('=');
+  if (eq <= 0 || eq === s.length - 1) {
+    throw new VfiError('USAGE', `expected component=address, got ${JSON.stringify(s)}`, { arg: s });
+  }
+  return { component: checkComponentName(s.slice(0, eq)), address: s.slice(eq + 1) };
+}
+
+/** A new VFI: `base` with these components replaced (keeping their type and extension keys) or added. */
+export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vfi {
+  const next: Vfi = { ...base };
+  for (const a of assignments) {
+    const existing = base[a.component];
+    const type = a.type ?? existing?.type ?? inferType(a.address);
+    next[a.component] = existing && existing.type === type ? { ...existing, address: a.address } : { type, address: a.address };
+  }
+  return checkComponents(next);
+}
+
+/** A new VFI without these components; each must be present. */
+export function removeComponents(base: Vfi, names: readonly string[]): Vfi {
+  const next: Vfi = { ...base };
+  for (const name of names) {
+    if (!(name in next)) {
+      throw new VfiError('NOT_FOUND', `no component ${JSON.stringify(name)} in this VFI`, { component: name },
+        `components: ${Object.keys(base).join(', ') || '(none)'}`);
+    }
+    delete next[name];
+  }
+  return next;
+}
+
+export interface ComponentChange {
+  component: string;
+  before?: Component;
+  after?: Component;
+}
+
+export interface VfiDiff {
+  added: ComponentChange[];
+  removed: ComponentChange[];
+  changed: ComponentChange[];
+}
+
+/** Components added, removed and changed from `a` to `b`, each list sorted by component name. */
+export function diffVfis(a: Vfi, b: Vfi): VfiDiff {
+  const diff: VfiDiff = { added: [], removed: [], changed: [] };
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const component of names) {
+    const before = a[component];
+    const after = b[component];
+    if (!before) diff.added.push({ component, after: after! });
+    else if (!after) diff.removed.push({ component, before });
+    else if (canonicalText(before as JsonValue) !== canonicalText(after as JsonValue)) diff.changed.push({ component, before, after });
+  }
+  return diff;
+}
+
+/** The lineage commit message for a `set`. */
+export const describeSet = (assignments: readonly Assignment[]): string =>
+  `set ${assignments.map((a) => `${a.component}=${a.address}`).join(' ')}`;

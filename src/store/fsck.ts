@@ -1,0 +1,96 @@
+/**
+ * Verify the whole store from git alone (never from caches): every object reachable from a vfi
+ * ref hashes to its id, every lineage commit holds one VFI whose bytes are valid and canonical.
+ * Other parts of the store (assertions) register their own checks.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeCommit, decodeTree } from '../core/gitObject.js';
+import { parseIJson } from '../core/ijson.js';
+import { canonicalVfi } from '../core/vfi.js';
+import { validateVfi } from '../schema/validate.js';
+import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
+
+export interface FsckReport {
+  counts: Record<string, number>;
+  problems: string[];
+  warnings: string[];
+}
+
+export type FsckCheck = (store: Store, report: FsckReport) => Promise<void>;
+
+const extraChecks: FsckCheck[] = [];
+
+/** Let another part of the store add its checks to `vfi fsck`. */
+export function registerFsckCheck(check: FsckCheck): void {
+  extraChecks.push(check);
+}
+
+export async function fsckStore(store: Store, checks: FsckCheck[] = extraChecks): Promise<FsckReport> {
+  const report: FsckReport = { counts: { lineages: 0, publications: 0, vfis: 0 }, problems: [], warnings: [] };
+  await checkLineages(store, report);
+  for (const check of checks) await check(store, report);
+  scanLeftovers(store.gitdir, report);
+  return report;
+}
+
+async function checkLineages(store: Store, report: FsckReport): Promise<void> {
+  const goodVfis = new Set<string>();
+  for (const [ref, head] of store.refs.list(LINEAGE_PREFIX)) {
+    report.counts.lineages!++;
+    const seen = new Set<string>();
+    const todo = [head];
+    while (todo.length > 0) {
+      const commit = todo.pop()!;
+      if (seen.has(commit)) continue;
+      seen.add(commit);
+      const where = `${ref}: commit ${commit}`;
+      try {
+        const c = await store.objects.read(commit);
+        if (c.type !== 'commit') throw new Error(`is a ${c.type}, not a commit`);
+        const { tree, parents } = decodeCommit(c.body);
+        todo.push(...parents);
+        report.counts.publications!++;
+        const entries = decodeTree((await store.objects.read(tree)).body);
+        const entry = entries.find((e) => e.name === VFI_FILE);
+        if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
+        if (goodVfis.has(entry.id)) continue;
+        const blob = await store.objects.read(entry.id);
+        const stored = canonicalVfi(validateVfi(parseIJson(blob.body)));
+        if (stored.id !== entry.id) throw new Error(`VFI ${entry.id} is not in canonical form`);
+        goodVfis.add(entry.id);
+      } catch (e) {
+        report.problems.push(`${where}: ${(e as Error).message}`);
+      }
+    }
+  }
+  report.counts.vfis = goodVfis.size;
+}
+
+/** Temp files and locks that a killed process leaves behind: harmless to git, worth a word. */
+function scanLeftovers(gitdir: string, report: FsckReport): void {
+  let temps = 0;
+  const objects = path.join(gitdir, 'objects');
+  for (const d of safeReaddir(objects)) {
+    if (d.length === 2) temps += safeReaddir(path.join(objects, d)).filter((f) => f.startsWith('tmp_obj_')).length;
+  }
+  if (temps > 0) report.warnings.push(`${temps} temporary object file(s) left by an interrupted write (harmless; git gc removes them)`);
+  const locks: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of safeReaddir(dir, true) as fs.Dirent[]) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.lock')) locks.push(path.relative(gitdir, p));
+    }
+  };
+  walk(path.join(gitdir, 'refs'));
+  for (const l of locks) report.warnings.push(`lock file ${l} (a writer is running, or was killed; vfi removes it once it is stale)`);
+}
+
+function safeReaddir(dir: string, withFileTypes = false): any[] {
+  try {
+    return withFileTypes ? fs.readdirSync(dir, { withFileTypes: true }) : fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * A derived, per-lineage cache of what the commits say (commit, VFI id, time, author, subject,
+ * parents), so that resolving `Runtime@b38` or listing a 10,000-long lineage reads one small file
+ * instead of 20,000 objects. Git is the source of truth: the cache records the head it was built
+ * from, is brought up to date by walking only the new commits, and is rebuilt when missing,
+ * unreadable or not an ancestor of the current head. Caches live in `<store>/vfi-cache/`, which git
+ * ignores and `git clone` does not copy.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { decodeCommit } from '../core/gitObject.js';
+import type { Store } from './store.js';
+
+const VERSION = 1;
+
+export interface LineageEntry {
+  commit: string;
+  id: string;
+  /** committer time, seconds since the epoch */
+  time: number;
+  author: string;
+  subject: string;
+  /** indexes of the parent commits in `entries` */
+  parents: number[];
+}
+
+type Row = [commit: string, id: string, time: number, author: string, subject: string, ...parents: number[]];
+
+export class Lineage {
+  private readonly byCommit = new Map<string, number>();
+  private ids: string[] | undefined;
+
+  /** entries: oldest first, parents always before children */
+  constructor(
+    readonly name: string,
+    readonly head: string,
+    readonly entries: LineageEntry[],
+  ) {
+    entries.forEach((e, i) => this.byCommit.set(e.commit, i));
+  }
+
+  headEntry(): LineageEntry {
+    return this.entries[this.byCommit.get(this.head)!]!;
+  }
+
+  /** `Name~n`: n first-parent steps back from the head. */
+  back(n: number): LineageEntry | undefined {
+    let entry: LineageEntry | undefined = this.headEntry();
+    for (let i = 0; i < n && entry; i++) {
+      const p: number | undefined = entry.parents[0];
+      entry = p === undefined ? undefined : this.entries[p];
+    }
+    return entry;
+  }
+
+  depth(): number {
+    let d = 0;
+    for (let e = this.headEntry(); e.parents[0] !== undefined; e = this.entries[e.parents[0]]!) d++;
+    return d;
+  }
+
+  /** Distinct VFI ids ever published here that start with `prefix`. */
+  idsWithPrefix(prefix: string): string[] {
+    this.ids ??= [...new Set(this.entries.map((e) => e.id))];
+    return this.ids.filter((id) => id.startsWith(prefix));
+  }
+
+  indexOf(commit: string): number | undefined {
+    return this.byCommit.get(commit);
+  }
+}
+
+export class LineageIndex {
+  private readonly loaded = new Map<string, Lineage>();
+  private readonly dir: string;
+
+  constructor(private readonly store: Store) {
+    this.dir = path.join(store.gitdir, 'vfi-cache', 'lineages');
+  }
+
+  /** The lineage of `name` as its ref says now, or undefined when there is no such ref. */
+  async load(name: string): Promise<Lineage | undefined> {
+    const head = this.store.refs.read(`refs/vfi/${name}`);
+    if (!head) return undefined;
+    const memo = this.loaded.get(name);
+    if (memo && memo.head === head) return memo;
+    const cached = memo ?? this.readCache(name);
+    let lineage = cached && cached.head === head ? cached : undefined;
+    if (!lineage) {
+      lineage = (cached && (await this.extend(name, cached, head))) ?? (await this.extend(name, undefined, head))!;
+      this.writeCache(lineage);
+    }
+    this.loaded.set(name, lineage);
+    return lineage;
+  }
+
+  /** Record commits just published on top of `from` without walking the objects again. */
+  recordPublished(name: string, from: string | undefined, published: Omit<LineageEntry, 'parents'>[]): void {
+    const base = this.loaded.get(name) ?? this.readCache(name);
+    if ((base?.head ?? undefined) !== from) return; // the cache is elsewhere: the next load walks
+    const entries = base ? [...base.entries] : [];
+    let parent = from === undefined ? undefined : base!.indexOf(from);
+    for (const p of published) {
+      entries.push({ ...p, parents: parent === undefined ? [] : [parent] });
+      parent = entries.length - 1;
+    }
+    const lineage = new Lineage(name, published.at(-1)!.commit, entries);
+    this.loaded.set(name, lineage);
+    this.writeCache(lineage);
+  }
+
+  /**
+   * Walk from `head` down to commits `base` already knows, appending the new ones parents-first.
+   * Returns undefined when `base.head` is not reachable from `head` (the ref was rewritten).
+   */
+  private async extend(name: string, base: Lineage | undefined, head: string): Promise<Lineage | undefined> {
+    const entries = base ? [...base.entries] : [];
+    const index = new Map<string, number>(entries.map((e, i) => [e.commit, i]));
+    const parentsOf = new Map<string, string[]>();
+    const info = new Map<string, Omit<LineageEntry, 'parents'>>();
+    let reachesBase = base === undefined || head === base.head;
+    // Iterative post-order DFS: a commit is appended once all its parents have been.
+    const stack: { commit: string; expanded: boolean }[] = [{ commit: head, expanded: false }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (index.has(top.commit)) {
+        stack.pop();
+        continue;
+      }
+      if (!top.expanded) {
+        top.expanded = true;
+        const obj = await this.store.objects.read(top.commit);
+        const c = decodeCommit(obj.body);
+        parentsOf.set(top.commit, c.parents);
+        info.set(top.commit, {
+          commit: top.commit,
+          id: await this.store.vfiIdOfCommit(top.commit),
+          time: c.committer.timestamp,
+          author: c.author.name,
+          subject: c.message.split('\n', 1)[0]!,
+        });
+        for (const p of c.parents) {
+          if (p === base?.head) reachesBase = true;
+          if (!index.has(p)) stack.push({ commit: p, expanded: false });
+        }
+        continue;
+      }
+      stack.pop();
+      const parents = parentsOf.get(top.commit)!.map((p) => index.get(p)!);
+      entries.push({ ...info.get(top.commit)!, parents });
+      index.set(top.commit, entries.length - 1);
+    }
+    if (!reachesBase) return undefined;
+    return new Lineage(name, head, entries);
+  }
+
+  private cacheFile(name: string): string {
+    return path.join(this.dir, `${name}.json`);
+  }
+
+  private readCache(name: string): Lineage | undefined {
+    try {
+      const data = JSON.parse(fs.readFileSync(this.cacheFile(name), 'utf8')) as { v: number; head: string; rows: Row[] };
+      if (data.v !== VERSION) return undefined;
+      const entries = data.rows.map(([commit, id, time, author, subject, ...parents]) => ({ commit, id, time, author, subject, parents }));
+      return new Lineage(name, data.head, entries);
+    } catch {
+      return undefined; // missing or unreadable: rebuilt from git
+    }
+  }
+
+  private writeCache(lineage: Lineage): void {
+    const rows: Row[] = lineage.entries.map((e) => [e.commit, e.id, e.time, e.author, e.subject, ...e.parents]);
+    writeFileAtomic(this.cacheFile(lineage.name), JSON.stringify({ v: VERSION, head: lineage.head, rows }));
+  }
+}
+
+/** Write a file by temp-and-rename, so readers see the old or the new content, never half. */
+export function writeFileAtomic(file: string, content: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,91 @@
+/**
+ * Publishing on a lineage: write the VFI blob, a one-file tree and a commit whose parent is the
+ * head, then move the ref by compare-and-swap. When another process published first, the commit
+ * is remade on the new head (and `build` runs again, so `set` applies to what is there now):
+ * concurrent publications are all kept, in some order, none lost.
+ */
+import { VfiError } from '../errors.js';
+import { encodeCommit, encodeTree, type Signature } from '../core/gitObject.js';
+import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
+import { currentPerson, now, signature } from './identity.js';
+import { lineageRef, VFI_FILE, type Store } from './store.js';
+
+export interface Publication {
+  name: string;
+  id: string;
+  commit: string;
+  /** the head already was this VFI: nothing new was written */
+  unchanged: boolean;
+}
+
+export interface PublishStep {
+  vfi: Vfi;
+  message: string;
+}
+
+const MAX_ATTEMPTS = 100;
+
+/** Publish the VFI `build` makes from the current head (undefined for a new lineage). */
+export async function publish(
+  store: Store,
+  name: string,
+  build: (head: StoredVfi | undefined) => PublishStep | Promise<PublishStep>,
+): Promise<Publication> {
+  const ref = lineageRef(name);
+  const sig = signature(currentPerson(), now());
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const headCommit = store.refs.read(ref);
+    const head = headCommit ? await store.readVfi(await store.vfiIdOfCommit(headCommit)) : undefined;
+    const step = await build(head);
+    const stored = canonicalVfi(step.vfi);
+    if (head && head.id === stored.id) return { name, id: stored.id, commit: headCommit!, unchanged: true };
+    const commit = writePublication(store, stored, headCommit, step.message, sig);
+    if (store.refs.compareAndSwap(ref, headCommit, commit)) {
+      store.lineages.recordPublished(name, headCommit, [entryOf(commit, stored.id, sig, step.message)]);
+      return { name, id: stored.id, commit, unchanged: false };
+    }
+  }
+  throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving under ${MAX_ATTEMPTS} attempts`, { name });
+}
+
+/**
+ * Publish many VFIs as successive publications in one ref update (`vfi import`). A VFI equal to
+ * the one before it is not published again. Returns one publication per input, in order.
+ */
+export async function publishMany(store: Store, name: string, vfis: readonly StoredVfi[], message: string): Promise<Publication[]> {
+  const ref = lineageRef(name);
+  const sig = signature(currentPerson(), now());
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const start = store.refs.read(ref);
+    let prevId = start ? await store.vfiIdOfCommit(start) : undefined;
+    let parent = start;
+    const out: Publication[] = [];
+    const written: ReturnType<typeof entryOf>[] = [];
+    for (const stored of vfis) {
+      if (stored.id === prevId) {
+        out.push({ name, id: stored.id, commit: parent!, unchanged: true });
+        continue;
+      }
+      parent = writePublication(store, stored, parent, message, sig);
+      written.push(entryOf(parent, stored.id, sig, message));
+      out.push({ name, id: stored.id, commit: parent, unchanged: false });
+      prevId = stored.id;
+    }
+    if (parent === start || store.refs.compareAndSwap(ref, start, parent!)) {
+      if (written.length > 0) store.lineages.recordPublished(name, start, written);
+      return out;
+    }
+  }
+  throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving`, { name });
+}
+
+function writePublication(store: Store, stored: StoredVfi, parent: string | undefined, message: string, sig: Signature): string {
+  const blob = store.objects.write('blob', stored.bytes);
+  const tree = store.objects.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: blob }]));
+  const body = encodeCommit({ tree, parents: parent ? [parent] : [], author: sig, committer: sig, message });
+  return store.objects.write('commit', body);
+}
+
+function entryOf(commit: string, id: string, sig: Signature, message: string) {
+  return { commit, id, time: sig.timestamp, author: sig.name, subject: message.split('\n', 1)[0]! };
+}

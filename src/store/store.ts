@@ -1,0 +1,193 @@
+/**
+ * The vfi store: a plain bare git repository. VFIs are blobs; each name is a lineage, the ref
+ * `refs/vfi/<Name>` on a chain of commits whose tree holds the VFI as `vfi.json`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { VfiError } from '../errors.js';
+import { decodeCommit, decodeTree } from '../core/gitObject.js';
+import type { StoredVfi, Vfi } from '../core/vfi.js';
+import type { VfiRef } from '../core/vfiRef.js';
+import { ObjectStore } from './objects.js';
+import { RefStore } from './refs.js';
+import { LineageIndex, type Lineage } from './lineageIndex.js';
+
+export const LINEAGE_PREFIX = 'refs/vfi/';
+export const VFI_FILE = 'vfi.json';
+export const lineageRef = (name: string): string => `${LINEAGE_PREFIX}${name}`;
+
+/** `--store`, else $VFI_STORE, else $XDG_DATA_HOME/vfi/store (~/.local/share/vfi/store). */
+export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VFI_STORE) return path.resolve(env.VFI_STORE);
+  const data = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(data, 'vfi', 'store');
+}
+
+export interface ResolvedVfi {
+  id: string;
+  /** the lineage the reference names, or the only lineage the VFI was published under */
+  name: string | undefined;
+  /** every lineage the VFI was published under */
+  names: string[];
+}
+
+export class Store {
+  readonly objects: ObjectStore;
+  readonly refs: RefStore;
+  readonly lineages: LineageIndex;
+
+  private constructor(readonly gitdir: string) {
+    this.objects = new ObjectStore(gitdir);
+    this.refs = new RefStore(gitdir);
+    this.lineages = new LineageIndex(this);
+  }
+
+  /** Open the store at `dir`; with `create`, make it first if it does not exist (SPEC §3: created on first write). */
+  static open(dir: string, { create }: { create: boolean }): Store {
+    const gitdir = path.resolve(dir);
+    if (fs.existsSync(path.join(gitdir, 'HEAD')) && fs.existsSync(path.join(gitdir, 'objects'))) return new Store(gitdir);
+    if (!create) {
+      throw new VfiError('NOT_FOUND', `no vfi store at ${gitdir}`, { store: gitdir },
+        'a store is created by the first write (vfi add); choose one with --store or VFI_STORE');
+    }
+    let existing: string[] = [];
+    try {
+      existing = fs.readdirSync(gitdir);
+    } catch {
+      /* does not exist yet */
+    }
+    if (existing.length > 0 && !existing.includes('objects')) {
+      throw new VfiError('STORE_IO', `${gitdir} exists and is not a vfi store (not a bare git repository)`, { store: gitdir });
+    }
+    initBareRepository(gitdir);
+    return new Store(gitdir);
+  }
+
+  /** Read a VFI blob, verifying its hash. */
+  async readVfi(id: string): Promise<StoredVfi> {
+    let obj;
+    try {
+      obj = await this.objects.read(id);
+    } catch (e) {
+      if (e instanceof VfiError && e.code === 'NOT_FOUND') {
+        throw new VfiError('STORE_DAMAGED', `VFI ${id} is published but its blob is missing from the store`, { id },
+          'run `vfi fsck`; fetch the object from a clone of the store');
+      }
+      throw e;
+    }
+    if (obj.type !== 'blob') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a VFI blob`, { id });
+    return { id, bytes: obj.body, vfi: JSON.parse(obj.body.toString('utf8')) as Vfi };
+  }
+
+  /** The id of the VFI a lineage commit publishes. */
+  async vfiIdOfCommit(commit: string): Promise<string> {
+    const c = await this.objects.read(commit);
+    if (c.type !== 'commit') throw new VfiError('STORE_DAMAGED', `lineage object ${commit} is not a commit`, { commit });
+    const { tree } = decodeCommit(c.body);
+    const t = await this.objects.read(tree);
+    const entry = decodeTree(t.body).find((e) => e.name === VFI_FILE);
+    if (!entry) throw new VfiError('STORE_DAMAGED', `lineage commit ${commit} has no ${VFI_FILE}`, { commit });
+    return entry.id;
+  }
+
+  /** Names of all lineages, sorted. */
+  lineageNames(): string[] {
+    return [...this.refs.list(LINEAGE_PREFIX).keys()].map((r) => r.slice(LINEAGE_PREFIX.length)).sort();
+  }
+
+  /** The lineage of `name`, or NOT_FOUND. */
+  async lineage(name: string): Promise<Lineage> {
+    const lineage = await this.lineages.load(name);
+    if (!lineage) {
+      throw new VfiError('NOT_FOUND', `no lineage named ${JSON.stringify(name)}`, { name }, hintNames(this.lineageNames()));
+    }
+    return lineage;
+  }
+
+  /** Resolve a reference of SPEC §2 to a published VFI. */
+  async resolve(ref: VfiRef): Promise<ResolvedVfi> {
+    switch (ref.kind) {
+      case 'head': {
+        const lineage = await this.lineage(ref.name);
+        const entry = lineage.back(ref.back);
+        if (!entry) {
+          throw new VfiError('NOT_FOUND', `${ref.name}~${ref.back}: the lineage has only ${lineage.depth()} publications before its head`,
+            { name: ref.name });
+        }
+        return { id: entry.id, name: ref.name, names: await this.namesOf(entry.id) };
+      }
+      case 'id': {
+        const lineage = await this.lineage(ref.name);
+        const id = uniqueMatch(lineage.idsWithPrefix(ref.prefix), `${ref.name}@${ref.prefix}`);
+        if (!id) {
+          const elsewhere = (await this.matchAll(ref.prefix)).map((m) => `${m.names.join(', ')}@${m.id}`);
+          throw new VfiError('NOT_FOUND', `no VFI ${ref.prefix} was ever published under ${ref.name}`, { name: ref.name, id: ref.prefix },
+            elsewhere.length ? `it was published as ${elsewhere.join('; ')}` : undefined);
+        }
+        return { id, name: ref.name, names: await this.namesOf(id) };
+      }
+      case 'bare': {
+        const matches = await this.matchAll(ref.prefix);
+        const asName = ref.alsoName ? await this.lineages.load(ref.prefix) : undefined;
+        if (asName && matches.length > 0) {
+          throw new VfiError('AMBIGUOUS_REFERENCE', `"${ref.prefix}" is both a lineage name and an id prefix`, { ref: ref.prefix },
+            `write ${ref.prefix}~0 for the lineage or NAME@${ref.prefix} for the VFI`);
+        }
+        if (asName) return this.resolve({ kind: 'head', name: ref.prefix, back: 0 });
+        const id = uniqueMatch(matches.map((m) => m.id), ref.prefix, matches);
+        if (!id) throw new VfiError('NOT_FOUND', `no VFI with id ${ref.prefix} in the store`, { id: ref.prefix });
+        const names = matches[0]!.names;
+        return { id, name: names.length === 1 ? names[0] : undefined, names };
+      }
+    }
+  }
+
+  /** VFIs (across all lineages) whose id starts with `prefix`, with the names they were published under. */
+  async matchAll(prefix: string): Promise<{ id: string; names: string[] }[]> {
+    const found = new Map<string, string[]>();
+    for (const name of this.lineageNames()) {
+      const lineage = await this.lineages.load(name);
+      for (const id of lineage?.idsWithPrefix(prefix) ?? []) {
+        found.set(id, [...(found.get(id) ?? []), name]);
+      }
+    }
+    return [...found].map(([id, names]) => ({ id, names })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  private async namesOf(id: string): Promise<string[]> {
+    return (await this.matchAll(id)).find((m) => m.id === id)?.names ?? [];
+  }
+}
+
+function uniqueMatch(ids: string[], ref: string, described?: { id: string; names: string[] }[]): string | undefined {
+  if (ids.length <= 1) return ids[0];
+  const list = described ? described.map((m) => `${m.names[0]}@${m.id}`) : ids;
+  throw new VfiError('AMBIGUOUS_REFERENCE', `${ref} is ambiguous: ${ids.length} VFIs match`, { candidates: ids },
+    `candidates: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}`);
+}
+
+function hintNames(names: string[]): string | undefined {
+  if (names.length === 0) return 'the store has no lineages yet';
+  return `lineages: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
+}
+
+/** The layout `git init --bare` makes, written so that two processes may race to create it. */
+function initBareRepository(gitdir: string): void {
+  for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'refs/vfi']) {
+    fs.mkdirSync(path.join(gitdir, d), { recursive: true });
+  }
+  const files: [string, string][] = [
+    ['config', '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n'],
+    ['description', 'vfi store: VFIs as blobs, lineages under refs/vfi/, assertions under refs/vfi-assertions/\n'],
+    // HEAD last: its presence is what marks the directory as a repository.
+    ['HEAD', 'ref: refs/heads/main\n'],
+  ];
+  for (const [name, content] of files) {
+    try {
+      fs.writeFileSync(path.join(gitdir, name), content, { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
