@@ -200,6 +200,7 @@ export function tryParseRawReference(s: string): RawReferenceResult {
   const nm = G.name.exec(name);
   const domain = nm?.[1] ?? '';
   const path = nm?.[2] ?? name;
+  // Current upstream limits the path only; older revisions counted the domain too.
   if (path.length > REPOSITORY_NAME_MAX) {
     return fail(
       'too-long',

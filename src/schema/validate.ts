@@ -10,7 +10,7 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(new URL('../../schemas/vfi.schema.json', import.meta.url), 'utf8'));
-    compiled = new Ajv2020({ allErrors: false, strict: true }).compile(schema);
+    compiled = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
   }
   return compiled;
 }
@@ -18,8 +18,13 @@ function validator(): ValidateFunction {
 /** Check a parsed JSON value against the schema and the address grammars; return it as a Vfi. */
 export function validateVfi(value: JsonValue): Vfi {
   const validate = validator();
-  if (!validate(value)) throw schemaError(validate.errors?.[0]);
+  if (!validate(value)) throw schemaError(mostTelling(validate.errors ?? []));
   return checkComponents(value as unknown as Vfi);
+}
+
+/** A typo'd key also makes a required field missing: name the typo, which is the cause. */
+function mostTelling(errors: ErrorObject[]): ErrorObject | undefined {
+  return errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0];
 }
 
 function schemaError(e: ErrorObject | undefined): VfiError {

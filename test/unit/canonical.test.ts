@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalize } from 'json-canonicalize';
+import { canonicalText, type JsonValue } from '../../src/core/canonical.js';
+import { parseIJson } from '../../src/core/ijson.js';
+import { blobId } from '../../src/core/gitObject.js';
+
+/** Strip the layout whitespace (outside strings) to get RFC 8785's compact form back. */
+function compact(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') out += text[++i];
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+      out += ch;
+    } else if (ch !== ' ' && ch !== '\n') out += ch;
+  }
+  return out;
+}
+
+describe('canonicalText', () => {
+  const cases: [string, JsonValue, string][] = [
+    ['sorted keys, 2-space indent, trailing newline', { b: 1, a: { d: 'x', c: [] } }, '{\n  "a": {\n    "c": [],\n    "d": "x"\n  },\n  "b": 1\n}\n'],
+    ['empty object', {}, '{}\n'],
+    ['arrays keep order', { a: [3, 1, { z: null, y: true }] }, '{\n  "a": [\n    3,\n    1,\n    {\n      "y": true,\n      "z": null\n    }\n  ]\n}\n'],
+    // Integer-like keys: JS enumerates them numerically; RFC 8785 sorts them as strings.
+    ['integer-like keys sort as strings', { '10': 1, '9': 2, '1': 3 }, '{\n  "1": 3,\n  "10": 1,\n  "9": 2\n}\n'],
+    ['numbers as ECMAScript writes them', { n: [1e21, 0.000001, 1e-7, -0, 100, 1.5] }, '{\n  "n": [\n    1e+21,\n    0.000001,\n    1e-7,\n    0,\n    100,\n    1.5\n  ]\n}\n'],
+    ['escapes as RFC 8785', { s: '\u0000\u001f"\\/\u2028é😀' }, '{\n  "s": "\\u0000\\u001f\\"\\\\/\u2028é😀"\n}\n'],
+  ];
+  it.each(cases)('%s', (_name, value, expected) => {
+    expect(canonicalText(value)).toBe(expected);
+  });
+
+  // RFC 8785 §3.2.3 example: keys sorted by UTF-16 code units, not code points.
+  it('sorts by UTF-16 code units (RFC 8785 §3.2.3)', () => {
+    const value = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const keys = Object.keys(JSON.parse(canonicalText(value)) as object);
+    const order = [...canonicalText(value).matchAll(/"(.+?)": "/g)].map((m) => m[1]);
+    expect(order).toEqual(['\\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
+    expect(keys).toHaveLength(7);
+  });
+
+  it.each([
+    { b: [1, { y: 'é', x: 2.5 }], a: 'x' },
+    { '\ud83d\ude00': 1, '\ufb33': 2, z: { '10': null, '2': false } },
+    { nested: { deeper: { deepest: [[], {}, [1e-7, 123456789012345680000]] } } },
+  ] as JsonValue[])('agrees with an RFC 8785 implementation once whitespace is removed (%#)', (value) => {
+    expect(compact(canonicalText(value))).toBe(canonicalize(value));
+  });
+
+  it('is a fixed point: parsing canonical text and writing it again gives the same bytes', () => {
+    const text = canonicalText({ b: { d: [1, 'two'], c: null }, a: true });
+    expect(canonicalText(parseIJson(text))).toBe(text);
+  });
+
+  it('gives the same id whatever the input key order', () => {
+    const a = parseIJson('{"nsq":{"type":"dockerImage","address":"nsqio/nsq:v0.3.8"},"etcd":{"address":"quay.io/coreos/etcd:v3","type":"dockerImage"}}');
+    const b = parseIJson('{ "etcd": { "type": "dockerImage", "address": "quay.io/coreos/etcd:v3" },\n "nsq": {"address":"nsqio/nsq:v0.3.8","type":"dockerImage"} }');
+    expect(blobId(Buffer.from(canonicalText(a)))).toBe(blobId(Buffer.from(canonicalText(b))));
+  });
+});
+
+describe('parseIJson', () => {
+  const refused: [string, string | Uint8Array][] = [
+    ['duplicate keys', '{"a":1,"a":2}'],
+    ['nested duplicate keys', '{"a":{"type":"x","type":"y"}}'],
+    ['trailing comma', '{"a":1,}'],
+    ['comments', '{"a":1} // no'],
+    ['single quotes', "{'a':1}"],
+    ['empty input', ''],
+    ['only white space', '  \n '],
+    ['lone surrogate escape', '{"a":"\\ud800"}'],
+    ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])],
+    ['binary', new Uint8Array([0x7b, 0x00, 0x7d])],
+    ['two documents', '{} {}'],
+    ['NaN', '{"a":NaN}'],
+  ];
+  it.each(refused)('refuses %s', (_name, input) => {
+    expect(() => parseIJson(input)).toThrowError(expect.objectContaining({ code: 'INVALID_JSON' }));
+  });
+
+  it('names line and column of a duplicate key', () => {
+    expect(() => parseIJson('{\n  "a": 1,\n  "a": 2\n}')).toThrow(/duplicate key "a" at line 3/);
+  });
+
+  it('keeps "__proto__" as data, not as a prototype', () => {
+    const v = parseIJson('{"__proto__":{"x":1}}') as Record<string, unknown>;
+    expect(Object.keys(v)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  });
+
+  it('accepts a UTF-8 byte order mark', () => {
+    expect(parseIJson(Buffer.from('\ufeff{"a":1}'))).toEqual({ a: 1 });
+  });
+});
