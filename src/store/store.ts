@@ -122,7 +122,7 @@ export class Store {
         const id = uniqueMatch(lineage.idsWithPrefix(ref.prefix), `${ref.name}@${ref.prefix}`);
         if (!id) {
           const elsewhere = (await this.matchAll(ref.prefix)).map((m) => `${m.names.join(', ')}@${m.id}`);
-          throw new VfiError('NOT_FOUND', `no VFI ${ref.prefix} was ever published under ${ref.name}`, { name: ref.name, id: ref.prefix },
+          throw new VfiError('NOT_FOUND', `VFI ${ref.prefix} was never published under ${ref.name}`, { name: ref.name, id: ref.prefix },
             elsewhere.length ? `it was published as ${elsewhere.join('; ')}` : undefined);
         }
         return { id, name: ref.name, names: await this.namesOf(id) };

@@ -1,0 +1,84 @@
+/** Run the built CLI against temp stores, with a fixed author and clock so ids are exact. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll } from 'vitest';
+
+export const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
+
+export const FIXED_ENV = {
+  GIT_AUTHOR_NAME: 'Test Author',
+  GIT_AUTHOR_EMAIL: 'author@example.com',
+  VFI_NOW: '2026-11-01T12:00:00Z',
+};
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function vfi(store: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Result {
+  const r = spawnSync(process.execPath, [MAIN, '--store', store, ...args], {
+    input: opts.input,
+    env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '', ...opts.env },
+    encoding: 'utf8',
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Start the CLI without waiting for it. */
+export function vfiAsync(store: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [MAIN, '--store', store, ...args], { env: { ...process.env, ...FIXED_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function git(gitdir: string, args: string[], input?: string): Result {
+  const r = spawnSync('git', ['--git-dir', gitdir, ...args], { input, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A temp folder removed when the test file finishes. */
+export function tempDir(prefix = 'vfi-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Everything in a store that a write could change: object files and refs, with content hashes for refs. */
+export function snapshot(gitdir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(gitdir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(rel, e.name);
+      if (p.startsWith('vfi-cache')) continue; // derived
+      if (e.isDirectory()) walk(p);
+      else out.push(p.startsWith('refs') ? `${p}=${fs.readFileSync(path.join(gitdir, p), 'utf8').trim()}` : p);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** A 9-component runtime like the one in the post. */
+export function runtimeVfi(overrides: Record<string, string> = {}): Record<string, { type: string; address: string }> {
+  const images: Record<string, string> = {
+    etcd: 'quay.io/coreos/etcd:v3.5.9',
+    nsq: 'nsqio/nsq:v0.3.8',
+    polyverse: 'polyverse/polyverse:72e5e550d1835013832f64597cb1368b7155bd53',
+    status: 'polyverse/status:5c0fd5d38f55b49565253c8d469beb9f3fcf9003',
+    supervisor: 'polyverse/supervisor:v1.4.0',
+    router: 'polyverse/router:1.0.2',
+    containerManager: 'polyverse/container-manager:v2.1.0',
+    eventService: 'polyverse/event-service:v0.9.1',
+    api: 'polyverse/api:v3.0.0',
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { type: 'dockerImage', address: v }]));
+}

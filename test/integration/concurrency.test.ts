@@ -1,0 +1,85 @@
+/** Several processes on one store at once, and processes killed in the middle of writing. */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+
+function finished(child: ReturnType<typeof vfiAsync>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+describe('concurrent writers', () => {
+  const dir = tempDir();
+
+  it('two concurrent `set` on one name are both published, neither lost', async () => {
+    const store = path.join(dir, 'two');
+    vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([
+        finished(vfiAsync(store, ['set', 'Runtime', `router=polyverse/router:r${round}`])),
+        finished(vfiAsync(store, ['set', 'Runtime', `nsq=nsqio/nsq:n${round}`])),
+      ]);
+      expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+      const log = vfi(store, ['log', 'Runtime', '--json']);
+      const ids = JSON.parse(log.stdout).map((e: { id: string }) => e.id);
+      // both publications are in the lineage...
+      for (const out of [a.stdout, b.stdout]) expect(ids).toContain(/@(\w+)/.exec(out)![1]);
+      // ...and the second applied its edit on top of the first, so the head carries both.
+      const head = JSON.parse(vfi(store, ['show', 'Runtime']).stdout);
+      expect([head.router.address, head.nsq.address]).toEqual([`polyverse/router:r${round}`, `nsqio/nsq:n${round}`]);
+    }
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('11');
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  });
+
+  it('eight processes publishing on one lineage at once: every publication kept', async () => {
+    const store = path.join(dir, 'eight');
+    vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => finished(vfiAsync(store, ['set', 'Runtime', `c${i}=example/c${i}:v1`]))),
+    );
+    expect(results.map((r) => r.code)).toEqual(Array(8).fill(0));
+    const head = JSON.parse(vfi(store, ['show', 'Runtime']).stdout);
+    for (let i = 0; i < 8; i++) expect(head[`c${i}`]?.address).toBe(`example/c${i}:v1`);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('9');
+    expect(vfi(store, ['fsck']).code).toBe(0);
+  });
+});
+
+describe('a process killed during a write', () => {
+  const dir = tempDir();
+
+  it('leaves a store that vfi fsck and git fsck accept, with every acknowledged write present', async () => {
+    const store = path.join(dir, 'killed');
+    vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
+    const acks = path.join(dir, 'acks');
+    const bigImport = path.join(dir, 'big.jsonl');
+    fs.writeFileSync(bigImport, Array.from({ length: 4000 }, (_, i) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${i}` } })).join('\n'));
+    // A shell publishing in a loop (each acknowledged id appended to acks) and an import, killed
+    // with SIGKILL at varying moments.
+    for (const killAfterMs of [150, 400, 700, 1100, 1600]) {
+      const script = `for i in $(seq 1 1000); do node ${MAIN} --store ${store} set Runtime router=polyverse/router:k${killAfterMs}-$i >> ${acks} || exit 1; done`;
+      const loop = spawn('bash', ['-c', script], { env: { ...process.env, ...FIXED_ENV }, detached: true, stdio: 'ignore' });
+      const importer = spawn(process.execPath, [MAIN, '--store', store, 'import', 'Bulk', bigImport], { env: { ...process.env, ...FIXED_ENV }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      process.kill(-loop.pid!, 'SIGKILL');
+      importer.kill('SIGKILL');
+      await Promise.all([new Promise((r) => loop.on('close', r)), new Promise((r) => importer.on('close', r))]);
+    }
+    const fsck = vfi(store, ['fsck']);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
+    const gitFsck = git(store, ['fsck', '--strict']);
+    expect(gitFsck.code, gitFsck.stderr).toBe(0);
+    const acknowledged = fs.readFileSync(acks, 'utf8').trim().split('\n').filter(Boolean);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const published = new Set(JSON.parse(vfi(store, ['log', 'Runtime', '--json']).stdout).map((e: { ref: string }) => e.ref));
+    for (const ack of acknowledged) expect(published).toContain(ack);
+    // The store keeps working after the kills (a lock a killed process left is broken once stale).
+    expect(vfi(store, ['set', 'Runtime', 'router=polyverse/router:after'], { env: { VFI_LOCK_TIMEOUT_MS: '30000' } }).code).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,223 @@
+/** The core commands on real temp stores, checked against git's own CLI. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+
+const ID = /^Runtime@([0-9a-f]{40})\n$/;
+
+describe('publish and expand', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  const file = path.join(dir, 'runtime.json');
+  let first = '';
+
+  beforeAll(() => {
+    fs.writeFileSync(file, JSON.stringify(runtimeVfi()));
+    const r = vfi(store, ['add', 'Runtime', file]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    first = ID.exec(r.stdout)![1]!;
+  });
+
+  it('creates a plain bare git repository on first write', () => {
+    expect(git(store, ['rev-parse', '--is-bare-repository']).stdout.trim()).toBe('true');
+    const fsck = git(store, ['fsck', '--strict', '--no-dangling']);
+    expect(fsck.code).toBe(0);
+    expect(fsck.stdout).toBe('');
+  });
+
+  it('shows exactly the stored bytes, which git hashes to the id', () => {
+    const shown = vfi(store, ['show', `Runtime@${first}`]);
+    expect(shown.code).toBe(0);
+    expect(git(store, ['hash-object', '--stdin'], shown.stdout).stdout.trim()).toBe(first);
+    expect(git(store, ['cat-file', '-p', first]).stdout).toBe(shown.stdout);
+    expect(shown.stdout.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(shown.stdout)).toEqual(runtimeVfi());
+  });
+
+  it('gives the same id for the same composition written with other key order and spacing', () => {
+    const reordered = Object.fromEntries(Object.entries(runtimeVfi()).reverse().map(([k, v]) => [k, { address: v.address, type: v.type }]));
+    const r = vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(reordered, null, 4) });
+    expect(r.stdout).toBe(`Runtime@${first}\n`);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('1');
+  });
+
+  it('expands every reference form of SPEC §2', () => {
+    const expected = vfi(store, ['show', `Runtime@${first}`]).stdout;
+    for (const ref of [`Runtime@${first}`, `Runtime@${first.slice(0, 7)}`, `Runtime@${first.slice(0, 4)}`, first, first.slice(0, 7), 'Runtime', 'Runtime~0']) {
+      const r = vfi(store, ['show', ref]);
+      expect({ ref, code: r.code, out: r.stdout }).toEqual({ ref, code: 0, out: expected });
+    }
+  });
+
+  it('set and rm publish new VFIs on the lineage, and git log tells the story', () => {
+    const set = vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.3', 'extra=nsqio/nsq:v1.2.1']);
+    expect(set.code).toBe(0);
+    const second = ID.exec(set.stdout)![1]!;
+    const rm = vfi(store, ['rm', 'Runtime', 'extra']);
+    const third = ID.exec(rm.stdout)![1]!;
+    expect(JSON.parse(vfi(store, ['show', third]).stdout).router.address).toBe('polyverse/router:1.0.3');
+    expect(vfi(store, ['show', 'Runtime~1']).stdout).toBe(vfi(store, ['show', second]).stdout);
+    expect(vfi(store, ['show', 'Runtime~2']).stdout).toBe(vfi(store, ['show', first]).stdout);
+    expect(git(store, ['log', '--format=%s', 'refs/vfi/Runtime']).stdout).toBe(
+      'rm extra\nset router=polyverse/router:1.0.3 extra=nsqio/nsq:v1.2.1\nadd runtime.json\n');
+    const log = JSON.parse(vfi(store, ['log', 'Runtime', '--json']).stdout);
+    expect(log.map((e: { id: string }) => e.id)).toEqual([third, second, first]);
+    expect(log[0]).toMatchObject({ author: 'Test Author', date: '2026-11-01T12:00:00Z', message: 'rm extra' });
+    const list = JSON.parse(vfi(store, ['list', '--json']).stdout);
+    expect(list).toEqual([expect.objectContaining({ name: 'Runtime', head: third, publications: 3 })]);
+    const diff = JSON.parse(vfi(store, ['diff', 'Runtime~2', 'Runtime', '--json']).stdout);
+    expect(diff.changed).toEqual([expect.objectContaining({ component: 'router' })]);
+    expect(diff.added).toEqual([]);
+    expect(vfi(store, ['diff', 'Runtime~2', 'Runtime']).stdout).toMatch(/~\s+router\s+polyverse\/router:1\.0\.2\s+polyverse\/router:1\.0\.3/);
+  });
+
+  it('set --from starts from any VFI and may publish on another lineage', () => {
+    const r = vfi(store, ['set', 'Canary', 'router=polyverse/router:2.0.0-rc1', '--from', `Runtime@${first.slice(0, 8)}`]);
+    expect(r.code).toBe(0);
+    const shown = JSON.parse(vfi(store, ['show', 'Canary']).stdout);
+    expect(shown).toEqual({ ...runtimeVfi(), router: { type: 'dockerImage', address: 'polyverse/router:2.0.0-rc1' } });
+    expect(git(store, ['log', '-1', '--format=%B', 'refs/vfi/Canary']).stdout).toContain(`from Runtime@${first}`);
+  });
+
+  it('refuses a VFI asked for under a name it was never published under', () => {
+    const canary = /@(\w+)/.exec(vfi(store, ['list']).stdout.split('\n').find((l) => l.startsWith('Canary'))!.replace(/\s+/, '@'))![1]!;
+    const r = vfi(store, ['show', `Runtime@${canary}`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/never published under Runtime/);
+  });
+
+  it('works on a plain `git clone --mirror` of the store, whose objects are packed', () => {
+    const mirror = path.join(dir, 'mirror.git');
+    expect(spawnGit(['clone', '-q', '--mirror', '--no-local', store, mirror]).code).toBe(0);
+    expect(fs.readdirSync(path.join(mirror, 'objects', 'pack')).some((f) => f.endsWith('.pack'))).toBe(true);
+    expect(vfi(mirror, ['show', `Runtime@${first.slice(0, 6)}`]).stdout).toBe(vfi(store, ['show', first]).stdout);
+    expect(vfi(mirror, ['log', 'Runtime', '--json']).stdout).toBe(vfi(store, ['log', 'Runtime', '--json']).stdout);
+    expect(vfi(mirror, ['fsck']).code).toBe(0);
+    // and writing into a packed store still works
+    expect(vfi(mirror, ['set', 'Runtime', 'nsq=nsqio/nsq:v1.3.0']).code).toBe(0);
+    expect(git(mirror, ['fsck', '--strict']).code).toBe(0);
+  });
+
+  it('fsck reports a damaged VFI blob and exits 1', () => {
+    const damaged = path.join(dir, 'damaged');
+    fs.cpSync(store, damaged, { recursive: true });
+    const obj = path.join(damaged, 'objects', first.slice(0, 2), first.slice(2));
+    fs.chmodSync(obj, 0o644);
+    fs.writeFileSync(obj, Buffer.from('garbage'));
+    const r = vfi(damaged, ['fsck']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`damaged: .*${first}`));
+    expect(vfi(damaged, ['show', first]).code).toBe(1);
+  });
+});
+
+function spawnGit(args: string[]) {
+  return git('.', args.slice(0)); // --git-dir is ignored by clone
+}
+
+describe('bad input: one line, the right exit code, the store untouched', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  const write = (name: string, content: string | Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, content);
+    return f;
+  };
+  let head = '';
+  beforeAll(() => {
+    head = ID.exec(vfi(store, ['add', 'Runtime', write('ok.json', JSON.stringify(runtimeVfi()))]).stdout)![1]!;
+    vfi(store, ['import', 'Many', '-'], { input: Array.from({ length: 1200 }, (_, i) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${i}` } })).join('\n') });
+  });
+
+  const cases: [string, string[], number, RegExp][] = [
+    ['not JSON', ['add', 'Runtime', 'FILE:notjson.json:{"a":'], 2, /notjson\.json: not JSON/],
+    ['wrong shape', ['add', 'Runtime', 'FILE:shape.json:["nsq"]'], 2, /shape\.json: expected a JSON object/],
+    ['unknown type', ['add', 'Runtime', 'FILE:type.json:{"a":{"type":"tarball","address":"x"}}'], 2, /type\.json: component "a": "type" must be one of/],
+    ['typo in a key', ['add', 'Runtime', 'FILE:typo.json:{"router":{"type":"dockerImage","adress":"x"}}'], 2, /typo\.json: component "router": unknown field "adress"/],
+    ['invalid image reference', ['add', 'Runtime', 'FILE:img.json:{"router":{"type":"dockerImage","address":"polyverse/Router:v1"}}'], 2, /img\.json: component "router": "address" is not a valid image reference: .*lowercase/],
+    ['duplicate key', ['add', 'Runtime', 'FILE:dup.json:{"a":{"type":"dockerImage","address":"x"},"a":{"type":"dockerImage","address":"y"}}'], 2, /dup\.json: duplicate key "a"/],
+    ['empty file', ['add', 'Runtime', 'FILE:empty.json:'], 2, /empty\.json: empty input/],
+    ['binary file', ['add', 'Runtime', 'BIN:bin.json'], 2, /bin\.json: not JSON/],
+    ['missing file', ['add', 'Runtime', 'nope.json'], 2, /nope\.json: no such file/],
+    ['invalid name ../x', ['add', '../x', 'FILE:ok2.json:{}'], 2, /invalid name "\.\.\/x"/],
+    ['invalid name a..b', ['set', 'a..b', 'x=nsq'], 2, /invalid name "a\.\.b"/],
+    ['invalid name x.lock', ['add', 'x.lock', 'FILE:ok3.json:{}'], 2, /must not end in "\.lock"/],
+    ['invalid image in set', ['set', 'Runtime', 'router=UPPER/Case:-bad'], 2, /component "router": "address" is not a valid image reference/],
+    ['bad assignment', ['set', 'Runtime', 'router'], 2, /expected component=address/],
+    ['rm of an absent component', ['rm', 'Runtime', 'nosuch'], 3, /no component "nosuch"/],
+    ['unknown lineage', ['show', 'Nope'], 3, /no lineage named "Nope"/],
+    ['unknown id', ['show', 'Runtime@0000000'], 3, /never published under Runtime/],
+    ['unknown bare id', ['show', '0000000'], 3, /no VFI with id 0000000/],
+    ['set on an unknown lineage', ['set', 'Nope', 'a=nsq'], 3, /no lineage named "Nope"/],
+    ['malformed reference', ['show', 'Runtime@xyz'], 2, /invalid reference/],
+    ['too far back', ['show', 'Runtime~5'], 3, /only 0 publications before its head/],
+    ['bad import line', ['import', 'Runtime', 'FILE:batch.jsonl:{"a":{"type":"dockerImage","address":"x"}}\n{"a":{"type":"dockerImage","address":"x"},}'], 2, /batch\.jsonl:2: not JSON/],
+    ['unknown command', ['frobnicate'], 2, /unknown command 'frobnicate'/],
+    ['unknown option', ['show', '--bogus', 'Runtime'], 2, /unknown option '--bogus'/],
+    ['missing argument', ['add', 'Runtime'], 2, /missing required argument/],
+  ];
+
+  it.each(cases)('%s', (_name, args, code, message) => {
+    const argv = args.map((a) => {
+      if (a.startsWith('FILE:')) {
+        const [, name, ...rest] = a.split(':');
+        return write(name!, rest.join(':'));
+      }
+      if (a.startsWith('BIN:')) return write(a.slice(4), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff]));
+      return a;
+    });
+    const before = snapshot(store);
+    const r = vfi(store, argv);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(store)).toEqual(before);
+    expect(vfi(store, ['show', 'Runtime']).stdout).toBe(vfi(store, ['show', head]).stdout);
+  });
+
+  it('lists the candidates of an ambiguous prefix (exit 2)', () => {
+    const ids = JSON.parse(vfi(store, ['log', 'Many', '--json']).stdout).map((e: { id: string }) => e.id as string);
+    const seen = new Map<string, string>();
+    const prefix = ids.map((id: string) => id.slice(0, 4)).find((p: string) => (seen.has(p) ? true : (seen.set(p, p), false)));
+    expect(prefix, '1200 ids should share some 4-hex prefix').toBeTruthy();
+    for (const ref of [`Many@${prefix}`, prefix]) {
+      const r = vfi(store, ['show', ref]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`ambiguous.*candidates: .*${prefix}`));
+    }
+  });
+
+  it('a stack trace appears only with VFI_DEBUG=1', () => {
+    const r = vfi(store, ['show', 'Nope'], { env: { VFI_DEBUG: '1' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a reading command on a missing store says so (exit 3) and creates nothing', () => {
+    const missing = path.join(dir, 'missing');
+    const r = vfi(missing, ['show', 'Runtime']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no vfi store at/);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+});
+
+describe('import', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  it('publishes many VFIs in order as successive publications', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(runtimeVfi({ router: `polyverse/router:1.0.${i}` })));
+    const r = vfi(store, ['import', 'Runtime', '-'], { input: lines.join('\n') + '\n' });
+    expect(r.code).toBe(0);
+    const refs = r.stdout.trim().split('\n');
+    expect(refs).toHaveLength(50);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('50');
+    expect(vfi(store, ['show', 'Runtime']).stdout).toBe(vfi(store, ['show', refs[49]!]).stdout);
+    expect(JSON.parse(vfi(store, ['show', 'Runtime~49']).stdout).router.address).toBe('polyverse/router:1.0.0');
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  });
+});
