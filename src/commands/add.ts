@@ -5,6 +5,7 @@ import { VfiError } from '../errors.js';
 import { checkName } from '../core/names.js';
 import { formatVfiRef } from '../core/vfiRef.js';
 import { publish, publishMany } from '../store/publish.js';
+import { progressBar } from '../progress.js';
 import { readInput, vfiFromBytes } from './input.js';
 
 export async function add(ctx: Context, name: string, file: string): Promise<void> {
@@ -30,7 +31,9 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   }
   if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
   const store = ctx.store({ create: true });
-  const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`);
+  const bar = await progressBar(ctx, `publishing on ${name}`, vfis.length);
+  const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`, (done) => bar.tick(done));
+  bar.stop();
   ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
   ctx.note(`vfi: published ${pubs.filter((p) => !p.unchanged).length} of ${pubs.length} VFIs on ${name}`);
 }

@@ -52,7 +52,13 @@ export async function publish(
  * Publish many VFIs as successive publications in one ref update (`vfi import`). A VFI equal to
  * the one before it is not published again. Returns one publication per input, in order.
  */
-export async function publishMany(store: Store, name: string, vfis: readonly StoredVfi[], message: string): Promise<Publication[]> {
+export async function publishMany(
+  store: Store,
+  name: string,
+  vfis: readonly StoredVfi[],
+  message: string,
+  onProgress?: (done: number) => void,
+): Promise<Publication[]> {
   const ref = lineageRef(name);
   const sig = signature(currentPerson(), now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -67,6 +73,7 @@ export async function publishMany(store: Store, name: string, vfis: readonly Sto
         continue;
       }
       parent = writePublication(store, stored, parent, message, sig);
+      if (onProgress && written.length % 256 === 0) onProgress(out.length);
       written.push(entryOf(parent, stored.id, sig, message));
       out.push({ name, id: stored.id, commit: parent, unchanged: false });
       prevId = stored.id;
