@@ -33,7 +33,7 @@ export function processContext(storeOption: string | undefined): Context {
       return Buffer.concat(chunks);
     },
     store(opts) {
-      if (!opened || (opts.create && !opened)) opened = Store.open(this.storePath, opts);
+      opened ??= Store.open(this.storePath, opts);
       return opened;
     },
   };

@@ -135,7 +135,7 @@ export class LineageIndex {
         parentsOf.set(top.commit, c.parents);
         info.set(top.commit, {
           commit: top.commit,
-          id: await this.store.vfiIdOfCommit(top.commit),
+          id: await this.store.vfiIdOfTree(c.tree, top.commit),
           time: c.committer.timestamp,
           author: c.author.name,
           subject: c.message.split('\n', 1)[0]!,

@@ -84,9 +84,13 @@ export class Store {
   async vfiIdOfCommit(commit: string): Promise<string> {
     const c = await this.objects.read(commit);
     if (c.type !== 'commit') throw new VfiError('STORE_DAMAGED', `lineage object ${commit} is not a commit`, { commit });
-    const { tree } = decodeCommit(c.body);
+    return this.vfiIdOfTree(decodeCommit(c.body).tree, commit);
+  }
+
+  /** The id of the VFI in a lineage commit's tree. */
+  async vfiIdOfTree(tree: string, commit: string): Promise<string> {
     const t = await this.objects.read(tree);
-    const entry = decodeTree(t.body).find((e) => e.name === VFI_FILE);
+    const entry = t.type === 'tree' ? decodeTree(t.body).find((e) => e.name === VFI_FILE) : undefined;
     if (!entry) throw new VfiError('STORE_DAMAGED', `lineage commit ${commit} has no ${VFI_FILE}`, { commit });
     return entry.id;
   }
