@@ -98,6 +98,29 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .action(act(async () => (await import('./commands/fsck.js')).fsck));
 
+  const engineFlags = (c: Command) =>
+    c
+      .option('--timeout <seconds>', 'per engine call (default 60)', parsePositive)
+      .option('--concurrency <n>', 'components resolved at once (default 8)', parsePositive)
+      .option('--json', 'machine-readable output');
+
+  engineFlags(
+    program
+      .command('resolve')
+      .description('pin every dockerImage tag to its digest through the Docker engine; publish the pinned VFI')
+      .argument('<ref>', 'the VFI to resolve')
+      .option('--pull', 'pull each image and pin the digest the registry has now')
+      .option('--platform <os/arch>', "pin this platform's child manifest instead of a multi-platform index")
+      .addHelpText('after', '\nThe engine is $DOCKER_HOST or /var/run/docker.sock; registry credentials come from\n$DOCKER_CONFIG/config.json (credHelpers, credsStore, auths).\n\nExample:\n  $ vfi resolve Runtime\n  Runtime@…'),
+  ).action(act(async () => (await import('./commands/resolve.js')).resolve));
+
+  engineFlags(
+    program
+      .command('verify')
+      .description('check that every pinned image digest still exists, locally or in its registry')
+      .argument('<ref>', 'the VFI to verify'),
+  ).action(act(async () => (await import('./commands/resolve.js')).verify));
+
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -108,6 +131,12 @@ export async function runCli(argv: string[]): Promise<number> {
     return report(e);
   }
   return exitCode;
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CommanderError(2, 'vfi.usage', `not a positive number: ${v}`);
+  return n;
 }
 
 function parseCount(v: string): number {

@@ -2,6 +2,14 @@
 /** bin entry: run the program; expected failures become one line and their exit code, bugs say so. */
 import { runCli } from './cli.js';
 
+// A reader that stops early (`vfi log X | head`) is not an error: stop quietly, as git does.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 runCli(process.argv).then(
   (code) => {
     process.exitCode = code;
