@@ -6,10 +6,10 @@ import * as path from 'node:path';
 
 const here = import.meta.dirname;
 const only = process.env.BENCH_ONLY?.split(',');
-const files = fs.readdirSync(path.join(here, 'sections')).filter((f) => f.endsWith('.mjs')).sort();
+const files = fs.readdirSync(path.join(here, 'sections')).filter((f) => /\.(mjs|ts)$/.test(f)).sort();
 const results = [];
 for (const file of files) {
-  const name = file.replace(/\.mjs$/, '');
+  const name = file.replace(/\.(mjs|ts)$/, '');
   if (only && !only.includes(name)) continue;
   const section = await import(path.join(here, 'sections', file));
   process.stderr.write(`bench: ${section.title} ...\n`);
