@@ -121,6 +121,75 @@ export async function runCli(argv: string[]): Promise<number> {
       .argument('<ref>', 'the VFI to verify'),
   ).action(act(async () => (await import('./commands/resolve.js')).verify));
 
+  // Assertions and release selection (SPEC §1 "Assertion", "Release candidate").
+  const claimList = (value: string, previous: string[] = []) => [...previous, value];
+  const topCount = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'vfi.usage', `--top: not a positive count: ${v}`);
+    return n;
+  };
+
+  program
+    .command('assert')
+    .alias('bless')
+    .description('record assertions about a VFI: each CLAIM passes (or fails, with --fail)')
+    .argument('[ref]', 'the VFI: Name@<id>, Name@<prefix>, <id>, Name or Name~N')
+    .argument('[claims...]', 'claims, e.g. tests-passed smoke-verified')
+    .option('--fail', 'record the claims as failing')
+    .option('--note <text>', 'a one-line note kept with each record')
+    .option('--evidence <url>', 'an http(s) URL backing the claim (CI run, report)')
+    .option('--by <who>', 'who asserts (default: $GIT_AUTHOR_NAME, git config user.name, else $USER)')
+    .option('--batch <file>', 'record many: JSON Lines {"vfi", "claim", "result", "note"?, "evidence"?, "by"?}, or - for stdin; prints the count')
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      '  $ vfi assert Runtime@b383463 tests-passed reviewed --evidence https://ci.example.com/run/812',
+      '  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2 tests-passed pass',
+      '  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2 reviewed pass',
+      '  $ vfi assert Runtime~1 smoke-verified --fail --note "router 502s under load"',
+      '  $ vfi assert --batch results.jsonl',
+    ].join('\n'))
+    .action(act(async () => (await import('./commands/assert.js')).assert));
+
+  program
+    .command('assertions')
+    .description("a VFI's assertions, oldest first, and its current score")
+    .argument('<ref>', 'the VFI')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('--format <format>', 'text, json, or intoto (one in-toto Statement per line: a .intoto.jsonl bundle)')
+      .choices(['text', 'json', 'intoto']))
+    .action(act(async () => (await import('./commands/assert.js')).assertions));
+
+  program
+    .command('pick')
+    .description('the release candidate: highest score, ties to the most recently published, then the smaller id')
+    .argument('[name]', 'lineage (default: every lineage of the store)')
+    .option('--require <claims>', 'only VFIs whose latest records pass these claims (comma-separated, repeatable)', claimList)
+    .option('--top <n>', 'print the best n candidates, best first', topCount)
+    .option('--explain', 'write the ranking, and why each runner-up lost, to stderr')
+    .option('--json', 'machine-readable output: ref, name, id, score, claims (an array with --top)')
+    .addHelpText('after', '\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
+    .action(act(async () => (await import('./commands/pick.js')).pick));
+
+  program
+    .command('find')
+    .description('the newest VFI whose latest records pass every --has claim')
+    .argument('[name]', 'lineage (default: every lineage of the store)')
+    .option('--has <claims>', 'claims that must pass (comma-separated, repeatable)', claimList)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ vfi find --has supports-scrambling Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
+    .action(act(async () => (await import('./commands/pick.js')).find));
+
+  program
+    .command('release')
+    .description('record the "released" claim on a VFI (after vfi pick)')
+    .argument('<ref>', 'the VFI')
+    .option('--note <text>', 'a one-line note kept with the record')
+    .option('--evidence <url>', 'an http(s) URL (the deploy, the release notes)')
+    .option('--by <who>', 'who releases')
+    .addHelpText('after', '\nExample:\n  $ vfi release "$(vfi pick Runtime)"\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2 released pass')
+    .action(act(async () => (await import('./commands/assert.js')).release));
+
   try {
     await program.parseAsync(argv);
   } catch (e) {

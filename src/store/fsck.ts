@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeCommit, decodeTree } from '../core/gitObject.js';
+import { decodeCommit, decodeTree, type Commit } from '../core/gitObject.js';
 import { parseIJson } from '../core/ijson.js';
 import { canonicalVfi } from '../core/vfi.js';
 import { validateVfi } from '../schema/validate.js';
@@ -34,35 +34,49 @@ export async function fsckStore(store: Store, checks: FsckCheck[] = extraChecks)
   return report;
 }
 
+/**
+ * Visit every commit reachable from `head` once. `visit` gets each commit decoded; whatever it
+ * (or reading the commit) throws is passed to `problem` with the commit id, and the walk goes on.
+ */
+export async function walkCommits(
+  store: Store,
+  head: string,
+  visit: (id: string, commit: Commit) => Promise<void> | void,
+  problem: (id: string, message: string) => void,
+): Promise<void> {
+  const seen = new Set<string>();
+  const todo = [head];
+  while (todo.length > 0) {
+    const id = todo.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    try {
+      const obj = await store.objects.read(id);
+      if (obj.type !== 'commit') throw new Error(`is a ${obj.type}, not a commit`);
+      const commit = decodeCommit(obj.body);
+      todo.push(...commit.parents);
+      await visit(id, commit);
+    } catch (e) {
+      problem(id, (e as Error).message);
+    }
+  }
+}
+
 async function checkLineages(store: Store, report: FsckReport): Promise<void> {
   const goodVfis = new Set<string>();
   for (const [ref, head] of store.refs.list(LINEAGE_PREFIX)) {
     report.counts.lineages!++;
-    const seen = new Set<string>();
-    const todo = [head];
-    while (todo.length > 0) {
-      const commit = todo.pop()!;
-      if (seen.has(commit)) continue;
-      seen.add(commit);
-      const where = `${ref}: commit ${commit}`;
-      try {
-        const c = await store.objects.read(commit);
-        if (c.type !== 'commit') throw new Error(`is a ${c.type}, not a commit`);
-        const { tree, parents } = decodeCommit(c.body);
-        todo.push(...parents);
-        report.counts.publications!++;
-        const entries = decodeTree((await store.objects.read(tree)).body);
-        const entry = entries.find((e) => e.name === VFI_FILE);
-        if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
-        if (goodVfis.has(entry.id)) continue;
-        const blob = await store.objects.read(entry.id);
-        const stored = canonicalVfi(validateVfi(parseIJson(blob.body)));
-        if (stored.id !== entry.id) throw new Error(`VFI ${entry.id} is not in canonical form`);
-        goodVfis.add(entry.id);
-      } catch (e) {
-        report.problems.push(`${where}: ${(e as Error).message}`);
-      }
-    }
+    await walkCommits(store, head, async (_, { tree }) => {
+      report.counts.publications!++;
+      const entries = decodeTree((await store.objects.read(tree)).body);
+      const entry = entries.find((e) => e.name === VFI_FILE);
+      if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
+      if (goodVfis.has(entry.id)) return;
+      const blob = await store.objects.read(entry.id);
+      const stored = canonicalVfi(validateVfi(parseIJson(blob.body)));
+      if (stored.id !== entry.id) throw new Error(`VFI ${entry.id} is not in canonical form`);
+      goodVfis.add(entry.id);
+    }, (commit, message) => report.problems.push(`${ref}: commit ${commit}: ${message}`));
   }
   report.counts.vfis = goodVfis.size;
 }

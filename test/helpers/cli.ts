@@ -33,6 +33,15 @@ export function vfiAsync(store: string, args: string[], env: Record<string, stri
   return spawn(process.execPath, [MAIN, '--store', store, ...args], { env: { ...process.env, ...FIXED_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** The exit code and output of a process started with vfiAsync, once it has closed. */
+export function finished(child: ChildProcess): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
 export function git(gitdir: string, args: string[], input?: string): Result {
   const r = spawnSync('git', ['--git-dir', gitdir, ...args], { input, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

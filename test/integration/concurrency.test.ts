@@ -3,15 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
-
-function finished(child: ReturnType<typeof vfiAsync>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
+import { finished, FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
 
 describe('concurrent writers', () => {
   const dir = tempDir();

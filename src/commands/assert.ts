@@ -1,0 +1,180 @@
+/** `vfi assert` (alias `bless`), `vfi assert --batch`, `vfi release` and `vfi assertions`. */
+import * as path from 'node:path';
+import type { Context } from '../context.js';
+import { VfiError, withSource } from '../errors.js';
+import {
+  batchRequest,
+  checkBy,
+  checkEvidence,
+  checkNote,
+  formatRecordLine,
+  parseAt,
+  RELEASED,
+  statementOf,
+  type AssertionRecord,
+  type AssertionRequest,
+} from '../core/assertion.js';
+import { checkClaim } from '../core/names.js';
+import { standingOf } from '../core/pick.js';
+import { parseVfiRef } from '../core/vfiRef.js';
+import {
+  appendRecords,
+  assertMessage,
+  makeRecords,
+  readRecordsOf,
+  SubjectResolver,
+  type Subject,
+} from '../store/assertions.js';
+import { formatTable, printJson } from './table.js';
+
+interface RecordOptions {
+  note?: string;
+  evidence?: string;
+  by?: string;
+}
+
+interface AssertOptions extends RecordOptions {
+  fail?: boolean;
+  batch?: string;
+}
+
+export async function assert(ctx: Context, ref: string | undefined, claims: string[], opts: AssertOptions): Promise<void> {
+  if (opts.batch !== undefined) {
+    if (ref !== undefined || opts.fail || opts.note !== undefined || opts.evidence !== undefined || opts.by !== undefined) {
+      throw new VfiError('USAGE', '--batch takes no REF, CLAIM, --fail, --note, --evidence or --by: each line says them', {});
+    }
+    return assertBatch(ctx, opts.batch);
+  }
+  if (ref === undefined || claims.length === 0) {
+    throw new VfiError('USAGE', 'expected REF and at least one CLAIM (or --batch FILE)', {}, 'vfi assert Runtime@b383463 tests-passed');
+  }
+  const requests = [...new Set(claims)].map((claim) => request(ref, claim, opts.fail ? 'fail' : 'pass', opts));
+  await recordAndPrint(ctx, requests);
+}
+
+export async function release(ctx: Context, ref: string, opts: RecordOptions): Promise<void> {
+  await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)]);
+}
+
+function request(ref: string, claim: string, result: 'pass' | 'fail', opts: RecordOptions): AssertionRequest {
+  const req: AssertionRequest = { ref, vfiRef: parseVfiRef(ref), claim: checkClaim(claim), result };
+  if (opts.note !== undefined) req.note = checkNote(opts.note);
+  if (opts.evidence !== undefined) req.evidence = checkEvidence(opts.evidence);
+  if (opts.by !== undefined) req.by = checkBy(opts.by);
+  return req;
+}
+
+async function recordAndPrint(ctx: Context, requests: AssertionRequest[]): Promise<void> {
+  const store = ctx.store({ create: false });
+  const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
+  const records = await makeRecords(store, requests.map((request) => ({ request, subject })));
+  const appended = await appendRecords(store, records, assertMessage(records));
+  if (appended.added < records.length) ctx.note(`vfi: ${records.length - appended.added} of these records were already in the store`);
+  for (const r of records) ctx.out(formatRecordLine(r));
+}
+
+async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: AssertionRequest): Promise<Subject> {
+  const subject = await resolver.resolve(req.ref, req.vfiRef);
+  if (subject.names.length > 1 && req.vfiRef.kind === 'bare') {
+    ctx.note(`vfi: ${subject.id} is published under ${subject.names.join(', ')}; the record names ${subject.name} (write NAME@${req.ref} to choose)`);
+  }
+  return subject;
+}
+
+/** Every line is checked and every reference resolved before anything is written. */
+async function assertBatch(ctx: Context, file: string): Promise<void> {
+  const { readInput } = await import('./input.js');
+  const { parseIJson } = await import('../core/ijson.js');
+  const input = await readInput(ctx, file);
+  const source = input.source === '<stdin>' ? '<stdin>' : file;
+  const lines = input.bytes.toString('utf8').split('\n');
+  const items: { line: number; request: AssertionRequest }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!;
+    if (text.trim() === '') continue;
+    try {
+      items.push({ line: i + 1, request: batchRequest(parseIJson(text)) });
+    } catch (e) {
+      throw withSource(e, `${source}:${i + 1}`);
+    }
+  }
+  if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});
+  const store = ctx.store({ create: false });
+  const resolver = new SubjectResolver(store);
+  const resolved: { request: AssertionRequest; subject: Subject }[] = [];
+  for (const { line, request } of items) {
+    try {
+      resolved.push({ request, subject: await resolver.resolve(request.ref, request.vfiRef) });
+    } catch (e) {
+      throw withSource(e, `${source}:${line}`);
+    }
+  }
+  const records = await makeRecords(store, resolved);
+  const { progressBar } = await import('../progress.js');
+  const bar = await progressBar(ctx, 'recording assertions', records.length);
+  const appended = await appendRecords(store, records, `assert --batch: ${records.length} records\n\nfrom ${label(source)}`, (n) => bar.tick(n));
+  bar.stop();
+  ctx.out(String(records.length));
+  ctx.note(`vfi: recorded ${records.length} assertions (${appended.added} new)`);
+}
+
+const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
+
+export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }): Promise<void> {
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  const parsed = parseVfiRef(ref);
+  const store = ctx.store({ create: false });
+  const subject = await new SubjectResolver(store).resolve(ref, parsed);
+  const records = await readRecordsOf(store, subject.id);
+  if (format === 'intoto') {
+    // One Statement per line, compact (the stored bytes are indented): a valid .intoto.jsonl bundle.
+    for (const r of records) ctx.out(JSON.stringify(statementOf(r), sortedKeys));
+    return;
+  }
+  const standing = standingOf(records.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
+  const byRecord = new Map(records.map((r) => [r.record, r]));
+  const display = `${subject.name}@${subject.id}`;
+  if (format === 'json') {
+    const latest = new Map<string, AssertionRecord>();
+    for (const r of records) latest.set(r.claim, r); // oldest first: the last one wins
+    printJson(ctx.out, {
+      ref: display,
+      name: subject.name,
+      id: subject.id,
+      score: standing.passing.length,
+      candidate: standing.failing.length === 0,
+      claims: Object.fromEntries([...latest.keys()].sort().map((c) => {
+        const r = latest.get(c)!;
+        return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
+      })),
+      records: records.map((r) => ({
+        record: r.record,
+        claim: r.claim,
+        result: r.result,
+        by: r.by,
+        at: r.at,
+        ...(r.note !== undefined ? { note: r.note } : {}),
+        ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
+      })),
+    });
+    return;
+  }
+  if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
+  else {
+    const rows = records.map((r) => [r.at, r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(' ')]);
+    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE'], ...rows])) ctx.out(line);
+  }
+  const parts = [`score ${standing.passing.length}${standing.passing.length ? `: ${standing.passing.join(', ')}` : ''}`];
+  for (const f of standing.failing) {
+    const r = byRecord.get(f.record)!;
+    parts.push(`not a candidate: ${r.claim} failed at ${r.at} by ${r.by}`);
+  }
+  ctx.out(parts.join('; '));
+}
+
+/** JSON.stringify replacer writing object keys sorted, as the canonical form orders them. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+

@@ -1,0 +1,113 @@
+/**
+ * `vfi pick [NAME]` and `vfi find --has CLAIM [NAME]`. Without NAME both look across every
+ * lineage of the store (with one lineage that is the same thing) and print `NAME@<id>` with the
+ * lineage of the VFI's latest publication. `--explain` writes the ranking to stderr, so that
+ * `rc=$(vfi pick --explain)` still captures just the reference.
+ */
+import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
+import { checkClaim, checkName } from '../core/names.js';
+import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { latestRecordsOf, loadCandidates } from '../store/assertions.js';
+import type { Store } from '../store/store.js';
+import { printJson } from './table.js';
+
+const EXPLAIN_ROWS = 20;
+
+interface PickOptions {
+  require?: string[];
+  top?: number;
+  explain?: boolean;
+  json?: boolean;
+}
+
+export async function pick(ctx: Context, name: string | undefined, opts: PickOptions): Promise<void> {
+  if (name !== undefined) checkName(name);
+  const require = claimList(opts.require);
+  if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
+  const store = ctx.store({ create: false });
+  const { scope, candidates } = await loadCandidates(store, name);
+  const top = opts.top ?? 1;
+  const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
+  if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
+  if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, require);
+  if (opts.json) {
+    const rows = [];
+    for (const r of result.top) rows.push(await describe(store, r.candidate));
+    printJson(ctx.out, opts.top === undefined ? rows[0] : rows);
+    return;
+  }
+  for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
+}
+
+export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean }): Promise<void> {
+  if (name !== undefined) checkName(name);
+  const has = claimList(opts.has);
+  if (has.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM (several: --has a,b or --has a --has b)', {});
+  const store = ctx.store({ create: false });
+  const { scope, candidates } = await loadCandidates(store, name);
+  const found = findNewest(candidates, has);
+  if (!found) throw noMatchError(scope, has);
+  if (opts.json) printJson(ctx.out, await describe(store, found));
+  else ctx.out(`${found.name}@${found.id}`);
+}
+
+/** `--require a,b --require c` → [a, b, c], each a checked claim. */
+function claimList(values: string[] | undefined): string[] {
+  const claims = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim()).filter((c) => c !== '');
+  return [...new Set(claims.map(checkClaim))];
+}
+
+/** The --json form of a picked VFI, with the latest record of each claim read from the store. */
+async function describe(store: Store, c: Candidate) {
+  const latest = await latestRecordsOf(store, c.id);
+  return {
+    ref: `${c.name}@${c.id}`,
+    name: c.name,
+    id: c.id,
+    score: c.passing.length,
+    claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
+  };
+}
+
+/** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
+async function explain(ctx: Context, store: Store, scope: string, total: number, require: string[], result: ReleasePick): Promise<void> {
+  const { ranked, rejected, counts } = result;
+  const parts = [`${total} VFI(s)`, `${counts.qualified} candidate(s)`];
+  if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
+  if (counts.missing > 0) parts.push(`${counts.missing} missing a required claim`);
+  ctx.note(`ranking of ${scope}${require.length > 0 ? ` requiring ${require.join(', ')}` : ''}: ${parts.join(', ')}`);
+  const rows: string[][] = [];
+  const label = (r: Ranked) => `${r.candidate.name}@${r.candidate.id}`;
+  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${r.score}`, await why(store, r)]);
+  if (counts.qualified > ranked.length) rows.push(['…', `${counts.qualified - ranked.length} more candidates`, '', '']);
+  for (const r of rejected) rows.push(['-', label(r), `score ${r.score}`, await why(store, r)]);
+  const notShown = counts.disqualified + counts.missing - rejected.length;
+  if (notShown > 0) rows.push(['…', `${notShown} more that are not candidates`, '', '']);
+  const widths = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
+  for (const row of rows) ctx.note(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()}`);
+}
+
+async function why(store: Store, r: Ranked): Promise<string> {
+  const v = r.verdict;
+  switch (v.kind) {
+    case 'picked':
+      return 'picked';
+    case 'lower-score':
+      return `lower score (${r.score} < ${v.winnerScore})`;
+    case 'tie-older':
+      return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
+    case 'tie-larger-id':
+      return `tie on score and recency, lost to the smaller id ${v.winner.slice(0, 12)}`;
+    case 'missing':
+      return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
+    case 'disqualified': {
+      // The most recent failure is the telling one; the index keeps only which claims fail.
+      const latest = await latestRecordsOf(store, r.candidate.id);
+      const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+      const record = failed[0];
+      const more = v.claims.length > 1 ? ` (and ${v.claims.length - 1} more failing claim${v.claims.length > 2 ? 's' : ''})` : '';
+      return record ? `disqualified: ${record.claim} failed at ${record.at} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
+    }
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Assertions (SPEC §1): a claim about a VFI, `pass` or `fail`, by someone, at some time. Pure.
+ *
+ * A record is the canonical bytes (canonical.ts) of an in-toto Statement v1
+ * (https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md) whose subject is the VFI,
+ * named by its lineage and digested as `gitBlob` (the VFI id) and `sha256` (of the same bytes),
+ * both registered in-toto digest names. The record's git blob id is its identity.
+ *
+ * Signing later: a DSSE envelope (payloadType `application/vnd.in-toto+json`) signs exactly these
+ * bytes, so an envelope can be stored beside its record as `<record file stem>.dsse.json` without
+ * changing the record, its id or its file name; readers ignore names they do not know.
+ */
+import { VfiError } from '../errors.js';
+import { canonicalText, type JsonObject, type JsonValue } from './canonical.js';
+import { blobId } from './gitObject.js';
+import { checkClaim, nameProblem } from './names.js';
+import { parseVfiRef, type VfiRef } from './vfiRef.js';
+
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const PREDICATE_TYPE = 'https://vfi.dev/assertion/v1';
+/** The claim `vfi release` records. */
+export const RELEASED = 'released';
+
+export type AssertionResult = 'pass' | 'fail';
+
+/** What one record says. */
+export interface Assertion {
+  /** the lineage name the subject is published under */
+  name: string;
+  /** the VFI id (git blob id of its canonical bytes) */
+  vfi: string;
+  /** sha256 of the VFI's canonical bytes */
+  sha256: string;
+  claim: string;
+  result: AssertionResult;
+  by: string;
+  /** RFC 3339 UTC, whole seconds: 2026-11-01T12:00:00Z */
+  at: string;
+  note?: string;
+  evidence?: string;
+}
+
+/** A record as stored: the assertion, its canonical bytes and their blob id. */
+export interface AssertionRecord extends Assertion {
+  record: string;
+  bytes: Buffer;
+}
+
+/** The in-toto Statement v1 of an assertion. */
+export function statementOf(a: Assertion): JsonObject {
+  const predicate: JsonObject = { claim: a.claim, result: a.result, by: a.by, at: a.at };
+  if (a.note !== undefined) predicate.note = a.note;
+  if (a.evidence !== undefined) predicate.evidence = a.evidence;
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name: a.name, digest: { gitBlob: a.vfi, sha256: a.sha256 } }],
+    predicateType: PREDICATE_TYPE,
+    predicate,
+  };
+}
+
+/** The record of an assertion: canonical Statement bytes and their git blob id. */
+export function makeRecord(a: Assertion): AssertionRecord {
+  const bytes = Buffer.from(canonicalText(statementOf(a)), 'utf8');
+  return { ...a, record: blobId(bytes), bytes };
+}
+
+/** Read a stored record back; throws an Error saying what is wrong when it is not one of ours. */
+export function parseRecord(bytes: Buffer, record: string = blobId(bytes)): AssertionRecord {
+  let s: JsonValue;
+  try {
+    s = JSON.parse(bytes.toString('utf8')) as JsonValue;
+  } catch {
+    throw new Error('not JSON');
+  }
+  const obj = (v: JsonValue | undefined, what: string): JsonObject => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what} is not an object`);
+    return v;
+  };
+  const str = (v: JsonValue | undefined, what: string): string => {
+    if (typeof v !== 'string') throw new Error(`${what} is not a string`);
+    return v;
+  };
+  const st = obj(s, 'the statement');
+  if (st._type !== STATEMENT_TYPE) throw new Error(`_type is not ${STATEMENT_TYPE}`);
+  if (st.predicateType !== PREDICATE_TYPE) throw new Error(`predicateType is not ${PREDICATE_TYPE}`);
+  if (!Array.isArray(st.subject) || st.subject.length !== 1) throw new Error('subject must hold exactly one VFI');
+  const subject = obj(st.subject[0], 'subject[0]');
+  const digest = obj(subject.digest, 'subject[0].digest');
+  const p = obj(st.predicate, 'predicate');
+  const result = str(p.result, 'predicate.result');
+  if (result !== 'pass' && result !== 'fail') throw new Error('predicate.result is neither "pass" nor "fail"');
+  const a: Assertion = {
+    name: str(subject.name, 'subject[0].name'),
+    vfi: str(digest.gitBlob, 'subject[0].digest.gitBlob'),
+    sha256: str(digest.sha256, 'subject[0].digest.sha256'),
+    claim: str(p.claim, 'predicate.claim'),
+    result,
+    by: str(p.by, 'predicate.by'),
+    at: str(p.at, 'predicate.at'),
+  };
+  if (p.note !== undefined) a.note = str(p.note, 'predicate.note');
+  if (p.evidence !== undefined) a.evidence = str(p.evidence, 'predicate.evidence');
+  return { ...a, record, bytes };
+}
+
+/** Why a parsed record is not one `makeRecord` could have written, or undefined. */
+export function recordProblem(r: AssertionRecord): string | undefined {
+  if (!/^[0-9a-f]{40}$/.test(r.vfi)) return 'subject gitBlob is not a 40-hex id';
+  if (!/^[0-9a-f]{64}$/.test(r.sha256)) return 'subject sha256 is not 64 hex digits';
+  const np = nameProblem(r.name);
+  if (np) return `subject name ${np}`;
+  const cp = nameProblem(r.claim);
+  if (cp) return `claim ${cp}`;
+  if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC in whole seconds`;
+  if (textProblem(r.by, 200)) return `"by" ${textProblem(r.by, 200)}`;
+  if (r.note !== undefined && textProblem(r.note, 1000)) return `"note" ${textProblem(r.note, 1000)}`;
+  if (r.evidence !== undefined && evidenceProblem(r.evidence)) return `"evidence" ${evidenceProblem(r.evidence)}`;
+  if (!makeRecord(r).bytes.equals(r.bytes)) return 'not in canonical form';
+  return undefined;
+}
+
+const AT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/;
+
+/** RFC 3339 UTC in whole seconds, the form every record uses. */
+export function formatAt(d: Date): string {
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 0 || year > 9999) {
+    throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
+  }
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Seconds since the epoch of an `at` in the form formatAt writes, or undefined. */
+export function parseAt(at: string): number | undefined {
+  if (!AT.test(at)) return undefined;
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms) || formatAt(new Date(ms)) !== at) return undefined;
+  return ms / 1000;
+}
+
+/*
+ * File names in the assertions tree: `<yyyymmddThhmmssZ>-<claim>-<pass|fail>-<record id>.json`.
+ * Every part comes from the record's content, so two stores that hold the same record name it the
+ * same way and a union of their trees never conflicts; `git ls-tree` lists a VFI's records oldest
+ * first and shows what each says without opening it. The suffix has a fixed length, so a claim
+ * containing "-pass-" still parses.
+ */
+const NAME_SUFFIX = /-(pass|fail)-([0-9a-f]{40})\.json$/;
+const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-/;
+
+/** The tree entry name of a record. */
+export function recordFileName(r: { at: string; claim: string; result: AssertionResult; record: string }): string {
+  return `${r.at.replace(/[-:]/g, '')}-${r.claim}-${r.result}-${r.record}.json`;
+}
+
+/** What a record's file name says; undefined for names that are not records (e.g. a future `.dsse.json`). */
+export interface RecordName {
+  claim: string;
+  result: AssertionResult;
+  /** seconds since the epoch */
+  at: number;
+  record: string;
+}
+
+export function parseRecordFileName(file: string): RecordName | undefined {
+  const suffix = NAME_SUFFIX.exec(file);
+  const time = COMPACT_AT.exec(file);
+  if (!suffix || !time) return undefined;
+  const claim = file.slice(time[0].length, suffix.index);
+  if (nameProblem(claim)) return undefined;
+  const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}Z`);
+  if (at === undefined) return undefined;
+  return { claim, result: suffix[1] as AssertionResult, at, record: suffix[2]! };
+}
+
+/** Why `s` is not acceptable free text (a note, a name in `by`), or undefined. */
+function textProblem(s: string, max: number): string | undefined {
+  if (s.trim() === '') return 'is empty';
+  if (s.length > max) return `is longer than ${max} characters`;
+  // One line each, so listings stay one record per line.
+  if (/[\u0000-\u001f\u007f]/.test(s)) return 'contains a control character (a newline or tab, say)';
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) return 'contains a lone surrogate';
+  return undefined;
+}
+
+function evidenceProblem(s: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
+  if (/[\s\u0000-\u001f\u007f]/.test(s)) return 'contains white space';
+  if (s.length > 2000) return 'is longer than 2000 characters';
+  return undefined;
+}
+
+export function checkResult(s: string): AssertionResult {
+  if (s !== 'pass' && s !== 'fail') throw new VfiError('INVALID_INPUT', `result must be "pass" or "fail", not ${JSON.stringify(s)}`, { result: s });
+  return s;
+}
+
+export function checkEvidence(s: string): string {
+  const problem = evidenceProblem(s);
+  if (problem) throw new VfiError('INVALID_INPUT', `evidence ${JSON.stringify(s)} ${problem}`, { evidence: s });
+  return s;
+}
+
+export function checkNote(s: string): string {
+  const problem = textProblem(s, 1000);
+  if (problem) throw new VfiError('INVALID_INPUT', `note ${problem}`, { note: s });
+  return s;
+}
+
+export function checkBy(s: string): string {
+  const problem = textProblem(s, 200);
+  if (problem) throw new VfiError('INVALID_INPUT', `"by" ${JSON.stringify(s)} ${problem}`, { by: s });
+  return s;
+}
+
+/** What one `vfi assert` call or batch line asks to record, checked. */
+export interface AssertionRequest {
+  ref: string;
+  vfiRef: VfiRef;
+  claim: string;
+  result: AssertionResult;
+  note?: string;
+  evidence?: string;
+  by?: string;
+}
+
+const BATCH_KEYS = new Set(['vfi', 'claim', 'result', 'note', 'evidence', 'by']);
+
+/**
+ * One line of `vfi assert --batch`: `{"vfi": REF, "claim": C, "result": "pass"|"fail", "note"?,
+ * "evidence"?, "by"?}`, already parsed as I-JSON. Unknown keys are refused (typo protection).
+ */
+export function batchRequest(value: JsonValue): AssertionRequest {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new VfiError('INVALID_INPUT', 'expected a JSON object {"vfi", "claim", "result"}');
+  }
+  for (const key of Object.keys(value)) {
+    if (!BATCH_KEYS.has(key)) {
+      throw new VfiError('INVALID_INPUT', `unknown key ${JSON.stringify(key)} (expected vfi, claim, result, note, evidence, by)`, { key });
+    }
+  }
+  const field = (key: string, required: boolean): string | undefined => {
+    const v = value[key];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string') {
+      throw new VfiError('INVALID_INPUT', v === undefined ? `missing "${key}"` : `"${key}" must be a string`, { key });
+    }
+    return v;
+  };
+  const ref = field('vfi', true)!;
+  const req: AssertionRequest = {
+    ref,
+    vfiRef: parseVfiRef(ref),
+    claim: checkClaim(field('claim', true)!),
+    result: checkResult(field('result', true)!),
+  };
+  const note = field('note', false);
+  const evidence = field('evidence', false);
+  const by = field('by', false);
+  if (note !== undefined) req.note = checkNote(note);
+  if (evidence !== undefined) req.evidence = checkEvidence(evidence);
+  if (by !== undefined) req.by = checkBy(by);
+  return req;
+}
+
+/** The line `vfi assert` prints for a record: `Runtime@<id> tests-passed pass`. */
+export const formatRecordLine = (r: { name: string; vfi: string; claim: string; result: AssertionResult }): string =>
+  `${r.name}@${r.vfi} ${r.claim} ${r.result}`;

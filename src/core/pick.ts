@@ -1,0 +1,245 @@
+/**
+ * Scoring and release selection (SPEC §1 "Release candidate"). Pure: records and publication
+ * order in, a ranking out.
+ *
+ * - Per VFI and claim the latest record counts: the one with the latest `at`, then the larger
+ *   record id (a total order, so every store decides alike whatever order records arrived in).
+ * - score = number of distinct claims whose latest record passes; a VFI with any claim whose
+ *   latest record fails is not a candidate until a later pass of that claim re-qualifies it.
+ * - `require` keeps VFIs whose latest records pass all those claims.
+ * - Highest score wins; ties go to the most recently published VFI, then to the smaller id.
+ */
+import { VfiError } from '../errors.js';
+import type { AssertionResult } from './assertion.js';
+
+/** What scoring needs of one record (all of it is in the record's file name). */
+export interface RecordKey {
+  claim: string;
+  result: AssertionResult;
+  /** seconds since the epoch */
+  at: number;
+  /** the record's blob id */
+  record: string;
+}
+
+/** Is `a` later than `b`: later `at`, then larger record id. */
+export function isLater(a: RecordKey, b: RecordKey): boolean {
+  return a.at !== b.at ? a.at > b.at : a.record > b.record;
+}
+
+/** Oldest first: `at`, then record id. */
+export function compareRecords(a: RecordKey, b: RecordKey): number {
+  return a.at !== b.at ? a.at - b.at : a.record < b.record ? -1 : a.record > b.record ? 1 : 0;
+}
+
+/** The latest record of each claim. */
+export function latestPerClaim<T extends RecordKey>(records: Iterable<T>): Map<string, T> {
+  const latest = new Map<string, T>();
+  for (const r of records) {
+    const current = latest.get(r.claim);
+    if (!current || isLater(r, current)) latest.set(r.claim, r);
+  }
+  return latest;
+}
+
+/** Where a VFI stands: the claims whose latest record passes, and the latest records that fail. */
+export interface Standing {
+  passing: string[];
+  failing: RecordKey[];
+}
+
+export function standingOf(records: Iterable<RecordKey>): Standing {
+  const passing: string[] = [];
+  const failing: RecordKey[] = [];
+  for (const r of latestPerClaim(records).values()) {
+    if (r.result === 'pass') passing.push(r.claim);
+    else failing.push(r);
+  }
+  passing.sort();
+  failing.sort((a, b) => (a.claim < b.claim ? -1 : 1));
+  return { passing, failing };
+}
+
+export const scoreOf = (s: { passing: readonly unknown[] }): number => s.passing.length;
+
+/** A VFI that may be picked. */
+export interface Candidate {
+  id: string;
+  /** the lineage it is spoken of under (of its latest publication) */
+  name: string;
+  /** higher = more recently published, counting a VFI at its latest publication */
+  recency: number;
+  /** claims whose latest record passes, sorted */
+  passing: readonly string[];
+  /** claims whose latest record fails, sorted (when and by whom is looked up only to explain) */
+  failing: readonly string[];
+}
+
+/** A candidate's claims from its standing. */
+export const claimsOf = (s: Standing): Pick<Candidate, 'passing' | 'failing'> => ({ passing: s.passing, failing: s.failing.map((r) => r.claim) });
+
+export type Verdict =
+  | { kind: 'picked' }
+  | { kind: 'lower-score'; winner: string; winnerScore: number }
+  | { kind: 'tie-older'; winner: string }
+  | { kind: 'tie-larger-id'; winner: string }
+  | { kind: 'disqualified'; claims: readonly string[] }
+  | { kind: 'missing'; claims: string[] };
+
+export interface Ranked {
+  candidate: Candidate;
+  score: number;
+  verdict: Verdict;
+}
+
+export interface PickOptions {
+  require?: readonly string[];
+  /** how many candidates to return, best first (default 1) */
+  top?: number;
+  /** how many of the ranking and of the rejected to keep, for explaining (default: top) */
+  limit?: number;
+}
+
+export interface ReleasePick {
+  /** the best qualified VFIs, best first, at most `limit`; the first is the release candidate */
+  ranked: Ranked[];
+  /** the first `top` of `ranked` */
+  top: Ranked[];
+  /** VFIs that are not candidates, most recently published first, at most `limit` */
+  rejected: Ranked[];
+  counts: { qualified: number; disqualified: number; missing: number };
+}
+
+/** Better candidate first: score, then recency, then smaller id. */
+function compareCandidates(a: Candidate, b: Candidate): number {
+  const byScore = b.passing.length - a.passing.length;
+  if (byScore !== 0) return byScore;
+  if (a.recency !== b.recency) return b.recency - a.recency;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+const newestFirst = (a: Ranked, b: Ranked): number =>
+  b.candidate.recency - a.candidate.recency || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0);
+
+/**
+ * The best `n` items under `compare`, best first. A store's lineage can hold tens of thousands
+ * of VFIs while a pick wants one: keeping a short sorted list is linear, sorting all is not.
+ */
+class Best<T> {
+  readonly items: T[] = [];
+  constructor(private readonly n: number, private readonly compare: (a: T, b: T) => number) {}
+
+  add(x: T): void {
+    const items = this.items;
+    if (items.length === this.n && this.compare(x, items[items.length - 1]!) >= 0) return;
+    let i = items.length;
+    while (i > 0 && this.compare(x, items[i - 1]!) < 0) i--;
+    items.splice(i, 0, x);
+    if (items.length > this.n) items.pop();
+  }
+}
+
+/** Rank candidates and say why each one that is not first lost. */
+export function pickReleaseCandidate(candidates: readonly Candidate[], opts: PickOptions = {}): ReleasePick {
+  const require = opts.require ?? [];
+  const top = Math.max(1, opts.top ?? 1);
+  const limit = Math.max(top, opts.limit ?? top);
+  const best = new Best<Candidate>(limit, compareCandidates);
+  const rejected = new Best<Ranked>(limit, newestFirst);
+  const counts = { qualified: 0, disqualified: 0, missing: 0 };
+  for (const c of candidates) {
+    if (c.failing.length > 0) {
+      counts.disqualified++;
+      rejected.add({ candidate: c, score: c.passing.length, verdict: { kind: 'disqualified', claims: c.failing } });
+      continue;
+    }
+    if (require.length > 0) {
+      const missing = require.filter((claim) => !c.passing.includes(claim));
+      if (missing.length > 0) {
+        counts.missing++;
+        rejected.add({ candidate: c, score: c.passing.length, verdict: { kind: 'missing', claims: missing } });
+        continue;
+      }
+    }
+    counts.qualified++;
+    best.add(c);
+  }
+  const winner = best.items[0];
+  const ranked = best.items.map((c): Ranked => ({ candidate: c, score: c.passing.length, verdict: whyLost(c, winner!) }));
+  return { ranked, top: ranked.slice(0, top), rejected: rejected.items, counts };
+}
+
+/** Why qualified candidate `c` ranks below `winner` (or that it is the winner). */
+function whyLost(c: Candidate, winner: Candidate): Verdict {
+  if (c === winner) return { kind: 'picked' };
+  if (scoreOf(c) < scoreOf(winner)) return { kind: 'lower-score', winner: winner.id, winnerScore: scoreOf(winner) };
+  if (c.recency < winner.recency) return { kind: 'tie-older', winner: winner.id };
+  return { kind: 'tie-larger-id', winner: winner.id };
+}
+
+/** The newest VFI whose latest records pass every claim of `has` (other claims do not matter). */
+export function findNewest(candidates: readonly Candidate[], has: readonly string[]): Candidate | undefined {
+  let best: Candidate | undefined;
+  for (const c of candidates) {
+    if (!has.every((claim) => c.passing.includes(claim))) continue;
+    if (!best || c.recency > best.recency || (c.recency === best.recency && c.id < best.id)) best = c;
+  }
+  return best;
+}
+
+/** The one line NO_CANDIDATE says when `pick` found nothing. */
+export function noCandidateError(scope: string, candidates: readonly Candidate[], pick: ReleasePick, require: readonly string[]): VfiError {
+  if (candidates.length === 0) return new VfiError('NO_CANDIDATE', `no candidate: ${scope} has no VFIs`, { scope });
+  const asserted = new Set<string>();
+  for (const c of candidates) {
+    c.passing.forEach((claim) => asserted.add(claim));
+    c.failing.forEach((claim) => asserted.add(claim));
+  }
+  const never = require.filter((claim) => !asserted.has(claim));
+  if (never.length > 0) {
+    return new VfiError('NO_CANDIDATE', `no candidate: no VFI of ${scope} has any assertion of ${never.map((c) => JSON.stringify(c)).join(', ')}`,
+      { scope, require, neverAsserted: never }, `record one with vfi assert REF ${never[0]}`);
+  }
+  const { disqualified, missing } = pick.counts;
+  const parts = [`${disqualified} disqualified by a failing claim`];
+  if (require.length > 0) parts.push(`${missing} not passing ${require.join(', ')}`);
+  return new VfiError('NO_CANDIDATE', `no candidate among the ${candidates.length} VFIs of ${scope}: ${parts.join(', ')}`,
+    { scope, require, disqualified, missing }, 'vfi pick --explain lists them');
+}
+
+/** The newest VFI that passes `has`, or NO_CANDIDATE. */
+export function noMatchError(scope: string, has: readonly string[]): VfiError {
+  return new VfiError('NO_CANDIDATE', `no VFI of ${scope} passes ${has.join(', ')}`, { scope, has });
+}
+
+export interface PublicationEntry {
+  id: string;
+  /** seconds since the epoch */
+  time: number;
+}
+
+/**
+ * Publication order across lineages: each VFI's latest publication, as a rank (higher = more
+ * recent) and the lineage it happened on. Within one lineage its entry order (oldest first)
+ * decides, whatever the clocks said; lineages are interleaved by commit time, made monotone per
+ * lineage so that interleaving never reorders a lineage against itself.
+ */
+export function publicationOrder(lineages: readonly { name: string; entries: readonly PublicationEntry[] }[]): Map<string, { name: string; recency: number }> {
+  const out = new Map<string, { name: string; recency: number }>();
+  if (lineages.length === 1) {
+    const { name, entries } = lineages[0]!;
+    entries.forEach((e, i) => out.set(e.id, { name, recency: i }));
+    return out;
+  }
+  const all: { id: string; name: string; time: number; index: number }[] = [];
+  for (const { name, entries } of lineages) {
+    let time = -Infinity;
+    entries.forEach((e, index) => {
+      time = Math.max(time, e.time);
+      all.push({ id: e.id, name, time, index });
+    });
+  }
+  all.sort((a, b) => a.time - b.time || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.index - b.index));
+  all.forEach((e, i) => out.set(e.id, { name: e.name, recency: i }));
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * `vfi fsck` for assertions, from git alone: the assertions ref is a chain of commits, and every
+ * file of its tree is a record, in canonical form, filed under the VFI it names, whose file name
+ * says what the record says, about a VFI whose bytes have the sha256 it states.
+ * Kept apart from assertions.ts so that `vfi assert` does not load fsck (and with it ajv).
+ */
+import { parseRecord, parseRecordFileName, recordProblem } from '../core/assertion.js';
+import { vfiSha256 } from '../core/vfi.js';
+import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
+import { ASSERTIONS_REF, TreeReader } from './assertions.js';
+import type { Store } from './store.js';
+
+/** A DSSE envelope stored beside its record (see core/assertion.ts): allowed, not yet checked. */
+const ENVELOPE = /^.+-[0-9a-f]{40}\.dsse\.json$/;
+
+async function checkAssertions(store: Store, report: FsckReport): Promise<void> {
+  const head = store.refs.read(ASSERTIONS_REF);
+  report.counts.assertions = 0;
+  if (!head) return;
+  const problem = (where: string, what: string) => report.problems.push(`${ASSERTIONS_REF}: ${where}: ${what}`);
+  let root: string | undefined;
+  let commits = 0;
+  await walkCommits(store, head, (id, c) => {
+    if (id === head) root = c.tree;
+    commits++;
+  }, (commit, message) => problem(`commit ${commit}`, message));
+  report.counts['assertion commits'] = commits;
+  if (!root) return;
+
+  const reader = new TreeReader(store);
+  const shaOf = new Map<string, string | undefined>();
+  const vfiSha = async (id: string) => {
+    if (!shaOf.has(id)) {
+      shaOf.set(id, (await store.objects.has(id)) ? vfiSha256((await store.objects.read(id)).body) : undefined);
+    }
+    return shaOf.get(id);
+  };
+  const missingVfis = new Set<string>();
+  try {
+    for (const shard of await reader.read(root, 'root tree')) {
+      if (shard.mode !== '40000' || !/^[0-9a-f]{2}$/.test(shard.name)) {
+        problem(shard.name, 'unexpected entry in the root tree (expected 2-hex directories)');
+        continue;
+      }
+      for (const dir of await reader.read(shard.id, shard.name)) {
+        const vfi = shard.name + dir.name;
+        if (dir.mode !== '40000' || !/^[0-9a-f]{38}$/.test(dir.name)) {
+          problem(`${shard.name}/${dir.name}`, 'unexpected entry (expected a directory named by the rest of a VFI id)');
+          continue;
+        }
+        for (const file of await reader.read(dir.id, `${shard.name}/${dir.name}`)) {
+          const where = `${shard.name}/${dir.name}/${file.name}`;
+          if (ENVELOPE.test(file.name) && file.mode === '100644') continue;
+          const name = parseRecordFileName(file.name);
+          if (!name || file.mode !== '100644') {
+            problem(where, 'not a record file name (<time>-<claim>-<pass|fail>-<record id>.json)');
+            continue;
+          }
+          try {
+            if (name.record !== file.id) throw new Error(`the name says record ${name.record} but the entry holds ${file.id}`);
+            const obj = await store.objects.read(file.id);
+            if (obj.type !== 'blob') throw new Error(`is a ${obj.type}, not a blob`);
+            const r = parseRecord(obj.body, file.id);
+            const bad = recordProblem(r);
+            if (bad) throw new Error(bad);
+            if (r.vfi !== vfi) throw new Error(`is about VFI ${r.vfi}, filed under ${vfi}`);
+            if (r.claim !== name.claim || r.result !== name.result || Date.parse(r.at) / 1000 !== name.at) {
+              throw new Error('its file name does not say what the record says');
+            }
+            const sha = await vfiSha(vfi);
+            if (sha === undefined) missingVfis.add(vfi);
+            else if (sha !== r.sha256) throw new Error(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
+            report.counts.assertions!++;
+          } catch (e) {
+            problem(where, (e as Error).message);
+          }
+        }
+      }
+    }
+  } catch (e) {
+    problem('tree', (e as Error).message);
+  }
+  if (missingVfis.size > 0) {
+    report.warnings.push(`${missingVfis.size} VFI(s) have assertions but are not in this store (e.g. ${[...missingVfis][0]}); pull the lineages that publish them`);
+  }
+}
+
+registerFsckCheck(checkAssertions);

@@ -1,0 +1,363 @@
+/**
+ * Derived caches that let `pick` and `find` read one small file instead of the assertions tree
+ * and a whole lineage. Git is the source of truth: each cache says which git state it reflects,
+ * is brought up to date when that moved and rebuilt when missing or unreadable. They live in
+ * `<store>/vfi-cache/`, which git ignores and `git clone` does not copy. `vfi assert` never
+ * writes the standings: the next reader catches up.
+ *
+ * - Standings (`assertions.json`): the claims each asserted VFI passes and fails by their latest
+ *   records. It records the assertions commit and root tree it reflects and, for each of the 256
+ *   fanout directories, the tree id it was computed from. Catching up compares the new root
+ *   tree's entries with those ids and recomputes only the directories whose tree changed, from
+ *   tree entries alone (a record's file name says its claim, result and time), so an append, a
+ *   batch and a merge after pull are handled alike, in proportion to what changed. Standings
+ *   repeat (few claims, many VFIs), so they are interned: a VFI costs its 38 hex digits and one
+ *   small number, about 0.4 MB at 10,000 VFIs. When and by whom a claim failed is not kept:
+ *   explaining reads those few records from git.
+ * - Picks (`picks/<Name>.json`): a lineage's distinct VFIs in the order of their latest
+ *   publication, as one string of ids, joined with their standings; it records the lineage head
+ *   and the assertions commit it reflects. A repeated `pick` reads this one file and hashes no
+ *   ids; `assert` reads its ids to resolve `Name@<id>` without loading the lineage.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseRecordFileName, type RecordName } from '../core/assertion.js';
+import { claimsOf, standingOf } from '../core/pick.js';
+import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
+import { writeFileAtomic } from './lineageIndex.js';
+import { lineageRef, type Store } from './store.js';
+
+const VERSION = 3;
+const OID = /^[0-9a-f]{40}$/;
+const SHARD = /^[0-9a-f]{2}$/;
+/** Past this many changed fanout directories a pick redoes its join from the standings cache. */
+const MAX_INCREMENTAL_SHARDS = 16;
+const REST = /^[0-9a-f]{38}$/;
+
+/** [indexes of passing claims, indexes of failing claims], claims in name order. */
+type StandingRow = [passing: number[], failing: number[]];
+
+interface Shard {
+  /** the fanout tree this shard was computed from */
+  t: string;
+  /** the last 38 hex digits of each asserted VFI id of this shard, concatenated */
+  ids: string;
+  /** each VFI's standing, an index into `standings` */
+  s: number[];
+}
+
+interface StandingsFile {
+  v: number;
+  commit: string;
+  root: string;
+  claims: string[];
+  standings: StandingRow[];
+  shards: Record<string, Shard>;
+}
+
+/** The claims a VFI passes and fails (by their latest records). */
+export interface Claims {
+  passing: readonly string[];
+  failing: readonly string[];
+}
+
+const NOTHING: Claims = Object.freeze({ passing: Object.freeze([]), failing: Object.freeze([]) });
+/** `assertions` of a pick cache whose join was never made (not a commit id, nor ""). */
+const STALE = 'stale';
+
+/** Where each VFI stands, as the assertions ref says. */
+export class AssertionView {
+  private readonly standings: Claims[];
+  private readonly positions = new Map<string, Map<string, number>>();
+
+  /** the assertions commit and root tree this view reflects ("" for none) */
+  readonly commit: string;
+  readonly root: string;
+
+  constructor(private readonly data: Pick<StandingsFile, 'commit' | 'root' | 'claims' | 'standings' | 'shards'>) {
+    this.commit = data.commit;
+    this.root = data.root;
+    const name = (i: number) => data.claims[i]!;
+    this.standings = data.standings.map(([p, f]) => Object.freeze({ passing: Object.freeze(p.map(name)), failing: Object.freeze(f.map(name)) }));
+  }
+
+  /** The claims VFI `id` passes and fails; shared objects, frozen. */
+  claims(id: string): Claims {
+    const xx = id.slice(0, 2);
+    const shard = this.data.shards[xx];
+    if (!shard) return NOTHING;
+    let positions = this.positions.get(xx);
+    if (!positions) {
+      positions = new Map();
+      for (let i = 0, n = shard.s.length; i < n; i++) positions.set(shard.ids.slice(i * 38, i * 38 + 38), i);
+      this.positions.set(xx, positions);
+    }
+    const pos = positions.get(id.slice(2));
+    return pos === undefined ? NOTHING : this.standings[shard.s[pos]!]!;
+  }
+}
+
+export class AssertionIndex {
+  private readonly file: string;
+
+  constructor(private readonly store: Store) {
+    this.file = path.join(store.gitdir, 'vfi-cache', 'assertions.json');
+  }
+
+  /** The view as of the current assertions ref, catching the cache up first when it is behind. */
+  async load(): Promise<AssertionView> {
+    const head = this.store.refs.read(ASSERTIONS_REF);
+    if (!head) return new AssertionView({ commit: '', root: '', claims: [], standings: [], shards: {} });
+    const cached = this.readCache();
+    if (cached?.commit === head) return new AssertionView(cached);
+    const root = (await assertionsRoot(this.store, head))!;
+    const next = cached?.root === root ? { ...cached, commit: head } : await this.update(cached, head, root);
+    writeFileAtomic(this.file, JSON.stringify(next));
+    return new AssertionView(next);
+  }
+
+  /** Recompute the shards whose fanout tree differs from what the cache saw. */
+  private async update(cached: StandingsFile | undefined, commit: string, root: string): Promise<StandingsFile> {
+    const reader = new TreeReader(this.store);
+    const claims = cached ? [...cached.claims] : [];
+    const standings = cached ? [...cached.standings] : [];
+    const claimIndex = new Map(claims.map((c, i) => [c, i]));
+    const standingIndex = new Map(standings.map((s, i) => [`${s[0].join(',')}|${s[1].join(',')}`, i]));
+    const intern = (claim: string): number => {
+      let i = claimIndex.get(claim);
+      if (i === undefined) claimIndex.set(claim, (i = claims.push(claim) - 1));
+      return i;
+    };
+    const shards: Record<string, Shard> = {};
+    for (const entry of await reader.read(root, 'root tree')) {
+      if (entry.mode !== '40000' || !SHARD.test(entry.name)) continue; // not ours; fsck reports it
+      const old = cached?.shards[entry.name];
+      if (old && old.t === entry.id) {
+        shards[entry.name] = old;
+        continue;
+      }
+      const shard: Shard = { t: entry.id, ids: '', s: [] };
+      const ids: string[] = [];
+      for (const [rest, st] of await readShard(reader, entry.name, entry.id)) {
+        const row: StandingRow = [st.passing.map(intern), st.failing.map(intern)];
+        const key = `${row[0].join(',')}|${row[1].join(',')}`;
+        let k = standingIndex.get(key);
+        if (k === undefined) standingIndex.set(key, (k = standings.push(row) - 1));
+        shard.s.push(k);
+        ids.push(rest);
+      }
+      shard.ids = ids.join('');
+      shards[entry.name] = shard;
+    }
+    return { v: VERSION, commit, root, claims, standings, shards };
+  }
+
+  private readCache(): StandingsFile | undefined {
+    let data: StandingsFile;
+    try {
+      data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as StandingsFile;
+    } catch {
+      return undefined; // missing or unreadable: rebuilt from git
+    }
+    return isStandingsFile(data) ? data : undefined;
+  }
+}
+
+/** The claims of every VFI with records in one fanout directory, from its trees alone. */
+async function readShard(reader: TreeReader, xx: string, tree: string): Promise<Map<string, Claims>> {
+  const out = new Map<string, Claims>();
+  for (const dir of await reader.read(tree, xx)) {
+    if (dir.mode !== '40000' || !REST.test(dir.name)) continue; // not ours; fsck reports it
+    const names: RecordName[] = [];
+    for (const file of await reader.read(dir.id, `${xx}/${dir.name}`)) {
+      const n = parseRecordFileName(file.name);
+      if (n && n.record === file.id) names.push(n);
+    }
+    if (names.length > 0) out.set(dir.name, claimsOf(standingOf(names)));
+  }
+  return out;
+}
+
+/** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
+function isStandingsFile(d: StandingsFile): boolean {
+  if (d === null || typeof d !== 'object' || d.v !== VERSION || !OID.test(d.commit) || !OID.test(d.root)) return false;
+  if (!Array.isArray(d.claims) || !Array.isArray(d.standings) || d.shards === null || typeof d.shards !== 'object') return false;
+  const nClaims = d.claims.length;
+  const isClaim = (i: unknown) => typeof i === 'number' && i >= 0 && i < nClaims && Number.isInteger(i);
+  for (const row of d.standings) {
+    if (!Array.isArray(row) || !Array.isArray(row[0]) || !Array.isArray(row[1]) || !row[0].every(isClaim) || !row[1].every(isClaim)) return false;
+  }
+  const nStandings = d.standings.length;
+  for (const shard of Object.values(d.shards)) {
+    if (shard === null || typeof shard !== 'object' || !OID.test(shard.t) || typeof shard.ids !== 'string') return false;
+    if (!Array.isArray(shard.s) || shard.ids.length !== shard.s.length * 38) return false;
+    for (const s of shard.s) if (typeof s !== 'number' || !(s >= 0 && s < nStandings)) return false;
+  }
+  return true;
+}
+
+/**
+ * A lineage's distinct VFIs in the order of their latest publication (oldest first), each with
+ * its claims: everything `pick` needs, joined once per lineage head and assertions commit.
+ */
+export interface LineageStandings {
+  name: string;
+  /** the ids, 40 hex digits each, concatenated */
+  ids: string;
+  /** commit time of each one's latest publication, made non-decreasing along the lineage */
+  times: number[];
+  /** the claims of each one, an index into `standings` */
+  s: number[];
+  standings: Claims[];
+}
+
+interface LineageStandingsFile extends LineageStandings {
+  v: number;
+  head: string;
+  /** the assertions commit and root tree `s` reflects ("" for none) */
+  assertions: string;
+  root: string;
+}
+
+/**
+ * Per-lineage joins of publication order and standings (`vfi-cache/picks/<Name>.json`), so that
+ * a repeated `pick` reads one file and hashes no ids. When only the assertions moved, the join is
+ * redone from the standings cache; when the lineage moved, from the lineage first.
+ */
+export class PickIndex {
+  private readonly dir: string;
+  private view: Promise<AssertionView> | undefined;
+
+  constructor(private readonly store: Store) {
+    this.dir = path.join(store.gitdir, 'vfi-cache', 'picks');
+  }
+
+  /** The standings of lineage `name` as the refs say now; NOT_FOUND when there is no such lineage. */
+  async load(name: string): Promise<LineageStandings> {
+    const cached = await this.ordered(name);
+    const head = this.store.refs.read(ASSERTIONS_REF) ?? '';
+    if (cached.assertions === head) return cached;
+    const joined = (await this.joinChanges(cached, head)) ?? (await this.join(cached));
+    writeFileAtomic(this.file(name), JSON.stringify(joined));
+    return joined;
+  }
+
+  /** Join every VFI of the lineage with the standings cache. */
+  private async join(order: LineageStandingsFile): Promise<LineageStandingsFile> {
+    const view = await (this.view ??= new AssertionIndex(this.store).load());
+    const standings: Claims[] = [];
+    const index = new Map<Claims, number>();
+    const s: number[] = [];
+    for (let i = 0, n = order.ids.length / 40; i < n; i++) {
+      const claims = view.claims(order.ids.slice(i * 40, i * 40 + 40));
+      let k = index.get(claims);
+      if (k === undefined) index.set(claims, (k = standings.push(claims) - 1));
+      s.push(k);
+    }
+    return { ...order, assertions: view.commit, root: view.root, s, standings };
+  }
+
+  /**
+   * Redo the join only for VFIs in fanout directories whose tree changed since the join was made,
+   * straight from git: after one `assert` that is one directory in 256. Undefined when the
+   * change is not small or cannot be told (no join yet, the old tree is gone).
+   */
+  private async joinChanges(cached: LineageStandingsFile, head: string): Promise<LineageStandingsFile | undefined> {
+    if (cached.assertions === STALE || !OID.test(cached.root) || !head) return undefined;
+    const reader = new TreeReader(this.store);
+    const root = (await assertionsRoot(this.store, head))!;
+    const after = new Map((await reader.read(root, 'root tree')).map((e) => [e.name, e.id]));
+    let before;
+    try {
+      before = new Map((await reader.read(cached.root, 'root tree')).map((e) => [e.name, e.id]));
+    } catch {
+      return undefined; // that tree is gone (the ref was rewritten): join anew
+    }
+    const changed = new Map<number, Map<string, Claims>>();
+    for (const xx of new Set([...before.keys(), ...after.keys()])) {
+      if (!SHARD.test(xx) || before.get(xx) === after.get(xx)) continue;
+      if (changed.size === MAX_INCREMENTAL_SHARDS) return undefined;
+      const tree = after.get(xx);
+      changed.set(parseInt(xx, 16), tree ? await readShard(reader, xx, tree) : new Map());
+    }
+    const standings = [...cached.standings];
+    const s = [...cached.s];
+    const index = new Map(standings.map((c, k) => [claimsKey(c), k]));
+    const ids = cached.ids;
+    for (let i = 0, n = ids.length / 40; i < n; i++) {
+      const shard = changed.get(hexByte(ids, i * 40));
+      if (!shard) continue;
+      const claims = shard.get(ids.slice(i * 40 + 2, i * 40 + 40)) ?? NOTHING;
+      const key = claimsKey(claims);
+      let k = index.get(key);
+      if (k === undefined) index.set(key, (k = standings.push(claims) - 1));
+      s[i] = k;
+    }
+    return { ...cached, assertions: head, root, s, standings };
+  }
+
+  /** The ids published on `name` (40 hex digits each, concatenated), without loading the lineage when the cache is current. */
+  async publishedIds(name: string): Promise<string> {
+    return (await this.ordered(name)).ids;
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, `${name}.json`);
+  }
+
+  /** The cache file with a current publication order; its join may be stale. */
+  private async ordered(name: string): Promise<LineageStandingsFile> {
+    const head = this.store.refs.read(lineageRef(name));
+    const file = this.file(name);
+    if (head) {
+      try {
+        const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as LineageStandingsFile;
+        if (isLineageStandingsFile(cached, name, head)) return cached;
+      } catch {
+        /* missing or unreadable: rebuilt */
+      }
+    }
+    const lineage = await this.store.lineage(name);
+    const last = new Map<string, number>();
+    lineage.entries.forEach((e, i) => last.set(e.id, i));
+    const effective: number[] = [];
+    let time = -Infinity;
+    for (const e of lineage.entries) effective.push((time = Math.max(time, e.time)));
+    const order = [...last].sort((a, b) => a[1] - b[1]);
+    // Written with an empty join marked stale, so that the next pick only redoes the join.
+    const fresh: LineageStandingsFile = {
+      v: VERSION,
+      name,
+      head: lineage.head,
+      assertions: STALE,
+      root: '',
+      ids: order.map(([id]) => id).join(''),
+      times: order.map(([, i]) => effective[i]!),
+      s: order.map(() => 0),
+      standings: [NOTHING],
+    };
+    writeFileAtomic(file, JSON.stringify(fresh));
+    return fresh;
+  }
+}
+
+function isLineageStandingsFile(d: LineageStandingsFile, name: string, head: string): boolean {
+  if (d === null || typeof d !== 'object' || d.v !== VERSION || d.name !== name || d.head !== head) return false;
+  if (typeof d.assertions !== 'string' || typeof d.root !== 'string') return false;
+  if (typeof d.ids !== 'string' || !Array.isArray(d.times) || !Array.isArray(d.s) || !Array.isArray(d.standings)) return false;
+  const n = d.times.length;
+  if (d.ids.length !== n * 40 || d.s.length !== n || !d.times.every(Number.isFinite)) return false;
+  const claimList = (a: unknown) => Array.isArray(a) && a.every((c) => typeof c === 'string');
+  if (!d.standings.every((st) => st !== null && typeof st === 'object' && claimList(st.passing) && claimList(st.failing))) return false;
+  const k = d.standings.length;
+  for (const x of d.s) if (typeof x !== 'number' || !(x >= 0 && x < k)) return false;
+  return true;
+}
+
+const claimsKey = (c: Claims): string => `${c.passing.join(',')}|${c.failing.join(',')}`;
+
+/** The byte value of the two hex digits of `s` at `at`, without making a string. */
+function hexByte(s: string, at: number): number {
+  const digit = (c: number) => (c <= 57 ? c - 48 : c - 87); // '0'-'9', 'a'-'f'
+  return digit(s.charCodeAt(at)) * 16 + digit(s.charCodeAt(at + 1));
+}

@@ -1,0 +1,306 @@
+/**
+ * Assertions in the store, under one ref, `refs/vfi-assertions/main`: a chain of commits, one per
+ * `vfi assert` call (or batch), whose tree files every record by the VFI it is about:
+ *
+ *   <id[0:2]>/<id[2:40]>/<yyyymmddThhmmssZ>-<claim>-<pass|fail>-<record id>.json
+ *
+ * Each file is one record, the canonical bytes of an in-toto Statement (core/assertion.ts). Its
+ * name is a function of its content, so stores that recorded the same record agree on it and a
+ * union of two trees (a merge after pull) never conflicts. Appending writes the new blobs, the
+ * three trees on the path and one commit, then moves the ref by compare-and-swap; a writer that
+ * lost the race rebuilds those trees on the new head and tries again, so no record is ever lost
+ * and one append costs the size of the two small directories it touches, not of the store.
+ */
+import { VfiError } from '../errors.js';
+import { decodeCommit, decodeTree, encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import {
+  formatAt,
+  makeRecord,
+  parseRecord,
+  parseRecordFileName,
+  recordFileName,
+  type AssertionRecord,
+  type AssertionRequest,
+  type RecordName,
+} from '../core/assertion.js';
+import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
+import { vfiSha256 } from '../core/vfi.js';
+import type { VfiRef } from '../core/vfiRef.js';
+import { currentPerson, now, signature } from './identity.js';
+import { PickIndex, type Claims } from './assertionIndex.js';
+import { lineageRef, type Store } from './store.js';
+
+export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
+
+const MAX_ATTEMPTS = 200;
+
+/** Reads trees once per process: trees are immutable, and a retry re-reads mostly the same ones. */
+export class TreeReader {
+  private readonly memo = new Map<string, TreeEntry[]>();
+
+  constructor(private readonly store: Store) {}
+
+  async read(id: string, where: string): Promise<TreeEntry[]> {
+    let entries = this.memo.get(id);
+    if (!entries) {
+      const obj = await this.store.objects.read(id);
+      if (obj.type !== 'tree') {
+        throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF}: ${where} (${id}) is a ${obj.type}, not a tree`, { id }, 'run `vfi fsck`');
+      }
+      entries = decodeTree(obj.body);
+      this.memo.set(id, entries);
+    }
+    return entries;
+  }
+}
+
+/** The root tree of the assertions ref, or undefined when nothing was ever asserted. */
+export async function assertionsRoot(store: Store, head = store.refs.read(ASSERTIONS_REF)): Promise<string | undefined> {
+  if (!head) return undefined;
+  const obj = await store.objects.read(head);
+  if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF} points at a ${obj.type}, not a commit`, { head });
+  return decodeCommit(obj.body).tree;
+}
+
+/** The tree entries of one VFI's directory (empty when it has no records). */
+async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store)): Promise<TreeEntry[]> {
+  const root = await assertionsRoot(store);
+  if (!root) return [];
+  const shard = (await reader.read(root, 'root tree')).find((e) => e.name === id.slice(0, 2));
+  if (!shard) return [];
+  const dir = (await reader.read(shard.id, id.slice(0, 2))).find((e) => e.name === id.slice(2));
+  if (!dir) return [];
+  return reader.read(dir.id, `${id.slice(0, 2)}/${id.slice(2)}`);
+}
+
+/** What the file names of a VFI's records say, oldest first. */
+export async function recordNamesOf(store: Store, id: string): Promise<RecordName[]> {
+  const names: RecordName[] = [];
+  for (const e of await vfiDirectory(store, id)) {
+    const n = parseRecordFileName(e.name);
+    if (n && n.record === e.id) names.push(n);
+  }
+  return names.sort(compareRecords);
+}
+
+/** Read one record blob. */
+export async function readRecord(store: Store, record: string): Promise<AssertionRecord> {
+  const obj = await store.objects.read(record);
+  try {
+    if (obj.type !== 'blob') throw new Error(`is a ${obj.type}`);
+    return parseRecord(obj.body, record);
+  } catch (e) {
+    throw new VfiError('STORE_DAMAGED', `assertion record ${record} is not a vfi assertion: ${(e as Error).message}`, { record },
+      'run `vfi fsck`');
+  }
+}
+
+/** Every record about a VFI, oldest first (by `at`, then record id). */
+export async function readRecordsOf(store: Store, id: string): Promise<AssertionRecord[]> {
+  const names = await recordNamesOf(store, id);
+  return Promise.all(names.map((n) => readRecord(store, n.record)));
+}
+
+/** The latest record of each claim about a VFI, read in full (for `--json` and explanations). */
+export async function latestRecordsOf(store: Store, id: string): Promise<Map<string, AssertionRecord>> {
+  const latest = latestPerClaim(await recordNamesOf(store, id));
+  const out = new Map<string, AssertionRecord>();
+  for (const claim of [...latest.keys()].sort()) out.set(claim, await readRecord(store, latest.get(claim)!.record));
+  return out;
+}
+
+/** A VFI an assertion is about: the id and the lineage name its Statement names. */
+export interface Subject {
+  id: string;
+  name: string;
+  /** for a bare id, every lineage it was published under (else just `name`) */
+  names: string[];
+}
+
+/**
+ * Resolves the references of assertions, each distinct one once. `NAME` and `NAME@<id or prefix>`
+ * are answered from the lineage's ref and its published ids (one string in the pick cache, not
+ * the whole lineage); anything else, and anything unclear (no match, several), goes to
+ * Store.resolve, which also makes the errors.
+ */
+export class SubjectResolver {
+  private readonly memo = new Map<string, Promise<Subject>>();
+  private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string> }>();
+  private readonly picks: PickIndex;
+
+  constructor(private readonly store: Store) {
+    this.picks = new PickIndex(store);
+  }
+
+  resolve(text: string, ref: VfiRef): Promise<Subject> {
+    let p = this.memo.get(text);
+    if (!p) {
+      p = this.lookup(ref);
+      this.memo.set(text, p);
+    }
+    return p;
+  }
+
+  private async lookup(ref: VfiRef): Promise<Subject> {
+    if (ref.kind === 'head' && ref.back === 0) {
+      const head = this.store.refs.read(lineageRef(ref.name));
+      if (head) return { id: await this.store.vfiIdOfCommit(head), name: ref.name, names: [ref.name] };
+    }
+    if (ref.kind === 'id' && this.store.refs.read(lineageRef(ref.name))) {
+      const id = await this.uniquelyPublished(ref.name, ref.prefix);
+      if (id) return { id, name: ref.name, names: [ref.name] };
+    }
+    const r = await this.store.resolve(ref);
+    return { id: r.id, name: r.name ?? r.names[0]!, names: r.names };
+  }
+
+  /** The one id published on `name` that starts with `prefix`, or undefined (none, or several). */
+  private async uniquelyPublished(name: string, prefix: string): Promise<string | undefined> {
+    let p = this.published.get(name);
+    if (!p) this.published.set(name, (p = { ids: await this.picks.publishedIds(name), lookups: 0 }));
+    // A batch asks thousands of times: past a few, one set of full ids beats scanning.
+    if (prefix.length === 40 && ++p.lookups > 16) {
+      if (!p.set) {
+        p.set = new Set();
+        for (let i = 0; i < p.ids.length; i += 40) p.set.add(p.ids.slice(i, i + 40));
+      }
+      return p.set.has(prefix) ? prefix : undefined;
+    }
+    let found: string | undefined;
+    for (let i = p.ids.indexOf(prefix); i >= 0; i = p.ids.indexOf(prefix, i + 1)) {
+      if (i % 40 !== 0) continue;
+      if (found) return undefined;
+      found = p.ids.slice(i, i + 40);
+    }
+    return found;
+  }
+}
+
+/** The records for checked requests on resolved subjects, with who and when filled in. */
+export async function makeRecords(store: Store, items: { request: AssertionRequest; subject: Subject }[]): Promise<AssertionRecord[]> {
+  const by = currentPerson().name;
+  const at = formatAt(now());
+  const sha = new Map<string, string>();
+  const out: AssertionRecord[] = [];
+  for (const { request, subject } of items) {
+    let sha256 = sha.get(subject.id);
+    if (!sha256) sha.set(subject.id, (sha256 = vfiSha256((await store.readVfi(subject.id)).bytes)));
+    out.push(makeRecord({
+      name: subject.name,
+      vfi: subject.id,
+      sha256,
+      claim: request.claim,
+      result: request.result,
+      by: request.by ?? by,
+      at,
+      ...(request.note !== undefined ? { note: request.note } : {}),
+      ...(request.evidence !== undefined ? { evidence: request.evidence } : {}),
+    }));
+  }
+  return out;
+}
+
+export interface Appended {
+  /** the assertions commit that holds the records (undefined only when `records` was empty) */
+  commit: string | undefined;
+  /** how many records were new (a record already present is not written twice) */
+  added: number;
+}
+
+/** Append records in one commit on the assertions ref; concurrent appenders all land. */
+export async function appendRecords(
+  store: Store,
+  records: readonly AssertionRecord[],
+  message: string,
+  onProgress?: (written: number) => void,
+): Promise<Appended> {
+  const byShard = new Map<string, Map<string, AssertionRecord[]>>();
+  for (const [i, r] of records.entries()) {
+    store.objects.write('blob', r.bytes);
+    if (onProgress && i % 256 === 0) onProgress(i);
+    const xx = r.vfi.slice(0, 2);
+    let dirs = byShard.get(xx);
+    if (!dirs) byShard.set(xx, (dirs = new Map()));
+    const list = dirs.get(r.vfi.slice(2));
+    if (list) list.push(r);
+    else dirs.set(r.vfi.slice(2), [r]);
+  }
+  const sig = signature(currentPerson(), now());
+  const reader = new TreeReader(store);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const head = store.refs.read(ASSERTIONS_REF);
+    const root = await assertionsRoot(store, head);
+    const rootEntries = new Map((root ? await reader.read(root, 'root tree') : []).map((e) => [e.name, e]));
+    let added = 0;
+    for (const [xx, dirs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const shard = rootEntries.get(xx);
+      const shardEntries = new Map((shard ? await reader.read(shard.id, xx) : []).map((e) => [e.name, e]));
+      let shardChanged = false;
+      for (const [rest, recs] of dirs) {
+        const dir = shardEntries.get(rest);
+        const entries = dir ? [...(await reader.read(dir.id, `${xx}/${rest}`))] : [];
+        const names = new Set(entries.map((e) => e.name));
+        let dirChanged = false;
+        for (const r of recs) {
+          const file = recordFileName(r);
+          if (names.has(file)) continue;
+          names.add(file);
+          entries.push({ mode: '100644', name: file, id: r.record });
+          dirChanged = true;
+          added++;
+        }
+        if (!dirChanged) continue;
+        shardEntries.set(rest, { mode: '40000', name: rest, id: store.objects.write('tree', encodeTree(entries)) });
+        shardChanged = true;
+      }
+      if (shardChanged) rootEntries.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
+    }
+    if (added === 0) return { commit: head, added: 0 };
+    const tree = store.objects.write('tree', encodeTree([...rootEntries.values()]));
+    const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], author: sig, committer: sig, message }));
+    if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) return { commit, added };
+    // Lost the race: let the winner's followers through before rebuilding on the new head.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+  }
+  throw new VfiError('STORE_BUSY', `could not record assertions: ${ASSERTIONS_REF} kept moving under ${MAX_ATTEMPTS} attempts`, {});
+}
+
+/** The commit message of one `vfi assert` call. */
+export function assertMessage(records: readonly AssertionRecord[]): string {
+  const subjects = [...new Set(records.map((r) => `${r.name}@${r.vfi}`))];
+  const claims = records.map((r) => `${r.claim}=${r.result}`).join(' ');
+  return subjects.length === 1 ? `assert ${subjects[0]} ${claims}` : `assert ${records.length} records`;
+}
+
+/** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims. */
+export async function loadCandidates(store: Store, name: string | undefined): Promise<{ scope: string; candidates: Candidate[] }> {
+  const names = name === undefined ? store.lineageNames() : [name];
+  const index = new PickIndex(store);
+  const lists = [];
+  for (const n of names) lists.push(await index.load(n));
+  const candidates: Candidate[] = [];
+  if (lists.length === 1) {
+    // One lineage: its order is the publication order (the common case, kept allocation-light).
+    const { name: lineage, ids, s, standings } = lists[0]!;
+    for (let i = 0, n = s.length; i < n; i++) {
+      const { passing, failing } = standings[s[i]!]!;
+      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name: lineage, recency: i, passing, failing });
+    }
+  } else {
+    const claims = new Map<string, Claims>();
+    const order = publicationOrder(lists.map((l) => ({
+      name: l.name,
+      entries: l.times.map((time, i) => {
+        const id = l.ids.slice(i * 40, i * 40 + 40);
+        claims.set(id, l.standings[l.s[i]!]!);
+        return { id, time };
+      }),
+    })));
+    for (const [id, { name: lineage, recency }] of order) {
+      const { passing, failing } = claims.get(id)!;
+      candidates.push({ id, name: lineage, recency, passing, failing });
+    }
+  }
+  const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
+  return { scope, candidates };
+}

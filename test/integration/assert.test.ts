@@ -1,0 +1,328 @@
+/** `vfi assert`, `--batch`, `release` and `assertions` on real temp stores, checked with git's own CLI. */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRecord, recordFileName } from '../../src/core/assertion.js';
+import { finished, git, runtimeVfi, snapshot, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+
+const REF = 'refs/vfi-assertions/main';
+const at = (t: string) => ({ env: { VFI_NOW: t } });
+
+/** A store with Runtime published three times; returns the ids, oldest first. */
+function threeRuntimes(store: string): string[] {
+  const ids = [
+    vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }),
+    vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.3']),
+    vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.4']),
+  ].map((r) => /^Runtime@([0-9a-f]{40})\n$/.exec(r.stdout)![1]!);
+  return ids;
+}
+
+describe('vfi assert', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = threeRuntimes(store);
+  });
+
+  it('records one assertion per claim, prints one line per record, and makes one commit', () => {
+    const r = vfi(store, ['assert', 'Runtime~2', 'tests-passed', 'reviewed', '--evidence', 'https://ci.example.com/run/1']);
+    expect(r).toEqual({ code: 0, stderr: '', stdout: `Runtime@${ids[0]} tests-passed pass\nRuntime@${ids[0]} reviewed pass\n` });
+    expect(git(store, ['log', '--format=%an|%s', REF]).stdout).toBe(`Test Author|assert Runtime@${ids[0]} tests-passed=pass reviewed=pass\n`);
+  });
+
+  it('stores each record as the canonical in-toto Statement, filed by VFI id and named by content', () => {
+    const vfiBytes = Buffer.from(vfi(store, ['show', ids[0]!]).stdout);
+    const expected = ['tests-passed', 'reviewed'].map((claim) => makeRecord({
+      name: 'Runtime', vfi: ids[0]!, sha256: createHash('sha256').update(vfiBytes).digest('hex'), claim, result: 'pass',
+      by: 'Test Author', at: '2026-11-01T12:00:00Z', evidence: 'https://ci.example.com/run/1',
+    }));
+    const tree = git(store, ['ls-tree', '-r', REF]).stdout;
+    for (const rec of expected) {
+      const file = `${ids[0]!.slice(0, 2)}/${ids[0]!.slice(2)}/${recordFileName(rec)}`;
+      expect(tree).toContain(`100644 blob ${rec.record}\t${file}\n`);
+      expect(git(store, ['cat-file', '-p', `${REF}:${file}`]).stdout).toBe(rec.bytes.toString());
+    }
+    expect(tree.trim().split('\n')).toHaveLength(2);
+    expect(git(store, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+    expect(vfi(store, ['fsck']).code).toBe(0);
+  });
+
+  it('accepts every reference form, --fail, --note, --by, and the bless alias', () => {
+    const prefix = ids[1]!.slice(0, 7);
+    expect(vfi(store, ['bless', `Runtime@${prefix}`, 'tests-passed']).stdout).toBe(`Runtime@${ids[1]} tests-passed pass\n`);
+    const r = vfi(store, ['assert', prefix, 'smoke-verified', '--fail', '--note', 'router 502s under load', '--by', 'Smoke Bot'], at('2026-11-01T12:05:00Z'));
+    expect(r.stdout).toBe(`Runtime@${ids[1]} smoke-verified fail\n`);
+    expect(vfi(store, ['assert', 'Runtime', 'tests-passed']).stdout).toBe(`Runtime@${ids[2]} tests-passed pass\n`);
+    expect(vfi(store, ['assert', ids[2]!, 'reviewed']).stdout).toBe(`Runtime@${ids[2]} reviewed pass\n`);
+    expect(git(store, ['rev-list', '--count', REF]).stdout.trim()).toBe('5');
+  });
+
+  it('writes nothing when the same record is already there', () => {
+    const before = git(store, ['rev-parse', REF]).stdout;
+    const r = vfi(store, ['assert', 'Runtime', 'tests-passed']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Runtime@${ids[2]} tests-passed pass\n`);
+    expect(git(store, ['rev-parse', REF]).stdout).toBe(before);
+  });
+
+  it('vfi release records the released claim and prints the record line', () => {
+    const r = vfi(store, ['release', `Runtime@${ids[0]}`, '--note', 'shipped to prod']);
+    expect(r).toEqual({ code: 0, stderr: '', stdout: `Runtime@${ids[0]} released pass\n` });
+    expect(git(store, ['log', '-1', '--format=%s', REF]).stdout).toBe(`assert Runtime@${ids[0]} released=pass\n`);
+  });
+
+  it('vfi assertions lists a VFI\'s records oldest first, with its score', () => {
+    vfi(store, ['assert', 'Runtime~1', 'smoke-verified'], at('2026-11-01T12:10:00Z')); // re-qualifies
+    const r = vfi(store, ['assertions', `Runtime@${ids[1]}`]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^AT\s+CLAIM\s+RESULT\s+BY\s+NOTE$/);
+    expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
+      ['2026-11-01T12:00:00Z', 'tests-passed', 'pass'],
+      ['2026-11-01T12:05:00Z', 'smoke-verified', 'fail'],
+      ['2026-11-01T12:10:00Z', 'smoke-verified', 'pass'],
+    ]);
+    expect(lines.at(-1)).toBe('score 2: smoke-verified, tests-passed');
+  });
+
+  it('vfi assertions --json gives the records, the latest result per claim and the score', () => {
+    const j = JSON.parse(vfi(store, ['assertions', `Runtime@${ids[1]}`, '--json']).stdout);
+    expect(j).toMatchObject({ ref: `Runtime@${ids[1]}`, name: 'Runtime', id: ids[1], score: 2, candidate: true });
+    expect(j.claims).toEqual({
+      'smoke-verified': { result: 'pass', at: '2026-11-01T12:10:00Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+    });
+    expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(['tests-passed=pass', 'smoke-verified=fail', 'smoke-verified=pass']);
+    expect(j.records[1]).toMatchObject({ by: 'Smoke Bot', note: 'router 502s under load' });
+    for (const x of j.records) expect(git(store, ['cat-file', '-t', x.record]).stdout).toBe('blob\n');
+  });
+
+  it('vfi assertions --format intoto writes one valid Statement per line about the VFI that git hashes', () => {
+    for (const id of ids) {
+      const out = vfi(store, ['assertions', id, '--format', 'intoto']).stdout;
+      const shown = vfi(store, ['show', id]).stdout;
+      const gitBlob = git(store, ['hash-object', '--stdin'], shown).stdout.trim();
+      const sha256 = createHash('sha256').update(shown).digest('hex');
+      const lines = out.trimEnd().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      expect(out.endsWith('\n')).toBe(true);
+      for (const line of lines) {
+        const st = JSON.parse(line);
+        expect(st._type).toBe('https://in-toto.io/Statement/v1');
+        expect(st.predicateType).toBe('https://vfi.dev/assertion/v1');
+        expect(st.subject).toEqual([{ name: 'Runtime', digest: { gitBlob, sha256 } }]);
+        expect(st.predicate).toMatchObject({ claim: expect.any(String), result: expect.stringMatching(/^(pass|fail)$/), by: expect.any(String) });
+        expect(st.predicate.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      }
+    }
+  });
+
+  it('an unasserted VFI has no records and score 0', () => {
+    vfi(store, ['set', 'Runtime', 'nsq=nsqio/nsq:v1.3.0']);
+    const r = vfi(store, ['assertions', 'Runtime']);
+    expect([r.code, r.stdout]).toEqual([0, 'score 0\n']);
+    expect(vfi(store, ['assertions', 'Runtime', '--format', 'intoto']).stdout).toBe('');
+  });
+
+  it('the history is plain git: every commit has the one before as parent', () => {
+    const log = git(store, ['log', '--format=%s', REF]).stdout.trim().split('\n');
+    expect(log.at(-1)).toBe(`assert Runtime@${ids[0]} tests-passed=pass reviewed=pass`);
+    expect(log).toHaveLength(Number(git(store, ['rev-list', '--count', '--first-parent', REF]).stdout));
+  });
+});
+
+describe('subjects and damage', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = threeRuntimes(store);
+  });
+
+  it('a bare id published under several names is recorded under the first, with a note', () => {
+    const file = path.join(dir, 'same.json');
+    fs.writeFileSync(file, vfi(store, ['show', ids[0]!]).stdout);
+    expect(vfi(store, ['add', 'Canary', file]).stdout).toBe(`Canary@${ids[0]}\n`);
+    const r = vfi(store, ['assert', ids[0]!, 'tests-passed']);
+    expect([r.code, r.stdout]).toEqual([0, `Canary@${ids[0]} tests-passed pass\n`]);
+    expect(r.stderr).toContain('Runtime');
+    // a name in the reference chooses
+    expect(vfi(store, ['assert', `Runtime@${ids[0]}`, 'reviewed']).stdout).toBe(`Runtime@${ids[0]} reviewed pass\n`);
+    const subjects = vfi(store, ['assertions', ids[0]!, '--format', 'intoto']).stdout.trim().split('\n').map((l) => JSON.parse(l).subject[0].name);
+    expect(subjects.sort()).toEqual(['Canary', 'Runtime']);
+  });
+
+  it('vfi fsck reports a record whose file name does not say what it says, and foreign entries', () => {
+    const damaged = path.join(dir, 'damaged');
+    fs.cpSync(store, damaged, { recursive: true });
+    const [line] = git(damaged, ['ls-tree', '-r', REF]).stdout.trim().split('\n');
+    const [, , record, file] = /^(\d+) blob ([0-9a-f]{40})\t(.*)$/.exec(line!)!;
+    const lying = path.basename(file!).replace('-pass-', '-fail-');
+    const mktree = (entries: string) => git(damaged, ['mktree'], entries).stdout.trim();
+    const dirTree = mktree(`100644 blob ${record}\t${lying}\n`);
+    const shardTree = mktree(`040000 tree ${dirTree}\t${ids[0]!.slice(2)}\n`);
+    const readme = git(damaged, ['hash-object', '-w', '--stdin'], 'hello\n').stdout.trim();
+    const root = mktree(`040000 tree ${shardTree}\t${ids[0]!.slice(0, 2)}\n100644 blob ${readme}\tREADME\n`);
+    const commit = git(damaged, ['commit-tree', root, '-p', REF, '-m', 'tamper']).stdout.trim();
+    expect(git(damaged, ['update-ref', REF, commit]).code).toBe(0);
+    expect(git(damaged, ['fsck', '--strict']).code).toBe(0); // valid git, wrong vfi
+    const r = vfi(damaged, ['fsck']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(lying);
+    expect(r.stdout).toContain('README');
+    expect(vfi(store, ['fsck']).code).toBe(0);
+  });
+});
+
+describe('bad input: the right exit code, nothing written', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  beforeAll(() => {
+    threeRuntimes(store);
+    vfi(store, ['assert', 'Runtime', 'tests-passed']);
+  });
+
+  it.each<[string, string[], number]>([
+    ['an unknown lineage', ['assert', 'Nope', 'tests-passed'], 3],
+    ['an unknown id', ['assert', 'Runtime@0000000', 'tests-passed'], 3],
+    ['an unknown bare id', ['assert', 'abcdef0123', 'tests-passed'], 3],
+    ['too far back', ['assert', 'Runtime~9', 'tests-passed'], 3],
+    ['an invalid claim', ['assert', 'Runtime', 'tests passed'], 2],
+    ['a claim starting with a dot', ['assert', 'Runtime', '.hidden'], 2],
+    ['an invalid reference', ['assert', 'Runtime@xyz', 'tests-passed'], 2],
+    ['no claim', ['assert', 'Runtime'], 2],
+    ['no reference', ['assert'], 2],
+    ['evidence that is not http(s)', ['assert', 'Runtime', 'x', '--evidence', 'ftp://example.com/r'], 2],
+    ['evidence that is not a URL', ['assert', 'Runtime', 'x', '--evidence', 'run 812'], 2],
+    ['a multi-line note', ['assert', 'Runtime', 'x', '--note', 'a\nb'], 2],
+    ['--batch with a reference too', ['assert', 'Runtime', '--batch', '-'], 2],
+    ['assertions of an unknown VFI', ['assertions', 'Runtime@0000000'], 3],
+    ['an unknown --format', ['assertions', 'Runtime', '--format', 'xml'], 2],
+    ['release of an unknown VFI', ['release', 'Nope'], 3],
+  ])('%s', (_what, args, code) => {
+    const before = snapshot(store);
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('an invalid claim is INVALID_CLAIM (code, not wording)', async () => {
+    const { checkClaim } = await import('../../src/core/names.js');
+    expect(() => checkClaim('tests passed')).toThrowError(expect.objectContaining({ code: 'INVALID_CLAIM' }));
+  });
+
+  it('a store that does not exist is not created by assert', () => {
+    const missing = path.join(dir, 'missing');
+    expect(vfi(missing, ['assert', 'Runtime', 'x']).code).toBe(3);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+});
+
+describe('vfi assert --batch', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = threeRuntimes(store);
+  });
+  const line = (o: Record<string, unknown>) => JSON.stringify(o);
+
+  it('records every line in one commit and prints the count', () => {
+    const file = path.join(dir, 'results.jsonl');
+    fs.writeFileSync(file, [
+      line({ vfi: `Runtime@${ids[0]}`, claim: 'tests-passed', result: 'pass' }),
+      '',
+      line({ vfi: `Runtime@${ids[0]!.slice(0, 8)}`, claim: 'smoke-verified', result: 'fail', note: 'timeout', by: 'Smoke Bot' }),
+      line({ vfi: 'Runtime~1', claim: 'tests-passed', result: 'pass', evidence: 'https://ci.example.com/run/2' }),
+      line({ vfi: 'Runtime', claim: 'reviewed', result: 'pass' }),
+      line({ vfi: ids[2], claim: 'tests-passed', result: 'pass' }),
+    ].join('\n') + '\n');
+    const r = vfi(store, ['assert', '--batch', file]);
+    expect([r.code, r.stdout]).toEqual([0, '5\n']);
+    expect(git(store, ['log', '--format=%s', REF]).stdout).toBe('assert --batch: 5 records\n');
+    expect(git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n')).toHaveLength(5);
+    const j = JSON.parse(vfi(store, ['assertions', ids[0]!, '--json']).stdout);
+    expect(j.claims['smoke-verified']).toMatchObject({ result: 'fail', by: 'Smoke Bot' });
+    expect(JSON.parse(vfi(store, ['assertions', ids[2]!, '--json']).stdout).score).toBe(2);
+  });
+
+  it('reads stdin', () => {
+    const r = vfi(store, ['assert', '--batch', '-'], { input: line({ vfi: 'Runtime~2', claim: 'reviewed', result: 'pass' }) });
+    expect([r.code, r.stdout]).toEqual([0, '1\n']);
+  });
+
+  it.each<[string, string, number]>([
+    ['a malformed line', '{"vfi": "Runtime", "claim": "a", "result": "pass"', 2],
+    ['a line that is not an object', '"Runtime"', 2],
+    ['an unknown key', line({ vfi: 'Runtime', claim: 'a', result: 'pass', reslt: 'x' }), 2],
+    ['a bad result', line({ vfi: 'Runtime', claim: 'a', result: 'ok' }), 2],
+    ['an invalid claim', line({ vfi: 'Runtime', claim: 'a b', result: 'pass' }), 2],
+    ['bad evidence', line({ vfi: 'Runtime', claim: 'a', result: 'pass', evidence: 'file:///x' }), 2],
+    ['an invalid reference', line({ vfi: 'Runtime@zz', claim: 'a', result: 'pass' }), 2],
+    ['an unknown VFI', line({ vfi: 'Runtime@00000000', claim: 'a', result: 'pass' }), 3],
+    ['an unknown lineage', line({ vfi: 'Nope', claim: 'a', result: 'pass' }), 3],
+  ])('refuses the whole batch for %s, naming its line, writing nothing', (_what, bad, code) => {
+    const file = path.join(dir, 'batch.jsonl');
+    const good = Array.from({ length: 16 }, (_, i) => line({ vfi: `Runtime@${ids[i % 3]}`, claim: `c${i}`, result: 'pass' }));
+    fs.writeFileSync(file, [...good, bad, ...good.slice(0, 3)].join('\n'));
+    const before = snapshot(store);
+    const r = vfi(store, ['assert', '--batch', file]);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(/^vfi: [^\n]*batch\.jsonl:17: /);
+    expect(r.stdout).toBe('');
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('refuses an empty batch', () => {
+    expect(vfi(store, ['assert', '--batch', '-'], { input: '\n\n' }).code).toBe(2);
+  });
+});
+
+describe('concurrent writers', () => {
+  const dir = tempDir();
+
+  it('8 processes each recording 50 assertions at once: all 400 present, git fsck clean', async () => {
+    const store = path.join(dir, 'eight');
+    const ids = threeRuntimes(store);
+    // Each process records its 50 assertions one `vfi assert` call at a time: 400 appends racing
+    // for one ref.
+    const script = (p: number) =>
+      `for j in $(seq 1 50); do node "$VFI_MAIN" --store "$STORE" assert Runtime@${ids[p % 3]} p${p}-c$j --note "process ${p}" > /dev/null || exit 1; done`;
+    const { spawn } = await import('node:child_process');
+    const { MAIN, FIXED_ENV } = await import('../helpers/cli.js');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, p) => new Promise<number>((resolve) => {
+      const child = spawn('bash', ['-c', script(p)], { env: { ...process.env, ...FIXED_ENV, VFI_MAIN: MAIN, STORE: store }, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('close', (code) => resolve(code ?? -1));
+    })));
+    expect(results).toEqual(Array(8).fill(0));
+    const files = git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n');
+    expect(files).toHaveLength(400);
+    for (let p = 0; p < 8; p++) {
+      for (let j = 1; j <= 50; j++) expect(files.some((f) => f.includes(`-p${p}-c${j}-pass-`))).toBe(true);
+    }
+    expect(git(store, ['rev-list', '--count', REF]).stdout.trim()).toBe('400');
+    const fsck = git(store, ['fsck', '--strict']);
+    expect(fsck.code, fsck.stderr).toBe(0);
+    expect(vfi(store, ['fsck']).code).toBe(0);
+    expect(JSON.parse(vfi(store, ['assertions', ids[0]!, '--json']).stdout).score).toBe(150);
+  }, 180_000);
+
+  it('8 concurrent batches of 50: all 400 present', async () => {
+    const store = path.join(dir, 'batches');
+    const ids = threeRuntimes(store);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, p) => {
+      const file = path.join(dir, `b${p}.jsonl`);
+      fs.writeFileSync(file, Array.from({ length: 50 }, (_, j) => JSON.stringify({ vfi: `Runtime@${ids[j % 3]}`, claim: `b${p}-c${j}`, result: 'pass' })).join('\n'));
+      return finished(vfiAsync(store, ['assert', '--batch', file]));
+    }));
+    expect(results.map((r) => [r.code, r.stdout])).toEqual(Array(8).fill([0, '50\n']));
+    expect(git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n')).toHaveLength(400);
+    expect(git(store, ['rev-list', '--count', REF]).stdout.trim()).toBe('8');
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  });
+});

@@ -1,0 +1,263 @@
+/** `vfi pick`, `vfi find` and `vfi release` end to end; the index is a cache, git is the truth. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+
+const REF = 'refs/vfi-assertions/main';
+const T0 = { env: { VFI_NOW: '2026-11-01T12:00:00Z' } };
+const T1 = { env: { VFI_NOW: '2026-11-01T13:00:00Z' } };
+const T2 = { env: { VFI_NOW: '2026-11-01T14:00:00Z' } };
+
+const idOf = (stdout: string) => /@([0-9a-f]{40})\n$/.exec(stdout)![1]!;
+
+/** Runtime published four times (different routers); ids oldest first. */
+function fourRuntimes(store: string): string[] {
+  const ids = [idOf(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).stdout)];
+  for (const v of ['1.0.3', '1.0.4', '1.0.5']) ids.push(idOf(vfi(store, ['set', 'Runtime', `router=polyverse/router:${v}`]).stdout));
+  return ids;
+}
+
+function ok(store: string, args: string[], opts?: { input?: string; env?: Record<string, string> }): string {
+  const r = vfi(store, args, opts);
+  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+describe('vfi pick', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = fourRuntimes(store);
+    ok(store, ['assert', `Runtime@${ids[0]}`, 'tests-passed', 'reviewed'], T0);
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed', 'smoke-verified'], T0);
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'smoke-verified', '--fail', '--by', 'Smoke Bot'], T1);
+    ok(store, ['assert', `Runtime@${ids[2]}`, 'tests-passed', 'reviewed'], T0);
+  });
+
+  it('picks the highest score, ties to the most recently published; a failing claim disqualifies', () => {
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[2]}\n`);
+  });
+
+  it('--explain writes the ranking and each loser\'s reason to stderr, the pick alone to stdout', () => {
+    const r = vfi(store, ['pick', 'Runtime', '--explain']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Runtime@${ids[2]}\n`);
+    const lines = r.stderr.trim().split('\n');
+    const row = (id: string) => lines.find((l) => l.includes(id)) ?? '';
+    expect(row(ids[2]!)).toMatch(/^\s+#1\s.*score 2\s+picked$/);
+    expect(row(ids[0]!)).toMatch(/^\s+#2\s.*score 2\s+tie/);
+    expect(row(ids[0]!)).toContain(ids[2]!.slice(0, 12));
+    expect(row(ids[3]!)).toMatch(/^\s+#3\s.*score 0\s+lower score/);
+    expect(row(ids[1]!)).toMatch(/^\s+-\s.*disqualified: smoke-verified failed at 2026-11-01T13:00:00Z by Smoke Bot$/);
+  });
+
+  it('--json gives ref, name, id, score and the latest record of each claim', () => {
+    expect(JSON.parse(ok(store, ['pick', 'Runtime', '--json']))).toEqual({
+      ref: `Runtime@${ids[2]}`,
+      name: 'Runtime',
+      id: ids[2],
+      score: 2,
+      claims: {
+        reviewed: { result: 'pass', at: '2026-11-01T12:00:00Z', by: 'Test Author' },
+        'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00Z', by: 'Test Author' },
+      },
+    });
+  });
+
+  it('--top N prints the best N, best first (an array with --json)', () => {
+    expect(ok(store, ['pick', 'Runtime', '--top', '3'])).toBe(`Runtime@${ids[2]}\nRuntime@${ids[0]}\nRuntime@${ids[3]}\n`);
+    expect(JSON.parse(ok(store, ['pick', 'Runtime', '--top', '9', '--json'])).map((x: { id: string }) => x.id)).toEqual([ids[2], ids[0], ids[3]]);
+    expect(vfi(store, ['pick', 'Runtime', '--top', '0']).code).toBe(2);
+  });
+
+  it('--require keeps only VFIs passing those claims', () => {
+    expect(ok(store, ['pick', 'Runtime', '--require', 'tests-passed,reviewed'])).toBe(`Runtime@${ids[2]}\n`);
+    expect(ok(store, ['pick', 'Runtime', '--require', 'reviewed', '--require', 'tests-passed'])).toBe(`Runtime@${ids[2]}\n`);
+  });
+
+  it.each<[string, string[], number]>([
+    ['--require of a claim nobody asserted', ['pick', 'Runtime', '--require', 'nope'], 3],
+    ['--require of a claim only a disqualified VFI passed', ['pick', 'Runtime', '--require', 'smoke-verified'], 3],
+    ['an unknown lineage', ['pick', 'Nope'], 3],
+    ['an invalid name', ['pick', 'a/b'], 2],
+    ['an invalid required claim', ['pick', 'Runtime', '--require', 'a b'], 2],
+    ['find of a claim nobody passes', ['find', '--has', 'nope', 'Runtime'], 3],
+    ['find without --has', ['find', 'Runtime'], 2],
+  ])('%s: the exit code, one line, nothing written', (_what, args, code) => {
+    const before = snapshot(store);
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('--explain still explains when there is no candidate', () => {
+    const r = vfi(store, ['pick', 'Runtime', '--require', 'smoke-verified', '--explain']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(ids[1]);
+  });
+
+  it('find --has: the newest VFI whose latest records pass those claims', () => {
+    expect(ok(store, ['find', '--has', 'reviewed', 'Runtime'])).toBe(`Runtime@${ids[2]}\n`);
+    expect(ok(store, ['find', '--has', 'tests-passed,reviewed'])).toBe(`Runtime@${ids[2]}\n`);
+    expect(vfi(store, ['find', '--has', 'smoke-verified', 'Runtime']).code).toBe(3);
+    expect(JSON.parse(ok(store, ['find', '--has', 'reviewed', '--json']))).toMatchObject({ id: ids[2], score: 2 });
+  });
+
+  it('a later pass re-qualifies a disqualified VFI', () => {
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'smoke-verified', '--note', 'fixed the flaky probe'], T2);
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[1]}\n`);
+    expect(ok(store, ['pick', 'Runtime', '--require', 'smoke-verified'])).toBe(`Runtime@${ids[1]}\n`);
+    expect(ok(store, ['find', '--has', 'smoke-verified', 'Runtime'])).toBe(`Runtime@${ids[1]}\n`);
+  });
+
+  it('release records `released` on the pick, which git shows', () => {
+    const picked = ok(store, ['pick', 'Runtime']).trim();
+    expect(ok(store, ['release', picked])).toBe(`${picked} released pass\n`);
+    expect(git(store, ['log', '-1', '--format=%s', REF]).stdout).toBe(`assert ${picked} released=pass\n`);
+    expect(JSON.parse(ok(store, ['assertions', picked, '--json'])).claims.released).toMatchObject({ result: 'pass' });
+  });
+
+  it('without NAME looks across every lineage and names the VFI by its lineage', () => {
+    expect(ok(store, ['pick'])).toBe(ok(store, ['pick', 'Runtime']));
+    const canary = idOf(ok(store, ['set', 'Canary', 'nsq=nsqio/nsq:v1.3.0', '--from', `Runtime@${ids[1]}`]));
+    ok(store, ['assert', 'Canary', 'tests-passed', 'reviewed', 'smoke-verified', 'released', 'perf-ok']);
+    expect(ok(store, ['pick'])).toBe(`Canary@${canary}\n`);
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[1]}\n`);
+    expect(ok(store, ['find', '--has', 'perf-ok'])).toBe(`Canary@${canary}\n`);
+  });
+});
+
+describe('publication order', () => {
+  const dir = tempDir();
+
+  it('a VFI published again counts at its latest publication', () => {
+    const store = path.join(dir, 'republish');
+    const ids = fourRuntimes(store);
+    for (const id of ids) ok(store, ['assert', `Runtime@${id}`, 'tests-passed']);
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[3]}\n`);
+    // Publishing the first composition again makes it the newest publication.
+    const again = idOf(ok(store, ['set', 'Runtime', 'router=polyverse/router:1.0.2']));
+    expect(again).toBe(ids[0]);
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[0]}\n`);
+  });
+
+  it('with no assertions at all the head is picked (every VFI scores 0)', () => {
+    const store = path.join(dir, 'bare');
+    const ids = fourRuntimes(store);
+    expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[3]}\n`);
+  });
+});
+
+describe('everything pick needs comes from git', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  const answers = (s: string) => [
+    ok(s, ['pick', 'Runtime', '--top', '4', '--json']),
+    ok(s, ['pick', 'Runtime', '--require', 'smoke-verified']),
+    ok(s, ['find', '--has', 'reviewed']),
+    ...ids.map((id) => ok(s, ['assertions', id, '--json'])),
+  ];
+  beforeAll(() => {
+    ids = fourRuntimes(store);
+    ok(store, ['assert', `Runtime@${ids[0]}`, 'tests-passed', 'reviewed', 'smoke-verified'], T0);
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed'], T0);
+    ok(store, ['assert', `Runtime@${ids[2]}`, 'tests-passed', 'smoke-verified'], T0);
+    ok(store, ['assert', `Runtime@${ids[2]}`, 'smoke-verified', '--fail'], T1);
+  });
+
+  it('a plain `git clone --mirror` (objects packed, no cache) picks the same VFI', () => {
+    const expected = answers(store);
+    expect(expected[1]).toBe(`Runtime@${ids[0]}\n`);
+    const mirror = path.join(dir, 'mirror.git');
+    expect(git('.', ['clone', '-q', '--mirror', '--no-local', store, mirror]).code).toBe(0);
+    expect(fs.readdirSync(path.join(mirror, 'objects', 'pack')).some((f) => f.endsWith('.pack'))).toBe(true);
+    expect(fs.existsSync(path.join(mirror, 'vfi-cache'))).toBe(false);
+    expect(fs.readdirSync(path.join(mirror, 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d))).toEqual([]);
+    expect(answers(mirror)).toEqual(expected);
+    expect(vfi(mirror, ['fsck']).code).toBe(0);
+  });
+
+  it('a missing, corrupt or stale cache gives the same answers', () => {
+    const expected = answers(store);
+    const cache = path.join(store, 'vfi-cache');
+    fs.rmSync(cache, { recursive: true, force: true });
+    expect(answers(store)).toEqual(expected);
+    // every cache file garbage, then every cache file valid JSON of the wrong shape
+    const files = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]));
+    for (const content of ['{"v":', '{"v":3,"commit":"x"}', '[]', 'null']) {
+      for (const f of files(cache)) fs.writeFileSync(f, content);
+      expect(answers(store)).toEqual(expected);
+    }
+    // a cache left behind by a newer assertion is caught up
+    ok(store, ['assert', `Runtime@${ids[3]}`, 'tests-passed', 'reviewed', 'smoke-verified', 'perf-ok'], T1);
+    const caughtUp = answers(store);
+    expect(caughtUp[1]).toBe(`Runtime@${ids[3]}\n`);
+    fs.rmSync(cache, { recursive: true, force: true });
+    expect(answers(store)).toEqual(caughtUp);
+  });
+
+  it('a cache kept up to date step by step answers as one rebuilt from scratch', () => {
+    const s = path.join(dir, 'steps');
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ api: { type: 'dockerImage', address: `polyverse/api:v${i}` } }));
+    const all = ok(s, ['import', 'Runtime', '-'], { input: lines.join('\n') }).trim().split('\n').map((l) => l.split('@')[1]!);
+    let x = 42;
+    const rand = (n: number) => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % n);
+    const claims = ['tests-passed', 'smoke-verified', 'reviewed', 'perf-ok'];
+    const probe = (store: string) => [
+      ok(store, ['pick', 'Runtime', '--top', '100', '--json']),
+      ...[['find', '--has', 'reviewed,perf-ok'], ['pick', 'Runtime', '--require', 'tests-passed,smoke-verified,reviewed']].map((args) => {
+        const r = vfi(store, args);
+        return `${r.code} ${r.stdout}`;
+      }),
+    ];
+    for (let step = 0; step < 12; step++) {
+      // a few records (one or two fanout directories) or a batch touching most of them
+      const n = step % 4 === 3 ? 40 : 1 + rand(3);
+      const batch = Array.from({ length: n }, () => JSON.stringify({
+        vfi: `Runtime@${all[rand(all.length)]}`, claim: claims[rand(claims.length)], result: rand(4) === 0 ? 'fail' : 'pass',
+      }));
+      ok(s, ['assert', '--batch', '-'], { input: batch.join('\n'), env: { VFI_NOW: `2026-11-02T00:${String(step).padStart(2, '0')}:00Z` } });
+      if (step % 5 === 4) ok(s, ['set', 'Runtime', `router=polyverse/router:s${step}`]);
+      const warm = probe(s);
+      const cold = path.join(dir, `steps-cold-${step}`);
+      fs.cpSync(s, cold, { recursive: true });
+      fs.rmSync(path.join(cold, 'vfi-cache'), { recursive: true, force: true });
+      expect(probe(cold), `step ${step}`).toEqual(warm);
+    }
+  }, 120_000);
+
+  it('a merge of two stores\' assertion histories (as after pull) is read as the union', () => {
+    const a = path.join(dir, 'a.git');
+    const b = path.join(dir, 'b.git');
+    for (const clone of [a, b]) expect(git('.', ['clone', '-q', '--mirror', '--no-local', store, clone]).code).toBe(0);
+    const before = answers(a); // warms a's cache on the pre-merge state
+    // The same record made in both stores, and different ones.
+    for (const s of [a, b]) ok(s, ['assert', `Runtime@${ids[1]}`, 'smoke-verified'], T2);
+    ok(a, ['assert', `Runtime@${ids[0]}`, 'smoke-verified', '--fail'], T2);
+    ok(b, ['assert', `Runtime@${ids[1]}`, 'perf-ok', 'soak-24h'], T2);
+    expect(ok(a, ['pick', 'Runtime'])).toBe(`Runtime@${ids[3]}\n`);
+    // Merge b's history into a with plain git: trees named by content union without conflict.
+    expect(git(a, ['fetch', '-q', b, `+${REF}:refs/remotes/b/assertions`]).code).toBe(0);
+    const merged = git(a, ['merge-tree', '--write-tree', REF, 'refs/remotes/b/assertions']);
+    expect(merged.code, merged.stdout).toBe(0);
+    const tree = merged.stdout.trim().split('\n')[0]!;
+    const commit = git(a, ['commit-tree', tree, '-p', REF, '-p', 'refs/remotes/b/assertions', '-m', 'merge'],).stdout.trim();
+    expect(git(a, ['update-ref', REF, commit]).code).toBe(0);
+    const afterMerge = answers(a);
+    expect(afterMerge).not.toEqual(before);
+    expect(afterMerge[0]).toContain(`"id": "${ids[1]}"`);
+    expect(JSON.parse(afterMerge[0]!)[0]).toMatchObject({ id: ids[1], score: 5 });
+    expect(JSON.parse(ok(a, ['assertions', ids[1]!, '--json'])).records).toHaveLength(5);
+    // the incrementally updated cache agrees with one rebuilt from scratch
+    fs.rmSync(path.join(a, 'vfi-cache'), { recursive: true, force: true });
+    expect(answers(a)).toEqual(afterMerge);
+    expect(vfi(a, ['fsck']).code).toBe(0);
+    expect(git(a, ['fsck', '--strict']).code).toBe(0);
+  });
+});

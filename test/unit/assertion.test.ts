@@ -1,0 +1,192 @@
+/** The assertion record: in-toto Statement bytes, file names, batch lines. Pure, table-driven. */
+import { describe, expect, it } from 'vitest';
+import {
+  batchRequest,
+  checkEvidence,
+  formatAt,
+  makeRecord,
+  parseAt,
+  parseRecord,
+  parseRecordFileName,
+  recordFileName,
+  recordProblem,
+  statementOf,
+  type Assertion,
+} from '../../src/core/assertion.js';
+import { blobId, sha256Hex } from '../../src/core/gitObject.js';
+import { parseIJson } from '../../src/core/ijson.js';
+
+const VFI_BYTES = Buffer.from('{\n  "nsq": {\n    "address": "nsqio/nsq:v0.3.8",\n    "type": "dockerImage"\n  }\n}\n');
+const base: Assertion = {
+  name: 'Runtime',
+  vfi: blobId(VFI_BYTES),
+  sha256: sha256Hex(VFI_BYTES),
+  claim: 'tests-passed',
+  result: 'pass',
+  by: 'CI',
+  at: '2026-11-01T12:00:00Z',
+};
+
+describe('the record', () => {
+  it('is the canonical bytes of an in-toto Statement v1 about the VFI', () => {
+    const r = makeRecord({ ...base, note: 'unit + integration', evidence: 'https://ci.example.com/run/812' });
+    expect(r.bytes.toString()).toBe(`{
+  "_type": "https://in-toto.io/Statement/v1",
+  "predicate": {
+    "at": "2026-11-01T12:00:00Z",
+    "by": "CI",
+    "claim": "tests-passed",
+    "evidence": "https://ci.example.com/run/812",
+    "note": "unit + integration",
+    "result": "pass"
+  },
+  "predicateType": "https://vfi.dev/assertion/v1",
+  "subject": [
+    {
+      "digest": {
+        "gitBlob": "${base.vfi}",
+        "sha256": "${base.sha256}"
+      },
+      "name": "Runtime"
+    }
+  ]
+}
+`);
+    expect(r.record).toBe(blobId(r.bytes));
+  });
+
+  it('has an exact id for fixed content: stores that record the same assertion agree on it', () => {
+    expect(base.vfi).toBe('0035197624f263a0e917fa2ab2a4279113c2eb0e');
+    expect(base.sha256).toBe('4c509458748978db8e77be878d1c1a681859ab8cdb249ae94ee63dca4ffd4863');
+    expect(makeRecord(base).record).toBe('434b97d0aee234d1d0fe9410bab8b2fe3fdd91db');
+  });
+
+  it('leaves out absent note and evidence', () => {
+    expect(Object.keys(statementOf(base).predicate as object).sort()).toEqual(['at', 'by', 'claim', 'result']);
+  });
+
+  it('reads back what it wrote, and finds nothing wrong with it', () => {
+    const r = makeRecord({ ...base, note: 'n' });
+    const back = parseRecord(r.bytes);
+    expect(back).toEqual(r);
+    expect(recordProblem(back)).toBeUndefined();
+  });
+
+  it.each<[string, (b: Assertion) => Partial<Assertion>, RegExp]>([
+    ['a short subject id', () => ({ vfi: 'abc' }), /gitBlob/],
+    ['a bad sha256', () => ({ sha256: 'x' }), /sha256/],
+    ['a bad claim', () => ({ claim: 'no spaces' }), /claim/],
+    ['a time with milliseconds', () => ({ at: '2026-11-01T12:00:00.000Z' }), /"at"/],
+    ['a time with an offset', () => ({ at: '2026-11-01T12:00:00+01:00' }), /"at"/],
+    ['a multi-line note', () => ({ note: 'a\nb' }), /"note"/],
+    ['ftp evidence', () => ({ evidence: 'ftp://example.com/x' }), /"evidence"/],
+  ])('finds %s wrong', (_what, change, problem) => {
+    const r = makeRecord({ ...base, ...change(base) });
+    expect(recordProblem(r)).toMatch(problem);
+  });
+
+  it('finds non-canonical bytes wrong', () => {
+    const r = makeRecord(base);
+    const compact = Buffer.from(JSON.stringify(JSON.parse(r.bytes.toString())));
+    expect(recordProblem(parseRecord(compact))).toBe('not in canonical form');
+  });
+
+  it.each<[string, string]>([
+    ['not JSON', '{'],
+    ['another _type', JSON.stringify({ ...statementOf(base), _type: 'https://in-toto.io/Statement/v0.1' })],
+    ['another predicateType', JSON.stringify({ ...statementOf(base), predicateType: 'https://slsa.dev/provenance/v1' })],
+    ['two subjects', JSON.stringify({ ...statementOf(base), subject: [1, 2] })],
+    ['a result that is neither', JSON.stringify({ ...statementOf(base), predicate: { ...(statementOf(base).predicate as object), result: 'ok' } })],
+  ])('refuses to read %s', (_what, text) => {
+    expect(() => parseRecord(Buffer.from(text))).toThrow();
+  });
+});
+
+describe('record file names', () => {
+  it.each(['tests-passed', 'a', 'x-pass-y', 'a-fail-b-pass', 'v1.2_rc', 'A'.repeat(128)])('round-trip the claim %s', (claim) => {
+    for (const result of ['pass', 'fail'] as const) {
+      const r = makeRecord({ ...base, claim, result });
+      const file = recordFileName(r);
+      expect(file).toBe(`20261101T120000Z-${claim}-${result}-${r.record}.json`);
+      expect(file.length).toBeLessThan(256);
+      expect(parseRecordFileName(file)).toEqual({ claim, result, at: Date.parse(base.at) / 1000, record: r.record });
+    }
+  });
+
+  it('sort in time order', () => {
+    const names = ['2027-01-01T00:00:00Z', '2026-11-01T12:00:00Z', '2026-11-01T11:59:59Z'].map((at) => recordFileName(makeRecord({ ...base, at })));
+    expect([...names].sort()).toEqual([names[2], names[1], names[0]]);
+  });
+
+  it.each([
+    'README.md',
+    `20261101T120000Z-tests-passed-pass-${'a'.repeat(40)}.dsse.json`,
+    `20261101T120000Z-tests-passed-ok-${'a'.repeat(40)}.json`,
+    `20261101T120000Z-tests-passed-pass-${'a'.repeat(39)}.json`,
+    `20261101T120000Z--pass-${'a'.repeat(40)}.json`,
+    `20261101T120000Z-.x-pass-${'a'.repeat(40)}.json`,
+    `20261301T120000Z-x-pass-${'a'.repeat(40)}.json`,
+    `2026-11-01T120000Z-x-pass-${'a'.repeat(40)}.json`,
+  ])('are not read into %s', (file) => {
+    expect(parseRecordFileName(file)).toBeUndefined();
+  });
+});
+
+describe('times', () => {
+  it.each([
+    ['2026-11-01T12:00:00.999Z', '2026-11-01T12:00:00Z'],
+    ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z'],
+    ['2026-02-28T23:59:59+02:00', '2026-02-28T21:59:59Z'],
+  ])('write %s as %s, whole seconds in UTC', (input, out) => {
+    expect(formatAt(new Date(input))).toBe(out);
+    expect(parseAt(out)).toBe(Math.floor(Date.parse(input) / 1000));
+  });
+  it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00Z', '2026-11-01T12:00:00.5Z', ''])('do not read %j', (s) => {
+    expect(parseAt(s)).toBeUndefined();
+  });
+  it('refuses a date RFC 3339 cannot write', () => {
+    expect(() => formatAt(new Date('+010000-01-01T00:00:00Z'))).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  });
+});
+
+describe('evidence', () => {
+  it.each(['https://ci.example.com/run/812', 'http://localhost:8080/x?y=1#z'])('accepts %s', (url) => {
+    expect(checkEvidence(url)).toBe(url);
+  });
+  it.each(['ftp://example.com/x', 'ci.example.com/run', 'javascript:alert(1)', 'https://a b', ''])('refuses %j', (url) => {
+    expect(() => checkEvidence(url)).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  });
+});
+
+describe('batch lines', () => {
+  const line = (s: string) => batchRequest(parseIJson(s));
+  it('reads the fields of a line', () => {
+    expect(line('{"vfi":"Runtime@b383463","claim":"reviewed","result":"fail","note":"n","evidence":"https://x/1","by":"Ann"}')).toEqual({
+      ref: 'Runtime@b383463',
+      vfiRef: { kind: 'id', name: 'Runtime', prefix: 'b383463' },
+      claim: 'reviewed',
+      result: 'fail',
+      note: 'n',
+      evidence: 'https://x/1',
+      by: 'Ann',
+    });
+  });
+  it.each<[string, string, string]>([
+    ['not an object', '["Runtime"]', 'INVALID_INPUT'],
+    ['no vfi', '{"claim":"a","result":"pass"}', 'INVALID_INPUT'],
+    ['no claim', '{"vfi":"Runtime","result":"pass"}', 'INVALID_INPUT'],
+    ['no result', '{"vfi":"Runtime","claim":"a"}', 'INVALID_INPUT'],
+    ['a result that is neither', '{"vfi":"Runtime","claim":"a","result":"passed"}', 'INVALID_INPUT'],
+    ['a boolean result', '{"vfi":"Runtime","claim":"a","result":true}', 'INVALID_INPUT'],
+    ['an unknown key (typo)', '{"vfi":"Runtime","claim":"a","result":"pass","notes":"x"}', 'INVALID_INPUT'],
+    ['a bad claim', '{"vfi":"Runtime","claim":"a b","result":"pass"}', 'INVALID_CLAIM'],
+    ['a bad reference', '{"vfi":"Runtime@xyz","claim":"a","result":"pass"}', 'INVALID_REFERENCE'],
+    ['bad evidence', '{"vfi":"Runtime","claim":"a","result":"pass","evidence":"file:///etc/passwd"}', 'INVALID_INPUT'],
+    ['an empty by', '{"vfi":"Runtime","claim":"a","result":"pass","by":" "}', 'INVALID_INPUT'],
+  ])('refuses %s', (_what, text, code) => {
+    expect(() => line(text)).toThrowError(expect.objectContaining({ code }));
+  });
+  it('refuses duplicate keys (I-JSON)', () => {
+    expect(() => line('{"vfi":"Runtime","claim":"a","claim":"b","result":"pass"}')).toThrowError(expect.objectContaining({ code: 'INVALID_JSON' }));
+  });
+});
