@@ -1,0 +1,117 @@
+/**
+ * How two commits of the store relate: equal, one an ancestor of the other, or diverged. Walks
+ * both histories at once, newest committer time first, and stops once every commit still queued is
+ * reachable from both sides (git's paint-down-to-common in commit.c), so the cost is the history
+ * since the two last had a commit in common, not the whole lineage.
+ */
+import { decodeCommit } from '../core/gitObject.js';
+import { VfiError } from '../errors.js';
+import type { ObjectStore } from '../store/objects.js';
+
+export type Relation = 'equal' | 'ahead' | 'behind' | 'diverged';
+
+export interface CommitFacts {
+  id: string;
+  tree: string;
+  parents: string[];
+  /** committer time, seconds */
+  time: number;
+}
+
+/** Reads commits once per process. */
+export class CommitReader {
+  private readonly memo = new Map<string, CommitFacts>();
+
+  constructor(private readonly objects: ObjectStore) {}
+
+  async read(id: string): Promise<CommitFacts> {
+    let facts = this.memo.get(id);
+    if (!facts) {
+      const obj = await this.objects.read(id);
+      if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a commit`, { id });
+      const c = decodeCommit(obj.body);
+      facts = { id, tree: c.tree, parents: c.parents, time: c.committer.timestamp };
+      this.memo.set(id, facts);
+    }
+    return facts;
+  }
+}
+
+const FROM_LOCAL = 1;
+const FROM_REMOTE = 2;
+const STALE = 4;
+
+/**
+ * Where `local` stands against `remote`: 'ahead' (remote is an ancestor of local), 'behind'
+ * (local is an ancestor of remote), 'equal' or 'diverged'. Both must be in the store.
+ */
+export async function relate(reader: CommitReader, local: string, remote: string): Promise<Relation> {
+  if (local === remote) return 'equal';
+  const flags = new Map<string, number>([[local, FROM_LOCAL], [remote, FROM_REMOTE]]);
+  const queue = new CommitQueue();
+  queue.push(await reader.read(local));
+  queue.push(await reader.read(remote));
+  while (queue.hasLive(flags)) {
+    const c = queue.pop()!;
+    let f = flags.get(c.id)!;
+    if ((f & (FROM_LOCAL | FROM_REMOTE)) === (FROM_LOCAL | FROM_REMOTE)) f |= STALE;
+    for (const p of c.parents) {
+      if (p === local && f & FROM_REMOTE) return 'behind';
+      if (p === remote && f & FROM_LOCAL) return 'ahead';
+      const before = flags.get(p) ?? 0;
+      const after = before | f;
+      if (after !== before) {
+        flags.set(p, after);
+        queue.push(await reader.read(p));
+      }
+    }
+  }
+  return 'diverged';
+}
+
+/** A max-heap of commits by committer time, then id (so the walk is the same on every machine). */
+class CommitQueue {
+  private readonly heap: CommitFacts[] = [];
+
+  private static before(a: CommitFacts, b: CommitFacts): boolean {
+    return a.time > b.time || (a.time === b.time && a.id > b.id);
+  }
+
+  push(c: CommitFacts): void {
+    const h = this.heap;
+    h.push(c);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!CommitQueue.before(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): CommitFacts | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && CommitQueue.before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && CommitQueue.before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  /** Is some queued commit not yet known to be reachable from both sides? */
+  hasLive(flags: Map<string, number>): boolean {
+    return this.heap.some((c) => !((flags.get(c.id) ?? 0) & STALE) && ((flags.get(c.id) ?? 0) & 3) !== 3);
+  }
+}

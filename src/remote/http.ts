@@ -1,0 +1,142 @@
+/**
+ * The HTTP client isomorphic-git's transport calls (its `HttpClient` interface), on node:http(s)
+ * with keep-alive (a push or pull makes a few requests per ref), redirects for GET, a timeout on
+ * silence, and errors that say what failed: a connection that could not be made, one that broke
+ * while a response was arriving, or a server that went quiet.
+ */
+import * as http from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+
+/** Marks an error raised by this client, for remote/errors.ts. */
+export interface TransportFault {
+  vfiTransport: 'connect' | 'interrupted' | 'timeout';
+  code?: string;
+  message: string;
+}
+
+export function isTransportFault(e: unknown): e is TransportFault {
+  return typeof e === 'object' && e !== null && 'vfiTransport' in e;
+}
+
+function fault(kind: TransportFault['vfiTransport'], cause: NodeJS.ErrnoException | string): Error & TransportFault {
+  const message = typeof cause === 'string' ? cause : cause.message;
+  const e = new Error(message) as Error & TransportFault;
+  e.vfiTransport = kind;
+  if (typeof cause !== 'string' && cause.code) e.code = cause.code;
+  return e;
+}
+
+export interface HttpOptions {
+  /** milliseconds without a byte before giving up */
+  idleTimeoutMs: number;
+  /** bytes received so far, for progress */
+  onBytes?: (received: number) => void;
+}
+
+export interface Transport extends HttpClient {
+  /**
+   * The first response body that broke since the last call. isomorphic-git swallows an error in a
+   * body it parses (a cut ref advertisement reads as an empty one), so callers ask here.
+   */
+  takeFault(): (Error & TransportFault) | undefined;
+  close(): void;
+}
+
+async function collectBody(body: GitHttpRequest['body']): Promise<Buffer | undefined> {
+  if (!body) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+/** An HttpClient for isomorphic-git; `close()` frees its kept-alive sockets. */
+export function httpTransport(opts: HttpOptions): Transport {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let httpsAgent: HttpsAgent | undefined;
+  let httpsModule: typeof import('node:https') | undefined;
+  let received = 0;
+  let broken: (Error & TransportFault) | undefined;
+
+  const once = async (url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): Promise<http.IncomingMessage> => {
+    let lib: typeof http | typeof import('node:https') = http;
+    let agent: http.Agent = httpAgent;
+    if (url.protocol === 'https:') {
+      httpsModule ??= await import('node:https');
+      httpsAgent ??= new httpsModule.Agent({ keepAlive: true, maxSockets: 4 });
+      lib = httpsModule;
+      agent = httpsAgent;
+    }
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, { method, headers: { 'user-agent': 'git/vfi', ...headers }, agent }, resolve);
+      req.setTimeout(opts.idleTimeoutMs, () => req.destroy(fault('timeout', `no answer from ${url.host} for ${Math.round(opts.idleTimeoutMs / 1000)} s`)));
+      req.on('error', (e: NodeJS.ErrnoException & Partial<TransportFault>) => reject(e.vfiTransport ? e : fault('connect', e)));
+      if (body) req.setHeader('content-length', body.length);
+      req.end(body);
+    });
+  };
+
+  return {
+    async request(r: GitHttpRequest): Promise<GitHttpResponse> {
+      const method = r.method ?? 'GET';
+      const body = await collectBody(r.body);
+      let url = new URL(r.url);
+      let res = await once(url, method, { ...(r.headers ?? {}) }, body);
+      for (let hops = 0; method === 'GET' && [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) && res.headers.location && hops < 5; hops++) {
+        res.resume();
+        url = new URL(res.headers.location, url);
+        res = await once(url, method, { ...(r.headers ?? {}) }, undefined);
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      return {
+        url: url.toString(),
+        method,
+        statusCode: res.statusCode ?? 0,
+        statusMessage: res.statusMessage ?? '',
+        headers,
+        body: responseBody(res, opts, (n) => {
+          received += n;
+          opts.onBytes?.(received);
+        }, (e) => (broken ??= e)),
+      };
+    },
+    takeFault() {
+      const f = broken;
+      broken = undefined;
+      return f;
+    },
+    close() {
+      httpAgent.destroy();
+      httpsAgent?.destroy();
+    },
+  };
+}
+
+/** The response as an async iterator whose errors say the transfer was interrupted. */
+async function* responseBody(
+  res: http.IncomingMessage,
+  opts: HttpOptions,
+  count: (n: number) => void,
+  onFault: (e: Error & TransportFault) => void,
+): AsyncIterableIterator<Uint8Array> {
+  res.setTimeout(opts.idleTimeoutMs, () => res.destroy(fault('timeout', `the server went silent for ${Math.round(opts.idleTimeoutMs / 1000)} s`)));
+  try {
+    for await (const chunk of res) {
+      count((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  } catch (e) {
+    const cause = e as NodeJS.ErrnoException & Partial<TransportFault>;
+    const f = cause.vfiTransport ? (cause as Error & TransportFault)
+      : fault('interrupted', cause.message === 'aborted' ? 'the connection closed before the response was complete' : cause);
+    onFault(f);
+    throw f;
+  }
+  // Node ends an incomplete message without an error when the socket closes early.
+  if (!res.complete) {
+    const f = fault('interrupted', 'the connection closed before the response was complete');
+    onFault(f);
+    throw f;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * `vfi pull` and `vfi push`: read the refs on both sides, decide per ref (remote/merge.ts), then
+ * write. A pull fetches every ref that differs before it moves any local ref, so a pull that
+ * fails midway leaves every ref of the store as it was (objects already unpacked may stay:
+ * unreferenced, harmless). A push sends each lineage that fast-forwards the remote, then the
+ * assertions, and refuses any ref the remote has moved past the store: pull first.
+ */
+import { encodeCommit } from '../core/gitObject.js';
+import { VfiError } from '../errors.js';
+import { unionTrees, type UnionConflict } from '../store/merge.js';
+import type { Store } from '../store/store.js';
+import type { RemoteTarget } from './config.js';
+import { CommitReader, relate, type Relation } from './graph.js';
+import { assertionsMergeCommit, lineageMergeCommit, pullAction, pushAction, type PushAction, type RefAction } from './merge.js';
+import { recordTracking, TRACKING_PREFIX } from './tracking.js';
+import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
+
+export interface RefOutcome {
+  ref: string;
+  action: RefAction['kind'] | PushAction['kind'];
+  /** local head before, remote head, local head after (pull) */
+  local?: string;
+  remote?: string;
+  head?: string;
+}
+
+export interface SyncReport {
+  url: string;
+  outcomes: RefOutcome[];
+  /** lines for stderr, in order */
+  messages: string[];
+}
+
+export interface SyncHooks {
+  /** tests: runs after the plan is made and before anything is written or sent */
+  afterPlan?: () => Promise<void>;
+}
+
+const short = (id: string | undefined) => (id ? id.slice(0, 12) : '(none)');
+const label = (ref: string) => (ref === ASSERTIONS_REF ? 'assertions' : ref.slice('refs/vfi/'.length));
+
+/** Lineages first (sorted), the assertions ref last: records name VFIs the lineages carry. */
+function refOrder(a: string, b: string): number {
+  if (a === ASSERTIONS_REF || b === ASSERTIONS_REF) return a === ASSERTIONS_REF ? 1 : b === ASSERTIONS_REF ? -1 : 0;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function localVfiRefs(store: Store): Map<string, string> {
+  const refs = new Map(store.refs.list('refs/vfi/'));
+  const assertions = store.refs.read(ASSERTIONS_REF);
+  if (assertions) refs.set(ASSERTIONS_REF, assertions);
+  return new Map([...refs].sort(([a], [b]) => refOrder(a, b)));
+}
+
+async function withSession<T>(store: Store, target: RemoteTarget, opts: SessionOptions, run: (s: RemoteSession) => Promise<T>): Promise<T> {
+  const session = await RemoteSession.open(store, target, opts);
+  try {
+    return await run(session);
+  } finally {
+    session.close();
+  }
+}
+
+/** Fetch the remote's vfi refs and merge them into the store. */
+export async function pull(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+  return withSession(store, target, opts, async (session) => {
+    const remoteRefs = [...(await session.listRefs(false))].sort(([a], [b]) => refOrder(a, b));
+    // 1. Fetch everything that differs, in one request; no local ref moves in this phase.
+    const wants: string[] = [];
+    for (const [, remote] of remoteRefs) if (!wants.includes(remote) && !(await store.objects.has(remote))) wants.push(remote);
+    if (wants.length > 0) await session.fetch(wants, await haves(store, target.name));
+    const reader = new CommitReader(store.objects);
+    for (const [ref, remote] of remoteRefs) await checkRemoteHead(store, reader, ref, remote, target);
+    await hooks.afterPlan?.();
+    // 2. Merge ref by ref, each by compare-and-swap (a local publication meanwhile is kept too).
+    const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+    for (const [ref, remote] of remoteRefs) {
+      const outcome = await mergeRef(store, reader, ref, remote, report.messages);
+      report.outcomes.push(outcome);
+      recordTracking(store, target.name, ref, remote);
+    }
+    // Bring the lineage caches up to date now, while isomorphic-git's fast paths are settled
+    // (remote/transport.ts): the first `vfi log` after a big pull would otherwise pay for it.
+    for (const o of report.outcomes) {
+      if (o.ref !== ASSERTIONS_REF && o.head !== o.local) await store.lineages.load(o.ref.slice('refs/vfi/'.length));
+    }
+    const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
+    const changed = count('create') + count('fast-forward') + count('merge');
+    report.messages.push(remoteRefs.length === 0
+      ? `${target.display} has no vfi data yet`
+      : changed === 0
+        ? `already up to date with ${target.display}`
+        : `pulled from ${target.display}: ${[`${count('create')} new`, `${count('fast-forward')} fast-forwarded`, `${count('merge')} merged`, `${count('up-to-date') + count('local-ahead')} unchanged`].join(', ')}`);
+    return report;
+  });
+}
+
+/**
+ * Commits to offer as "have"s: the tips of the store's vfi refs and of the remote's tracking refs,
+ * and some first-parent ancestors of each (1, 2, 4, … back: 512 for lineages, from the lineage
+ * cache; 64 for the assertions), so that even after both sides moved, and without tracking refs
+ * (a pull from a URL), the server finds a recent common commit and sends little.
+ */
+async function haves(store: Store, remote: string | undefined): Promise<string[]> {
+  const out = new Set<string>();
+  for (const oid of localVfiRefs(store).values()) out.add(oid);
+  if (remote) for (const oid of store.refs.list(`${TRACKING_PREFIX}${remote}/`).values()) out.add(oid);
+  for (const name of store.lineageNames()) {
+    const lineage = await store.lineages.load(name);
+    for (let back = 1; lineage && back <= 512 && out.size < 1024; back *= 2) {
+      const entry = lineage.back(back);
+      if (!entry) break;
+      out.add(entry.commit);
+    }
+  }
+  const assertions = store.refs.read(ASSERTIONS_REF);
+  if (assertions) {
+    const reader = new CommitReader(store.objects);
+    let commit: string | undefined = assertions;
+    for (let steps = 1, next = 1; commit && steps <= 64; steps++) {
+      commit = (await reader.read(commit)).parents[0];
+      if (commit && steps === next) {
+        out.add(commit);
+        next *= 2;
+      }
+    }
+  }
+  const present: string[] = [];
+  for (const oid of out) if (await store.objects.has(oid)) present.push(oid);
+  return present;
+}
+
+/** A remote head must be what vfi writes: a commit, and for a lineage one that holds a VFI. */
+async function checkRemoteHead(store: Store, reader: CommitReader, ref: string, remote: string, target: RemoteTarget): Promise<void> {
+  try {
+    await reader.read(remote);
+    if (ref !== ASSERTIONS_REF) await store.vfiIdOfCommit(remote);
+  } catch (e) {
+    if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+    throw new VfiError('REMOTE', `${target.display}: ${ref} is not vfi data (${e.message})`, { url: target.display, ref },
+      'the remote holds something else under that ref; nothing was changed in the store');
+  }
+}
+
+async function mergeRef(store: Store, reader: CommitReader, ref: string, remote: string, messages: string[]): Promise<RefOutcome> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const local = store.refs.read(ref);
+    const relation: Relation | undefined = local === undefined ? undefined : await relate(reader, local, remote);
+    const action = pullAction(local, remote, relation);
+    let next: string | undefined;
+    const conflicts: UnionConflict[] = [];
+    if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
+    else if (action.kind === 'merge') {
+      const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
+      const commit = ref === ASSERTIONS_REF
+        ? assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))
+        : lineageMergeCommit(a, b);
+      next = store.objects.write('commit', encodeCommit(commit));
+    }
+    if (next === undefined) {
+      if (action.kind === 'local-ahead') messages.push(`${label(ref)}: the store is ahead of the remote (vfi push sends it)`);
+      return { ref, action: action.kind, local, remote, head: local };
+    }
+    if (!store.refs.compareAndSwap(ref, local, next)) continue; // published locally meanwhile: decide again
+    messages.push(await describe(store, ref, action.kind, local, remote, next, conflicts));
+    return { ref, action: action.kind, local, remote, head: next };
+  }
+  throw new VfiError('STORE_BUSY', `could not update ${ref}: it kept moving during the pull`, { ref });
+}
+
+async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, remote: string, head: string, conflicts: UnionConflict[]): Promise<string> {
+  const name = label(ref);
+  if (ref === ASSERTIONS_REF) {
+    const base = kind === 'merge' ? 'assertions: merged the records of both sides' : kind === 'create' ? 'assertions: fetched' : 'assertions: fast-forward';
+    const warn = conflicts.map((c) => `; warning: ${c.path} differs on the two sides (${short(c.ids[0])} / ${short(c.ids[1])}), both kept`).join('');
+    return `${base}${warn}`;
+  }
+  const vfi = async (commit: string) => `${name}@${await store.vfiIdOfCommit(commit)}`;
+  switch (kind) {
+    case 'create':
+      return `${name}: new lineage, head ${await vfi(head)}`;
+    case 'fast-forward':
+      return `${name}: fast-forward ${short(local)}..${short(head)}, head ${await vfi(head)}`;
+    default:
+      return `${name}: diverged; merged local ${await vfi(local!)} and remote ${await vfi(remote)}; head is now ${await vfi(head)}`;
+  }
+}
+
+/** Send the store's vfi refs that the remote lacks or is behind on. */
+export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+  return withSession(store, target, opts, async (session) => {
+    const remoteRefs = await session.listRefs(true);
+    const reader = new CommitReader(store.objects);
+    const plan: { ref: string; local: string; remote: string | undefined; action: PushAction }[] = [];
+    for (const [ref, local] of localVfiRefs(store)) {
+      const remote = remoteRefs.get(ref);
+      const known = remote !== undefined && remote !== local && (await store.objects.has(remote));
+      const relation = known ? await relate(reader, local, remote!) : undefined;
+      plan.push({ ref, local, remote, action: pushAction(local, remote, relation) });
+    }
+    await hooks.afterPlan?.();
+    const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+    const rejected: string[] = [];
+    for (const step of plan) {
+      const { ref, local, remote, action } = step;
+      if (action.kind === 'up-to-date') {
+        recordTracking(store, target.name, ref, local);
+      } else if (action.kind === 'rejected') {
+        rejected.push(ref);
+        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${action.reason})`);
+      } else if (ref === ASSERTIONS_REF && rejected.length > 0) {
+        // Records name VFIs; while a lineage waits for a pull, so do the records about it.
+        rejected.push(ref);
+        report.messages.push(`${label(ref)}: not sent, as a lineage was rejected`);
+        report.outcomes.push({ ref, action: 'rejected', local, remote });
+        continue;
+      } else {
+        try {
+          await session.push(ref, local);
+        } catch (e) {
+          if (!(e instanceof VfiError) || e.code !== 'PUSH_REJECTED') throw e;
+          rejected.push(ref);
+          report.messages.push(`${label(ref)}: rejected by the server, it moved meanwhile`);
+          report.outcomes.push({ ref, action: 'rejected', local, remote });
+          continue;
+        }
+        recordTracking(store, target.name, ref, local);
+        report.messages.push(action.kind === 'create' ? `${label(ref)}: new on the remote, ${short(local)}` : `${label(ref)}: ${short(remote)}..${short(local)}`);
+      }
+      report.outcomes.push({ ref, action: action.kind, local, remote });
+    }
+    const remoteOnly = [...remoteRefs.keys()].filter((r) => !store.refs.read(r));
+    if (remoteOnly.length > 0) report.messages.push(`the remote has ${remoteOnly.length} lineage(s) the store does not: vfi pull fetches them`);
+    if (rejected.length > 0) {
+      throw new VfiError('PUSH_REJECTED',
+        `${target.display} has publications the store does not have (${rejected.map(label).join(', ')}); pull first`,
+        { url: target.display, rejected, messages: report.messages }, 'run `vfi pull`, then `vfi push` again');
+    }
+    const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;
+    report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
+    return report;
+  });
+}
