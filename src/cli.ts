@@ -190,6 +190,58 @@ export async function runCli(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExample:\n  $ vfi release "$(vfi pick Runtime)"\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2 released pass')
     .action(act(async () => (await import('./commands/assert.js')).release));
 
+  // Sharing the store through a git remote (issue 5).
+  const remote = program
+    .command('remote')
+    .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
+    .action(act(async () => (await import('./commands/remote.js')).remoteList));
+  remote
+    .command('add')
+    .description('add a remote: an http(s) URL of a git repository, e.g. an empty repository on GitHub or GitLab')
+    .argument('<name>', 'remote name, e.g. origin')
+    .argument('<url>', 'http:// or https:// URL (no credentials: see vfi push --help)')
+    .action(act(async () => (await import('./commands/remote.js')).remoteAdd));
+  remote
+    .command('list')
+    .alias('ls')
+    .description('the remotes, with their URLs')
+    .option('--json', 'machine-readable output')
+    .action(act(async () => (await import('./commands/remote.js')).remoteList));
+  remote
+    .command('remove')
+    .alias('rm')
+    .description('forget a remote (and its tracking refs); nothing is deleted on the server')
+    .argument('<name>', 'remote name')
+    .action(act(async () => (await import('./commands/remote.js')).remoteRemove));
+
+  const credentialsHelp = [
+    '',
+    'Credentials, asked for only when the server answers 401: $VFI_REMOTE_TOKEN (with',
+    '$VFI_REMOTE_USERNAME if the server wants one), or $VFI_REMOTE_USERNAME and $VFI_REMOTE_PASSWORD,',
+    'else git\'s credential helpers (git credential fill). Never stored in the store, never printed.',
+  ].join('\n');
+  program
+    .command('push')
+    .description('send every lineage and the assertions to a remote; refused when the remote has publications the store lacks')
+    .argument('[remote]', 'remote name or URL (default: origin, or the only remote)')
+    .addHelpText('after', `${credentialsHelp}\n\nExample:\n  $ vfi push origin`)
+    .action(act(async () => (await import('./commands/remote.js')).push));
+  program
+    .command('pull')
+    .description('fetch lineages and assertions from a remote and merge them into the store')
+    .argument('[remote]', 'remote name or URL (default: origin, or the only remote)')
+    .addHelpText('after', [
+      '',
+      'A lineage that moved on both sides gets a merge commit whose parents are both heads, so both',
+      'publications stay reachable; the head carries the VFI published later, and stderr says so.',
+      'Assertions are merged as the union of both sides\' records.',
+      credentialsHelp,
+      '',
+      'Example:',
+      '  $ vfi pull origin',
+    ].join('\n'))
+    .action(act(async () => (await import('./commands/remote.js')).pull));
+
   try {
     await program.parseAsync(argv);
   } catch (e) {

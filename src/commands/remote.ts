@@ -1,0 +1,86 @@
+/** `vfi remote add|list|remove`, `vfi push`, `vfi pull`: thin wrappers over src/remote. */
+import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
+import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
+import { quietProgress, terminalProgress } from '../remote/progress.js';
+import { deleteTracking } from '../remote/tracking.js';
+import { displayUrl, looksLikeUrl, parseRemoteUrl } from '../remote/url.js';
+import { formatTable, printJson } from './table.js';
+
+export function remoteAdd(ctx: Context, name: string, url: string): void {
+  const store = ctx.store({ create: true });
+  const added = addRemote(store.gitdir, name, url);
+  ctx.note(`added remote ${added.name} ${displayUrl(added.url)}`);
+}
+
+export function remoteList(ctx: Context, opts: { json?: boolean }): void {
+  const store = ctx.store({ create: false });
+  const remotes = listRemotes(store.gitdir).map((r) => ({ name: r.name, url: displayUrl(r.url) }));
+  if (opts.json) printJson(ctx.out, remotes);
+  else for (const line of formatTable(remotes.map((r) => [r.name, r.url]))) ctx.out(line);
+}
+
+export function remoteRemove(ctx: Context, name: string): void {
+  const store = ctx.store({ create: false });
+  removeRemote(store.gitdir, name);
+  deleteTracking(store.gitdir, name);
+  ctx.note(`removed remote ${name}`);
+}
+
+/**
+ * A transfer whose promise never settles would let node exit quietly with status 0 once nothing
+ * is left to wait for; say so and fail instead.
+ */
+async function settled<T>(work: Promise<T>): Promise<T> {
+  let done = false;
+  const guard = () => {
+    if (done) return;
+    done = true;
+    process.stderr.write('vfi: internal error: the transfer stopped before it finished (this is a bug; VFI_DEBUG=1 shows where)\n');
+    process.exitCode = 1;
+  };
+  process.once('beforeExit', guard);
+  try {
+    return await work;
+  } finally {
+    done = true;
+    process.off('beforeExit', guard);
+  }
+}
+
+function sessionOptions(ctx: Context) {
+  return {
+    env: ctx.env,
+    interactive: ctx.progressAllowed && Boolean(process.stdin.isTTY),
+    progress: ctx.progressAllowed ? terminalProgress() : quietProgress,
+  };
+}
+
+export async function push(ctx: Context, remote: string | undefined): Promise<void> {
+  const store = ctx.store({ create: false });
+  const target = resolveRemote(store.gitdir, remote);
+  const { push: run } = await import('../remote/sync.js');
+  try {
+    const report = await settled(run(store, target, sessionOptions(ctx)));
+    for (const m of report.messages) ctx.note(m);
+  } catch (e) {
+    if (e instanceof VfiError && Array.isArray(e.data.messages)) for (const m of e.data.messages as string[]) ctx.note(m);
+    throw e;
+  }
+}
+
+export async function pull(ctx: Context, remote: string | undefined): Promise<void> {
+  // Pulling a URL into a store that does not exist yet makes it (a new team member's first pull).
+  let store;
+  try {
+    store = ctx.store({ create: false });
+  } catch (e) {
+    if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && looksLikeUrl(remote))) throw e;
+    parseRemoteUrl(remote);
+    store = ctx.store({ create: true });
+  }
+  const target = resolveRemote(store.gitdir, remote);
+  const { pull: run } = await import('../remote/sync.js');
+  const report = await settled(run(store, target, sessionOptions(ctx)));
+  for (const m of report.messages) ctx.note(m);
+}

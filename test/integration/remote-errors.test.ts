@@ -1,0 +1,282 @@
+/**
+ * What push and pull do when things go wrong, against the real git server with faults injected
+ * beside it: credentials (environment, git credential helpers, none, wrong, read-only), an
+ * unreachable URL, a URL that is not a repository, a server error, a transfer cut midway, and a
+ * push refused because the remote moved. Every failure exits 1 with one line and leaves the
+ * store's refs as they were. Tests check codes, not wording.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
+import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { Store } from '../../src/store/store.js';
+import { resolveRemote } from '../../src/remote/config.js';
+import { pull, push } from '../../src/remote/sync.js';
+import { VfiError } from '../../src/errors.js';
+
+const dir = tempDir('vfi-remote-err-');
+const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
+const vfi = (store: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
+const local = (store: string, args: string[], input?: string, extra: Record<string, string> = {}) =>
+  vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
+
+function publish(store: string, name: string, overrides: Record<string, string>, minute = 0): string {
+  const r = local(store, ['add', name, '-'], JSON.stringify(runtimeVfi(overrides)), { VFI_NOW: `2026-11-01T13:${String(minute).padStart(2, '0')}:00Z` });
+  expect(r.code).toBe(0);
+  return r.stdout.trim().split('@')[1]!;
+}
+
+/** One line on stderr, exit 1, nothing on stdout. */
+function expectFailure(r: { code: number; stdout: string; stderr: string }, pattern?: RegExp): void {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(/^vfi: /);
+  if (pattern) expect(r.stderr).toMatch(pattern);
+}
+
+const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
+
+describe('credentials', () => {
+  let server: GitServer;
+  let url = '';
+  const store = path.join(dir, 'auth-store');
+  const helperLog = path.join(dir, 'helper.log');
+
+  beforeAll(async () => {
+    server = await startGitServer({ users: { alice: 's3cret', tok123: '', viewer: 'look' }, readOnly: ['viewer'] });
+    url = server.createRepo('private.git');
+    publish(store, 'Runtime', {});
+    expect(local(store, ['remote', 'add', 'origin', url]).code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** A credential helper (gitcredentials(7)) that answers alice:PASSWORD and logs what git asks of it. */
+  const helperEnv = (password: string): NodeJS.ProcessEnv => ({
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'credential.helper',
+    GIT_CONFIG_VALUE_0: `!f() { cat > /dev/null; echo "$1" >> '${helperLog}'; if [ "$1" = get ]; then echo username=alice; echo password=${password}; fi; }; f`,
+  });
+
+  it('without credentials: UNAUTHORIZED, and the store is untouched', async () => {
+    const before = snapshot(store);
+    const r = await vfi(store, ['push']);
+    expectFailure(r, /requires authentication/);
+    expect(snapshot(store)).toEqual(before);
+    expectFailure(await vfi(path.join(dir, 'nobody'), ['pull', url]));
+  });
+
+  it('with wrong credentials: UNAUTHORIZED, never printing them', async () => {
+    const r = await vfi(store, ['push'], { VFI_REMOTE_USERNAME: 'alice', VFI_REMOTE_PASSWORD: 'wrong-pw' });
+    expectFailure(r, /refused the credentials/);
+    expect(r.stderr).not.toContain('wrong-pw');
+    const inUrl = await vfi(store, ['push', url.replace('http://', 'http://alice:wrong-pw@')]);
+    expectFailure(inUrl);
+    expect(inUrl.stderr).not.toContain('wrong-pw');
+  });
+
+  it('with a read-only user: UNAUTHORIZED (403) on push, pull works', async () => {
+    expectFailure(await vfi(store, ['push'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' }), /denied/);
+    expect((await vfi(store, ['pull'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' })).code).toBe(0);
+  });
+
+  it('with a user and password, or a token, from the environment', async () => {
+    const r = await vfi(store, ['push'], { VFI_REMOTE_USERNAME: 'alice', VFI_REMOTE_PASSWORD: 's3cret' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('s3cret');
+    publish(store, 'Runtime', { nsq: 'nsqio/nsq:v1.0.0' }, 1);
+    expect((await vfi(store, ['push'], { VFI_REMOTE_TOKEN: 'tok123' })).code).toBe(0);
+    expect(git(server.repoPath('private.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(fs.readFileSync(path.join(store, 'config'), 'utf8')).not.toMatch(/s3cret|tok123|alice/);
+    // a URL with credentials on the command line works and is never echoed
+    const inUrl = await vfi(path.join(dir, 'by-url'), ['pull', url.replace('http://', 'http://alice:s3cret@')]);
+    expect(inUrl.code).toBe(0);
+    expect(inUrl.stderr).not.toContain('s3cret');
+  });
+
+  it('from a git credential helper, approved when it works and rejected when it does not', async () => {
+    fs.rmSync(helperLog, { force: true });
+    const good = await vfi(path.join(dir, 'helped'), ['pull', url], helperEnv('s3cret'));
+    expect(good.code).toBe(0);
+    expect(fs.readFileSync(helperLog, 'utf8')).toBe('get\nstore\n');
+    fs.rmSync(helperLog, { force: true });
+    expectFailure(await vfi(path.join(dir, 'helped'), ['pull', url], helperEnv('nope')), /refused/);
+    expect(fs.readFileSync(helperLog, 'utf8')).toBe('get\nerase\n');
+  });
+});
+
+describe('failures of the remote', () => {
+  let server: GitServer;
+  let url = '';
+  const a = path.join(dir, 'a');
+  const b = path.join(dir, 'b');
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    url = server.createRepo('team.git');
+    for (let i = 0; i < 30; i++) publish(a, 'Runtime', { api: `polyverse/api:v3.0.${i}` }, i);
+    expect(local(a, ['remote', 'add', 'origin', url]).code).toBe(0);
+    expect((await vfi(a, ['push'])).code).toBe(0);
+    publish(b, 'Mine', {});
+    expect(local(b, ['remote', 'add', 'origin', url]).code).toBe(0);
+  });
+  afterAll(async () => {
+    server?.fault && (server.fault = undefined);
+    await server?.stop();
+  });
+
+  it('unreachable: NETWORK, store untouched', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const before = snapshot(b);
+    const r = await vfi(b, ['pull', `http://127.0.0.1:${port}/team.git`]);
+    expectFailure(r, /cannot reach/);
+    expectFailure(await vfi(b, ['push', `http://127.0.0.1:${port}/team.git`]), /cannot reach/);
+    expect(snapshot(b)).toEqual(before);
+  });
+
+  it('not a git repository: REMOTE', async () => {
+    const before = snapshot(b);
+    expectFailure(await vfi(b, ['pull', `${server.base}/nothing-here.git`]), /not a git repository/);
+    expectFailure(await vfi(b, ['push', `${server.base}/nothing-here.git`]), /not a git repository/);
+    server.fault = (r) => (r.path.endsWith('/info/refs') ? { status: 200, body: '<html><body>Welcome</body></html>' } : undefined);
+    try {
+      expectFailure(await vfi(b, ['pull']), /not a git repository/);
+    } finally {
+      server.fault = undefined;
+    }
+    expect(snapshot(b)).toEqual(before);
+  });
+
+  it('a remote whose vfi refs hold something else: REMOTE, store untouched', async () => {
+    const odd = server.createRepo('odd.git');
+    const repo = server.repoPath('odd.git');
+    const blob = git(repo, ['hash-object', '-w', '--stdin'], 'not a vfi\n').stdout.trim();
+    const tree = git(repo, ['mktree'], `100644 blob ${blob}\treadme.txt\n`).stdout.trim();
+    const commit = git(repo, ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit-tree', tree, '-m', 'x'], '').stdout.trim();
+    expect(git(repo, ['update-ref', 'refs/vfi/Runtime', commit]).code).toBe(0);
+    const before = snapshot(b);
+    expectFailure(await vfi(b, ['pull', odd]), /not vfi data/);
+    expect(refsOnly(b)).toEqual(before.filter((p) => p.startsWith('refs')));
+  });
+
+  it('a server error: REMOTE, store untouched', async () => {
+    const before = snapshot(b);
+    server.fault = (r) => (r.method === 'POST' ? { status: 500 } : undefined);
+    try {
+      expectFailure(await vfi(b, ['pull']), /HTTP 500/);
+    } finally {
+      server.fault = undefined;
+    }
+    expect(snapshot(b)).toEqual(before);
+  });
+
+  it('a transfer cut midway: NETWORK, no ref moved, nothing half-written; the retry succeeds', async () => {
+    const before = refsOnly(b);
+    const packsBefore = fs.readdirSync(path.join(b, 'objects', 'pack'));
+    server.fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 2000 } : undefined);
+    try {
+      const r = await vfi(b, ['pull']);
+      expectFailure(r, /interrupted/);
+    } finally {
+      server.fault = undefined;
+    }
+    expect(refsOnly(b)).toEqual(before);
+    expect(fs.readdirSync(path.join(b, 'objects', 'pack'))).toEqual(packsBefore);
+    const scratch = path.join(b, 'vfi-cache', 'transfer');
+    expect(fs.existsSync(scratch) ? fs.readdirSync(scratch) : []).toEqual([]);
+    // a cut ref advertisement is an interruption too, not an empty remote
+    server.fault = (r) => (r.method === 'GET' ? { cutAfterBytes: 40 } : undefined);
+    try {
+      expectFailure(await vfi(b, ['pull']), /interrupted/);
+      expectFailure(await vfi(b, ['push']), /interrupted/);
+    } finally {
+      server.fault = undefined;
+    }
+    expect(refsOnly(b)).toEqual(before);
+    const retry = await vfi(b, ['pull']);
+    expect(retry.code).toBe(0);
+    expect(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(a, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(b, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+  });
+
+  it('a push whose answer is cut: NETWORK; pushing again finishes the job', async () => {
+    publish(b, 'Cut', {}, 30);
+    server.fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { cutAfterBytes: 5 } : undefined);
+    try {
+      expectFailure(await vfi(b, ['push']), /interrupted/);
+    } finally {
+      server.fault = undefined;
+    }
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
+  });
+
+  it('a push the remote moved past: PUSH_REJECTED, pull first', async () => {
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    expect((await vfi(a, ['pull'])).code).toBe(0);
+    publish(b, 'Runtime', { nsq: 'nsqio/nsq:v1.1.0' }, 40);
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    publish(a, 'Runtime', { nsq: 'nsqio/nsq:v1.2.0' }, 41);
+    const before = snapshot(a);
+    const r = await vfi(a, ['push']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pull first/);
+    expect(snapshot(a).filter((p) => !p.startsWith('refs/vfi-remotes/'))).toEqual(before.filter((p) => !p.startsWith('refs/vfi-remotes/')));
+    expect((await vfi(a, ['pull'])).stderr).toMatch(/Runtime: diverged/);
+    expect((await vfi(a, ['push'])).code).toBe(0);
+  });
+
+  it('a push the remote moves past while it runs: PUSH_REJECTED from the server side (library)', async () => {
+    expect((await vfi(b, ['pull'])).code).toBe(0);
+    publish(a, 'Runtime', { nsq: 'nsqio/nsq:v1.3.0' }, 50);
+    publish(b, 'Runtime', { nsq: 'nsqio/nsq:v1.4.0' }, 51);
+    const storeA = Store.open(a, { create: false });
+    const storeB = Store.open(b, { create: false });
+    const opts = { env, interactive: false };
+    let error: unknown;
+    try {
+      // A plans its push while the remote is where A last saw it; B pushes before A sends.
+      await push(storeA, resolveRemote(a, 'origin'), opts, {
+        afterPlan: async () => {
+          await push(storeB, resolveRemote(b, 'origin'), opts);
+        },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(VfiError);
+    expect((error as VfiError).code).toBe('PUSH_REJECTED');
+    expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    // then pull merges and push goes through; both stores converge
+    await pull(storeA, resolveRemote(a, 'origin'), opts);
+    await push(storeA, resolveRemote(a, 'origin'), opts);
+    await pull(storeB, resolveRemote(b, 'origin'), opts);
+    expect(git(a, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(server.repoPath('team.git'), ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+  });
+
+  it('a pull interleaved with a local publication keeps both', async () => {
+    publish(b, 'Runtime', { nsq: 'nsqio/nsq:v1.5.0' }, 55);
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    const storeA = Store.open(a, { create: false });
+    let published = '';
+    const report = await pull(storeA, resolveRemote(a, 'origin'), { env, interactive: false }, {
+      afterPlan: async () => {
+        published = publish(a, 'Runtime', { nsq: 'nsqio/nsq:v1.6.0' }, 56); // lands between fetch and merge
+      },
+    });
+    expect(report.outcomes.find((o) => o.ref === 'refs/vfi/Runtime')?.action).toBe('merge');
+    expect(local(a, ['show', `Runtime@${published}`]).code).toBe(0);
+    expect(local(a, ['fsck']).code).toBe(0);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * Sharing stores through a real git server (git http-backend on 127.0.0.1, test/helpers/gitServer.ts),
+ * end to end with the built CLI: two stores exchanging VFIs and assertions both ways, a lineage
+ * that diverged, a plain `git clone --mirror` of the remote used as a store, git fsck on the server.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
+import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+
+const ID = /@([0-9a-f]{40})$/m;
+
+let server: GitServer;
+const dir = tempDir('vfi-remote-');
+const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
+
+/** The CLI, asynchronously (the server shares this process). */
+const vfi = (store: string, args: string[], extra: Record<string, string> = {}) =>
+  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
+/** Local-only commands may block. */
+const local = (store: string, args: string[], extra: Record<string, string> = {}, input?: string) =>
+  vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
+
+const at = (minute: number) => ({ VFI_NOW: `2026-11-01T12:${String(minute).padStart(2, '0')}:00Z` });
+
+function add(store: string, name: string, overrides: Record<string, string>, minute: number): string {
+  const r = local(store, ['add', name, '-'], at(minute), JSON.stringify(runtimeVfi(overrides)));
+  expect(r.stderr).toBe('');
+  return ID.exec(r.stdout)![1]!;
+}
+
+function vfiRefs(gitdir: string): string {
+  return git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
+}
+
+function claimsOf(store: string, ref: string): string[] {
+  const r = local(store, ['assertions', ref, '--json']);
+  expect(r.code).toBe(0);
+  return Object.keys(JSON.parse(r.stdout).claims).sort();
+}
+
+beforeAll(async () => {
+  server = await startGitServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('two stores sharing one remote', () => {
+  const a = path.join(dir, 'a');
+  const b = path.join(dir, 'b');
+  let url = '';
+  let v1 = '';
+
+  beforeAll(() => {
+    url = server.createRepo('team.git');
+  });
+
+  it('pushes a store to an empty repository and pulls it into a new store', async () => {
+    v1 = add(a, 'Runtime', {}, 0);
+    expect(local(a, ['assert', 'Runtime', 'tests-passed'], at(1)).code).toBe(0);
+    expect(local(a, ['remote', 'add', 'origin', url]).code).toBe(0);
+    expect(git(a, ['config', '--get', 'remote.origin.url']).stdout.trim()).toBe(url); // plain git sees it
+    const pushed = await vfi(a, ['push']);
+    expect(pushed).toMatchObject({ code: 0, stdout: '' });
+    expect(pushed.stderr).toMatch(/pushed 2 ref\(s\)/);
+    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+
+    const pulled = await vfi(b, ['pull', url]); // a new store, from a URL
+    expect(pulled).toMatchObject({ code: 0, stdout: '' });
+    expect(pulled.stderr).toContain(`Runtime: new lineage, head Runtime@${v1}`);
+    expect(local(b, ['show', `Runtime@${v1}`]).stdout).toBe(local(a, ['show', `Runtime@${v1}`]).stdout);
+    expect(claimsOf(b, `Runtime@${v1}`)).toEqual(['tests-passed']);
+    expect(vfiRefs(b)).toBe(vfiRefs(a));
+    expect((await vfi(a, ['push'])).stderr).toMatch(/everything up to date/);
+    expect((await vfi(b, ['pull', url])).stderr).toMatch(/already up to date/);
+  });
+
+  it('exchanges publications and assertions made on both sides at once', async () => {
+    expect(local(b, ['remote', 'add', 'origin', url]).code).toBe(0);
+    // Concurrent edits: A adds a lineage and asserts; B publishes on Runtime and asserts too.
+    const other = add(a, 'Other', { nsq: 'nsqio/nsq:v1.2.1' }, 2);
+    expect(local(a, ['assert', `Runtime@${v1}`, 'reviewed'], at(3)).code).toBe(0);
+    const v2 = add(b, 'Runtime', { router: 'polyverse/router:1.0.3' }, 4);
+    expect(local(b, ['assert', `Runtime@${v1}`, 'smoke-verified'], at(5)).code).toBe(0);
+
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    const rejected = await vfi(a, ['push']);
+    expect(rejected.code).toBe(1); // the assertions moved on the remote: pull first
+    expect(rejected.stderr).toMatch(/pull first/);
+
+    const pulled = await vfi(a, ['pull']);
+    expect(pulled.code).toBe(0);
+    expect(pulled.stderr).toMatch(/Runtime: fast-forward/);
+    expect(pulled.stderr).toMatch(/assertions: merged/);
+    expect(claimsOf(a, `Runtime@${v1}`)).toEqual(['reviewed', 'smoke-verified', 'tests-passed']);
+    expect((await vfi(a, ['push'])).code).toBe(0);
+
+    const back = await vfi(b, ['pull']);
+    expect(back.code).toBe(0);
+    expect(back.stderr).toContain(`Other: new lineage, head Other@${other}`);
+    expect(claimsOf(b, `Runtime@${v1}`)).toEqual(['reviewed', 'smoke-verified', 'tests-passed']);
+    expect(local(b, ['show', 'Runtime']).stdout).toBe(local(a, ['show', `Runtime@${v2}`]).stdout);
+    // Converged: the same refs on both stores and on the server.
+    expect(vfiRefs(a)).toBe(vfiRefs(b));
+    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+    for (const s of [a, b]) expect(local(s, ['fsck']).code).toBe(0);
+  });
+
+  it('merges a lineage published on both sides, keeping both VFIs, the same merge on every machine', async () => {
+    const fromA = add(a, 'Runtime', { api: 'polyverse/api:v3.1.0' }, 10);
+    const fromB = add(b, 'Runtime', { api: 'polyverse/api:v3.2.0' }, 11);
+    expect((await vfi(a, ['push'])).code).toBe(0);
+    const b2 = path.join(dir, 'b2');
+    fs.cpSync(b, b2, { recursive: true }); // a second machine in B's state
+
+    const rejected = await vfi(b, ['push']);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/Runtime.*rejected|pull first/);
+
+    const merged = await vfi(b, ['pull']);
+    expect(merged.code).toBe(0);
+    expect(merged.stderr).toContain(`Runtime: diverged; merged local Runtime@${fromB} and remote Runtime@${fromA}; head is now Runtime@${fromB}`);
+    for (const id of [fromA, fromB]) expect(local(b, ['show', `Runtime@${id}`]).code).toBe(0);
+    const head = git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
+    expect(git(b, ['rev-list', '--parents', '-n', '1', head]).stdout.trim().split(' ')).toHaveLength(3);
+    expect(git(b, ['log', '--format=%an %s', '-n', '1', 'refs/vfi/Runtime']).stdout).toBe('vfi merge merge concurrent publications\n');
+    const log = JSON.parse(local(b, ['log', 'Runtime', '--json']).stdout) as { id: string }[];
+    expect(log.map((e) => e.id)).toEqual(expect.arrayContaining([fromA, fromB]));
+
+    expect((await vfi(b2, ['pull'])).code).toBe(0);
+    expect(git(b2, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim()).toBe(head); // deterministic merge commit
+
+    expect((await vfi(b, ['push'])).code).toBe(0);
+    const ff = await vfi(a, ['pull']);
+    expect(ff.stderr).toMatch(/Runtime: fast-forward/);
+    expect(vfiRefs(a)).toBe(vfiRefs(b));
+    expect((await vfi(b2, ['pull'])).stderr).toMatch(/already up to date/);
+    expect(vfiRefs(b2)).toBe(vfiRefs(b));
+    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+    // pick sees both publications as candidates
+    const picked = local(b, ['pick', 'Runtime', '--top', '5', '--json']);
+    expect(picked.code).toBe(0);
+    expect((JSON.parse(picked.stdout) as { id: string }[]).map((c) => c.id)).toEqual(expect.arrayContaining([fromA, fromB]));
+  });
+
+  it('leaves nothing behind: every object the store reaches is on the server, which git fsck --strict accepts', () => {
+    const repo = server.repoPath('team.git');
+    const reachable = git(a, ['rev-list', '--objects', '--glob=refs/vfi/*', 'refs/vfi-assertions/main']).stdout
+      .split('\n').filter(Boolean).map((l) => l.slice(0, 40));
+    expect(reachable.length).toBeGreaterThan(10);
+    const check = git(repo, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${reachable.join('\n')}\n`);
+    expect(check.stdout).not.toMatch(/missing/);
+    const fsck = git(repo, ['fsck', '--strict', '--no-dangling']);
+    expect(fsck.code).toBe(0);
+    expect(fsck.stdout).toBe('');
+    expect(fsck.stderr.replace(/notice: .*\n/g, '')).toBe('');
+  });
+
+  it('serves a plain git clone --mirror of the remote as a store', async () => {
+    const mirror = path.join(dir, 'mirror.git');
+    const r = await runAsync('git', ['clone', '--quiet', '--mirror', url, mirror], { env });
+    expect(r.code).toBe(0);
+    expect(local(mirror, ['list']).stdout).toBe(local(a, ['list']).stdout);
+    expect(local(mirror, ['log', 'Runtime']).stdout).toBe(local(a, ['log', 'Runtime']).stdout);
+    expect(local(mirror, ['show', 'Runtime']).stdout).toBe(local(a, ['show', 'Runtime']).stdout);
+    expect(local(mirror, ['assertions', 'Runtime~1', '--json']).stdout).toBe(local(a, ['assertions', 'Runtime~1', '--json']).stdout);
+    expect(local(mirror, ['fsck']).code).toBe(0);
+    // and the mirror pulls from its origin like any store
+    expect((await vfi(mirror, ['pull'])).stderr).toMatch(/already up to date/);
+  });
+
+  it('writes refspecs that plain git fetch and push understand', async () => {
+    const fetched = await runAsync('git', ['--git-dir', a, 'fetch', '--quiet', 'origin'], { env });
+    expect(fetched.code).toBe(0);
+    const tracking = git(a, ['for-each-ref', '--format=%(refname)', 'refs/vfi-remotes/origin/']).stdout;
+    expect(tracking).toContain('refs/vfi-remotes/origin/vfi/Runtime\n');
+    expect(tracking).toContain('refs/vfi-remotes/origin/vfi-assertions/main\n');
+    expect(local(a, ['list']).stdout.split('\n').filter(Boolean)).toHaveLength(2); // tracking refs are not lineages
+    const listed = local(a, ['remote', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
+    expect(local(a, ['remote', 'remove', 'origin']).code).toBe(0);
+    expect(git(a, ['for-each-ref', 'refs/vfi-remotes/']).stdout).toBe('');
+    expect(local(a, ['remote', 'list']).stdout).toBe('');
+    expect((await vfi(a, ['push'])).code).toBe(2); // no remote left: usage
+  });
+});
