@@ -9,6 +9,7 @@ import {
   checkNote,
   formatRecordLine,
   parseAt,
+  shownAt,
   RELEASED,
   statementOf,
   type AssertionRecord,
@@ -161,13 +162,13 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   }
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
-    const rows = records.map((r) => [r.at, r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(' ')]);
+    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(' ')]);
     for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE'], ...rows])) ctx.out(line);
   }
   const parts = [`score ${standing.passing.length}${standing.passing.length ? `: ${standing.passing.join(', ')}` : ''}`];
   for (const f of standing.failing) {
     const r = byRecord.get(f.record)!;
-    parts.push(`not a candidate: ${r.claim} failed at ${r.at} by ${r.by}`);
+    parts.push(`not a candidate: ${r.claim} failed at ${shownAt(r.at)} by ${r.by}`);
   }
   ctx.out(parts.join('; '));
 }

@@ -7,6 +7,7 @@
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkClaim, checkName } from '../core/names.js';
+import { shownAt } from '../core/assertion.js';
 import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
@@ -107,7 +108,7 @@ async function why(store: Store, r: Ranked): Promise<string> {
       const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
       const record = failed[0];
       const more = v.claims.length > 1 ? ` (and ${v.claims.length - 1} more failing claim${v.claims.length > 2 ? 's' : ''})` : '';
-      return record ? `disqualified: ${record.claim} failed at ${record.at} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
+      return record ? `disqualified: ${record.claim} failed at ${shownAt(record.at)} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
     }
   }
 }

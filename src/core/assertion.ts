@@ -34,7 +34,7 @@ export interface Assertion {
   claim: string;
   result: AssertionResult;
   by: string;
-  /** RFC 3339 UTC, whole seconds: 2026-11-01T12:00:00Z */
+  /** RFC 3339 UTC in milliseconds: 2026-11-01T12:00:00.000Z (a fail and a re-run's pass in one second stay ordered) */
   at: string;
   note?: string;
   evidence?: string;
@@ -112,7 +112,7 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   if (np) return `subject name ${np}`;
   const cp = nameProblem(r.claim);
   if (cp) return `claim ${cp}`;
-  if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC in whole seconds`;
+  if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC in milliseconds`;
   if (textProblem(r.by, 200)) return `"by" ${textProblem(r.by, 200)}`;
   if (r.note !== undefined && textProblem(r.note, 1000)) return `"note" ${textProblem(r.note, 1000)}`;
   if (r.evidence !== undefined && evidenceProblem(r.evidence)) return `"evidence" ${evidenceProblem(r.evidence)}`;
@@ -120,15 +120,20 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   return undefined;
 }
 
-const AT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/;
+const AT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/;
 
-/** RFC 3339 UTC in whole seconds, the form every record uses. */
+/** RFC 3339 UTC with milliseconds, the form every record uses (Date's toISOString). */
 export function formatAt(d: Date): string {
   const year = d.getUTCFullYear();
   if (Number.isNaN(d.getTime()) || year < 0 || year > 9999) {
     throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
   }
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return d.toISOString();
+}
+
+/** An `at` to the second, for people: listings and explanations (`--json` keeps milliseconds). */
+export function shownAt(at: string): string {
+  return at.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Seconds since the epoch of an `at` in the form formatAt writes, or undefined. */
@@ -140,14 +145,14 @@ export function parseAt(at: string): number | undefined {
 }
 
 /*
- * File names in the assertions tree: `<yyyymmddThhmmssZ>-<claim>-<pass|fail>-<record id>.json`.
+ * File names in the assertions tree: `<yyyymmddThhmmss.mmmZ>-<claim>-<pass|fail>-<record id>.json`.
  * Every part comes from the record's content, so two stores that hold the same record name it the
  * same way and a union of their trees never conflicts; `git ls-tree` lists a VFI's records oldest
  * first and shows what each says without opening it. The suffix has a fixed length, so a claim
  * containing "-pass-" still parses.
  */
 const NAME_SUFFIX = /-(pass|fail)-([0-9a-f]{40})\.json$/;
-const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-/;
+const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)\.(\d{3})Z-/;
 
 /** The tree entry name of a record. */
 export function recordFileName(r: { at: string; claim: string; result: AssertionResult; record: string }): string {
@@ -169,7 +174,7 @@ export function parseRecordFileName(file: string): RecordName | undefined {
   if (!suffix || !time) return undefined;
   const claim = file.slice(time[0].length, suffix.index);
   if (nameProblem(claim)) return undefined;
-  const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}Z`);
+  const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}.${time[7]}Z`);
   if (at === undefined) return undefined;
   return { claim, result: suffix[1] as AssertionResult, at, record: suffix[2]! };
 }

@@ -37,7 +37,7 @@ describe('vfi assert', () => {
     const vfiBytes = Buffer.from(vfi(store, ['show', ids[0]!]).stdout);
     const expected = ['tests-passed', 'reviewed'].map((claim) => makeRecord({
       name: 'Runtime', vfi: ids[0]!, sha256: createHash('sha256').update(vfiBytes).digest('hex'), claim, result: 'pass',
-      by: 'Test Author', at: '2026-11-01T12:00:00Z', evidence: 'https://ci.example.com/run/1',
+      by: 'Test Author', at: '2026-11-01T12:00:00.000Z', evidence: 'https://ci.example.com/run/1',
     }));
     const tree = git(store, ['ls-tree', '-r', REF]).stdout;
     for (const rec of expected) {
@@ -92,8 +92,8 @@ describe('vfi assert', () => {
     const j = JSON.parse(vfi(store, ['assertions', `Runtime@${ids[1]}`, '--json']).stdout);
     expect(j).toMatchObject({ ref: `Runtime@${ids[1]}`, name: 'Runtime', id: ids[1], score: 2, candidate: true });
     expect(j.claims).toEqual({
-      'smoke-verified': { result: 'pass', at: '2026-11-01T12:10:00Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
-      'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      'smoke-verified': { result: 'pass', at: '2026-11-01T12:10:00.000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
     });
     expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(['tests-passed=pass', 'smoke-verified=fail', 'smoke-verified=pass']);
     expect(j.records[1]).toMatchObject({ by: 'Smoke Bot', note: 'router 502s under load' });
@@ -115,7 +115,7 @@ describe('vfi assert', () => {
         expect(st.predicateType).toBe('https://vfi.dev/assertion/v1');
         expect(st.subject).toEqual([{ name: 'Runtime', digest: { gitBlob, sha256 } }]);
         expect(st.predicate).toMatchObject({ claim: expect.any(String), result: expect.stringMatching(/^(pass|fail)$/), by: expect.any(String) });
-        expect(st.predicate.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(st.predicate.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       }
     }
   });

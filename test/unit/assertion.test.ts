@@ -24,7 +24,7 @@ const base: Assertion = {
   claim: 'tests-passed',
   result: 'pass',
   by: 'CI',
-  at: '2026-11-01T12:00:00Z',
+  at: '2026-11-01T12:00:00.000Z',
 };
 
 describe('the record', () => {
@@ -33,7 +33,7 @@ describe('the record', () => {
     expect(r.bytes.toString()).toBe(`{
   "_type": "https://in-toto.io/Statement/v1",
   "predicate": {
-    "at": "2026-11-01T12:00:00Z",
+    "at": "2026-11-01T12:00:00.000Z",
     "by": "CI",
     "claim": "tests-passed",
     "evidence": "https://ci.example.com/run/812",
@@ -58,7 +58,7 @@ describe('the record', () => {
   it('has an exact id for fixed content: stores that record the same assertion agree on it', () => {
     expect(base.vfi).toBe('0035197624f263a0e917fa2ab2a4279113c2eb0e');
     expect(base.sha256).toBe('4c509458748978db8e77be878d1c1a681859ab8cdb249ae94ee63dca4ffd4863');
-    expect(makeRecord(base).record).toBe('434b97d0aee234d1d0fe9410bab8b2fe3fdd91db');
+    expect(makeRecord(base).record).toBe('63e7147e9fc19d63398b539a57d526ce11541004');
   });
 
   it('leaves out absent note and evidence', () => {
@@ -76,7 +76,7 @@ describe('the record', () => {
     ['a short subject id', () => ({ vfi: 'abc' }), /gitBlob/],
     ['a bad sha256', () => ({ sha256: 'x' }), /sha256/],
     ['a bad claim', () => ({ claim: 'no spaces' }), /claim/],
-    ['a time with milliseconds', () => ({ at: '2026-11-01T12:00:00.000Z' }), /"at"/],
+    ['a time in whole seconds', () => ({ at: '2026-11-01T12:00:00Z' }), /"at"/],
     ['a time with an offset', () => ({ at: '2026-11-01T12:00:00+01:00' }), /"at"/],
     ['a multi-line note', () => ({ note: 'a\nb' }), /"note"/],
     ['ftp evidence', () => ({ evidence: 'ftp://example.com/x' }), /"evidence"/],
@@ -107,24 +107,24 @@ describe('record file names', () => {
     for (const result of ['pass', 'fail'] as const) {
       const r = makeRecord({ ...base, claim, result });
       const file = recordFileName(r);
-      expect(file).toBe(`20261101T120000Z-${claim}-${result}-${r.record}.json`);
+      expect(file).toBe(`20261101T120000.000Z-${claim}-${result}-${r.record}.json`);
       expect(file.length).toBeLessThan(256);
       expect(parseRecordFileName(file)).toEqual({ claim, result, at: Date.parse(base.at) / 1000, record: r.record });
     }
   });
 
   it('sort in time order', () => {
-    const names = ['2027-01-01T00:00:00Z', '2026-11-01T12:00:00Z', '2026-11-01T11:59:59Z'].map((at) => recordFileName(makeRecord({ ...base, at })));
+    const names = ['2027-01-01T00:00:00.000Z', '2026-11-01T12:00:00.000Z', '2026-11-01T11:59:59.999Z'].map((at) => recordFileName(makeRecord({ ...base, at })));
     expect([...names].sort()).toEqual([names[2], names[1], names[0]]);
   });
 
   it.each([
     'README.md',
-    `20261101T120000Z-tests-passed-pass-${'a'.repeat(40)}.dsse.json`,
-    `20261101T120000Z-tests-passed-ok-${'a'.repeat(40)}.json`,
-    `20261101T120000Z-tests-passed-pass-${'a'.repeat(39)}.json`,
-    `20261101T120000Z--pass-${'a'.repeat(40)}.json`,
-    `20261101T120000Z-.x-pass-${'a'.repeat(40)}.json`,
+    `20261101T120000.000Z-tests-passed-pass-${'a'.repeat(40)}.dsse.json`,
+    `20261101T120000.000Z-tests-passed-ok-${'a'.repeat(40)}.json`,
+    `20261101T120000.000Z-tests-passed-pass-${'a'.repeat(39)}.json`,
+    `20261101T120000.000Z--pass-${'a'.repeat(40)}.json`,
+    `20261101T120000.000Z-.x-pass-${'a'.repeat(40)}.json`,
     `20261301T120000Z-x-pass-${'a'.repeat(40)}.json`,
     `2026-11-01T120000Z-x-pass-${'a'.repeat(40)}.json`,
   ])('are not read into %s', (file) => {
@@ -134,14 +134,17 @@ describe('record file names', () => {
 
 describe('times', () => {
   it.each([
-    ['2026-11-01T12:00:00.999Z', '2026-11-01T12:00:00Z'],
-    ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00Z'],
-    ['2026-02-28T23:59:59+02:00', '2026-02-28T21:59:59Z'],
-  ])('write %s as %s, whole seconds in UTC', (input, out) => {
+    ['2026-11-01T12:00:00.999Z', '2026-11-01T12:00:00.999Z'],
+    ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000Z'],
+    ['2026-02-28T23:59:59.25+02:00', '2026-02-28T21:59:59.250Z'],
+  ])('write %s as %s, milliseconds in UTC', (input, out) => {
     expect(formatAt(new Date(input))).toBe(out);
-    expect(parseAt(out)).toBe(Math.floor(Date.parse(input) / 1000));
+    expect(parseAt(out)).toBe(Date.parse(input) / 1000);
   });
-  it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00Z', '2026-11-01T12:00:00.5Z', ''])('do not read %j', (s) => {
+  it('keep two records made in one second in order', () => {
+    expect(parseAt('2026-11-01T12:00:00.001Z')!).toBeGreaterThan(parseAt('2026-11-01T12:00:00.000Z')!);
+  });
+  it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00.000Z', '2026-11-01T12:00:00.5Z', '2026-11-01T12:00:00Z', ''])('do not read %j', (s) => {
     expect(parseAt(s)).toBeUndefined();
   });
   it('refuses a date RFC 3339 cannot write', () => {
