@@ -1,12 +1,18 @@
-/** Lineage names, component names and claims share one charset (SPEC §1). */
+/**
+ * Lineage names, component names and claims share one charset (SPEC §1). A lineage name is also
+ * the last component of the git ref `refs/vfi/<Name>`, so names follow `git check-ref-format`
+ * too: within the SPEC charset that forbids `..`, a trailing `.` and a `.lock` suffix (a leading
+ * `.`, `@{`, `/` and control characters are already outside the charset).
+ */
 import { VfiError, type ErrorCode } from '../errors.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const MAX_NAME_LENGTH = 128;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Why `s` is not a valid name, or undefined when it is. */
 export function nameProblem(s: string): string | undefined {
   if (s === '') return 'is empty';
-  if (s.length > 128) return 'is longer than 128 characters';
+  if (s.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
   if (!NAME.test(s)) {
     return /^[A-Za-z0-9]/.test(s)
       ? 'may contain only letters, digits, ".", "_" and "-"'
@@ -14,6 +20,7 @@ export function nameProblem(s: string): string | undefined {
   }
   if (s.includes('..')) return 'must not contain ".."';
   if (s.endsWith('.lock')) return 'must not end in ".lock"';
+  if (s.endsWith('.')) return 'must not end in "."';
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { VfiError } from '../errors.js';
 import type { JsonValue } from '../core/canonical.js';
 import { checkComponents, type Vfi } from '../core/vfi.js';
+import { nameProblem } from '../core/names.js';
 
 let compiled: ValidateFunction | undefined;
 
@@ -44,9 +45,12 @@ function schemaError(e: ErrorObject | undefined): VfiError {
     case 'minLength':
       return fail(`"${field}" must not be empty`);
     case 'propertyNames':
-    case 'pattern':
-      return new VfiError('SCHEMA', `invalid component name ${JSON.stringify(e.params.propertyName ?? component)}: ` +
-        'use letters, digits, ".", "_" and "-", starting with a letter or digit', data);
+    case 'pattern': {
+      // ajv puts the offending key on the error itself for `pattern`, in params for `propertyNames`.
+      const name = String((e as ErrorObject & { propertyName?: string }).propertyName ?? e.params.propertyName);
+      return new VfiError('SCHEMA', `invalid component name ${JSON.stringify(name)}: ${nameProblem(name) ?? 'not a valid name'}`,
+        { ...data, component: name });
+    }
     case 'type':
       if (component === undefined) return fail('expected a JSON object mapping component names to components');
       if (field === undefined) return fail('expected an object with "type" and "address"');

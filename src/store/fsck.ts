@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeCommit, decodeTree, type Commit } from '../core/gitObject.js';
 import { parseIJson } from '../core/ijson.js';
+import { nameProblem } from '../core/names.js';
 import { canonicalVfi } from '../core/vfi.js';
 import { validateVfi } from '../schema/validate.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
@@ -66,6 +67,8 @@ async function checkLineages(store: Store, report: FsckReport): Promise<void> {
   const goodVfis = new Set<string>();
   for (const [ref, head] of store.refs.list(LINEAGE_PREFIX)) {
     report.counts.lineages!++;
+    const badName = nameProblem(ref.slice(LINEAGE_PREFIX.length));
+    if (badName) report.problems.push(`${ref}: not a valid lineage name: it ${badName} (git refuses the ref, and clones drop it)`);
     await walkCommits(store, head, async (_, { tree }) => {
       report.counts.publications!++;
       const entries = decodeTree((await store.objects.read(tree)).body);

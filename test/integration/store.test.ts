@@ -5,6 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
 
 const ID = /^Runtime@([0-9a-f]{40})\n$/;
+/** What git itself says about a store: its refs and how many objects it holds. */
+function gitState(store: string): { refs: string; objects: string } {
+  return {
+    refs: git(store, ['for-each-ref']).stdout,
+    objects: git(store, ['count-objects', '-v']).stdout.split('\n').filter((l) => /^(count|in-pack):/.test(l)).join(' '),
+  };
+}
 
 describe('publish and expand', () => {
   const dir = tempDir();
@@ -154,6 +161,11 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
     ['malformed reference', ['show', 'Runtime@xyz'], 2, /invalid reference/],
     ['too far back', ['show', 'Runtime~5'], 3, /only 0 publications before its head/],
     ['bad import line', ['import', 'Runtime', 'FILE:batch.jsonl:{"a":{"type":"dockerImage","address":"x"}}\n{"a":{"type":"dockerImage","address":"x"},}'], 2, /batch\.jsonl:2: not JSON/],
+    ['a name with a trailing dot', ['add', 'a.', 'FILE:ok4.json:{}'], 2, /invalid name "a\.": must not end in "\."/],
+    ['set on a name with a trailing dot', ['set', 'Runtime.', 'x=nsq'], 2, /invalid name "Runtime\."/],
+    ['a reference with a trailing dot', ['show', 'Runtime.'], 2, /invalid reference "Runtime\."/],
+    ['an empty component name', ['add', 'Runtime', 'FILE:noname.json:{"":{"type":"dockerImage","address":"x:1"}}'], 2, /noname\.json: invalid component name "": is empty/],
+    ['a component name with a slash', ['add', 'Runtime', 'FILE:slash.json:{"a/b":{"type":"dockerImage","address":"x:1"}}'], 2, /slash\.json: invalid component name "a\/b": may contain only/],
     ['unknown command', ['frobnicate'], 2, /unknown command 'frobnicate'/],
     ['unknown option', ['show', '--bogus', 'Runtime'], 2, /unknown option '--bogus'/],
     ['missing argument', ['add', 'Runtime'], 2, /missing required argument/],
@@ -169,13 +181,15 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
       return a;
     });
     const before = snapshot(store);
+    const gitBefore = gitState(store);
     const r = vfi(store, argv);
     expect(r.code).toBe(code);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr).not.toMatch(/\n\s+at |internal error|undefined/);
     expect(snapshot(store)).toEqual(before);
+    expect(gitState(store)).toEqual(gitBefore);
     expect(vfi(store, ['show', 'Runtime']).stdout).toBe(vfi(store, ['show', head]).stdout);
   });
 
@@ -219,5 +233,21 @@ describe('import', () => {
     expect(vfi(store, ['show', 'Runtime']).stdout).toBe(vfi(store, ['show', refs[49]!]).stdout);
     expect(JSON.parse(vfi(store, ['show', 'Runtime~49']).stdout).router.address).toBe('polyverse/router:1.0.0');
     expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  });
+});
+
+describe('fsck and lineage names git refuses', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  it('reports a lineage ref whose name git refuses (exit 1)', () => {
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    expect(vfi(store, ['fsck']).code).toBe(0);
+    // Written as an older vfi would have: git itself refuses to create this ref.
+    const head = git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
+    expect(git(store, ['update-ref', 'refs/vfi/a.', head]).code).not.toBe(0);
+    fs.writeFileSync(path.join(store, 'refs', 'vfi', 'a.'), `${head}\n`);
+    const r = vfi(store, ['fsck']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/refs\/vfi\/a\.: not a valid lineage name: it must not end in "\."/);
   });
 });

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseVfiRef } from '../../src/core/vfiRef.js';
 import { nameProblem } from '../../src/core/names.js';
@@ -38,11 +40,46 @@ describe('parseVfiRef (SPEC §2)', () => {
   });
 });
 
+/** Does git accept `refs/vfi/<name>` as a ref name? (the real git, as the store's readers use it) */
+const gitAccepts = (name: string): boolean => spawnSync('git', ['check-ref-format', `refs/vfi/${name}`]).status === 0;
+const schemaPattern = new RegExp(
+  (JSON.parse(readFileSync(new URL('../../schemas/vfi.schema.json', import.meta.url), 'utf8')) as { propertyNames: { pattern: string } }).propertyNames.pattern, 'u');
+const SPEC_CHARSET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 describe('nameProblem', () => {
-  it.each(['Runtime', 'a', 'A1', '0', 'x'.repeat(128), 'a.b', 'a_b-c'])('accepts %s', (n) => {
+  const accepted = ['Runtime', 'a', 'A1', '0', 'x'.repeat(128), 'a.b', 'a_b-c', 'a-', 'a_', 'x.LOCK', 'x.lockx', 'x.lock.y', 'a.b.c', '1.0.2'];
+  const refused: [string, boolean][] = [
+    // [name, does git refuse it too?]
+    ['', true], ['../x', true], ['a..b', true], ['x.lock', true], ['a.', true], ['a.b.', true], ['x'.repeat(127) + '.', true],
+    ['a..', true], ['.hidden', true], ['a@{b', true], ['a/b', false], ['a b', true], ['a\tb', true], ['a~1', true], ['a^', true], ['a:b', true],
+    ['a?', true], ['a*', true], ['a[b', true], ['a\\b', true], ['_x', false], ['-x', false], ['x'.repeat(129), false], ['ü', false], ['a@b', false], ['@', false],
+  ];
+
+  it.each(accepted)('accepts %s, and so does git check-ref-format', (n) => {
     expect(nameProblem(n)).toBeUndefined();
+    expect(gitAccepts(n)).toBe(true);
+    expect(schemaPattern.test(n)).toBe(true);
   });
-  it.each(['', '../x', 'a..b', 'x.lock', '.hidden', '_x', 'x'.repeat(129), 'a/b', 'a b', 'ü', 'a@b', 'a~1'])('refuses %j', (n) => {
+  it.each(refused)('refuses %j (git refuses it too: %s)', (n, gitRefuses) => {
     expect(nameProblem(n)).toBeTypeOf('string');
+    expect(gitAccepts(n)).toBe(!gitRefuses);
+    expect(schemaPattern.test(n)).toBe(false);
+  });
+
+  // Every string of up to 4 characters over an alphabet that hits git's rules about dots.
+  it('within the SPEC charset, accepts exactly what git accepts (all strings up to 4 of "a", ".", "-", "_", "l")', () => {
+    const alphabet = ['a', '.', '-', '_', 'l'];
+    let words = [''];
+    const all: string[] = [];
+    for (let len = 1; len <= 4; len++) {
+      words = words.flatMap((w) => alphabet.map((c) => w + c));
+      all.push(...words);
+    }
+    all.push('a.lock', 'al.lock', 'a.lock.', 'a..lock', 'a.loc');
+    const disagree = all.filter((n) => SPEC_CHARSET.test(n) && (nameProblem(n) === undefined) !== gitAccepts(n));
+    expect(disagree).toEqual([]);
+    const acceptedButNotByGit = all.filter((n) => nameProblem(n) === undefined && !gitAccepts(n));
+    expect(acceptedButNotByGit).toEqual([]);
+    expect(all.filter((n) => (nameProblem(n) === undefined) !== schemaPattern.test(n))).toEqual([]);
   });
 });

@@ -32,6 +32,18 @@ describe('validateVfi', () => {
   ])('refuses %s', (_name, json, code, component) => {
     expect(() => ok(json)).toThrowError(expect.objectContaining({ code, ...(component ? { data: expect.objectContaining({ component }) } : {}) }));
   });
+  it.each([
+    ['', /^invalid component name "": is empty$/],
+    ['a/b', /^invalid component name "a\/b": may contain only letters, digits/],
+    ['a.', /^invalid component name "a\.": must not end in "\."$/],
+    ['a..b', /^invalid component name "a\.\.b": must not contain "\.\."$/],
+    ['x.lock', /^invalid component name "x\.lock": must not end in "\.lock"$/],
+    ['-x', /^invalid component name "-x": must start with a letter or digit$/],
+  ])('names the bad component name %j and says what is wrong with it', (name, message) => {
+    const json = JSON.stringify({ ok: { type: 'dockerImage', address: 'nsq' }, [name]: { type: 'dockerImage', address: 'nsq' } });
+    expect(() => ok(json)).toThrowError(expect.objectContaining({ code: 'SCHEMA', data: expect.objectContaining({ component: name }) }));
+    expect(() => ok(json)).toThrow(message);
+  });
   it('names component and field in the message', () => {
     expect(() => ok('{"router":{"type":"dockerImage","address":"polyverse/Router"}}')).toThrow(/^component "router": "address" is not a valid image reference: /);
     expect(() => ok('{"a":{"type":"dockerImage","adress":"nsq"}}')).toThrow(/component "a": unknown field "adress"/);
