@@ -22,11 +22,17 @@ export function parseVfiRef(s: string): VfiRef {
     if (!HEX.test(prefix)) throw bad('the id after "@" must be 4 to 40 hex digits');
     return { kind: 'id', name, prefix };
   }
-  const tilde = /^(.*)~(\d{1,9})$/.exec(s);
-  const name = tilde ? tilde[1]! : s;
+  const tilde = s.lastIndexOf('~');
+  const name = tilde >= 0 ? s.slice(0, tilde) : s;
   const problem = nameProblem(name);
   if (problem) throw bad(`name ${problem}`);
-  if (tilde) return { kind: 'head', name, back: Number(tilde[2]) };
+  if (tilde >= 0) {
+    const count = s.slice(tilde + 1);
+    const back = Number(count);
+    if (!/^\d+$/.test(count)) throw bad(`"~${count}" is not a count of publications: expected ~N, N a whole number`);
+    if (!Number.isSafeInteger(back)) throw bad(`"~${count}" is not a count of publications: too large`);
+    return { kind: 'head', name, back };
+  }
   if (HEX.test(s.toLowerCase())) return { kind: 'bare', prefix: s.toLowerCase(), alsoName: true };
   return { kind: 'head', name, back: 0 };
 }

@@ -40,6 +40,31 @@ describe('parseVfiRef (SPEC §2)', () => {
   });
 });
 
+describe('parseVfiRef: the ~N part', () => {
+  it.each([
+    ['Runtime~99999999999999999999', /"~99999999999999999999" is not a count of publications: too large/],
+    ['Runtime~', /"~" is not a count of publications/],
+    ['Runtime~-1', /"~-1" is not a count of publications/],
+    ['Runtime~1.5', /"~1.5" is not a count of publications/],
+    ['Runtime~x', /"~x" is not a count of publications/],
+    ['Runtime~ 1', /"~ 1" is not a count of publications/],
+  ])('%s says the count is wrong, not the name', (input, message) => {
+    expect(() => parseVfiRef(input)).toThrowError(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+    expect(() => parseVfiRef(input)).toThrow(message);
+    expect(() => parseVfiRef(input)).not.toThrow(/name/);
+  });
+  it.each([
+    ['Run time~1', /name may contain only/],
+    ['a.~1', /name must not end in "\."/],
+  ])('%s still blames the name', (input, message) => {
+    expect(() => parseVfiRef(input)).toThrow(message);
+  });
+  it('takes any count a number can hold exactly', () => {
+    expect(parseVfiRef(`Runtime~${Number.MAX_SAFE_INTEGER}`)).toEqual({ kind: 'head', name: 'Runtime', back: Number.MAX_SAFE_INTEGER });
+    expect(parseVfiRef('Runtime~0012')).toEqual({ kind: 'head', name: 'Runtime', back: 12 });
+  });
+});
+
 /** Does git accept `refs/vfi/<name>` as a ref name? (the real git, as the store's readers use it) */
 const gitAccepts = (name: string): boolean => spawnSync('git', ['check-ref-format', `refs/vfi/${name}`]).status === 0;
 const schemaPattern = new RegExp(
