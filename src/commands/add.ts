@@ -21,12 +21,11 @@ export async function add(ctx: Context, name: string, file: string): Promise<voi
 export async function importMany(ctx: Context, name: string, file: string): Promise<void> {
   checkName(name);
   const input = await readInput(ctx, file);
-  const lines = input.bytes.toString('utf8').split('\n');
   // Every line is checked before anything is written: a bad line leaves the store untouched.
+  // Lines stay bytes until parsed, so invalid UTF-8 is refused rather than decoded to U+FFFD.
   const vfis = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
+  for (const [i, line] of splitLines(input.bytes).entries()) {
+    if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) continue;
     vfis.push(vfiFromBytes(line, `${input.source}:${i + 1}`));
   }
   if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
@@ -36,6 +35,17 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   bar.stop();
   ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
   ctx.note(`vfi: published ${pubs.filter((p) => !p.unchanged).length} of ${pubs.length} VFIs on ${name}`);
+}
+
+function splitLines(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.subarray(start, nl));
+    start = nl + 1;
+  }
+  lines.push(bytes.subarray(start));
+  return lines;
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

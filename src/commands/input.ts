@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { VfiError, withSource } from '../errors.js';
 import type { Context } from '../context.js';
 import { parseIJson } from '../core/ijson.js';
-import { canonicalVfi, type StoredVfi } from '../core/vfi.js';
+import { canonicalVfi, describeVfiPath, type StoredVfi } from '../core/vfi.js';
 import { validateVfi } from '../schema/validate.js';
 
 export interface Input {
@@ -25,7 +25,7 @@ export async function readInput(ctx: Context, file: string): Promise<Input> {
 /** Parse, validate and canonicalize one VFI document. */
 export function vfiFromBytes(bytes: Uint8Array | string, source: string): StoredVfi {
   try {
-    return canonicalVfi(validateVfi(parseIJson(bytes)));
+    return canonicalVfi(validateVfi(parseIJson(bytes, { describe: describeVfiPath })));
   } catch (e) {
     throw withSource(e, source);
   }

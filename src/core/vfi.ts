@@ -4,6 +4,7 @@ import { tryParseImageReference } from './imageRef.js';
 import { canonicalText, type JsonValue } from './canonical.js';
 import { checkComponentName, nameProblem } from './names.js';
 import { blobId, sha256Hex } from './gitObject.js';
+import { pointer, type JsonPath } from './jsonPath.js';
 
 export const COMPONENT_TYPES = ['dockerImage', 'git', 'vfi'] as const;
 export type ComponentType = (typeof COMPONENT_TYPES)[number];
@@ -86,6 +87,14 @@ export function checkComponents(vfi: Vfi): Vfi {
     }
   }
   return vfi;
+}
+
+/** Where a value sits in a VFI document, in the words of the schema errors: `component "a": "x-n": `. */
+export function describeVfiPath(path: JsonPath): string {
+  if (path.length === 0) return '';
+  const [component, field, ...rest] = path;
+  const inner = field === undefined ? '' : ` ${JSON.stringify(field)}${rest.length ? ` at ${pointer(rest)}` : ''}`;
+  return `component ${JSON.stringify(component)}:${inner}: `;
 }
 
 /** Guess a new component's type from its address: a git address ends in @<40-hex>; a VFI reference too, but has no URL. */

@@ -161,11 +161,20 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
     ['malformed reference', ['show', 'Runtime@xyz'], 2, /invalid reference/],
     ['too far back', ['show', 'Runtime~5'], 3, /only 0 publications before its head/],
     ['bad import line', ['import', 'Runtime', 'FILE:batch.jsonl:{"a":{"type":"dockerImage","address":"x"}}\n{"a":{"type":"dockerImage","address":"x"},}'], 2, /batch\.jsonl:2: not JSON/],
+    ['a raw control character in a string', ['add', 'Runtime', 'FILE:ctl.json:{"a":{"type":"dockerImage","address":"x:1","x-s":"a\u0001b"}}'], 2, /ctl\.json: not JSON at line 1, column 52: unescaped control character U\+0001/],
+    ['a raw tab in a string', ['add', 'Runtime', 'FILE:tab.json:{"a":{"type":"dockerImage","address":"x:1","x-s":"a\tb"}}'], 2, /tab\.json: not JSON at line 1, column 52: .*U\+0009/],
+    ['a raw newline in a string', ['add', 'Runtime', 'FILE:nl.json:{"a":{"type":"dockerImage","address":"x:1",\n"x-s":"a\nb"}}'], 2, /nl\.json: not JSON at line 2, column 9: .*U\+000A/],
+    ['a raw control character in an import line', ['import', 'Runtime', 'FILE:ctl.jsonl:{"a":{"type":"dockerImage","address":"x:1"}}\n{"a":{"type":"dockerImage","address":"x:1\u001f"}}'], 2, /ctl\.jsonl:2: not JSON at line 1, column 42/],
+    ['invalid UTF-8 in an import line', ['import', 'Runtime', 'BADUTF8:bad.jsonl'], 2, /bad\.jsonl:2: not JSON: invalid UTF-8/],
     ['a name with a trailing dot', ['add', 'a.', 'FILE:ok4.json:{}'], 2, /invalid name "a\.": must not end in "\."/],
     ['set on a name with a trailing dot', ['set', 'Runtime.', 'x=nsq'], 2, /invalid name "Runtime\."/],
     ['a reference with a trailing dot', ['show', 'Runtime.'], 2, /invalid reference "Runtime\."/],
     ['an empty component name', ['add', 'Runtime', 'FILE:noname.json:{"":{"type":"dockerImage","address":"x:1"}}'], 2, /noname\.json: invalid component name "": is empty/],
     ['a component name with a slash', ['add', 'Runtime', 'FILE:slash.json:{"a/b":{"type":"dockerImage","address":"x:1"}}'], 2, /slash\.json: invalid component name "a\/b": may contain only/],
+    ['nesting 3000 levels deep', ['add', 'Runtime', `FILE:deep.json:{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(3000)}${']'.repeat(3000)}}}`], 2, /deep\.json: too deeply nested at line 1, column \d+: more than 128 levels/],
+    ['nesting 50000 levels deep', ['add', 'Runtime', `FILE:deeper.json:{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(50000)}${']'.repeat(50000)}}}`], 2, /deeper\.json: too deeply nested/],
+    ['a number beyond double precision', ['add', 'Runtime', 'FILE:big.json:{"a":{"type":"dockerImage","address":"x:1","x-n":123456789012345678901234567890}}'], 2, /big\.json: component "a": "x-n": number 123456789012345678901234567890 .*would be stored as 1\.2345678901234568e\+29.*quote it as a string/],
+    ['a number out of range', ['add', 'Runtime', 'FILE:huge.json:{"a":{"type":"dockerImage","address":"x:1","x-n":1e400}}'], 2, /huge\.json: component "a": "x-n": number 1e400 .*out of range/],
     ['a ~N too large', ['show', 'Runtime~99999999999999999999'], 2, /"~99999999999999999999" is not a count of publications/],
     ['a ~ without N', ['show', 'Runtime~'], 2, /"~" is not a count of publications/],
     ['a ~N too large as --from', ['set', 'Runtime', 'router=x:1', '--from', 'Runtime~99999999999999999999'], 2, /is not a count of publications/],
@@ -181,6 +190,10 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
         return write(name!, rest.join(':'));
       }
       if (a.startsWith('BIN:')) return write(a.slice(4), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff]));
+      if (a.startsWith('BADUTF8:')) {
+        return write(a.slice(8), Buffer.concat([Buffer.from('{"a":{"type":"dockerImage","address":"x:1"}}\n{"a":{"type":"dockerImage","address":"x:2","x-s":"'),
+          Buffer.from([0xff]), Buffer.from('"}}\n')]));
+      }
       return a;
     });
     const before = snapshot(store);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from 'json-canonicalize';
 import { canonicalText, type JsonValue } from '../../src/core/canonical.js';
-import { parseIJson } from '../../src/core/ijson.js';
+import { decimalValue, MAX_DEPTH, parseIJson } from '../../src/core/ijson.js';
 import { blobId } from '../../src/core/gitObject.js';
 
 /** Strip the layout whitespace (outside strings) to get RFC 8785's compact form back. */
@@ -96,5 +96,91 @@ describe('parseIJson', () => {
 
   it('accepts a UTF-8 byte order mark', () => {
     expect(parseIJson(Buffer.from('\ufeff{"a":1}'))).toEqual({ a: 1 });
+  });
+});
+
+describe('parseIJson: control characters (RFC 8259 §7)', () => {
+  const doc = (s: string) => `{"a":{"type":"dockerImage","address":"x:1","x-s":"${s}"}}`;
+  it.each([
+    ['U+0001', doc('a\u0001b'), 1, 52],
+    ['U+0000 in a string given as text', doc('a\u0000b'), 1, 52],
+    ['a tab', doc('a\tb'), 1, 52],
+    ['a newline', doc('a\nb'), 1, 52],
+    ['a carriage return', doc('\r'), 1, 51],
+    ['U+001F', doc('\u001f'), 1, 51],
+    ['a control character in a key', '{\n  "a\u0002": 1}', 2, 5],
+    ['on a later line', '{\n  "a": {\n    "x-s": "ok",\n    "x-t": "\u0007"\n  }\n}', 4, 13],
+  ])('refuses %s, naming line and column', (_name, text, line, column) => {
+    expect(() => parseIJson(text)).toThrowError(expect.objectContaining({ code: 'INVALID_JSON' }));
+    expect(() => parseIJson(text)).toThrow(new RegExp(`^not JSON at line ${line}, column ${column}: unescaped control character U\\+00`));
+  });
+
+  it.each([
+    ['escaped forms', '{"s":"\\u0001\\t\\n\\r\\b\\f\\u001f\\u0000"}', '\u0001\t\n\r\b\f\u001f\u0000'],
+    ['DEL and C1 controls, which RFC 8259 allows raw', '{"s":"\u007f\u0085"}', '\u007f\u0085'],
+    ['white space between tokens', '{\t"s"\r\n:\n"x"}', 'x'],
+  ])('accepts %s', (_name, text, value) => {
+    expect(parseIJson(text)).toEqual({ s: value });
+  });
+});
+
+describe('parseIJson: numbers are IEEE doubles, never silently rounded (RFC 7493 §2.2)', () => {
+  it.each([
+    ['0.1', 0.1, '0.1'],
+    ['1.0', 1, '1'],
+    ['1e21', 1e21, '1e+21'],
+    ['-0', 0, '0'],
+    ['0.000001', 0.000001, '0.000001'],
+    ['9007199254740992', 9007199254740992, '9007199254740992'],
+    ['123456789012345680000', 123456789012345680000, '123456789012345680000'],
+    ['5e-324', 5e-324, '5e-324'],
+    ['1.7976931348623157e308', 1.7976931348623157e308, '1.7976931348623157e+308'],
+    ['100E-2', 1, '1'],
+    ['-12.50e+1', -125, '-125'],
+  ])('accepts %s, which comes back as the same number', (literal, value, canonical) => {
+    const parsed = parseIJson(`{"n":${literal}}`) as { n: number };
+    expect(Object.is(parsed.n, value) || (value === 0 && parsed.n === 0)).toBe(true);
+    expect(canonicalText(parsed)).toBe(`{\n  "n": ${canonical}\n}\n`);
+  });
+
+  it.each([
+    ['1e400', /out of range/],
+    ['-1e400', /out of range/],
+    ['1e-400', /would be stored as 0/],
+    ['9007199254740993', /would be stored as 9007199254740992/],
+    ['123456789012345678901234567890', /would be stored as 1\.2345678901234568e\+29/],
+    ['0.1000000000000000055511151231257827', /would be stored as 0\.1\b/],
+    ['2.00000000000000000000000001', /would be stored as 2\b/],
+  ])('refuses %s, naming where it is and suggesting a string', (literal, why) => {
+    const text = `{\n  "a": {"x-n": [1, ${literal}]}\n}`;
+    expect(() => parseIJson(text)).toThrowError(expect.objectContaining({ code: 'INVALID_JSON', data: expect.objectContaining({ path: ['a', 'x-n', 1], literal }) }));
+    expect(() => parseIJson(text)).toThrow(why);
+    expect(() => parseIJson(text)).toThrow(/^\/a\/x-n\/1: number .* at line 2, column 20 .*quote it as a string/);
+  });
+
+  it.each([
+    ['0', '0'], ['-0', '0'], ['0.000e5', '0'], ['1.0', '1e0'], ['10', '1e1'], ['1e1', '1e1'], ['0.10', '1e-1'],
+    ['-1.25E+2', '-125e0'], ['1e-400', '1e-400'], ['000', '0'],
+  ])('decimalValue(%s) = %s', (literal, value) => {
+    expect(decimalValue(literal)).toBe(value);
+  });
+});
+
+describe('parseIJson: nesting depth', () => {
+  const nested = (depth: number) => `{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`;
+  it(`accepts ${MAX_DEPTH} levels`, () => {
+    expect(() => parseIJson(nested(MAX_DEPTH))).not.toThrow();
+  });
+  it.each([MAX_DEPTH + 1, 3000, 50000])('refuses %i levels with INVALID_JSON, not a stack overflow', (depth) => {
+    expect(() => parseIJson(nested(depth))).toThrowError(expect.objectContaining({ code: 'INVALID_JSON', data: { maxDepth: MAX_DEPTH } }));
+    expect(() => parseIJson(nested(depth))).toThrow(new RegExp(`^too deeply nested at line 1, column ${49 + MAX_DEPTH - 1}: more than ${MAX_DEPTH} levels`));
+  });
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    const v = parseIJson(`{"s":"${'['.repeat(500)}\\"${'{'.repeat(500)}"}`) as { s: string };
+    expect(v.s).toHaveLength(1001);
+  });
+  it('writes canonical bytes of the deepest accepted document', () => {
+    const v = parseIJson(nested(MAX_DEPTH));
+    expect(canonicalText(parseIJson(canonicalText(v)))).toBe(canonicalText(v));
   });
 });

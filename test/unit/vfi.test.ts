@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffVfis, inferType, parseAssignment, removeComponents, setComponents, type Vfi } from '../../src/core/vfi.js';
+import { vfiFromBytes } from '../../src/commands/input.js';
 import { validateVfi } from '../../src/schema/validate.js';
 import { parseIJson } from '../../src/core/ijson.js';
 import { decodeCommit, decodeTree, encodeCommit, encodeTree, objectId } from '../../src/core/gitObject.js';
@@ -43,6 +44,12 @@ describe('validateVfi', () => {
     const json = JSON.stringify({ ok: { type: 'dockerImage', address: 'nsq' }, [name]: { type: 'dockerImage', address: 'nsq' } });
     expect(() => ok(json)).toThrowError(expect.objectContaining({ code: 'SCHEMA', data: expect.objectContaining({ component: name }) }));
     expect(() => ok(json)).toThrow(message);
+  });
+  it('names component and field of a number it cannot keep exactly', () => {
+    const json = '{"a":{"type":"dockerImage","address":"x:1","x-n":123456789012345678901234567890,"x-d":{"k":[0,9007199254740993]}}}';
+    expect(() => vfiFromBytes(json, 'f.json')).toThrow(/^f\.json: component "a": "x-n": number 123456789012345678901234567890 at line 1, column \d+ would be stored as 1\.2345678901234568e\+29.*quote it as a string/);
+    const deeper = '{"a":{"type":"dockerImage","address":"x:1","x-d":{"k":[0,9007199254740993]}}}';
+    expect(() => vfiFromBytes(deeper, 'f.json')).toThrow(/^f\.json: component "a": "x-d" at \/k\/1: number 9007199254740993 /);
   });
   it('names component and field in the message', () => {
     expect(() => ok('{"router":{"type":"dockerImage","address":"polyverse/Router"}}')).toThrow(/^component "router": "address" is not a valid image reference: /);
