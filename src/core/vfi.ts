@@ -3,6 +3,7 @@ import { VfiError } from '../errors.js';
 import { tryParseImageReference } from './imageRef.js';
 import { canonicalText, type JsonValue } from './canonical.js';
 import { checkComponentName, nameProblem } from './names.js';
+import { gitAddressProblem } from './gitAddress.js';
 import { blobId, sha256Hex } from './gitObject.js';
 import { pointer, type JsonPath } from './jsonPath.js';
 
@@ -33,17 +34,6 @@ export function canonicalVfi(vfi: Vfi): StoredVfi {
 export const vfiSha256 = (bytes: Uint8Array): string => sha256Hex(bytes);
 
 const COMMIT = /^[0-9a-f]{40}$/;
-
-/** `<repository URL>@<40-hex commit>`; the URL is whatever git accepts, so only its shape is checked. */
-export function gitAddressProblem(address: string): string | undefined {
-  const at = address.lastIndexOf('@');
-  if (at < 0) return 'expected <repository URL>@<40-hex commit>';
-  const url = address.slice(0, at);
-  const commit = address.slice(at + 1);
-  if (!COMMIT.test(commit)) return `"${commit}" is not a full 40-hex lowercase commit id`;
-  if (url === '' || /\s/.test(url)) return 'the repository URL is empty or contains white space';
-  return undefined;
-}
 
 function vfiAddressProblem(address: string): string | undefined {
   const at = address.indexOf('@');
@@ -97,9 +87,9 @@ export function describeVfiPath(path: JsonPath): string {
   return `component ${JSON.stringify(component)}:${inner}: `;
 }
 
-/** Guess a new component's type from its address: a git address ends in @<40-hex>; a VFI reference too, but has no URL. */
+/** Guess a new component's type from its address: a git address is a URL and @<40-hex>; a VFI reference has a name, not a URL. */
 export function inferType(address: string): ComponentType {
-  if (gitAddressProblem(address) === undefined && /[:/]/.test(address.slice(0, address.lastIndexOf('@')))) return 'git';
+  if (gitAddressProblem(address) === undefined) return 'git';
   if (vfiAddressProblem(address) === undefined) return 'vfi';
   return 'dockerImage';
 }

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
 
 const ID = /^Runtime@([0-9a-f]{40})\n$/;
+const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
+
 /** What git itself says about a store: its refs and how many objects it holds. */
 function gitState(store: string): { refs: string; objects: string } {
   return {
@@ -171,6 +173,10 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
     ['a reference with a trailing dot', ['show', 'Runtime.'], 2, /invalid reference "Runtime\."/],
     ['an empty component name', ['add', 'Runtime', 'FILE:noname.json:{"":{"type":"dockerImage","address":"x:1"}}'], 2, /noname\.json: invalid component name "": is empty/],
     ['a component name with a slash', ['add', 'Runtime', 'FILE:slash.json:{"a/b":{"type":"dockerImage","address":"x:1"}}'], 2, /slash\.json: invalid component name "a\/b": may contain only/],
+    ['a git address with a password', ['set', 'Runtime', `api=https://u:pw@h/r@${COMMIT}`, '--type', 'git'], 2, /component "api": "address" is not a valid git address: the URL carries credentials/],
+    ['a git address that is not a URL', ['set', 'Runtime', `api=h@${COMMIT}`, '--type', 'git'], 2, /not a valid git address/],
+    ['a git address with two commits', ['set', 'Runtime', `api=https://h/r@${COMMIT}@${COMMIT}`, '--type', 'git'], 2, /more than one "@<commit>"/],
+    ['a javascript: git address', ['add', 'Runtime', `FILE:js.json:{"api":{"type":"git","address":"javascript:alert(1)@${COMMIT}"}}`], 2, /js\.json: component "api": "address" is not a valid git address/],
     ['nesting 3000 levels deep', ['add', 'Runtime', `FILE:deep.json:{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(3000)}${']'.repeat(3000)}}}`], 2, /deep\.json: too deeply nested at line 1, column \d+: more than 128 levels/],
     ['nesting 50000 levels deep', ['add', 'Runtime', `FILE:deeper.json:{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(50000)}${']'.repeat(50000)}}}`], 2, /deeper\.json: too deeply nested/],
     ['a number beyond double precision', ['add', 'Runtime', 'FILE:big.json:{"a":{"type":"dockerImage","address":"x:1","x-n":123456789012345678901234567890}}'], 2, /big\.json: component "a": "x-n": number 123456789012345678901234567890 .*would be stored as 1\.2345678901234568e\+29.*quote it as a string/],
