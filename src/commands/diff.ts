@@ -1,7 +1,8 @@
 /** `vfi diff A B`: components added, removed and changed. */
 import type { Context } from '../context.js';
 import { parseVfiRef } from '../core/vfiRef.js';
-import { diffVfis, type Component } from '../core/vfi.js';
+import { diffVfis, type Component, type ComponentChange } from '../core/vfi.js';
+import type { JsonValue } from '../core/canonical.js';
 import { formatTable, printJson } from './table.js';
 
 export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean }): Promise<void> {
@@ -18,13 +19,24 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
   }
   const addr = (c?: Component) => (c ? (c.type === 'dockerImage' ? c.address : `${c.type}:${c.address}`) : '');
   const rows = [
-    ...d.added.map((c) => ['+', c.component, '', addr(c.after)]),
-    ...d.removed.map((c) => ['-', c.component, addr(c.before), '']),
-    ...d.changed.map((c) => ['~', c.component, addr(c.before), addr(c.after)]),
-  ].sort((x, y) => (x[1]! < y[1]! ? -1 : 1));
+    ...d.added.map((c) => [['+', c.component, '', addr(c.after)]]),
+    ...d.removed.map((c) => [['-', c.component, addr(c.before), '']]),
+    ...d.changed.map(changedRows),
+  ].sort((x, y) => (x[0]![1]! < y[0]![1]! ? -1 : x[0]![1]! > y[0]![1]! ? 1 : 0)).flat();
   if (rows.length === 0) {
     ctx.note('vfi: no differences');
     return;
   }
   for (const line of formatTable([[' ', 'COMPONENT', 'FROM', 'TO'], ...rows])) ctx.out(line);
+
+  /** One row for the address (with the type when it is not dockerImage), one per other changed field. */
+  function changedRows(c: ComponentChange): string[][] {
+    const fields = c.fields ?? [];
+    const rows = fields.some((f) => f.field === 'address' || f.field === 'type') ? [['~', c.component, addr(c.before), addr(c.after)]] : [];
+    for (const f of fields.filter((f) => f.field !== 'address' && f.field !== 'type')) {
+      const side = (v: JsonValue | undefined) => (v === undefined ? `(no ${f.field})` : `${f.field}: ${JSON.stringify(v)}`);
+      rows.push(['~', c.component, side(f.before), side(f.after)]);
+    }
+    return rows;
+  }
 }

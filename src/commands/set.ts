@@ -1,9 +1,9 @@
 /** `vfi set` and `vfi rm`: a new VFI from the head (or --from REF), published. */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { checkComponentName, checkName } from '../core/names.js';
+import { checkName } from '../core/names.js';
 import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
-import { describeSet, parseAssignment, removeComponents, setComponents, type ComponentType, type StoredVfi, type Vfi } from '../core/vfi.js';
+import { checkComponentNames, describeSet, parseAssignments, removeComponents, setComponents, type ComponentType, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
 import type { Store } from '../store/store.js';
 
@@ -13,13 +13,13 @@ interface FromOption {
 
 export async function set(ctx: Context, name: string, args: string[], opts: FromOption & { type?: ComponentType }): Promise<void> {
   checkName(name);
-  const assignments = args.map((a) => ({ ...parseAssignment(a), ...(opts.type ? { type: opts.type } : {}) }));
+  const assignments = parseAssignments(args).map((a) => ({ ...a, ...(opts.type ? { type: opts.type } : {}) }));
   await publishEdit(ctx, name, opts, (base) => setComponents(base, assignments), describeSet(assignments));
 }
 
 export async function rm(ctx: Context, name: string, components: string[], opts: FromOption): Promise<void> {
   checkName(name);
-  components.forEach(checkComponentName);
+  checkComponentNames(components);
   await publishEdit(ctx, name, opts, (base) => removeComponents(base, components), `rm ${components.join(' ')}`);
 }
 

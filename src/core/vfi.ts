@@ -109,11 +109,36 @@ export function parseAssignment(s: string): Assignment {
   return { component: checkComponentName(s.slice(0, eq)), address: s.slice(eq + 1) };
 }
 
+/** Parse the `comp=address` arguments of one `set`; a component given twice is refused, not "last one wins". */
+export function parseAssignments(args: readonly string[]): Assignment[] {
+  const assignments = args.map(parseAssignment);
+  refuseRepeats(assignments.map((a) => a.component));
+  return assignments;
+}
+
+/** Check the component names of one `rm`: valid, and each named once. */
+export function checkComponentNames(names: readonly string[]): string[] {
+  names.forEach(checkComponentName);
+  refuseRepeats(names);
+  return [...names];
+}
+
+function refuseRepeats(names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      throw new VfiError('USAGE', `component ${JSON.stringify(name)} is given more than once`, { component: name },
+        'name each component once per command');
+    }
+    seen.add(name);
+  }
+}
+
 /** A new VFI: `base` with these components replaced (keeping their type and extension keys) or added. */
 export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vfi {
   const next: Vfi = { ...base };
   for (const a of assignments) {
-    const existing = base[a.component];
+    const existing = Object.hasOwn(base, a.component) ? base[a.component] : undefined;
     const type = a.type ?? existing?.type ?? inferType(a.address);
     next[a.component] = existing && existing.type === type ? { ...existing, address: a.address } : { type, address: a.address };
   }
@@ -124,7 +149,7 @@ export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vf
 export function removeComponents(base: Vfi, names: readonly string[]): Vfi {
   const next: Vfi = { ...base };
   for (const name of names) {
-    if (!(name in next)) {
+    if (!Object.hasOwn(next, name)) {
       throw new VfiError('NOT_FOUND', `no component ${JSON.stringify(name)} in this VFI`, { component: name },
         `components: ${Object.keys(base).join(', ') || '(none)'}`);
     }
@@ -133,10 +158,19 @@ export function removeComponents(base: Vfi, names: readonly string[]): Vfi {
   return next;
 }
 
+/** One field of a component that differs: absent on one side when it was added or removed. */
+export interface FieldChange {
+  field: string;
+  before?: JsonValue;
+  after?: JsonValue;
+}
+
 export interface ComponentChange {
   component: string;
   before?: Component;
   after?: Component;
+  /** for a changed component: the fields that differ, sorted ("address", "type", "x-…") */
+  fields?: FieldChange[];
 }
 
 export interface VfiDiff {
@@ -154,9 +188,25 @@ export function diffVfis(a: Vfi, b: Vfi): VfiDiff {
     const after = b[component];
     if (!before) diff.added.push({ component, after: after! });
     else if (!after) diff.removed.push({ component, before });
-    else if (canonicalText(before as JsonValue) !== canonicalText(after as JsonValue)) diff.changed.push({ component, before, after });
+    else {
+      const fields = diffFields(before, after);
+      if (fields.length > 0) diff.changed.push({ component, before, after, fields });
+    }
   }
   return diff;
+}
+
+function diffFields(before: Component, after: Component): FieldChange[] {
+  const same = (x: JsonValue | undefined, y: JsonValue | undefined) =>
+    x !== undefined && y !== undefined && canonicalText(x) === canonicalText(y);
+  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return fields
+    .filter((f) => !same(before[f], after[f]))
+    .map((field) => ({
+      field,
+      ...(Object.hasOwn(before, field) ? { before: before[field] } : {}),
+      ...(Object.hasOwn(after, field) ? { after: after[field] } : {}),
+    }));
 }
 
 /** The lineage commit message for a `set`. */

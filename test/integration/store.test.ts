@@ -181,6 +181,8 @@ describe('bad input: one line, the right exit code, the store untouched', () => 
     ['nesting 50000 levels deep', ['add', 'Runtime', `FILE:deeper.json:{"a":{"type":"dockerImage","address":"x:1","x-d":${'['.repeat(50000)}${']'.repeat(50000)}}}`], 2, /deeper\.json: too deeply nested/],
     ['a number beyond double precision', ['add', 'Runtime', 'FILE:big.json:{"a":{"type":"dockerImage","address":"x:1","x-n":123456789012345678901234567890}}'], 2, /big\.json: component "a": "x-n": number 123456789012345678901234567890 .*would be stored as 1\.2345678901234568e\+29.*quote it as a string/],
     ['a number out of range', ['add', 'Runtime', 'FILE:huge.json:{"a":{"type":"dockerImage","address":"x:1","x-n":1e400}}'], 2, /huge\.json: component "a": "x-n": number 1e400 .*out of range/],
+    ['a component set twice', ['set', 'Runtime', 'router=x:1', 'router=x:2'], 2, /component "router" is given more than once/],
+    ['a component removed twice', ['rm', 'Runtime', 'nsq', 'nsq'], 2, /component "nsq" is given more than once/],
     ['a ~N too large', ['show', 'Runtime~99999999999999999999'], 2, /"~99999999999999999999" is not a count of publications/],
     ['a ~ without N', ['show', 'Runtime~'], 2, /"~" is not a count of publications/],
     ['a ~N too large as --from', ['set', 'Runtime', 'router=x:1', '--from', 'Runtime~99999999999999999999'], 2, /is not a count of publications/],
@@ -255,6 +257,32 @@ describe('import', () => {
     expect(vfi(store, ['show', 'Runtime']).stdout).toBe(vfi(store, ['show', refs[49]!]).stdout);
     expect(JSON.parse(vfi(store, ['show', 'Runtime~49']).stdout).router.address).toBe('polyverse/router:1.0.0');
     expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  });
+});
+
+describe('diff shows what changed inside a component', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  it('names an x- key or type change in the table and in --json', () => {
+    const before = { a: { type: 'dockerImage', address: 'x:1', 'x-note': 'a' }, b: { type: 'dockerImage', address: 'y:1' }, c: { type: 'dockerImage', address: 'z:1', 'x-gone': true } };
+    const after = { a: { type: 'dockerImage', address: 'x:1', 'x-note': 'b' }, b: { type: 'dockerImage', address: 'y:2', 'x-new': [1] }, c: { type: 'dockerImage', address: 'z:1' } };
+    for (const v of [before, after]) expect(vfi(store, ['add', 'R', '-'], { input: JSON.stringify(v) }).code).toBe(0);
+    const table = vfi(store, ['diff', 'R~1', 'R']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+      ['', 'COMPONENT', 'FROM', 'TO'],
+      ['~', 'a', 'x-note: "a"', 'x-note: "b"'],
+      ['~', 'b', 'y:1', 'y:2'],
+      ['~', 'b', '(no x-new)', 'x-new: [1]'],
+      ['~', 'c', 'x-gone: true', '(no x-gone)'],
+      [''],
+    ]);
+    const json = JSON.parse(vfi(store, ['diff', 'R~1', 'R', '--json']).stdout);
+    expect(json.changed.map((c: { component: string; fields: unknown }) => [c.component, c.fields])).toEqual([
+      ['a', [{ field: 'x-note', before: 'a', after: 'b' }]],
+      ['b', [{ field: 'address', before: 'y:1', after: 'y:2' }, { field: 'x-new', after: [1] }]],
+      ['c', [{ field: 'x-gone', before: true }]],
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffVfis, inferType, parseAssignment, removeComponents, setComponents, type Vfi } from '../../src/core/vfi.js';
+import { checkComponentNames, diffVfis, inferType, parseAssignment, parseAssignments, removeComponents, setComponents, type Vfi } from '../../src/core/vfi.js';
 import { vfiFromBytes } from '../../src/commands/input.js';
 import { validateVfi } from '../../src/schema/validate.js';
 import { parseIJson } from '../../src/core/ijson.js';
@@ -75,6 +75,23 @@ describe('set, rm and diff', () => {
   it.each(['router', '=x', 'router=', '../x=nsq'])('refuses the assignment %j', (a) => {
     expect(() => parseAssignment(a)).toThrow();
   });
+  it.each([
+    [['a=x:1', 'a=x:2'], 'a'],
+    [['a=x:1', 'b=y:1', 'a=x:1'], 'a'],
+  ])('refuses a component given twice in one set: %j', (args, component) => {
+    expect(() => parseAssignments(args)).toThrowError(expect.objectContaining({ code: 'USAGE', data: { component } }));
+  });
+  it.each([[['a', 'a']], [['a', 'b', 'a']]])('refuses a component given twice in one rm: %j', (names) => {
+    expect(() => checkComponentNames(names)).toThrowError(expect.objectContaining({ code: 'USAGE', data: { component: 'a' } }));
+  });
+  it('parses distinct assignments in order', () => {
+    expect(parseAssignments(['b=y:1', 'a=x:1']).map((a) => a.component)).toEqual(['b', 'a']);
+    expect(checkComponentNames(['b', 'a'])).toEqual(['b', 'a']);
+  });
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('treats %s as a component name like any other', (name) => {
+    expect(() => removeComponents(base, [name])).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(setComponents(base, [parseAssignment(`${name}=nsqio/nsq:v1`)])[name]).toEqual({ type: 'dockerImage', address: 'nsqio/nsq:v1' });
+  });
   it('removes components and refuses absent ones', () => {
     expect(Object.keys(removeComponents(base, ['nsq']))).toEqual(['router', 'api']);
     expect(() => removeComponents(base, ['etcd'])).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
@@ -86,6 +103,23 @@ describe('set, rm and diff', () => {
     expect(d.removed.map((c) => c.component)).toEqual(['nsq']);
     expect(d.changed.map((c) => [c.component, c.before?.address, c.after?.address])).toEqual([['router', 'polyverse/router:v1', 'polyverse/router:v2']]);
     expect(diffVfis(base, { ...base })).toEqual({ added: [], removed: [], changed: [] });
+  });
+  it.each([
+    ['an address', { address: 'polyverse/router:v2' }, [{ field: 'address', before: 'polyverse/router:v1', after: 'polyverse/router:v2' }]],
+    ['only an x- key', { 'x-owner': 'team-b' }, [{ field: 'x-owner', before: 'team-a', after: 'team-b' }]],
+    ['an added x- key', { 'x-note': { why: 'cve' } }, [{ field: 'x-note', after: { why: 'cve' } }]],
+    ['a removed x- key', { 'x-owner': undefined }, [{ field: 'x-owner', before: 'team-a' }]],
+    ['type and address', { type: 'git', address: 'https://h/r@72e5e550d1835013832f64597cb1368b7155bd53' },
+      [{ field: 'address', before: 'polyverse/router:v1', after: 'https://h/r@72e5e550d1835013832f64597cb1368b7155bd53' }, { field: 'type', before: 'dockerImage', after: 'git' }]],
+    ['an x- value of another JSON type', { 'x-owner': 1 }, [{ field: 'x-owner', before: 'team-a', after: 1 }]],
+  ] as [string, Record<string, unknown>, unknown][])('says which fields changed when %s changes', (_name, edit, fields) => {
+    const router = Object.fromEntries(Object.entries({ ...base.router, ...edit }).filter(([, v]) => v !== undefined));
+    const d = diffVfis(base, { ...base, router: router as Vfi[string] });
+    expect(d.changed).toEqual([expect.objectContaining({ component: 'router', fields })]);
+  });
+  it('sees no change when only key order differs', () => {
+    const reordered = { ...base, router: { 'x-owner': 'team-a', address: 'polyverse/router:v1', type: 'dockerImage' } } as Vfi;
+    expect(diffVfis(base, reordered).changed).toEqual([]);
   });
 });
 
