@@ -2,7 +2,7 @@
  * The commander program: subcommands, options and examples. Each command's module is imported
  * only when that command runs, so `vfi show` never loads ajv, dockerode or isomorphic-git.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
 
@@ -100,8 +100,8 @@ export async function runCli(argv: string[]): Promise<number> {
 
   const engineFlags = (c: Command) =>
     c
-      .option('--timeout <seconds>', 'per engine call (default 60)', parsePositive)
-      .option('--concurrency <n>', 'components resolved at once (default 8)', parsePositive)
+      .option('--timeout <seconds>', 'per engine call (default 60)', parseSeconds)
+      .option('--concurrency <n>', 'components resolved at once (default 8)', parsePositiveCount)
       .option('--json', 'machine-readable output');
 
   engineFlags(
@@ -123,11 +123,6 @@ export async function runCli(argv: string[]): Promise<number> {
 
   // Assertions and release selection (SPEC §1 "Assertion", "Release candidate").
   const claimList = (value: string, previous: string[] = []) => [...previous, value];
-  const topCount = (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'vfi.usage', `--top: not a positive count: ${v}`);
-    return n;
-  };
 
   program
     .command('assert')
@@ -165,7 +160,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('the release candidate: highest score, ties to the most recently published, then the smaller id')
     .argument('[name]', 'lineage (default: every lineage of the store)')
     .option('--require <claims>', 'only VFIs whose latest records pass these claims (comma-separated, repeatable)', claimList)
-    .option('--top <n>', 'print the best n candidates, best first', topCount)
+    .option('--top <n>', 'print the best n candidates, best first', parsePositiveCount)
     .option('--explain', 'write the ranking, and why each runner-up lost, to stderr')
     .option('--json', 'machine-readable output: ref, name, id, score, claims (an array with --top)')
     .addHelpText('after', '\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
@@ -254,15 +249,29 @@ export async function runCli(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-function parsePositive(v: string): number {
+// Option parsers throw InvalidArgumentError, which commander prints (as one `vfi: option … is
+// invalid. …` line, through configureOutput) and exits 2 on; any other error it would not print.
+
+/** A whole number, 0 or more: `-n 0` shows nothing, as in git log. */
+export const parseCount = (v: string): number => wholeNumber(v, 0);
+
+/** A whole number, 1 or more. */
+export const parsePositiveCount = (v: string): number => wholeNumber(v, 1);
+
+function wholeNumber(v: string, min: number): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new CommanderError(2, 'vfi.usage', `not a positive number: ${v}`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number, ${min} or more.`);
   return n;
 }
 
-function parseCount(v: string): number {
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
+/** Seconds, to the millisecond, more than 0 and at most a day. */
+export function parseSeconds(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(2, 'vfi.usage', `not a count: ${v}`);
+  if (!/^\d+(\.\d{1,3})?$/.test(v) || n <= 0 || n > MAX_TIMEOUT_SECONDS) {
+    throw new InvalidArgumentError(`expected seconds, more than 0 and at most ${MAX_TIMEOUT_SECONDS}, to the millisecond (e.g. 30 or 2.5).`);
+  }
   return n;
 }
 

@@ -260,6 +260,60 @@ describe('import', () => {
   });
 });
 
+describe('numeric options: one line saying which option and why, exit 2', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  beforeAll(() => {
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+  });
+
+  // [command words, option, values it refuses, a value it takes]
+  const options: [string[], string, string[], string | undefined][] = [
+    [['log', 'Runtime'], '-n', ['abc', '-1', '1.5', '1e3', '0x10', '', ' 1', '99999999999999999999'], '0'],
+    [['log', 'Runtime'], '--max-count', ['abc', '-1'], '1'],
+    [['pick', 'Runtime'], '--top', ['abc', '0', '-1', '2.5', ''], undefined],
+    [['resolve', 'Runtime'], '--timeout', ['abc', '0', '-1', '0.0001', '1e3', '86401', 'Infinity', 'NaN', ''], undefined],
+    [['resolve', 'Runtime'], '--concurrency', ['abc', '0', '-1', '2.5', ''], undefined],
+    [['verify', 'Runtime'], '--timeout', ['abc', '0', '0.0001'], undefined],
+    [['verify', 'Runtime'], '--concurrency', ['abc', '0', '2.5'], undefined],
+  ];
+  const rows = options.flatMap(([words, option, bad]) => bad.map((value) => [`${words[0]} ${option} ${JSON.stringify(value)}`, words, option, value] as const));
+
+  it.each(rows)('%s', (_name, words, option, value) => {
+    const before = snapshot(store);
+    const r = vfi(store, [...words, option, value]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^vfi: option '[^']*${option.replace(/-/g, '\\-')}[^']*' argument '.*' is invalid\\. expected `));
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('takes good values', () => {
+    expect(vfi(store, ['log', 'Runtime', '-n', '0'])).toMatchObject({ code: 0, stdout: '' });
+    expect(vfi(store, ['log', 'Runtime', '--max-count', '1']).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  /** Every option of every command (and subcommand) whose argument is a number, from the CLI's own help. */
+  function numericOptions(words: string[] = []): string[] {
+    const help = vfi(store, [...words, '--help']).stdout;
+    const found = [...help.matchAll(/^\s+(?:-\w, )?(--[\w-]+) <(n|count|seconds|number|ms)>/gm)].map((m) => `${words.join(' ')} ${m[1]}`);
+    const commands = /^Commands:\n([\s\S]*)/m.exec(help)?.[1] ?? '';
+    for (const m of commands.matchAll(/^ {2}(\w[\w-]*)/gm)) {
+      if (m[1] !== 'help') found.push(...numericOptions([...words, m[1]!]));
+    }
+    return found;
+  }
+
+  it('covers every numeric option the CLI has', () => {
+    const tested = new Set(options.map(([words, option]) => `${words[0]} ${option === '-n' ? '--max-count' : option}`));
+    const all = numericOptions();
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    expect(all.filter((o) => !tested.has(o))).toEqual([]);
+  });
+});
+
 describe('diff shows what changed inside a component', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
