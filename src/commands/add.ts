@@ -5,6 +5,7 @@ import { VfiError } from '../errors.js';
 import { checkName } from '../core/names.js';
 import { formatVfiRef } from '../core/vfiRef.js';
 import { publish, publishMany } from '../store/publish.js';
+import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
 import { readInput, vfiFromBytes } from './input.js';
 
@@ -12,6 +13,7 @@ export async function add(ctx: Context, name: string, file: string): Promise<voi
   checkName(name);
   const input = await readInput(ctx, file);
   const stored = vfiFromBytes(input.bytes, input.source);
+  now(ctx.env); // a bad VFI_NOW is refused before the first write creates the store
   const store = ctx.store({ create: true });
   const pub = await publish(store, name, () => ({ vfi: stored.vfi, message: `add ${label(input.source)}` }));
   if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
@@ -29,6 +31,7 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
     vfis.push(vfiFromBytes(line, `${input.source}:${i + 1}`));
   }
   if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
+  now(ctx.env);
   const store = ctx.store({ create: true });
   const bar = await progressBar(ctx, `publishing on ${name}`, vfis.length);
   const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`, (done) => bar.tick(done));

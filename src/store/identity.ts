@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { Signature } from '../core/gitObject.js';
+import { VfiError } from '../errors.js';
 
 export interface Person {
   name: string;
@@ -37,15 +38,44 @@ export function currentPerson(env: NodeJS.ProcessEnv = process.env): Person {
   return { name: user, email: `${user}@${os.hostname()}` };
 }
 
-/** "now", unless VFI_NOW or GIT_AUTHOR_DATE (RFC 3339 or "@<seconds>") fixes it, as tests do. */
+// The date forms git takes in GIT_AUTHOR_DATE (git-commit(1) "DATE FORMATS"), RFC 3339 among them.
+const GIT_INTERNAL = /^(?:@(\d+)(?: [+-]\d{4})?|(\d+) [+-]\d{4})$/; // "@1700000000", "1700000000 +0100"
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const RFC_2822 = /^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? [+-]\d{4}$/;
+
+/**
+ * "now", unless VFI_NOW or GIT_AUTHOR_DATE fixes it (as tests do): RFC 3339, `@<seconds>`, or
+ * another form git takes. A value that is not a date is refused: a publication or assertion
+ * silently stamped with the real clock would be wrong in a way nobody sees.
+ */
 export function now(env: NodeJS.ProcessEnv = process.env): Date {
-  const fixed = env.VFI_NOW ?? env.GIT_AUTHOR_DATE;
-  if (fixed) {
-    const m = /^@(\d+)/.exec(fixed);
-    const d = m ? new Date(Number(m[1]) * 1000) : new Date(fixed);
-    if (!Number.isNaN(d.getTime())) return d;
+  const variable = env.VFI_NOW ? 'VFI_NOW' : env.GIT_AUTHOR_DATE ? 'GIT_AUTHOR_DATE' : undefined;
+  if (!variable) return new Date();
+  const value = env[variable]!;
+  const d = parseDate(value.trim());
+  if (!d) {
+    throw new VfiError('USAGE', `${variable}=${JSON.stringify(value)} is not a date`, { variable, value },
+      `use RFC 3339, e.g. ${variable}=2026-11-01T12:00:00Z, or @<seconds since 1970>; or unset it`);
   }
-  return new Date();
+  return d;
+}
+
+/** A date in one of the forms above, or undefined. */
+export function parseDate(s: string): Date | undefined {
+  const epoch = GIT_INTERNAL.exec(s);
+  if (epoch) return validDate(new Date(Number(epoch[1] ?? epoch[2]) * 1000));
+  if (ISO_8601.test(s)) {
+    // Date rolls 2026-02-30 over into March; a date that does not exist is not a date.
+    const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) return undefined;
+    return validDate(new Date(s.replace(' ', 'T')));
+  }
+  if (RFC_2822.test(s)) return validDate(new Date(s));
+  return undefined;
+}
+
+function validDate(d: Date): Date | undefined {
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 export function signature(person: Person, at: Date): Signature {

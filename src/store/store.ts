@@ -51,16 +51,27 @@ export class Store {
       throw new VfiError('NOT_FOUND', `no vfi store at ${gitdir}`, { store: gitdir },
         'a store is created by the first write (vfi add); choose one with --store or VFI_STORE');
     }
+    const notAStore = (why: string) =>
+      new VfiError('STORE_IO', `cannot create a vfi store at ${gitdir}: ${why}`, { store: gitdir }, 'choose another with --store or VFI_STORE');
     let existing: string[] = [];
     try {
       existing = fs.readdirSync(gitdir);
-    } catch {
-      /* does not exist yet */
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw notAStore(fs.existsSync(gitdir) ? 'it is a file, not a directory' : 'a parent of it is a file, not a directory');
+      if (code !== 'ENOENT') throw e;
     }
     if (existing.length > 0 && !existing.includes('objects')) {
       throw new VfiError('STORE_IO', `${gitdir} exists and is not a vfi store (not a bare git repository)`, { store: gitdir });
     }
-    initBareRepository(gitdir);
+    try {
+      initBareRepository(gitdir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR' || (e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw notAStore(`${(e as Error).message.replace(/^\w+: /, '')}`);
+      }
+      throw e;
+    }
     return new Store(gitdir);
   }
 

@@ -314,6 +314,64 @@ describe('numeric options: one line saying which option and why, exit 2', () => 
   });
 });
 
+describe('the clock and the store path', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  const file = path.join(dir, 'runtime.json');
+  beforeAll(() => {
+    fs.writeFileSync(file, JSON.stringify(runtimeVfi()));
+    expect(vfi(store, ['add', 'Runtime', file]).code).toBe(0);
+  });
+
+  it.each([
+    ['VFI_NOW', 'garbage', ['set', 'Runtime', 'router=polyverse/router:9']],
+    ['VFI_NOW', '2026', ['rm', 'Runtime', 'nsq']],
+    ['VFI_NOW', 'garbage', ['add', 'Runtime', 'FILE']],
+    ['VFI_NOW', 'garbage', ['import', 'Runtime', 'FILE']],
+    ['GIT_AUTHOR_DATE', 'yesterday', ['set', 'Runtime', 'router=polyverse/router:9']],
+  ])('%s=%s is refused (exit 2) by %j, the store untouched', (variable, value, args) => {
+    const env = { VFI_NOW: '', [variable]: value };
+    const argv = args.map((a) => (a === 'FILE' ? path.join(dir, 'other.json') : a));
+    fs.writeFileSync(path.join(dir, 'other.json'), JSON.stringify(runtimeVfi({ router: 'polyverse/router:7' })));
+    const before = snapshot(store);
+    const r = vfi(store, argv, { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^vfi: ${variable}="${value}" is not a date`));
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a bad VFI_NOW does not create a store on the first add', () => {
+    const fresh = path.join(dir, 'fresh');
+    const r = vfi(fresh, ['add', 'Runtime', file], { env: { VFI_NOW: 'garbage' } });
+    expect(r.code).toBe(2);
+    expect(fs.existsSync(fresh)).toBe(false);
+  });
+
+  it('VFI_NOW in a form git takes fixes the publication time', () => {
+    const r = vfi(store, ['set', 'Runtime', 'router=polyverse/router:8'], { env: { VFI_NOW: '@1800000000 +0000' } });
+    expect(r.code).toBe(0);
+    expect(git(store, ['log', '-1', '--format=%at', 'refs/vfi/Runtime']).stdout.trim()).toBe('1800000000');
+  });
+
+  it.each([
+    ['a regular file', (f: string) => f, /it is a file, not a directory/],
+    ['a path under a regular file', (f: string) => path.join(f, 'store'), /a parent of it is a file/],
+  ])('--store naming %s is a clean error naming the path (exit 1), the file untouched', (_name, storeOf, why) => {
+    const regular = path.join(dir, `regular-${Math.random().toString(36).slice(2)}`);
+    fs.writeFileSync(regular, 'not a store\n');
+    for (const args of [['add', 'Runtime', file], ['import', 'Runtime', file]]) {
+      const r = vfi(storeOf(regular), args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toContain(storeOf(regular));
+      expect(r.stderr).not.toMatch(/internal error|ENOTDIR/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.readFileSync(regular, 'utf8')).toBe('not a store\n');
+  });
+});
+
 describe('diff shows what changed inside a component', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
