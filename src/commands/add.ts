@@ -37,7 +37,10 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`, (done) => bar.tick(done));
   bar.stop();
   ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
-  ctx.note(`vfi: published ${pubs.filter((p) => !p.unchanged).length} of ${pubs.length} VFIs on ${name}`);
+  const published = pubs.filter((p) => !p.unchanged).length;
+  const repeats = pubs.length - published;
+  ctx.note(`vfi: published ${published} of ${pubs.length} VFIs on ${name}` +
+    (repeats ? ` (${repeats} equal to the head before them: re-publishing the head's own VFI is a no-op)` : ''));
 }
 
 function splitLines(bytes: Buffer): Buffer[] {

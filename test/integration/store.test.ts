@@ -413,3 +413,25 @@ describe('fsck and lineage names git refuses', () => {
     expect(r.stdout).toMatch(/refs\/vfi\/a\.: not a valid lineage name: it must not end in "\."/);
   });
 });
+
+describe('import of repeated lines', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  it('prints one ref per line, publishes each change once, and says how many were published', () => {
+    const a = JSON.stringify(runtimeVfi());
+    const b = JSON.stringify(runtimeVfi({ router: 'polyverse/router:2.0.0' }));
+    const r = vfi(store, ['import', 'Runtime', '-'], { input: [a, a, a, b, '', b, a].join('\n') });
+    expect(r.code).toBe(0);
+    const refs = r.stdout.trim().split('\n');
+    expect(refs).toHaveLength(6);
+    expect(new Set([refs[0], refs[1], refs[2], refs[5]]).size).toBe(1);
+    expect(refs[3]).toBe(refs[4]);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('3');
+    expect(r.stderr).toMatch(/^vfi: published 3 of 6 VFIs on Runtime \(3 equal to the head before them: re-publishing the head's own VFI is a no-op\)$/m);
+    // and importing the head's own VFI again publishes nothing
+    const again = vfi(store, ['import', 'Runtime', '-'], { input: a });
+    expect(again.stdout).toBe(`${refs[5]}\n`);
+    expect(again.stderr).toMatch(/published 0 of 1/);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('3');
+  });
+});
