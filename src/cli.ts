@@ -100,7 +100,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   const engineFlags = (c: Command) =>
     c
-      .option('--timeout <seconds>', 'per engine call (default 60)', parseSeconds)
+      .option('--timeout <seconds>', 'per engine call, and the longest a pull may go without progress (default 60)', parseSeconds)
       .option('--concurrency <n>', 'components resolved at once (default 8)', parsePositiveCount)
       .option('--json', 'machine-readable output');
 
@@ -109,16 +109,27 @@ export async function runCli(argv: string[]): Promise<number> {
       .command('resolve')
       .description('pin every dockerImage tag to its digest through the Docker engine; publish the pinned VFI')
       .argument('<ref>', 'the VFI to resolve')
-      .option('--pull', 'pull each image and pin the digest the registry has now')
+      .option('--registry', "skip local images: pin the digest the registry's tag has now")
+      .option('--pull', 'last resort: pull the image when the engine cannot ask the registry otherwise')
       .option('--platform <os/arch>', "pin this platform's child manifest instead of a multi-platform index")
-      .addHelpText('after', '\nThe engine is $DOCKER_HOST or /var/run/docker.sock; registry credentials come from\n$DOCKER_CONFIG/config.json (credHelpers, credsStore, auths).\n\nExample:\n  $ vfi resolve Runtime\n  Runtime@…'),
+      .addHelpText(
+        'after',
+        '\nEach tag\'s digest comes from, in order:\n' +
+          "  1. the local image's RepoDigest, when it belongs to this tag (skipped with --registry);\n" +
+          "     it may be older than the registry's tag\n" +
+          "  2. the engine's distribution inspect: the registry's digest now, no pull\n" +
+          '  3. with --pull, a pull and an image inspect, when 2 is not possible on this engine\n' +
+          '\nThe engine is $DOCKER_HOST or /var/run/docker.sock; registry credentials come from\n' +
+          '$DOCKER_CONFIG/config.json (credHelpers, credsStore, auths).\n\nExamples:\n  $ vfi resolve Runtime\n  Runtime@…\n  $ vfi resolve --registry Runtime',
+      ),
   ).action(act(async () => (await import('./commands/resolve.js')).resolve));
 
   engineFlags(
     program
       .command('verify')
       .description('check that every pinned image digest still exists, locally or in its registry')
-      .argument('<ref>', 'the VFI to verify'),
+      .argument('<ref>', 'the VFI to verify')
+      .addHelpText('after', '\nEach image is reported ok, MISSING (the digest is gone) or ERROR (it could not be checked).\nExit 3 when every failure is MISSING, else 1.'),
   ).action(act(async () => (await import('./commands/resolve.js')).verify));
 
   // Assertions and release selection (SPEC §1 "Assertion", "Release candidate").

@@ -3,11 +3,11 @@ import type { Context } from '../context.js';
 import { VfiError, type ErrorCode } from '../errors.js';
 import { tryParseImageReference } from '../core/imageRef.js';
 import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
-import type { StoredVfi, Vfi } from '../core/vfi.js';
+import type { StoredVfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
-import type { Store } from '../store/store.js';
+import { lineageRef, type Store } from '../store/store.js';
 import { progressBar } from '../progress.js';
-import { parsePlatform, pinImages, verifyImages, type EngineCallOptions } from '../docker/resolve.js';
+import { applyPins, parsePlatform, pinImages, verifyImages, type EngineCallOptions } from '../docker/resolve.js';
 import { dockerCredentials } from '../docker/credentials.js';
 import { printJson } from './table.js';
 
@@ -17,22 +17,25 @@ interface EngineFlags {
   concurrency?: number;
 }
 
-export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { pull?: boolean; platform?: string }): Promise<void> {
+export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { pull?: boolean; registry?: boolean; platform?: string }): Promise<void> {
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
+  const startHead = await headId(store, name);
   const requests = Object.entries(stored.vfi)
     .filter(([, c]) => c.type === 'dockerImage' && tryParseImageReference(c.address).ok && !hasDigest(c.address))
     .map(([component, c]) => ({ component, address: c.address }));
   if (requests.length === 0) {
     ctx.note('vfi: nothing to resolve: every image is already pinned by digest');
-    ctx.out(formatVfiRef(name, stored.id));
+    if (opts.json) printJson(ctx.out, { ok: true, ref: formatVfiRef(name, stored.id), id: stored.id, from: stored.id, published: false, components: [] });
+    else ctx.out(formatVfiRef(name, stored.id));
     return;
   }
   const bar = await progressBar(ctx, 'resolving', requests.length);
   const results = await pinImages(requests, {
     ...(await engineOptions(ctx, opts, (done, _total, component) => bar.tick(done, component))),
     pull: Boolean(opts.pull),
+    registry: Boolean(opts.registry),
     ...(platform ? { platform } : {}),
   });
   bar.stop();
@@ -40,17 +43,45 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
     if (r.error) ctx.note(`  ${r.component}: ${r.error.message}`);
     else ctx.note(`  ${r.component}: ${r.address} -> ${r.pinned} (${r.source}${r.platform ? `, platform ${r.platform} of index ${r.index}` : ''})`);
   }
-  failIfAny(results, 'resolve', requests.length, 'nothing published');
+  noteHints(ctx, results);
+  const failure = failureOf(results, 'resolve', requests.length, 'nothing published');
+  if (failure) {
+    if (opts.json) printJson(ctx.out, { ok: false, from: stored.id, published: false, components: results.map(componentJson) });
+    throw failure;
+  }
+  const fromLocal = results.filter((r) => r.source === 'local').map((r) => r.component);
+  if (fromLocal.length > 0) {
+    ctx.note(
+      `vfi: ${fromLocal.join(', ')}: pinned to the digest of the local image, which may be older than what the registry's tag points to now; ` +
+        `\`vfi resolve --registry ${ref}\` pins the registry's current digest`,
+    );
+  }
 
-  const pins = new Map(results.map((r) => [r.component, r.pinned!]));
-  const pinned: Vfi = Object.fromEntries(Object.entries(stored.vfi).map(([k, c]) => [k, pins.has(k) ? { ...c, address: pins.get(k)! } : c]));
-  const detail = results.map((r) => `${r.component}=${r.pinned}`).join('\n');
-  const pub = await publish(store, name, () => ({
-    vfi: pinned,
-    message: `resolve${platform ? ` --platform ${opts.platform}` : ''}\n\nfrom ${formatVfiRef(name, stored.id)}\n${detail}`,
-  }));
-  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, pub.id), id: pub.id, from: stored.id, components: results.map(({ error: _e, ...r }) => r) });
-  else ctx.out(formatVfiRef(name, pub.id));
+  // Started from the head: the pins are re-applied to whatever head the publication lands on, so
+  // a `vfi set` published meanwhile is kept. Started from an older VFI (Name@id, Name~N): that VFI
+  // pinned is published, as `vfi set --from` publishes its edit of the VFI it was given.
+  const fromHead = stored.id === startHead;
+  if (!fromHead) {
+    ctx.note(`vfi: ${formatVfiRef(name, stored.id)} is not the head of ${name}: publishing it pinned as the new head, as \`vfi set --from\` would; changes published after it are not in it`);
+  }
+  let landed = { on: stored.id, skipped: [] as string[] };
+  const pub = await publish(store, name, (head) => {
+    const base = fromHead && head ? head : stored;
+    const pinned = applyPins(base.vfi, results);
+    landed = { on: base.id, skipped: pinned.skipped };
+    const detail = pinned.applied.map((r) => `${r.component}=${r.pinned}`).join('\n');
+    return { vfi: pinned.vfi, message: `resolve${platform ? ` --platform ${opts.platform}` : ''}\n\nfrom ${formatVfiRef(name, base.id)}\n${detail}` };
+  });
+  if (landed.on !== stored.id) {
+    ctx.note(
+      `vfi: ${name} moved while resolving; the pins were applied to its new head ${formatVfiRef(name, landed.on)}` +
+        (landed.skipped.length ? `; left as published there (changed or removed meanwhile): ${landed.skipped.join(', ')}` : ''),
+    );
+  }
+  if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
+  if (opts.json) {
+    printJson(ctx.out, { ok: true, ref: formatVfiRef(name, pub.id), id: pub.id, from: stored.id, published: !pub.unchanged, components: results.map(componentJson) });
+  } else ctx.out(formatVfiRef(name, pub.id));
 }
 
 export async function verify(ctx: Context, ref: string, opts: EngineFlags): Promise<void> {
@@ -63,9 +94,11 @@ export async function verify(ctx: Context, ref: string, opts: EngineFlags): Prom
   const bar = await progressBar(ctx, 'verifying', pinned.length);
   const results = await verifyImages(pinned, await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c)));
   bar.stop();
-  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, stored.id), ok: results.every((r) => r.ok), unpinned, components: results.map(({ error, ...r }) => ({ ...r, ...(error ? { error: error.message, code: error.code } : {}) })) });
-  else for (const r of results) ctx.out(r.ok ? `ok       ${r.component}  ${r.address}  (${r.where})` : `MISSING  ${r.component}  ${r.address}: ${r.error?.message ?? 'not found'}`);
-  failIfAny(results.map((r) => ({ ...r, error: r.ok ? undefined : r.error ?? new VfiError('IMAGE_NOT_FOUND', 'not found') })), 'verify', pinned.length, formatVfiRef(name, stored.id));
+  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, stored.id), ok: results.every((r) => r.ok), unpinned, components: results.map(componentJson) });
+  else for (const r of results) ctx.out(r.ok ? `ok       ${r.component}  ${r.address}  (${r.where})` : `${r.status === 'missing' ? 'MISSING' : 'ERROR  '}  ${r.component}  ${r.address}: ${r.error!.message}`);
+  noteHints(ctx, results);
+  const failure = failureOf(results, 'verify', pinned.length, formatVfiRef(name, stored.id));
+  if (failure) throw failure;
 }
 
 /** The VFI a REF names and the lineage to publish the pinned one on. */
@@ -76,6 +109,11 @@ async function target(store: Store, ref: string): Promise<{ name: string; stored
     throw new VfiError('USAGE', `${ref} was published under several lineages (${resolved.names.join(', ')}): say which, as NAME@${resolved.id.slice(0, 12)}`, { names: resolved.names });
   }
   return { name, stored: await store.readVfi(resolved.id) };
+}
+
+async function headId(store: Store, name: string): Promise<string | undefined> {
+  const commit = store.refs.read(lineageRef(name));
+  return commit ? store.vfiIdOfCommit(commit) : undefined;
 }
 
 async function engineOptions(ctx: Context, opts: EngineFlags, onProgress: EngineCallOptions['onProgress']): Promise<EngineCallOptions> {
@@ -94,11 +132,21 @@ function hasDigest(address: string): boolean {
   return r.ok && r.ref.digest !== undefined;
 }
 
-/** One error line for all failed components: exit 3 when every failure is "not found", else 1. */
-function failIfAny(results: { component: string; error?: VfiError }[], verb: string, total: number, consequence: string): void {
+/** A component's result for --json: the error as its code, message and hint. */
+function componentJson<T extends { error?: VfiError }>({ error, ...r }: T): Omit<T, 'error'> & { code?: ErrorCode; error?: string; hint?: string } {
+  return { ...r, ...(error ? { code: error.code, error: error.message, ...(error.hint ? { hint: error.hint } : {}) } : {}) };
+}
+
+/** Each distinct hint of the failed components, once (`docker login HOST`, `--pull`, DOCKER_HOST). */
+function noteHints(ctx: Context, results: readonly { error?: VfiError }[]): void {
+  for (const hint of new Set(results.map((r) => r.error?.hint).filter((h): h is string => Boolean(h)))) ctx.note(`vfi: hint: ${hint}`);
+}
+
+/** One error for all failed components: exit 3 when every failure is "not found", else that of the first other failure. */
+function failureOf(results: readonly { component: string; error?: VfiError }[], verb: string, total: number, consequence: string): VfiError | undefined {
   const failed = results.filter((r) => r.error);
-  if (failed.length === 0) return;
-  const code: ErrorCode = failed.every((r) => r.error!.code === 'IMAGE_NOT_FOUND') ? 'IMAGE_NOT_FOUND' : failed.find((r) => r.error!.code !== 'IMAGE_NOT_FOUND')!.error!.code;
+  if (failed.length === 0) return undefined;
+  const code: ErrorCode = failed.find((r) => r.error!.code !== 'IMAGE_NOT_FOUND')?.error!.code ?? 'IMAGE_NOT_FOUND';
   const list = failed.map((r) => `${r.component} (${r.error!.code.toLowerCase().replace(/_/g, ' ')})`).join(', ');
-  throw new VfiError(code, `${verb} failed for ${failed.length} of ${total} component(s): ${list}; ${consequence}`, { failed: failed.map((r) => r.component) });
+  return new VfiError(code, `${verb} failed for ${failed.length} of ${total} component(s): ${list}; ${consequence}`, { failed: failed.map((r) => r.component) });
 }

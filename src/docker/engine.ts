@@ -18,11 +18,18 @@
  * | registry answering 500                          | 500 "received unexpected HTTP status: 500 Internal Server Error"  | REGISTRY        |
  * | pull, wrong credentials                         | 500 "unauthorized: authentication required" (not 401)             | UNAUTHORIZED    |
  * | pull, unknown tag                               | 404 "manifest for … not found: manifest unknown: …"               | IMAGE_NOT_FOUND |
+ * | route the engine does not have (old API)        | 404 {"message":"page not found"}                                   | ENGINE, pullMayHelp |
+ * | a socket proxy refusing the endpoint            | 403 with an HTML or text body, not the engine's JSON               | ENGINE, pullMayHelp |
  *
  * A garbage X-Registry-Auth header is ignored by the engine (treated as no credentials).
- * Token registries (Docker Hub) answer 401 "denied: requested access to the resource is denied"
- * both for a private repository without access and for one that does not exist: that case is
+ * Token registries (Docker Hub) answer "denied: requested access to the resource is denied"
+ * both for a private repository without access and for one that does not exist; on the pull path
+ * dockerd wraps it as 404 "pull access denied for …, repository does not exist or may require
+ * 'docker login': denied: …" (moby distribution/errors.go, notFoundError). Either way that is
  * UNAUTHORIZED with `data.maybeNotFound: true`, and the message says both are possible.
+ *
+ * `data.pullMayHelp` marks a distribution inspect the engine could not make at all (the
+ * endpoint is missing or refused before any registry was asked): a pull may still work there.
  *
  * dockerode's `getImage().distribution()` ignores abortSignal and `followProgress` reports
  * success when a pull fails midway, so both endpoints are dialled here through `modem.dial`
@@ -61,6 +68,7 @@ export interface PullEvent {
   progressDetail?: { current?: number; total?: number };
 }
 
+/** What the engine records about a local image: its tags, and the manifest digests it pulled or pushed. */
 export interface LocalImage {
   repoTags: string[];
   repoDigests: string[];
@@ -74,11 +82,11 @@ export interface PullResult {
 export interface ImageEngine {
   /** where the engine is, for messages: "unix:///var/run/docker.sock" */
   readonly description: string;
-  /** RepoDigests of a local image, or undefined if not present locally */
-  localRepoDigests(ref: string, signal: AbortSignal): Promise<string[] | undefined>;
+  /** RepoTags and RepoDigests of a local image (GET /images/{name}/json), or undefined if not present locally */
+  localImage(ref: string, signal: AbortSignal): Promise<LocalImage | undefined>;
   /** GET /distribution/{name}/json: the registry's manifest (or index) digest and platforms, no pull */
   distributionInspect(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal): Promise<DistributionInfo>;
-  /** POST /images/create; rejects on any error event in the stream */
+  /** POST /images/create; rejects on any error event in the stream; `onProgress` gets every progress event */
   pull(ref: string, auth: RegistryAuth | undefined, signal: AbortSignal, onProgress?: (e: PullEvent) => void, platform?: Platform): Promise<PullResult | void>;
   /**
    * Optional: every local image's RepoTags and RepoDigests in one call (GET /images/json), so
@@ -121,6 +129,17 @@ function engineMessage(err: ModemError): string {
   return err.message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
+/**
+ * dockerd answers errors as JSON `{"message": …}` (streamed ones arrive folded into err.message);
+ * raw bytes, a bare JSON string or HTML come from something else on the socket: a proxy.
+ */
+function answeredByEngine(err: ModemError, msg: string): boolean {
+  const j = err.json;
+  if (j && typeof j === 'object' && !Buffer.isBuffer(j)) return true;
+  if (j === null || j === undefined) return !/^\s*</.test(msg);
+  return false;
+}
+
 function registryOf(ref: string): string {
   try {
     return parseImageReference(ref).domain;
@@ -141,19 +160,19 @@ export function mapEngineError(e: unknown, ctx: ErrorContext): VfiError {
   if (ctx.signal.aborted || err.name === 'AbortError' || err.code === 'ABORT_ERR') {
     const reason = ctx.signal.reason as { name?: string } | undefined;
     const timedOut = !reason || reason.name === 'TimeoutError';
-    const who = ctx.op === 'image inspect' ? `the Docker engine at ${ctx.engine}` : `the Docker engine at ${ctx.engine} (or registry ${registry} behind it)`;
+    const who = ctx.op === 'image inspect' || ctx.op === 'image list' ? `the Docker engine at ${ctx.engine}` : `the Docker engine at ${ctx.engine} (or registry ${registry} behind it)`;
     return new VfiError('TIMEOUT', timedOut ? `${ctx.op} of ${ctx.ref}: timed out waiting for ${who}` : `${ctx.op} of ${ctx.ref} was cancelled`, base);
   }
 
   if (err.statusCode === undefined) {
     if (err.code && CONNECT_ERRORS.has(err.code)) {
-      const at = err.address ?? ctx.engine;
+      // ctx.engine is the whole address (tcp://host:port, unix:///path); err.address drops the port
       const why =
         err.code === 'ENOENT' ? 'no socket there; is dockerd running?'
         : err.code === 'ECONNREFUSED' ? 'connection refused; is dockerd running?'
         : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied; is this user in the docker group?'
         : err.code;
-      return new VfiError('ENGINE', `cannot reach the Docker engine at ${at} (${why})`, { ...base, errno: err.code }, 'set DOCKER_HOST=unix:///path/to/docker.sock to use another engine');
+      return new VfiError('ENGINE', `cannot reach the Docker engine at ${ctx.engine} (${why})`, { ...base, errno: err.code }, 'set DOCKER_HOST=unix:///path/to/docker.sock to use another engine');
     }
     return new VfiError('ENGINE', `${ctx.op} of ${ctx.ref}: the Docker engine at ${ctx.engine} failed: ${err.message}`, base);
   }
@@ -161,12 +180,35 @@ export function mapEngineError(e: unknown, ctx: ErrorContext): VfiError {
   const status = err.statusCode;
   const msg = engineMessage(err).trim();
   const data = { ...base, registry, status, engineMessage: msg };
+  // the engine could not make a distribution inspect at all: a pull is another way to the digest
+  const unable = ctx.op === 'distribution inspect' ? { pullMayHelp: true } : {};
 
+  if (!answeredByEngine(err, msg)) {
+    const said = msg.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+    return new VfiError(
+      'ENGINE',
+      `${ctx.op} of ${ctx.ref}: something in front of the Docker engine at ${ctx.engine} (a socket proxy?) refused it with HTTP ${status}${said ? ` (${said})` : ''}`,
+      { ...data, ...unable },
+    );
+  }
+  if (/authorization denied by plugin/i.test(msg)) {
+    return new VfiError('ENGINE', `the Docker engine at ${ctx.engine} refused ${ctx.op} of ${ctx.ref} (${msg})`, { ...data, ...unable });
+  }
+  if ((status === 404 && /^page not found$/i.test(msg)) || status === 405 || status === 501) {
+    return new VfiError('ENGINE', `the Docker engine at ${ctx.engine} cannot do ${ctx.op} (HTTP ${status}: ${msg || 'no such endpoint'}; API older than 1.30?)`, { ...data, ...unable });
+  }
   if (/no basic auth credentials/i.test(msg)) {
     return new VfiError('UNAUTHORIZED', `no credentials for ${registry}: it requires them for ${ctx.ref} and the docker config has none`, data, `docker login ${registry}`);
   }
   if (/dial tcp|connection refused|no such host|i\/o timeout|network is unreachable|no route to host|tls: |x509:|server gave HTTP response to HTTPS client|connection reset|EOF$/i.test(msg)) {
     return new VfiError('REGISTRY', `registry ${registry} unreachable (${msg})`, data);
+  }
+  // Before "not found": dockerd answers 404 "pull access denied …, repository does not exist or may
+  // require 'docker login': denied: …" for the registry's ambiguous DENIED.
+  if (/pull access denied|requested access to the resource is denied|(^|: )denied: /i.test(msg)) {
+    const how = ctx.auth ? 'with the credentials from the docker config' : 'without credentials';
+    const why = ctx.auth ? 'the repository does not exist, or those credentials do not give access to it' : 'the repository is private or does not exist';
+    return new VfiError('UNAUTHORIZED', `registry ${registry} denied access to ${ctx.ref} ${how}; ${why} (${msg})`, { ...data, maybeNotFound: true }, `docker login ${registry}`);
   }
   if (status === 404 || /manifest unknown|name unknown|not found/i.test(msg)) {
     if (status === 404 && /no such image/i.test(msg)) {
@@ -174,10 +216,11 @@ export function mapEngineError(e: unknown, ctx: ErrorContext): VfiError {
     }
     return new VfiError('IMAGE_NOT_FOUND', `${ctx.ref} not found in registry ${registry}`, data);
   }
-  if (status === 401 || status === 403 || /unauthorized|authentication required|denied|incorrect username or password/i.test(msg)) {
+  if (status === 401 || status === 403 || /unauthorized|authentication required|incorrect username or password/i.test(msg)) {
     if (ctx.auth) {
       return new VfiError('UNAUTHORIZED', `registry ${registry} refused the credentials from the docker config for ${ctx.ref} (${msg})`, data, `docker login ${registry}`);
     }
+    // anonymous clients cannot tell a private repository from a missing one
     return new VfiError(
       'UNAUTHORIZED',
       `registry ${registry} denied access to ${ctx.ref} without credentials; the repository is private or does not exist (${msg})`,
@@ -221,6 +264,13 @@ function keepSecretsOutOfModemDebug(): void {
   } catch {
     /* no debug module: nothing to silence */
   }
+}
+
+function localImageOf(json: { RepoTags?: string[] | null; RepoDigests?: string[] | null } | undefined): LocalImage {
+  return {
+    repoTags: Array.isArray(json?.RepoTags) ? json.RepoTags : [],
+    repoDigests: Array.isArray(json?.RepoDigests) ? json.RepoDigests : [],
+  };
 }
 
 function describeEndpoint(opts: { socketPath?: string }): string {
@@ -299,18 +349,18 @@ export function dockerodeEngine(opts: { socketPath?: string } = {}): ImageEngine
   return {
     description,
 
-    async localRepoDigests(ref, signal) {
+    async localImage(ref, signal) {
       const ctx: ErrorContext = { ref, op: 'image inspect', engine: description, auth: undefined, signal };
       try {
-        const json = await dial<{ RepoDigests?: string[] | null }>({
+        const json = await dial<{ RepoTags?: string[] | null; RepoDigests?: string[] | null }>({
           path: `/images/${ref}/json`,
           method: 'GET',
           signal,
           statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
         });
-        return Array.isArray(json?.RepoDigests) ? json.RepoDigests : [];
+        return localImageOf(json);
       } catch (e) {
-        if ((e as ModemError).statusCode === 404 && !signal.aborted) return undefined;
+        if ((e as ModemError).statusCode === 404 && !signal.aborted && answeredByEngine(e as ModemError, engineMessage(e as ModemError))) return undefined;
         throw mapEngineError(e, ctx);
       }
     },
@@ -324,10 +374,7 @@ export function dockerodeEngine(opts: { socketPath?: string } = {}): ImageEngine
           signal,
           statusCodes: { 200: true, 500: 'server error' },
         });
-        return (Array.isArray(list) ? list : []).map((i) => ({
-          repoTags: Array.isArray(i.RepoTags) ? i.RepoTags : [],
-          repoDigests: Array.isArray(i.RepoDigests) ? i.RepoDigests : [],
-        }));
+        return (Array.isArray(list) ? list : []).map(localImageOf);
       } catch (e) {
         throw mapEngineError(e, ctx);
       }

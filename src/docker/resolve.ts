@@ -4,38 +4,46 @@
  * same against the real engine and against fakes. It never throws for one component's failure:
  * every component gets a result, with `error` set where it failed.
  *
- * Where a tag's digest comes from (the order of SPEC §4, and what it means for stale digests):
+ * Where a tag's digest comes from (the order of SPEC §4):
  *
- * 1. The local image's RepoDigests, when the engine has `name:tag` and exactly one RepoDigest of
- *    the reference's repository (compared fully qualified, so `nsqio/nsq` matches
- *    `docker.io/nsqio/nsq`; digests of other repositories the same image was pushed to are
- *    ignored). That is the image `docker run name:tag` would run on this machine, and needs no
- *    network. It can be stale: if the tag moved in the registry since the last pull, this pins
- *    the older digest, which is still what runs here. The result says `source: 'local'`, and
- *    `--pull` (below) is the way to pin the registry's current digest.
- *    Several RepoDigests for the repository (the image was pulled or pushed under several tags
- *    whose manifests differ) cannot tell which belongs to this tag: step 2 decides.
+ * 1. The local image's RepoDigests, when one of them can be attributed to this tag. RepoDigests
+ *    belong to the image, not to a tag: dockerd records `repo@digest` when it pulls or pushes
+ *    `repo:tag` (the manifest it fetched or wrote) and records nothing on `docker tag`. So the
+ *    local digest is this tag's only when the image has exactly one RepoDigest of the
+ *    reference's repository AND no other tag of that repository: then the digest was recorded
+ *    by a pull or push of this very tag. An image that also carries `repo:v1` (say `repo:v2` is
+ *    a local `docker tag` of a pulled `repo:v1`) goes to step 2, as does one with several
+ *    RepoDigests of the repository. Repositories are compared fully qualified (`nsqio/nsq` is
+ *    `docker.io/nsqio/nsq`); other repositories' tags and digests do not matter.
+ *    What this cannot see: a tag added after the other name was removed (`docker pull r:v1;
+ *    docker tag r:v1 r:v2; docker rmi r:v1`) or to an image pulled by digest; `registry: true`
+ *    skips this step for that reason, and for the ordinary one that a local digest can be older
+ *    than the registry's tag. `source: 'local'`.
  *    For several components the local images are listed once (`engine.localImages`, one
- *    GET /images/json) instead of one image inspect per component: same answer, one call.
- *    A local image with no RepoDigest for the repository (built or tagged here, never pushed)
- *    goes to step 2 too; if the registry lacks it, the error says it was never pushed.
+ *    GET /images/json) instead of one image inspect per component; an engine that does not
+ *    answer that list fails every component at once.
  * 2. Else the engine's distribution inspect (`GET /distribution/{name}/json`): the registry's
  *    manifest digest right now, no pull; for a multi-platform image the index digest, as
  *    `skopeo inspect`, `docker pull` and `docker compose` report it. `source: 'registry'`.
- * 3. With `pull: true`, step 1 and 2 are replaced by: pull `name:tag`, then the digest the
- *    pull reported, checked against the local RepoDigests. So `--pull` always pins the
- *    registry's current digest and leaves that image local. `source: 'pull'`.
+ * 3. Else, with `pull: true`, a pull of `name:tag` followed by an image inspect: the digest the
+ *    pull reported, checked against the RepoDigests it left. Only where step 2 could not be made
+ *    at all (`data.pullMayHelp`: an engine without that endpoint, a socket proxy refusing it):
+ *    where the registry itself answered (not found, denied, unreachable) a pull would ask it the
+ *    same question. `source: 'pull'`. A pull may be silent for at most `timeoutMs` between
+ *    progress events.
  *
  * With `platform`, the platform's child manifest is pinned instead of the index: the index
- * digest comes from distribution inspect (step 2; local RepoDigests only ever hold index
- * digests), the index bytes from the registry (`engine.fetchManifest`, checked to hash to that
- * digest), and the child's existence and platform are confirmed by distribution inspect of
- * `name@child`. A single-platform image is pinned as is when its platform matches.
+ * digest comes from distribution inspect (step 2; local RepoDigests only ever hold the digest the
+ * image was pulled by), the index bytes from the registry (`engine.fetchManifest`, checked to
+ * hash to that digest), and the child's existence and platform are confirmed by distribution
+ * inspect of `name@child`. A single-platform image is pinned as is when its platform matches.
+ * There is no pull fallback for a platform: the child digest needs the distribution endpoint.
  */
 import { VfiError, isVfiError } from '../errors.js';
 import { parseImageReference, withDigest, type ImageReference } from '../core/imageRef.js';
 import type { RegistryAuth } from './credentials.js';
 import type { DistributionInfo, ImageEngine, LocalImage, Platform, PullEvent, PullResult } from './engine.js';
+import type { Vfi } from '../core/vfi.js';
 import { INDEX_MEDIA_TYPES } from './registry.js';
 
 export type { Platform } from './engine.js';
@@ -67,6 +75,8 @@ export interface VerifyResult {
   component: string;
   address: string;
   ok: boolean;
+  /** `missing`: the digest is gone (IMAGE_NOT_FOUND); `error`: it could not be checked */
+  status: 'ok' | 'missing' | 'error';
   /** where the digest was found */
   where?: 'local' | 'registry';
   error?: VfiError;
@@ -78,22 +88,22 @@ export interface EngineCallOptions {
   credentials: (host: string) => Promise<RegistryAuth | undefined>;
   /** at most this many components in flight; default 8 */
   concurrency?: number;
-  /** per engine call (inspect, distribution inspect, manifest fetch); default 60 s */
+  /** per engine call (inspect, distribution inspect, manifest fetch), and the longest a pull may go without a progress event; default 60 s */
   timeoutMs?: number;
   onProgress?: (done: number, total: number, component: string) => void;
 }
 
 export interface PinOptions extends EngineCallOptions {
+  /** step 3: pull when the engine cannot ask the registry otherwise */
   pull: boolean;
+  /** skip step 1: pin what the registry has now, whatever the local images are */
+  registry?: boolean;
   platform?: Platform;
-  /** per pull; default 10 min */
-  pullTimeoutMs?: number;
   onPullProgress?: (component: string, event: PullEvent) => void;
 }
 
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_TIMEOUT_MS = 60_000;
-const DEFAULT_PULL_TIMEOUT_MS = 600_000;
 
 // ---------------------------------------------------------------------------------------------
 // platforms
@@ -198,22 +208,38 @@ interface Pinned {
 // ---------------------------------------------------------------------------------------------
 // pin
 
-/** `fullName:tag` → RepoDigests, from one image list: the local images when resolve started. */
-type LocalSnapshot = Map<string, string[]>;
+/** `fullName:tag` → the local image under that tag, from one image list taken when resolve started. */
+type LocalSnapshot = Map<string, LocalImage>;
 
 function snapshotOf(images: LocalImage[]): LocalSnapshot {
   const map: LocalSnapshot = new Map();
   for (const img of images) {
     for (const tag of img.repoTags) {
-      try {
-        const r = parseImageReference(tag);
-        if (r.tag) map.set(`${r.fullName}:${r.tag}`, img.repoDigests);
-      } catch {
-        /* "<none>:<none>" */
-      }
+      const r = tryParse(tag);
+      if (r?.tag) map.set(`${r.fullName}:${r.tag}`, img);
     }
   }
   return map;
+}
+
+function tryParse(s: string): ImageReference | undefined {
+  try {
+    return parseImageReference(s);
+  } catch {
+    return undefined; // the engine's own odd entries ("<none>:<none>", "<none>@<none>")
+  }
+}
+
+/**
+ * The local image's digest for `ref`'s tag, when it can be attributed to that tag: exactly one
+ * RepoDigest of the repository and no other tag of the repository on the image (step 1 above).
+ */
+export function localDigestOfTag(ref: ImageReference, image: LocalImage): string | undefined {
+  const digests = repoDigestsFor(ref, image.repoDigests);
+  if (digests.length !== 1) return undefined;
+  const tag = ref.tag ?? 'latest';
+  const otherTags = image.repoTags.map(tryParse).filter((t) => t && t.fullName === ref.fullName && t.tag !== tag);
+  return otherTags.length === 0 ? digests[0] : undefined;
 }
 
 async function pinOne(ref: ImageReference, opts: PinOptions, snapshot?: LocalSnapshot): Promise<Pinned> {
@@ -233,34 +259,79 @@ async function pinOne(ref: ImageReference, opts: PinOptions, snapshot?: LocalSna
 
   if (opts.platform) return pinPlatform(ref, tagRef, opts.platform, opts, getAuth, signal);
 
-  if (opts.pull) {
-    const pulled: PullResult | void = await engine.pull(
-      tagRef,
-      await getAuth(),
-      AbortSignal.timeout(opts.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS),
-      opts.onPullProgress ? (ev) => opts.onPullProgress!(ref.original, ev) : undefined,
-    );
-    const local = repoDigestsFor(ref, (await engine.localRepoDigests(tagRef, signal())) ?? []);
-    const reported = pulled?.digest;
-    if (reported && (local.length === 0 || local.includes(reported))) return { digest: reported, source: 'pull' };
-    if (!reported && local.length === 1) return { digest: local[0]!, source: 'pull' };
-    // pulled, but which digest is this tag's cannot be told locally: the registry knows
-    const info = await engine.distributionInspect(tagRef, await getAuth(), signal());
-    return { digest: info.digest, source: 'pull' };
+  let local: LocalImage | undefined;
+  if (!opts.registry) {
+    local = snapshot ? snapshot.get(tagRef) : await engine.localImage(tagRef, signal());
+    const digest = local && localDigestOfTag(ref, local);
+    if (digest) return { digest, source: 'local' };
   }
-
-  const localAll = snapshot ? snapshot.get(tagRef) : await engine.localRepoDigests(tagRef, signal());
-  const local = localAll ? repoDigestsFor(ref, localAll) : [];
-  if (local.length === 1) return { digest: local[0]!, source: 'local' };
   try {
     const info = await engine.distributionInspect(tagRef, await getAuth(), signal());
     return { digest: info.digest, source: 'registry' };
   } catch (e) {
-    if (localAll && local.length === 0 && isVfiError(e) && e.code === 'IMAGE_NOT_FOUND') {
-      // built or tagged here and never pushed: there is no digest anyone else could pull
-      throw new VfiError(e.code, `${e.message}; the local image ${tagRef} has no registry digest (never pushed)`, { ...e.data, localOnly: true }, `docker push ${ref.familiarName}:${ref.tag ?? 'latest'}`);
+    if (!isVfiError(e)) throw e;
+    if (e.data.pullMayHelp) {
+      if (opts.pull) return pullAndInspect(ref, tagRef, opts, await getAuth(), timeoutMs);
+      throw new VfiError(e.code, e.message, e.data, 'add --pull to pin the digest a pull reports instead');
+    }
+    if (local && e.code === 'IMAGE_NOT_FOUND') {
+      // built or tagged here and never pushed under this tag: there is no digest anyone else could pull
+      const tagged = `${ref.familiarName}:${ref.tag ?? 'latest'}`;
+      throw new VfiError(e.code, `${e.message}; the local image ${tagged} was never pushed under that tag`, { ...e.data, localOnly: true }, `docker push ${tagged}`);
     }
     throw e;
+  }
+}
+
+/** Step 3: pull `name:tag`, then the digest the pull reported, checked against the image's RepoDigests. */
+async function pullAndInspect(ref: ImageReference, tagRef: string, opts: PinOptions, auth: RegistryAuth | undefined, timeoutMs: number): Promise<Pinned> {
+  const { engine } = opts;
+  const onEvent = opts.onPullProgress ? (ev: PullEvent) => opts.onPullProgress!(ref.original, ev) : undefined;
+  const pulled = await pullWatched(engine, tagRef, auth, timeoutMs, onEvent);
+  const image = await engine.localImage(tagRef, AbortSignal.timeout(timeoutMs));
+  const local = repoDigestsFor(ref, image?.repoDigests ?? []);
+  const reported = pulled?.digest;
+  if (reported && (local.length === 0 || local.includes(reported))) return { digest: reported, source: 'pull' };
+  if (!reported && local.length === 1) return { digest: local[0]!, source: 'pull' };
+  throw new VfiError(
+    'ENGINE',
+    `pulled ${tagRef}, but the Docker engine at ${engine.description} did not say which digest (${local.length} RepoDigests of the repository, pull reported ${reported ?? 'none'})`,
+    { reference: tagRef },
+  );
+}
+
+/**
+ * A pull may take long, but never silent for more than `silenceMs`: the deadline moves with every
+ * progress event the engine sends.
+ */
+export async function pullWatched(
+  engine: ImageEngine,
+  tagRef: string,
+  auth: RegistryAuth | undefined,
+  silenceMs: number,
+  onEvent?: (ev: PullEvent) => void,
+  platform?: Platform,
+): Promise<PullResult | void> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ac.abort(new DOMException(`no progress for ${silenceMs} ms`, 'TimeoutError')), silenceMs);
+  };
+  arm();
+  try {
+    return await engine.pull(tagRef, auth, ac.signal, (ev) => {
+      arm();
+      onEvent?.(ev);
+    }, platform);
+  } catch (e) {
+    if (ac.signal.aborted) {
+      const data = isVfiError(e) ? e.data : { reference: tagRef };
+      throw new VfiError('TIMEOUT', `pull of ${tagRef}: no progress from the Docker engine at ${engine.description} (or the registry behind it) for ${silenceMs / 1000} s`, data);
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -274,17 +345,8 @@ async function pinPlatform(
 ): Promise<Pinned> {
   const { engine } = opts;
   const wanted = formatPlatform(normalizePlatform(platform));
-  if (opts.pull) {
-    await engine.pull(
-      tagRef,
-      await getAuth(),
-      AbortSignal.timeout(opts.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS),
-      opts.onPullProgress ? (ev) => opts.onPullProgress!(ref.original, ev) : undefined,
-      platform,
-    );
-  }
   const info: DistributionInfo = await engine.distributionInspect(tagRef, await getAuth(), signal());
-  const source = opts.pull ? 'pull' : 'registry';
+  const source = 'registry';
   const have = info.platforms.map(formatPlatform).join(', ') || 'unknown';
 
   if (!INDEX_MEDIA_TYPES.has(info.mediaType)) {
@@ -356,13 +418,15 @@ export async function pinImages(reqs: PinRequest[], opts: PinOptions): Promise<P
   let done = 0;
   const shared = new Map<string, Promise<Pinned>>();
   // Many components: list the local images once rather than inspect each (one engine call
-  // instead of N). Not with pull (the local state changes) nor platform (local is not used).
+  // instead of N). Not when local images are skipped (registry, platform). An engine that does
+  // not answer the list would not answer the N inspects either: every component fails with it.
   let snapshot: LocalSnapshot | undefined;
-  if (opts.engine.localImages && !opts.pull && !opts.platform && reqs.length > 1) {
+  let engineDown: VfiError | undefined;
+  if (opts.engine.localImages && !opts.registry && !opts.platform && reqs.length > 1) {
     try {
       snapshot = snapshotOf(await opts.engine.localImages(AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)));
-    } catch {
-      snapshot = undefined; // each component then asks, and reports its own error
+    } catch (e) {
+      engineDown = asVfiError(e);
     }
   }
   return mapBounded(reqs, opts.concurrency ?? DEFAULT_CONCURRENCY, async (req): Promise<PinResult> => {
@@ -372,6 +436,7 @@ export async function pinImages(reqs: PinRequest[], opts: PinOptions): Promise<P
       if (ref.digest) {
         result = { component: req.component, address: req.address, pinned: req.address };
       } else {
+        if (engineDown) throw engineDown;
         let p = shared.get(req.address);
         if (!p) {
           p = pinOne(ref, opts, snapshot);
@@ -401,8 +466,8 @@ export async function pinImages(reqs: PinRequest[], opts: PinOptions): Promise<P
 async function verifyOne(ref: ImageReference, opts: EngineCallOptions): Promise<'local' | 'registry'> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const digestRef = `${ref.fullName}@${ref.digest}`;
-  const local = await opts.engine.localRepoDigests(digestRef, AbortSignal.timeout(timeoutMs));
-  if (local && repoDigestsFor(ref, local).includes(ref.digest!)) return 'local';
+  const local = await opts.engine.localImage(digestRef, AbortSignal.timeout(timeoutMs));
+  if (local && repoDigestsFor(ref, local.repoDigests).includes(ref.digest!)) return 'local';
   const auth = await opts.credentials(ref.domain);
   let info: DistributionInfo;
   try {
@@ -421,8 +486,9 @@ async function verifyOne(ref: ImageReference, opts: EngineCallOptions): Promise<
 
 /**
  * Check that every pinned digest still exists, in the local engine or in its registry.
- * `ok: false` with an error for a missing digest (IMAGE_NOT_FOUND), an address without digest,
- * or a check that could not be made (registry down, unauthorized, timeout).
+ * `status: 'missing'` only for a digest that is gone (IMAGE_NOT_FOUND); `'error'` for a check
+ * that could not be made (engine or registry down, unauthorized, timeout) or an address without
+ * digest. Both have `ok: false` and an error.
  */
 export async function verifyImages(reqs: VerifyRequest[], opts: EngineCallOptions): Promise<VerifyResult[]> {
   const total = reqs.length;
@@ -432,11 +498,44 @@ export async function verifyImages(reqs: VerifyRequest[], opts: EngineCallOption
     try {
       const ref = parseImageReference(req.address);
       if (!ref.digest) throw new VfiError('INVALID_INPUT', 'not pinned to a digest (run vfi resolve first)', {});
-      result = { component: req.component, address: req.address, ok: true, where: await verifyOne(ref, opts) };
+      result = { component: req.component, address: req.address, ok: true, status: 'ok', where: await verifyOne(ref, opts) };
     } catch (e) {
-      result = { component: req.component, address: req.address, ok: false, error: forComponent(e, req.component, req.address) };
+      const error = forComponent(e, req.component, req.address);
+      result = { component: req.component, address: req.address, ok: false, status: error.code === 'IMAGE_NOT_FOUND' ? 'missing' : 'error', error };
     }
     opts.onProgress?.(++done, total, req.component);
     return result;
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// applying pins to a VFI
+
+export interface AppliedPins {
+  vfi: Vfi;
+  /** the pins that were applied */
+  applied: PinResult[];
+  /** components that were resolved but are no longer there with the address that was resolved */
+  skipped: string[];
+}
+
+/**
+ * Pin `base`'s components with `results`: each component whose address is still the unpinned
+ * address that was resolved; the others (changed or removed since, or failed) are left as they are.
+ */
+export function applyPins(base: Vfi, results: readonly PinResult[]): AppliedPins {
+  const byComponent = new Map(results.filter((r) => r.pinned).map((r) => [r.component, r]));
+  const applied: PinResult[] = [];
+  const vfi: Vfi = {};
+  for (const [name, c] of Object.entries(base)) {
+    const pin = byComponent.get(name);
+    if (pin && c.type === 'dockerImage' && c.address === pin.address) {
+      vfi[name] = { ...c, address: pin.pinned! };
+      applied.push(pin);
+    } else {
+      vfi[name] = c;
+    }
+  }
+  const skipped = [...byComponent.keys()].filter((k) => !applied.some((a) => a.component === k));
+  return { vfi, applied, skipped };
 }

@@ -120,27 +120,79 @@ export async function killAndWait(pid: number, graceMs = 15_000): Promise<void> 
   }
 }
 
+/** Is `pid` still the process we started? Its command line names the temp folder we gave it. */
+export function ownedBy(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(dir));
+  } catch {
+    return false; // gone (or no /proc): nothing of ours to signal
+  }
+}
+
 /**
- * Last resort if a suite dies without its afterAll: SIGTERM what we started when this process
- * exits (synchronous, by PID only). stop() unregisters.
+ * Last resort if a suite dies without its afterAll: the daemons we started (by PID, each checked
+ * to still be ours) get SIGTERM and their temp folders are removed, on a normal exit and on
+ * SIGTERM/SIGINT, which is how vitest stops its forks (then SIGKILL 500 ms later) and how a
+ * Ctrl-C arrives. Waiting for a dockerd to let go of its mounts takes longer than that, so a
+ * detached reaper process finishes the job after we are gone. stop() unregisters.
  */
-const startedPids = new Set<number>();
-let exitHookInstalled = false;
-function rememberPid(pid: number): void {
-  startedPids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of startedPids) {
-        try {
-          process.kill(p, 'SIGTERM');
-        } catch {
-          /* gone */
-        }
-      }
+const started = new Map<number, string>();
+let hooksInstalled = false;
+function remember(pid: number, dir: string): void {
+  started.set(pid, dir);
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', cleanUpStarted);
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    process.on(signal, () => {
+      cleanUpStarted();
+      process.exit(code);
     });
   }
 }
+function forget(pid: number): void {
+  started.delete(pid);
+}
+
+function cleanUpStarted(): void {
+  if (started.size === 0) return;
+  const entries = [...started].filter(([pid, dir]) => ownedBy(pid, dir));
+  const dirs = [...new Set(started.values())];
+  started.clear();
+  for (const [pid] of entries) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  try {
+    spawn(process.execPath, ['-e', REAPER, JSON.stringify({ pids: entries, dirs })], { detached: true, stdio: 'ignore' }).unref();
+  } catch {
+    /* nothing more we can do while exiting */
+  }
+}
+
+/** Waits for the PIDs to go (SIGKILL after 20 s, only while still ours), stops a left-over containerd, removes the folders. */
+const REAPER = `
+const fs = require('fs');
+const { pids, dirs } = JSON.parse(process.argv[1]);
+const owned = (pid, dir) => { try { return fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').some((a) => a.includes(dir)); } catch { return false; } };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+(async () => {
+  const deadline = Date.now() + 20000;
+  while (pids.some(([p, d]) => owned(p, d)) && Date.now() < deadline) await sleep(100);
+  for (const [p, d] of pids) if (owned(p, d)) try { process.kill(p, 'SIGKILL'); } catch {}
+  for (const d of dirs) {
+    try {
+      const c = Number(fs.readFileSync(d + '/exec/containerd/containerd.pid', 'utf8').trim());
+      if (c > 1 && owned(c, d)) { process.kill(c, 'SIGTERM'); for (let i = 0; i < 100 && owned(c, d); i++) await sleep(100); if (owned(c, d)) process.kill(c, 'SIGKILL'); }
+    } catch {}
+  }
+  await sleep(200);
+  for (const d of dirs) try { fs.rmSync(d, { recursive: true, force: true, maxRetries: 5 }); } catch {}
+})();
+`;
 
 /** Wait for a spawned child to exit, reaping it (so `alive()` turns false). */
 function trackExit(child: ChildProcess): { exited: () => boolean; code: () => number | null | undefined } {
@@ -222,7 +274,9 @@ function requireTools(): { dockerd: string; docker: string } {
   // VFI_TEST_DOCKERD: another dockerd binary (or a failing one, to check the skip/fail behaviour)
   const dockerd = process.env.VFI_TEST_DOCKERD || which('dockerd', '/usr/sbin/dockerd', '/usr/bin/dockerd');
   const docker = which('docker', '/usr/bin/docker');
-  const missing = [!dockerd && 'dockerd', !docker && 'docker'].filter(Boolean);
+  // skopeo is the independent witness every digest is checked against
+  const skopeo = which('skopeo', '/usr/bin/skopeo');
+  const missing = [!dockerd && 'dockerd', !docker && 'docker', !skopeo && 'skopeo'].filter(Boolean);
   if (missing.length) throw new InfrastructureError(`cannot start a Docker engine: ${missing.join(', ')} not found on PATH. ${ENGINE_HINT}`);
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new InfrastructureError(`cannot start a Docker engine: dockerd needs root (uid ${process.getuid()}). ${ENGINE_HINT}`);
@@ -271,6 +325,18 @@ async function launchDockerd(dockerd: string, dir: string, extra: string[]): Pro
   return { error: 'dockerd did not answer /_ping within 60 s' };
 }
 
+/**
+ * dockerd stops the containerd it started; if dockerd had to be SIGKILLed, that containerd would
+ * be left behind: stop it by its own pidfile, if that PID is still a process started for `dir`
+ * (its `--config <dir>/exec/containerd/containerd.toml`), not whatever reused the number.
+ */
+export async function stopLeftOverContainerd(dir: string): Promise<void> {
+  const ctrPidFile = join(dir, 'exec', 'containerd', 'containerd.pid');
+  if (!existsSync(ctrPidFile)) return;
+  const ctrPid = Number(readFileSync(ctrPidFile, 'utf8').trim());
+  if (Number.isInteger(ctrPid) && ctrPid > 1 && ownedBy(ctrPid, dir)) await killAndWait(ctrPid, 10_000);
+}
+
 export async function startEngine(): Promise<Engine> {
   const { dockerd, docker } = requireTools();
   const dir = shortTempDir('vfi-e-');
@@ -289,7 +355,7 @@ export async function startEngine(): Promise<Engine> {
     throw new InfrastructureError(`cannot start a private Docker engine: ${launched.error}. ${ENGINE_HINT}\n--- dockerd log (tail) ---\n${log}`);
   }
   const { pid } = launched;
-  rememberPid(pid);
+  remember(pid, dir);
   const host = `unix://${socketPath}`;
 
   const engine: Engine = {
@@ -307,15 +373,9 @@ export async function startEngine(): Promise<Engine> {
       return r.stdout;
     },
     async stop() {
-      await killAndWait(pid, 20_000);
-      startedPids.delete(pid);
-      // dockerd stops the containerd it started; if dockerd had to be SIGKILLed, that
-      // containerd would be left behind: stop it by its own pidfile.
-      const ctrPidFile = join(dir, 'exec', 'containerd', 'containerd.pid');
-      if (existsSync(ctrPidFile)) {
-        const ctrPid = Number(readFileSync(ctrPidFile, 'utf8').trim());
-        if (Number.isInteger(ctrPid) && ctrPid > 1) await killAndWait(ctrPid, 10_000);
-      }
+      if (ownedBy(pid, dir)) await killAndWait(pid, 20_000);
+      forget(pid);
+      await stopLeftOverContainerd(dir);
       await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
     },
   };
@@ -384,7 +444,7 @@ export async function startRegistry(opts: { htpasswd?: { user: string; password:
     }
     if (up) {
       const pid = child.pid!;
-      rememberPid(pid);
+      remember(pid, dir);
       return {
         host,
         dir,
@@ -392,8 +452,8 @@ export async function startRegistry(opts: { htpasswd?: { user: string; password:
         logFile,
         ...(opts.htpasswd ? { auth: opts.htpasswd } : {}),
         async stop() {
-          await killAndWait(pid, 10_000);
-          startedPids.delete(pid);
+          if (ownedBy(pid, dir)) await killAndWait(pid, 10_000);
+          forget(pid);
           await rm(dir, { recursive: true, force: true }).catch(() => {});
         },
       };
@@ -511,16 +571,26 @@ function runRaw(cmd: string, args: string[]): Promise<{ stdout: Buffer }> {
 // ---------------------------------------------------------------------------------------------
 // fault injection beside the real engine
 
-/** An "engine" on a unix socket that accepts connections and never answers. */
-export async function startHangingEngine(): Promise<{ socketPath: string; stop(): Promise<void> }> {
+/** An "engine" on a unix socket that accepts connections and never answers; `requests` lists what it was asked ("GET /images/json"). */
+export async function startHangingEngine(): Promise<{ socketPath: string; requests: string[]; stop(): Promise<void> }> {
   const dir = shortTempDir('vfi-h-');
   const socketPath = join(dir, 'docker.sock');
   const sockets = new Set<Socket>();
+  const requests: string[] = [];
   const server: Server = createServer((s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
-    s.resume(); // read and ignore the request
+    let seen = '';
+    s.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      let m: RegExpExecArray | null;
+      const line = /^(GET|POST|HEAD|PUT|DELETE) (\S+) HTTP\/1\.[01]\r\n/m;
+      while ((m = line.exec(seen)) !== null) {
+        requests.push(`${m[1]} ${m[2]!.replace(/^\/v[0-9.]+\//, '/')}`);
+        seen = seen.slice(m.index + m[0].length);
+      }
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -528,10 +598,100 @@ export async function startHangingEngine(): Promise<{ socketPath: string; stop()
   });
   return {
     socketPath,
+    requests,
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EngineProxy {
+  socketPath: string;
+  /** `unix://…`, for DOCKER_HOST */
+  host: string;
+  /** "GET /distribution/…/json", … in arrival order (API version prefix dropped) */
+  requests: string[];
+  /** resolves when a request matching `hold` has arrived and is being held */
+  held(): Promise<void>;
+  /** let held requests (and later ones) through */
+  release(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A unix-socket proxy in front of the REAL engine, for faults the engine itself will not make:
+ * `deny` answers 403 with an HTML body, as a socket proxy (HAProxy-based docker-socket-proxy)
+ * refuses an endpoint; `hold` keeps matching requests until release(). Everything else is
+ * forwarded as it is, streams included.
+ */
+export async function startEngineProxy(upstreamSocket: string, opts: { deny?: RegExp; hold?: RegExp } = {}): Promise<EngineProxy> {
+  const dir = shortTempDir('vfi-p-');
+  const socketPath = join(dir, 'docker.sock');
+  const requests: string[] = [];
+  let released = !opts.hold;
+  const waiting: (() => void)[] = [];
+  let onHeld: () => void = () => {};
+  const heldOnce = new Promise<void>((r) => (onHeld = r));
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').replace(/^\/v[0-9.]+\//, '/');
+    const what = `${req.method} ${path}`;
+    requests.push(what);
+    if (opts.deny?.test(what)) {
+      req.resume();
+      res.writeHead(403, { 'Content-Type': 'text/html' }).end('<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n');
+      return;
+    }
+    const forward = () => {
+      const up = http.request({ socketPath: upstreamSocket, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      res.on('close', () => up.destroy());
+      req.pipe(up);
+    };
+    if (!released && opts.hold?.test(what)) {
+      waiting.push(forward);
+      onHeld();
+    } else forward();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return {
+    socketPath,
+    host: `unix://${socketPath}`,
+    requests,
+    held: () => heldOnce,
+    release() {
+      released = true;
+      for (const f of waiting.splice(0)) f();
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A "registry" on 127.0.0.1 that accepts connections and never answers. */
+export async function startSilentRegistry(): Promise<{ host: string; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }
@@ -557,6 +717,17 @@ export async function startBrokenRegistry(status = 500): Promise<{ host: string;
 
 // ---------------------------------------------------------------------------------------------
 // skip locally, fail in CI
+
+/** Start everything at once; if one fails, stop the others (by PID) before failing. */
+export async function startAll<T extends readonly Promise<{ stop(): Promise<void> }>[]>(all: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(all);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop().catch(() => {}) : undefined)));
+    throw failure.reason;
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
 
 /**
  * Run `setup` for an integration suite. When it fails: with `CI=true` the error is rethrown

@@ -8,14 +8,18 @@
  * VFI_TEST_SHOW_ANSWERS=1 prints what the engine answered for each failure case.
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   startEngine,
   startRegistry,
   startHangingEngine,
   startBrokenRegistry,
+  startSilentRegistry,
+  startEngineProxy,
+  startAll,
   importImage,
   pushImage,
   pushIndex,
@@ -23,6 +27,8 @@ import {
   skopeoInspect,
   skopeoRaw,
   setupOrSkip,
+  stopLeftOverContainerd,
+  which,
   type Engine,
   type Registry,
 } from '../helpers/engine.js';
@@ -59,6 +65,9 @@ interface Env {
     secretIndex: string;
     gone: string;
     pullme: string;
+    retagV1: string;
+    retagV2: string;
+    twin: string;
   };
 }
 
@@ -78,17 +87,6 @@ async function setup(): Promise<Env> {
     await Promise.all(started.map((s) => s.stop().catch(() => {})));
     throw e;
   }
-}
-
-/** Start everything; if one fails, stop the others (by PID) before failing. */
-async function startAll<T extends readonly Promise<{ stop(): Promise<void> }>[]>(all: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(all);
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failure) {
-    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop().catch(() => {}) : undefined)));
-    throw failure.reason;
-  }
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed: Registry): Promise<Env> {
@@ -132,6 +130,18 @@ async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed:
   await importImage(engine, `${P}/demo/unpushed:v1`, files('unpushed'));
   const gone = await importPush(`${P}/demo/gone:v1`);
   const pullme = await importPush(`${P}/demo/pullme:v1`);
+  // a pulled image, then tagged locally under a tag the registry has with other content (v2)
+  // and one it does not have (v3): RepoDigests belong to the image, not to the tag
+  const retagV1 = await importPush(`${P}/demo/retag:v1`);
+  const retagV2 = await pushPlatformImage(P, 'demo/retag', 'v2', { 'v2.txt': 'v2\n' }, { os: 'linux', architecture: 'amd64' });
+  await rmi(`${P}/demo/retag:v1`);
+  await engine.docker(['pull', '-q', `${P}/demo/retag:v1`]);
+  await engine.docker(['tag', `${P}/demo/retag:v1`, `${P}/demo/retag:v2`]);
+  await engine.docker(['tag', `${P}/demo/retag:v1`, `${P}/demo/retag:v3`]);
+  // one image pushed to two repositories (the second under the registry's localhost name)
+  const twin = await importPush(`${P}/demo/twin:v1`);
+  await engine.docker(['tag', `${P}/demo/twin:v1`, `localhost:${port(P)}/demo/twin:v1`]);
+  await pushImage(engine, `localhost:${port(P)}/demo/twin:v1`);
   await importPush(`${doomed.host}/demo/app:v1`);
   await rmi(`${P}/demo/app:v1`, `${P}/demo/multi:amd64`, `${A}/demo/secret:v1`, `${A}/demo/smulti:amd64`, `${P}/demo/gone:v1`, `${P}/demo/pullme:v1`, `${doomed.host}/demo/app:v1`);
   await deleteManifest(P, 'demo/gone', gone);
@@ -144,9 +154,11 @@ async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed:
     stoppedHost: doomed.host,
     docker: dockerodeEngine({ socketPath: engine.socketPath }),
     cfg: { none, good, wrong, helper },
-    d: { app, local, movingOld, movingNew, index, amd64, arm64, secret, secretAmd64, secretArm64, secretIndex, gone, pullme },
+    d: { app, local, movingOld, movingNew, index, amd64, arm64, secret, secretAmd64, secretArm64, secretIndex, gone, pullme, retagV1, retagV2, twin },
   };
 }
+
+const port = (host: string) => host.slice(host.lastIndexOf(':') + 1);
 
 beforeAll(async () => {
   env = await setupOrSkip('docker integration', setup);
@@ -239,39 +251,153 @@ describe('pin against the real engine and registry', () => {
     expect(await skopeoInspect(ref)).toBe(e.d.local);
   });
 
-  it('a tag that moved in the registry: local pins what runs here, --pull pins the registry\'s current digest', async (ctx) => {
+  it('a tag that moved in the registry: local pins what runs here, registry: true pins the registry\'s current digest', async (ctx) => {
     const e = need(ctx);
     const ref = `${e.plain.host}/demo/moving:v1`;
     expect(await skopeoInspect(ref)).toBe(e.d.movingNew);
     const stale = await pin1(e, ref);
     expect(stale.source).toBe('local');
     expect(stale.pinned).toBe(`${ref}@${e.d.movingOld}`);
-    const fresh = await pin1(e, ref, { pull: true });
+    // --pull alone does not change that: the local image answered (step 1), no pull needed
+    expect((await pin1(e, ref, { pull: true })).pinned).toBe(`${ref}@${e.d.movingOld}`);
+    const fresh = await pin1(e, ref, { registry: true });
     expect(fresh.error).toBeUndefined();
-    expect(fresh.source).toBe('pull');
+    expect(fresh.source).toBe('registry');
     expect(fresh.pinned).toBe(`${ref}@${e.d.movingNew}`);
   });
 
-  it('--pull: pulls, pins the pulled digest (equal to skopeo), and the image is then local', async (ctx) => {
+  it('a local `docker tag` of a pulled image is not pinned with the other tag\'s digest', async (ctx) => {
+    const e = need(ctx);
+    const P = e.plain.host;
+    const local = await e.docker.localImage(`${P}/demo/retag:v2`, AbortSignal.timeout(5_000));
+    // what dockerd recorded: three tags, one RepoDigest, the one pulled for v1
+    expect(local?.repoTags.sort()).toEqual([`${P}/demo/retag:v1`, `${P}/demo/retag:v2`, `${P}/demo/retag:v3`]);
+    expect(local?.repoDigests).toEqual([`${P}/demo/retag@${e.d.retagV1}`]);
+    expect(e.d.retagV2).not.toBe(e.d.retagV1);
+
+    const v2 = await pin1(e, `${P}/demo/retag:v2`);
+    expect(v2.error).toBeUndefined();
+    expect(v2.source).toBe('registry');
+    expect(v2.pinned).toBe(`${P}/demo/retag:v2@${await skopeoInspect(`${P}/demo/retag:v2`)}`);
+    expect(v2.pinned).toBe(`${P}/demo/retag:v2@${e.d.retagV2}`);
+
+    const v3 = failed(await pin1(e, `${P}/demo/retag:v3`), 'local retag the registry lacks');
+    expect(v3.code).toBe('IMAGE_NOT_FOUND');
+    expect(v3.data.localOnly).toBe(true);
+    expect(v3.hint).toBe(`docker push ${P}/demo/retag:v3`);
+
+    // v1 itself shares the image with the other tags: the registry confirms its digest
+    expect(await pin1(e, `${P}/demo/retag:v1`)).toMatchObject({ source: 'registry', pinned: `${P}/demo/retag:v1@${e.d.retagV1}` });
+  });
+
+  it('one image in two repositories: each reference gets its own repository\'s RepoDigest', async (ctx) => {
+    const e = need(ctx);
+    const L = `localhost:${port(e.plain.host)}`;
+    const local = await e.docker.localImage(`${e.plain.host}/demo/twin:v1`, AbortSignal.timeout(5_000));
+    expect(local?.repoDigests.sort()).toEqual([`${e.plain.host}/demo/twin@${e.d.twin}`, `${L}/demo/twin@${e.d.twin}`].sort());
+    const rs = await pinImages(
+      [
+        { component: 'ip', address: `${e.plain.host}/demo/twin:v1` },
+        { component: 'name', address: `${L}/demo/twin:v1` },
+      ],
+      opts(e),
+    );
+    expect(rs.map((r) => [r.pinned, r.source])).toEqual([
+      [`${e.plain.host}/demo/twin:v1@${e.d.twin}`, 'local'],
+      [`${L}/demo/twin:v1@${e.d.twin}`, 'local'],
+    ]);
+    expect(await skopeoInspect(`${L}/demo/twin:v1`)).toBe(e.d.twin);
+  });
+
+  it('several RepoDigests of one repository (an index pulled, then a child by digest): the registry decides', async (ctx) => {
+    const e = need(ctx);
+    const P = e.plain.host;
+    await e.engine.docker(['pull', '-q', `${P}/demo/multi:v1`]);
+    await e.engine.docker(['pull', '-q', `${P}/demo/multi@${e.d.amd64}`]);
+    try {
+      const local = await e.docker.localImage(`${P}/demo/multi:v1`, AbortSignal.timeout(5_000));
+      expect(local?.repoDigests.sort()).toEqual([`${P}/demo/multi@${e.d.amd64}`, `${P}/demo/multi@${e.d.index}`].sort());
+      const r = await pin1(e, `${P}/demo/multi:v1`);
+      expect(r).toMatchObject({ source: 'registry', pinned: `${P}/demo/multi:v1@${e.d.index}` });
+      expect(await skopeoInspect(`${P}/demo/multi:v1`)).toBe(e.d.index);
+    } finally {
+      await e.engine.docker(['rmi', `${P}/demo/multi:v1`]); // its last tag: the image goes, digests and all
+    }
+  });
+
+  it('a localhost:PORT reference: the registry digest, equal to skopeo; --platform reads the index there too', async (ctx) => {
+    const e = need(ctx);
+    const L = `localhost:${port(e.plain.host)}`;
+    const r = await pin1(e, `${L}/demo/app:v1`);
+    expect(r.error).toBeUndefined();
+    expect(r.source).toBe('registry');
+    expect(r.pinned).toBe(`${L}/demo/app:v1@${await skopeoInspect(`${L}/demo/app:v1`)}`);
+    expect(r.pinned).toBe(`${L}/demo/app:v1@${e.d.app}`);
+    const arm = await pin1(e, `${L}/demo/multi:v1`, { platform: parsePlatform('linux/arm64') });
+    expect(arm.error).toBeUndefined();
+    expect(arm).toMatchObject({ pinned: `${L}/demo/multi:v1@${e.d.arm64}`, index: e.d.index });
+  });
+});
+
+describe('--pull, the last resort: through a socket proxy that refuses /distribution (fake beside the real engine)', () => {
+  async function withProxy<T>(e: Env, fn: (docker: ImageEngine) => Promise<T>): Promise<T> {
+    const proxy = await startEngineProxy(e.engine.socketPath, { deny: /^GET \/distribution\// });
+    try {
+      return await fn(dockerodeEngine({ socketPath: proxy.socketPath }));
+    } finally {
+      await proxy.stop();
+    }
+  }
+
+  it('without --pull: ENGINE, pullMayHelp, a hint naming --pull; nothing pulled', async (ctx) => {
     const e = need(ctx);
     const ref = `${e.plain.host}/demo/pullme:v1`;
-    expect(await e.docker.localRepoDigests(ref, AbortSignal.timeout(5_000))).toBeUndefined();
+    const err = await withProxy(e, async (docker) => failed(await pin1(e, ref, { engine: docker }), 'socket proxy refuses /distribution'));
+    expect(err.code).toBe('ENGINE');
+    expect(err.data.pullMayHelp).toBe(true);
+    expect(err.hint).toMatch(/--pull/);
+    expect(await e.docker.localImage(ref, AbortSignal.timeout(5_000))).toBeUndefined();
+  });
+
+  it('with --pull: pulls, pins the pulled digest (equal to skopeo), and the image is then local', async (ctx) => {
+    const e = need(ctx);
+    const ref = `${e.plain.host}/demo/pullme:v1`;
+    expect(await e.docker.localImage(ref, AbortSignal.timeout(5_000))).toBeUndefined();
     const events: string[] = [];
-    const r = await pin1(e, ref, { pull: true, onPullProgress: (_c, ev) => ev.status && events.push(ev.status) });
+    const r = await withProxy(e, (docker) => pin1(e, ref, { engine: docker, pull: true, onPullProgress: (_c, ev) => ev.status && events.push(ev.status) }));
     expect(r.error).toBeUndefined();
     expect(r.source).toBe('pull');
     expect(r.pinned).toBe(`${ref}@${await skopeoInspect(ref)}`);
     expect(events.some((s) => s.startsWith('Digest: '))).toBe(true);
-    expect(await e.docker.localRepoDigests(ref, AbortSignal.timeout(5_000))).toEqual([`${ref.replace(/:v1$/, '')}@${e.d.pullme}`]);
+    expect((await e.docker.localImage(ref, AbortSignal.timeout(5_000)))?.repoDigests).toEqual([`${ref.replace(/:v1$/, '')}@${e.d.pullme}`]);
     expect((await pin1(e, ref)).source).toBe('local');
   });
 
-  it('--pull of an unknown tag fails with IMAGE_NOT_FOUND, of an unreachable registry with REGISTRY', async (ctx) => {
+  it('--pull of an unknown tag: IMAGE_NOT_FOUND; of an unreachable registry: REGISTRY; wrong credentials: UNAUTHORIZED', async (ctx) => {
     const e = need(ctx);
-    expect(failed(await pin1(e, `${e.plain.host}/demo/pullme:nope`, { pull: true }), 'pull: unknown tag').code).toBe('IMAGE_NOT_FOUND');
-    expect(failed(await pin1(e, `${e.stoppedHost}/demo/app:v1`, { pull: true }), 'pull: registry stopped').code).toBe('REGISTRY');
-    expect(failed(await pin1(e, `${e.auth.host}/demo/secret:v1`, { pull: true, config: e.cfg.wrong }), 'pull: wrong credentials').code).toBe('UNAUTHORIZED');
+    await withProxy(e, async (docker) => {
+      expect(failed(await pin1(e, `${e.plain.host}/demo/pullme:nope`, { engine: docker, pull: true }), 'pull: unknown tag').code).toBe('IMAGE_NOT_FOUND');
+      expect(failed(await pin1(e, `${e.stoppedHost}/demo/app:v1`, { engine: docker, pull: true }), 'pull: registry stopped').code).toBe('REGISTRY');
+      expect(failed(await pin1(e, `${e.auth.host}/demo/secret:v1`, { engine: docker, pull: true, config: e.cfg.wrong }), 'pull: wrong credentials').code).toBe('UNAUTHORIZED');
+    });
   });
+
+  it('a pull that makes no progress fails with TIMEOUT after --timeout, not after minutes', async (ctx) => {
+    const e = need(ctx);
+    const silent = await startSilentRegistry();
+    try {
+      const t0 = Date.now();
+      const err = await withProxy(e, async (docker) =>
+        failed(await pin1(e, `${silent.host}/demo/app:v1`, { engine: docker, pull: true, timeoutMs: 1_000 }), 'pull from a registry that never answers'),
+      );
+      expect(err.code).toBe('TIMEOUT');
+      expect(err.message).toMatch(/pull of .*no progress/);
+      expect(Date.now() - t0).toBeLessThan(8_000);
+    } finally {
+      await silent.stop();
+    }
+  });
+
 });
 
 describe('credentials against the htpasswd registry', () => {
@@ -369,23 +495,17 @@ describe('failures', () => {
 
   it('registry that never answers: TIMEOUT from our own deadline', async (ctx) => {
     const e = need(ctx);
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((s) => {
-      sockets.add(s);
-      s.on('error', () => {});
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
+    const silent = await startSilentRegistry();
     try {
       const t0 = Date.now();
-      const err = failed(await pin1(e, `127.0.0.1:${port}/demo/app:v1`, { timeoutMs: 1_000 }), 'registry never answers');
+      const err = failed(await pin1(e, `${silent.host}/demo/app:v1`, { timeoutMs: 1_000 }), 'registry never answers');
       expect(err.code).toBe('TIMEOUT');
       expect(Date.now() - t0).toBeLessThan(5_000);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await silent.stop();
     }
   });
+
 
   it('engine socket missing: ENGINE', async (ctx) => {
     const e = need(ctx);
@@ -404,6 +524,19 @@ describe('failures', () => {
       const [r] = await pinImages([{ component: 'c', address: `${e.plain.host}/demo/app:v1` }], { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath }), timeoutMs: 300 });
       expect(failed(r!, 'hanging engine').code).toBe('TIMEOUT');
       expect(Date.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await hanging.stop();
+    }
+  });
+
+  it('an engine that does not answer the image list: every component TIMEOUT at once, the engine asked once', async (ctx) => {
+    const e = need(ctx);
+    const hanging = await startHangingEngine();
+    try {
+      const reqs = ['app', 'web', 'db'].map((c) => ({ component: c, address: `${e.plain.host}/demo/${c}:v1` }));
+      const rs = await pinImages(reqs, { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath }), timeoutMs: 300 });
+      expect(rs.map((r) => r.error?.code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+      expect(hanging.requests).toEqual(['GET /images/json']);
     } finally {
       await hanging.stop();
     }
@@ -472,7 +605,7 @@ describe('verify', () => {
     expect(by.child).toMatchObject({ ok: true, where: 'registry' });
     expect(by.index).toMatchObject({ ok: true, where: 'registry' });
     expect(by.secret).toMatchObject({ ok: true, where: 'registry' });
-    expect(by.gone!.ok).toBe(false);
+    expect(by.gone).toMatchObject({ ok: false, status: 'missing' });
     expect(failed(by.gone!, 'verify: deleted digest').code).toBe('IMAGE_NOT_FOUND');
     expect(by.gone!.error!.message).toContain('component "gone"');
     expect(by.unpinned!.ok).toBe(false);
@@ -485,6 +618,76 @@ describe('verify', () => {
       credentials: dockerCredentials({ configDir: e.cfg.none }),
     });
     expect(r!.ok).toBe(false);
+    expect(r!.status).toBe('error');
     expect(failed(r!, 'verify: registry stopped').code).toBe('REGISTRY');
+  });
+});
+
+describe('the test infrastructure cleans up after itself', () => {
+  const repo = join(import.meta.dirname, '../..');
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const until = async (cond: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return cond();
+  };
+
+  // vitest stops its forks with SIGTERM, and a Ctrl-C is SIGINT: neither runs process.on('exit')
+  it.for(['SIGTERM', 'SIGINT'] as const)('a suite process stopped by %s stops the registry it started and removes its folder', async (signal, ctx) => {
+    if (!which('docker-registry', '/usr/bin/docker-registry')) ctx.skip();
+    const work = mkdtempSync(join(tmpdir(), 'vfi-sig-'));
+    try {
+      const script = join(work, 'suite.mts');
+      writeFileSync(
+        script,
+        `import { startRegistry } from ${JSON.stringify(join(repo, 'test/helpers/engine.ts'))};\n` +
+          `const r = await startRegistry();\nconsole.log(JSON.stringify({ pid: r.pid, dir: r.dir }));\nsetInterval(() => {}, 1000);\n`,
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const started = await new Promise<{ pid: number; dir: string }>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!));
+        });
+        child.on('exit', () => reject(new Error(`suite process exited before starting: ${out}`)));
+      });
+      expect(alive(started.pid)).toBe(true);
+      expect(existsSync(started.dir)).toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(signal === 'SIGTERM' ? 143 : 130);
+      expect(await until(() => !alive(started.pid), 15_000), 'registry still running').toBe(true);
+      expect(await until(() => !existsSync(started.dir), 15_000), 'registry folder still there').toBe(true);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('a containerd pidfile naming a process that is not that containerd: the process is left alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vfi-ctr-'));
+    const stranger = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const ours = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', `${dir}/exec/containerd/containerd.toml`], { stdio: 'ignore' });
+    try {
+      mkdirSync(join(dir, 'exec', 'containerd'), { recursive: true });
+      const pidfile = join(dir, 'exec', 'containerd', 'containerd.pid');
+      writeFileSync(pidfile, `${stranger.pid}\n`); // a PID reused by something else
+      await stopLeftOverContainerd(dir);
+      expect(alive(stranger.pid!)).toBe(true);
+      writeFileSync(pidfile, `${ours.pid}\n`); // the containerd started for this folder
+      await stopLeftOverContainerd(dir);
+      expect(await until(() => ours.exitCode !== null || ours.signalCode !== null, 5_000)).toBe(true);
+    } finally {
+      stranger.kill('SIGKILL');
+      ours.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,6 +35,10 @@ describe('mapEngineError', () => {
     ['registry answering 500', 500, 'received unexpected HTTP status: 500 Internal Server Error', false, 'REGISTRY'],
     ['rate limit', 500, 'toomanyrequests: You have reached your pull rate limit', false, 'REGISTRY'],
     ['bad request', 400, 'invalid reference format', false, 'ENGINE'],
+    // dockerd 20.10 distribution/errors.go notFoundError for the registry's DENIED, on pull (404)
+    ['pull, Docker Hub style denied', 404, "pull access denied for reg.example:5000/team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", false, 'UNAUTHORIZED'],
+    ['pull, Docker Hub style denied, with credentials', 404, "pull access denied for reg.example:5000/team/app, repository does not exist or may require 'docker login': denied: requested access to the resource is denied", true, 'UNAUTHORIZED'],
+    ['an engine-side permission error is not a registry denial', 500, 'open /var/lib/docker/image/overlay2/repositories.json: permission denied', false, 'REGISTRY'],
   ];
   it.each(cases)('%s → %s', (_label, status, message, withAuth, code) => {
     const e = mapEngineError(httpError(status, message), ctx(withAuth ? { auth: AUTH } : {}));
@@ -51,10 +55,50 @@ describe('mapEngineError', () => {
 
   it('socket errors are ENGINE and name the socket', () => {
     for (const code of ['ENOENT', 'ECONNREFUSED', 'EACCES']) {
-      const e = mapEngineError(Object.assign(new Error(`connect ${code}`), { code, address: '/run/x.sock' }), ctx());
+      const e = mapEngineError(Object.assign(new Error(`connect ${code}`), { code, address: '/run/x.sock' }), ctx({ engine: 'unix:///run/x.sock' }));
       expect(e.code).toBe('ENGINE');
-      expect(e.message).toContain('/run/x.sock');
+      expect(e.message).toContain('unix:///run/x.sock');
     }
+  });
+
+  it('a tcp engine is named with its port (err.address has only the host)', () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 1 });
+    const e = mapEngineError(err, ctx({ engine: 'tcp://127.0.0.1:1' }));
+    expect(e.code).toBe('ENGINE');
+    expect(e.message).toContain('tcp://127.0.0.1:1');
+  });
+
+  it('the pull path\'s "pull access denied … may require docker login" is ambiguous, not IMAGE_NOT_FOUND', () => {
+    const text = "pull access denied for nosuch/repo, repository does not exist or may require 'docker login': denied: requested access to the resource is denied";
+    // as a streamed request: docker-modem folds the engine's JSON message into err.message
+    const streamed = Object.assign(new Error(`(HTTP code 404) unexpected - ${text} `), { statusCode: 404, json: null });
+    for (const [label, err, auth] of [['json', httpError(404, text), undefined], ['streamed', streamed, undefined], ['with credentials', httpError(404, text), AUTH]] as const) {
+      const e = mapEngineError(err, ctx({ op: 'pull', ref: 'docker.io/nosuch/repo:latest', auth }));
+      expect(e.code, label).toBe('UNAUTHORIZED');
+      expect(e.data.maybeNotFound, label).toBe(true);
+      expect(e.message, label).toMatch(/does not exist/);
+      expect(e.hint, label).toBe('docker login docker.io');
+    }
+  });
+
+  it('a distribution inspect the engine cannot make at all is ENGINE with pullMayHelp', () => {
+    const html = '<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n';
+    const cases: [string, Error][] = [
+      ['dockerd without the route', httpError(404, 'page not found')],
+      ['socket proxy (HTML body)', Object.assign(new Error(`(HTTP code 403) unexpected - ${html}`), { statusCode: 403, json: Buffer.from(html) })],
+      ['authz plugin', httpError(403, 'authorization denied by plugin opa: request rejected')],
+      ['not implemented', httpError(501, 'not implemented')],
+    ];
+    for (const [label, err] of cases) {
+      const e = mapEngineError(err, ctx());
+      expect(e.code, label).toBe('ENGINE');
+      expect(e.data.pullMayHelp, label).toBe(true);
+      expect(e.message, label).not.toMatch(/<html|<h1/);
+    }
+    // the same answers to a pull: a pull does not help a pull
+    expect(mapEngineError(httpError(404, 'page not found'), ctx({ op: 'pull' })).data.pullMayHelp).toBeUndefined();
+    // a registry's own 404 is not one of them
+    expect(mapEngineError(httpError(404, 'manifest unknown: manifest unknown'), ctx()).data.pullMayHelp).toBeUndefined();
   });
 
   it('an aborted call is TIMEOUT', () => {
