@@ -16,7 +16,7 @@ import type { AssertionResult } from './assertion.js';
 export interface RecordKey {
   claim: string;
   result: AssertionResult;
-  /** seconds since the epoch */
+  /** microseconds since the epoch (core/assertion.ts parseAt) */
   at: number;
   /** the record's blob id */
   record: string;

@@ -27,7 +27,8 @@ import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 
-const VERSION = 3;
+// 4: record times in microseconds, and names in whole seconds read again (v3 skipped them).
+const VERSION = 4;
 const OID = /^[0-9a-f]{40}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */

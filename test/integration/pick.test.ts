@@ -60,8 +60,8 @@ describe('vfi pick', () => {
       id: ids[2],
       score: 2,
       claims: {
-        reviewed: { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author' },
-        'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author' },
+        reviewed: { result: 'pass', at: '2026-11-01T12:00:00.000001Z', by: 'Test Author' },
+        'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000000Z', by: 'Test Author' },
       },
     });
   });
@@ -115,13 +115,13 @@ describe('vfi pick', () => {
   });
 
   it('a fail and a re-run\'s pass within one second: the later one counts, whatever the record ids', () => {
-    // Records carry milliseconds, so order within a second is by time, not by the records' hashes.
+    // Records carry the clock's milliseconds, so order within a second is by time, not by the records' hashes.
     for (const [claim, first, second] of [['flaky-a', 'fail', 'pass'], ['flaky-b', 'pass', 'fail']] as const) {
       const at = (ms: string) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
       ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at('100'));
       ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at('200'));
       const latest = JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).claims[claim];
-      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200Z' });
+      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200000Z' });
     }
     expect(JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).candidate).toBe(false);
   });
