@@ -282,6 +282,23 @@ describe('vfi assert --batch', () => {
   it('refuses an empty batch', () => {
     expect(vfi(store, ['assert', '--batch', '-'], { input: '\n\n' }).code).toBe(2);
   });
+
+  it.each<[string, Buffer]>([
+    ['invalid UTF-8 in a note', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass","note":"\xff"}', 'latin1')],
+    ['invalid UTF-8 in a claim', Buffer.concat([Buffer.from('{"vfi":"Runtime","claim":"a'), Buffer.from([0xc3]), Buffer.from('","result":"pass"}')])],
+    ['a NUL byte', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass"}\0')],
+    ['a lone surrogate', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass","note":"\\ud800"}')],
+  ])('refuses %s as add does (I-JSON), naming the line, writing nothing', (_what, bad) => {
+    const good = Buffer.from(`${line({ vfi: 'Runtime', claim: 'fine', result: 'pass' })}\n\n`);
+    const before = snapshot(store);
+    for (const input of [Buffer.concat([good, bad, Buffer.from('\n'), good]), Buffer.concat([good, bad])]) {
+      const r = vfi(store, ['assert', '--batch', '-'], { input });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^vfi: <stdin>:3: (not JSON|string with a lone surrogate)/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(snapshot(store)).toEqual(before);
+  });
 });
 
 describe('recording order is the order', () => {
