@@ -99,7 +99,7 @@ async function why(store: Store, r: Ranked): Promise<string> {
     case 'tie-older':
       return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
     case 'tie-larger-id':
-      return `tie on score and recency, lost to the smaller id ${v.winner.slice(0, 12)}`;
+      return `tie on score and time, lost to the smaller id ${v.winner.slice(0, 12)}`;
     case 'missing':
       return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
     case 'disqualified': {

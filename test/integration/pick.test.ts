@@ -146,6 +146,24 @@ describe('vfi pick', () => {
 describe('publication order', () => {
   const dir = tempDir();
 
+  it('two lineages published at the same time with equal scores: the smaller id, said so', () => {
+    const store = path.join(dir, 'tie');
+    const q = ['Q1', 'Q2'].map((name, i) => idOf(ok(store, ['add', name, '-'], { input: JSON.stringify(runtimeVfi({ api: `polyverse/api:q${i}` })), ...T0 })));
+    const [smaller, larger] = [...q].sort();
+    const winner = q.indexOf(smaller!) === 0 ? 'Q1' : 'Q2';
+    const loser = winner === 'Q1' ? 'Q2' : 'Q1';
+    const r = vfi(store, ['pick', '--explain']);
+    expect(r.stdout).toBe(`${winner}@${smaller}\n`);
+    const row = r.stderr.split('\n').find((l) => l.includes(larger!))!;
+    expect(row).toContain(`${loser}@${larger}`);
+    expect(row).toMatch(/tie on score and time, lost to the smaller id/);
+    expect(row).toContain(smaller!.slice(0, 12));
+    expect(ok(store, ['pick', '--top', '2'])).toBe(`${winner}@${smaller}\n${loser}@${larger}\n`);
+    // a later publication on the other lineage is more recent, whatever its id
+    const later = idOf(ok(store, ['set', loser, 'nsq=nsqio/nsq:v1.3.0'], T1));
+    expect(ok(store, ['pick'])).toBe(`${loser}@${later}\n`);
+  });
+
   it('a VFI published again counts at its latest publication', () => {
     const store = path.join(dir, 'republish');
     const ids = fourRuntimes(store);
