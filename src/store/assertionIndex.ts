@@ -82,6 +82,15 @@ export class AssertionView {
     this.standings = data.standings.map(([p, f]) => Object.freeze({ passing: Object.freeze(p.map(name)), failing: Object.freeze(f.map(name)) }));
   }
 
+  /** Every claim of some VFI's standing (a claim with records is in the standing of its VFI). */
+  claimsInUse(): Set<string> {
+    const used = new Set<number>();
+    for (const shard of Object.values(this.data.shards)) for (const k of shard.s) used.add(k);
+    const claims = new Set<string>();
+    for (const k of used) for (const c of [...this.standings[k]!.passing, ...this.standings[k]!.failing]) claims.add(c);
+    return claims;
+  }
+
   /** The claims VFI `id` passes and fails; shared objects, frozen. */
   claims(id: string): Claims {
     const xx = id.slice(0, 2);

@@ -27,7 +27,7 @@ import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from
 import { vfiSha256 } from '../core/vfi.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signature } from './identity.js';
-import { PickIndex, type Claims } from './assertionIndex.js';
+import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
 import { lineageRef, type Store } from './store.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
@@ -313,4 +313,9 @@ export async function loadCandidates(store: Store, name: string | undefined): Pr
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
   return { scope, candidates };
+}
+
+/** Every claim some record in the store is about. */
+export async function claimsEverAsserted(store: Store): Promise<ReadonlySet<string>> {
+  return (await new AssertionIndex(store).load()).claimsInUse();
 }

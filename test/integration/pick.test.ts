@@ -143,6 +143,67 @@ describe('vfi pick', () => {
   });
 });
 
+describe('claims and NAME on the command line', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = fourRuntimes(store);
+    ok(store, ['add', 'App', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v9' })), ...T1 });
+    ok(store, ['add', 'reviewed', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v8' })) }); // a lineage named like a claim
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed'], T0);
+    ok(store, ['assert', 'App', 'tests-passed', 'reviewed', 'perf-ok'], T1); // the store's best, and its newest
+  });
+
+  it.each<[string, string[]]>([
+    ['--has CLAIM… NAME (SPEC §3)', ['find', '--has', 'tests-passed', 'reviewed', 'Runtime']],
+    ['NAME first', ['find', 'Runtime', '--has', 'tests-passed', 'reviewed']],
+    ['NAME after --', ['find', '--has', 'tests-passed', 'reviewed', '--', 'Runtime']],
+    ['comma-separated', ['find', '--has', 'tests-passed,reviewed', 'Runtime']],
+    ['repeated', ['find', '--has', 'tests-passed', '--has', 'reviewed', 'Runtime']],
+    ['--json between', ['find', '--has', 'tests-passed', 'reviewed', '--json', 'Runtime']],
+    ['pick --require CLAIM… NAME', ['pick', '--require', 'tests-passed', 'reviewed', 'Runtime']],
+    ['pick NAME --require CLAIM…', ['pick', 'Runtime', '--require', 'tests-passed', 'reviewed']],
+    ['pick --require a,b NAME', ['pick', '--require', 'tests-passed,reviewed', 'Runtime']],
+  ])('%s', (_what, args) => {
+    const out = ok(store, args);
+    expect(out.startsWith('{') ? JSON.parse(out).ref : out.trim()).toBe(`Runtime@${ids[1]}`);
+  });
+
+  it('a last word that is no lineage is a claim: all the words are claims, across every lineage', () => {
+    const app = ok(store, ['pick', 'App']);
+    expect(app).toMatch(/^App@/);
+    expect(ok(store, ['pick', '--require', 'tests-passed', 'perf-ok'])).toBe(app);
+    expect(vfi(store, ['find', '--has', 'perf-ok', 'Nope']).code).toBe(3); // a claim nobody passes
+  });
+
+  it('a last word that is a lineage and also a claim of some record stays a claim, and stderr says so', () => {
+    const r = vfi(store, ['find', '--has', 'tests-passed', 'reviewed']);
+    expect([r.code, r.stdout]).toEqual([0, ok(store, ['pick', 'App'])]);
+    expect(r.stderr).toMatch(/^vfi: "reviewed" is taken as a claim[^\n]*\n$/);
+    // written first or after --, it is the lineage, whose VFI passes nothing
+    expect(vfi(store, ['find', '--has', 'tests-passed', '--', 'reviewed']).code).toBe(3);
+    expect(vfi(store, ['find', 'reviewed', '--has', 'tests-passed', 'reviewed']).code).toBe(3);
+  });
+
+  it.each<[string, string[]]>([
+    ['--require \'\'', ['pick', '--require', '']],
+    ['--require ,', ['pick', '--require', ',']],
+    ['--require a,', ['pick', 'Runtime', '--require', 'tests-passed,']],
+    ['--require \'\' among others', ['pick', '--require', 'tests-passed', '', 'Runtime']],
+    ['--has \'\'', ['find', '--has', '']],
+    ['--has ,', ['find', '--has', ',', 'Runtime']],
+    ['--has with nothing after it', ['find', '--has']],
+  ])('an empty claim is refused, not ignored: %s', (_what, args) => {
+    const before = snapshot(store);
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(store)).toEqual(before);
+  });
+});
+
 describe('publication order', () => {
   const dir = tempDir();
 
