@@ -27,7 +27,8 @@ import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 
-// 4: record times in microseconds, and names in whole seconds read again (v3 skipped them).
+// 4: record times in microseconds, and names in whole seconds read again (v3 skipped them);
+// a lineage's order is its publications' (merge commits left out).
 const VERSION = 4;
 const OID = /^[0-9a-f]{40}$/;
 const SHARD = /^[0-9a-f]{2}$/;
@@ -328,11 +329,12 @@ export class PickIndex {
       }
     }
     const lineage = await this.store.lineage(name);
+    const oldestFirst = [...lineage.publications()].reverse();
     const last = new Map<string, number>();
-    lineage.entries.forEach((e, i) => last.set(e.id, i));
+    oldestFirst.forEach((e, i) => last.set(e.id, i));
     const effective: number[] = [];
     let time = -Infinity;
-    for (const e of lineage.entries) effective.push((time = Math.max(time, e.time)));
+    for (const e of oldestFirst) effective.push((time = Math.max(time, e.time)));
     const order = [...last].sort((a, b) => a[1] - b[1]);
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {
