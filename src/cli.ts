@@ -134,6 +134,12 @@ export async function runCli(argv: string[]): Promise<number> {
 
   // Assertions and release selection (SPEC §1 "Assertion", "Release candidate").
   const claimList = (value: string, previous: string[] = []) => [...previous, value];
+  const claimsThenName = (option: string) => [
+    '',
+    `${option} takes every word up to the next option, NAME included. NAME is the last of those words`,
+    'when it names a lineage of the store and no record is about a claim of that name; to be explicit,',
+    `write NAME first (vfi ${option === '--has' ? 'find' : 'pick'} Runtime ${option} a b) or after -- (${option} a b -- Runtime).`,
+  ].join('\n');
 
   program
     .command('assert')
@@ -170,20 +176,20 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('pick')
     .description('the release candidate: highest score, ties to the most recently published, then the smaller id')
     .argument('[name]', 'lineage (default: every lineage of the store)')
-    .option('--require <claims>', 'only VFIs whose latest records pass these claims (comma-separated, repeatable)', claimList)
+    .option('--require <claims...>', 'only VFIs whose latest records pass these claims (--require a b, a,b, or repeated)', claimList)
     .option('--top <n>', 'print the best n candidates, best first', parsePositiveCount)
     .option('--explain', 'write the ranking, and why each runner-up lost, to stderr')
     .option('--json', 'machine-readable output: ref, name, id, score, claims (an array with --top)')
-    .addHelpText('after', '\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
+    .addHelpText('after', `${claimsThenName('--require')}\n\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).pick));
 
   program
     .command('find')
     .description('the newest VFI whose latest records pass every --has claim')
     .argument('[name]', 'lineage (default: every lineage of the store)')
-    .option('--has <claims>', 'claims that must pass (comma-separated, repeatable)', claimList)
+    .option('--has <claims...>', 'claims that must pass (--has a b, a,b, or repeated)', claimList)
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExample:\n  $ vfi find --has supports-scrambling Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
+    .addHelpText('after', `${claimsThenName('--has')}\n\nExample:\n  $ vfi find --has supports-scrambling reviewed Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).find));
 
   program

@@ -7,7 +7,7 @@ import { formatVfiRef } from '../core/vfiRef.js';
 import { publish, publishMany } from '../store/publish.js';
 import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
-import { readInput, vfiFromBytes } from './input.js';
+import { inputLines, readInput, vfiFromBytes } from './input.js';
 
 export async function add(ctx: Context, name: string, file: string): Promise<void> {
   checkName(name);
@@ -26,10 +26,7 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   // Every line is checked before anything is written: a bad line leaves the store untouched.
   // Lines stay bytes until parsed, so invalid UTF-8 is refused rather than decoded to U+FFFD.
   const vfis = [];
-  for (const [i, line] of splitLines(input.bytes).entries()) {
-    if (line.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) continue;
-    vfis.push(vfiFromBytes(line, `${input.source}:${i + 1}`));
-  }
+  for (const { line, bytes } of inputLines(input.bytes)) vfis.push(vfiFromBytes(bytes, `${input.source}:${line}`));
   if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
   now(ctx.env);
   const store = ctx.store({ create: true });
@@ -41,17 +38,6 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   const repeats = pubs.length - published;
   ctx.note(`vfi: published ${published} of ${pubs.length} VFIs on ${name}` +
     (repeats ? ` (${repeats} equal to the head before them: re-publishing the head's own VFI is a no-op)` : ''));
-}
-
-function splitLines(bytes: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
-    lines.push(bytes.subarray(start, nl));
-    start = nl + 1;
-  }
-  lines.push(bytes.subarray(start));
-  return lines;
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

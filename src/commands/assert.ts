@@ -84,19 +84,16 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
 
 /** Every line is checked and every reference resolved before anything is written. */
 async function assertBatch(ctx: Context, file: string): Promise<void> {
-  const { readInput } = await import('./input.js');
+  const { inputLines, readInput } = await import('./input.js');
   const { parseIJson } = await import('../core/ijson.js');
   const input = await readInput(ctx, file);
   const source = input.source === '<stdin>' ? '<stdin>' : file;
-  const lines = input.bytes.toString('utf8').split('\n');
   const items: { line: number; request: AssertionRequest }[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!;
-    if (text.trim() === '') continue;
+  for (const { line, bytes } of inputLines(input.bytes)) {
     try {
-      items.push({ line: i + 1, request: batchRequest(parseIJson(text)) });
+      items.push({ line, request: batchRequest(parseIJson(bytes)) });
     } catch (e) {
-      throw withSource(e, `${source}:${i + 1}`);
+      throw withSource(e, `${source}:${line}`);
     }
   }
   if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});

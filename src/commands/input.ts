@@ -30,3 +30,20 @@ export function vfiFromBytes(bytes: Uint8Array | string, source: string): Stored
     throw withSource(e, source);
   }
 }
+
+/**
+ * The non-blank lines of a JSON Lines input, numbered from 1, as bytes: split at the byte \n
+ * (never part of a multi-byte UTF-8 sequence), so that parseIJson checks each line's UTF-8 as it
+ * checks a whole file's.
+ */
+export function inputLines(bytes: Buffer): { line: number; bytes: Buffer }[] {
+  const out: { line: number; bytes: Buffer }[] = [];
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const text = bytes.subarray(start, end);
+    if (!text.every((b) => b === 0x20 || b === 0x09 || b === 0x0d)) out.push({ line, bytes: text });
+    start = end + 1;
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-/** `vfi log NAME` and `vfi list`. */
+/** `vfi log NAME` and `vfi list`: a lineage's publications (store/lineageIndex.ts Lineage), newest first. */
 import type { Context } from '../context.js';
 import { checkName } from '../core/names.js';
 import { formatTable, isoTime, printJson } from './table.js';
@@ -6,7 +6,8 @@ import { formatTable, isoTime, printJson } from './table.js';
 export async function log(ctx: Context, name: string, opts: { json?: boolean; maxCount?: number }): Promise<void> {
   checkName(name);
   const lineage = await ctx.store({ create: false }).lineage(name);
-  const newestFirst = [...lineage.entries].reverse().slice(0, opts.maxCount ?? Infinity);
+  // Publications only: the merge commits of `vfi pull` re-carry a parent's VFI (git log shows them).
+  const newestFirst = lineage.publications().slice(0, opts.maxCount ?? Infinity);
   if (opts.json) {
     printJson(ctx.out, newestFirst.map((e) => ({
       ref: `${name}@${e.id}`,
@@ -28,7 +29,7 @@ export async function list(ctx: Context, opts: { json?: boolean }): Promise<void
   for (const name of store.lineageNames()) {
     const lineage = (await store.lineages.load(name))!;
     const head = lineage.headEntry();
-    rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.entries.length, updated: isoTime(head.time) });
+    rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.publications().length, updated: isoTime(head.time) });
   }
   if (opts.json) {
     printJson(ctx.out, rows);

@@ -1,16 +1,16 @@
 /**
- * `vfi pick [NAME]` and `vfi find --has CLAIM [NAME]`. Without NAME both look across every
+ * `vfi pick [NAME]` and `vfi find --has CLAIM… [NAME]`. Without NAME both look across every
  * lineage of the store (with one lineage that is the same thing) and print `NAME@<id>` with the
  * lineage of the VFI's latest publication. `--explain` writes the ranking to stderr, so that
  * `rc=$(vfi pick --explain)` still captures just the reference.
  */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { checkClaim, checkName } from '../core/names.js';
+import { checkClaim, checkName, nameProblem } from '../core/names.js';
 import { shownAt } from '../core/assertion.js';
 import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
-import { latestRecordsOf, loadCandidates } from '../store/assertions.js';
-import type { Store } from '../store/store.js';
+import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
+import { lineageRef, type Store } from '../store/store.js';
 import { printJson } from './table.js';
 
 const EXPLAIN_ROWS = 20;
@@ -23,11 +23,13 @@ interface PickOptions {
 }
 
 export async function pick(ctx: Context, name: string | undefined, opts: PickOptions): Promise<void> {
+  const words = claimWords(opts.require, '--require');
   if (name !== undefined) checkName(name);
-  const require = claimList(opts.require);
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
-  const { scope, candidates } = await loadCandidates(store, name);
+  const scoped = await claimsAndName(ctx, store, name, words, opts.require);
+  const require = scoped.claims;
+  const { scope, candidates } = await loadCandidates(store, scoped.name);
   const top = opts.top ?? 1;
   const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
   if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
@@ -42,22 +44,46 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
 }
 
 export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean }): Promise<void> {
+  const words = claimWords(opts.has, '--has');
+  if (words.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM… (several: --has a b, --has a,b or --has a --has b)', {});
   if (name !== undefined) checkName(name);
-  const has = claimList(opts.has);
-  if (has.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM (several: --has a,b or --has a --has b)', {});
   const store = ctx.store({ create: false });
-  const { scope, candidates } = await loadCandidates(store, name);
-  const found = findNewest(candidates, has);
-  if (!found) throw noMatchError(scope, has);
+  const scoped = await claimsAndName(ctx, store, name, words, opts.has);
+  const { scope, candidates } = await loadCandidates(store, scoped.name);
+  const found = findNewest(candidates, scoped.claims);
+  if (!found) throw noMatchError(scope, scoped.claims);
   if (opts.json) printJson(ctx.out, await describe(store, found));
   else ctx.out(`${found.name}@${found.id}`);
 }
 
-/** `--require a,b --require c` → [a, b, c], each a checked claim. */
-function claimList(values: string[] | undefined): string[] {
-  const claims = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim()).filter((c) => c !== '');
-  return [...new Set(claims.map(checkClaim))];
+/** `--require a,b --require c` → [a, b, c]; an empty claim (`--require ''`, `a,`) is refused, not ignored. */
+function claimWords(values: string[] | undefined, option: string): string[] {
+  const words = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim());
+  if (words.includes('')) {
+    throw new VfiError('USAGE', `${option}: empty claim in ${values!.map((v) => JSON.stringify(v)).join(' ')}`, { option },
+      `name each claim, e.g. ${option} tests-passed reviewed`);
+  }
+  return words;
 }
+
+/**
+ * The claims and the lineage of `pick`/`find`. `--has` and `--require` take several words, so in
+ * `vfi find --has a b Runtime` (SPEC §3) the option swallows NAME too. Without NAME before the
+ * option (or after `--`), the option's last word is NAME when it is a whole word (not `a,Runtime`)
+ * after at least one claim, names a lineage of the store, and is not a claim of any record; else
+ * it is a claim.
+ */
+async function claimsAndName(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined): Promise<{ name: string | undefined; claims: string[] }> {
+  const word = values?.at(-1)?.trim();
+  if (name === undefined && words.length >= 2 && word !== undefined && !word.includes(',') && !nameProblem(word)
+    && store.refs.read(lineageRef(word)) !== undefined) {
+    if (!(await claimsEverAsserted(store)).has(word)) return { name: word, claims: uniqueClaims(words.slice(0, -1)) };
+    ctx.note(`vfi: "${word}" is taken as a claim, which records use; for the lineage write it before the option or after --`);
+  }
+  return { name, claims: uniqueClaims(words) };
+}
+
+const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkClaim))];
 
 /** The --json form of a picked VFI, with the latest record of each claim read from the store. */
 async function describe(store: Store, c: Candidate) {
@@ -99,7 +125,7 @@ async function why(store: Store, r: Ranked): Promise<string> {
     case 'tie-older':
       return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
     case 'tie-larger-id':
-      return `tie on score and recency, lost to the smaller id ${v.winner.slice(0, 12)}`;
+      return `tie on score and time, lost to the smaller id ${v.winner.slice(0, 12)}`;
     case 'missing':
       return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
     case 'disqualified': {

@@ -34,7 +34,11 @@ export interface Assertion {
   claim: string;
   result: AssertionResult;
   by: string;
-  /** RFC 3339 UTC in milliseconds: 2026-11-01T12:00:00.000Z (a fail and a re-run's pass in one second stay ordered) */
+  /**
+   * RFC 3339 UTC in microseconds, 2026-11-01T12:00:00.000001Z: the records of one process get
+   * consecutive microseconds, so recording order is the order. Records made by earlier versions
+   * carry whole seconds or milliseconds and are read alike.
+   */
   at: string;
   note?: string;
   evidence?: string;
@@ -112,7 +116,7 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   if (np) return `subject name ${np}`;
   const cp = nameProblem(r.claim);
   if (cp) return `claim ${cp}`;
-  if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC in milliseconds`;
+  if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC (seconds, with 3 or 6 fractional digits)`;
   if (textProblem(r.by, 200)) return `"by" ${textProblem(r.by, 200)}`;
   if (r.note !== undefined && textProblem(r.note, 1000)) return `"note" ${textProblem(r.note, 1000)}`;
   if (r.evidence !== undefined && evidenceProblem(r.evidence)) return `"evidence" ${evidenceProblem(r.evidence)}`;
@@ -120,39 +124,52 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   return undefined;
 }
 
-const AT = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/;
+/** `at` as records write it: whole seconds (the first records), milliseconds, or microseconds (now). */
+const AT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?Z$/;
 
-/** RFC 3339 UTC with milliseconds, the form every record uses (Date's toISOString). */
-export function formatAt(d: Date): string {
+/**
+ * RFC 3339 UTC with microseconds: `d` plus `micros` microseconds (a record's place among the
+ * records its process makes about one VFI).
+ */
+export function formatAt(d: Date, micros = 0): string {
   const year = d.getUTCFullYear();
-  if (Number.isNaN(d.getTime()) || year < 0 || year > 9999) {
+  if (Number.isNaN(d.getTime()) || year < 0 || year > 9999 || !Number.isInteger(micros) || micros < 0) {
     throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
   }
-  return d.toISOString();
+  const total = d.getTime() * 1000 + micros;
+  const ms = Math.floor(total / 1000);
+  const shifted = new Date(ms);
+  if (shifted.getUTCFullYear() > 9999) throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
+  return `${shifted.toISOString().slice(0, -1)}${String(total - ms * 1000).padStart(3, '0')}Z`;
 }
 
-/** An `at` to the second, for people: listings and explanations (`--json` keeps milliseconds). */
+/** An `at` to the second, for people: listings and explanations (`--json` keeps the full precision). */
 export function shownAt(at: string): string {
-  return at.replace(/\.\d{3}Z$/, 'Z');
+  return at.replace(/\.\d+Z$/, 'Z');
 }
 
-/** Seconds since the epoch of an `at` in the form formatAt writes, or undefined. */
+/**
+ * Microseconds since the epoch of an `at` in one of the forms records use, or undefined. Exact for
+ * every time before the year 2255 (2^53 microseconds); later ones still compare in order.
+ */
 export function parseAt(at: string): number | undefined {
-  if (!AT.test(at)) return undefined;
-  const ms = Date.parse(at);
-  if (Number.isNaN(ms) || formatAt(new Date(ms)) !== at) return undefined;
-  return ms / 1000;
+  const m = AT.exec(at);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString() !== `${m[1]}.000Z`) return undefined;
+  return ms * 1000 + (m[2] === undefined ? 0 : Number(m[2].padEnd(6, '0')));
 }
 
 /*
- * File names in the assertions tree: `<yyyymmddThhmmss.mmmZ>-<claim>-<pass|fail>-<record id>.json`.
- * Every part comes from the record's content, so two stores that hold the same record name it the
- * same way and a union of their trees never conflicts; `git ls-tree` lists a VFI's records oldest
- * first and shows what each says without opening it. The suffix has a fixed length, so a claim
+ * File names in the assertions tree: `<yyyymmddThhmmss.ffffffZ>-<claim>-<pass|fail>-<record id>.json`
+ * (records made by earlier versions: `<yyyymmddThhmmssZ>` or `<yyyymmddThhmmss.mmmZ>`, their `at`
+ * compacted the same way). Every part comes from the record's content, so two stores that hold
+ * the same record name it the same way and a union of their trees never conflicts; `git ls-tree`
+ * shows what each record says without opening it. The suffix has a fixed length, so a claim
  * containing "-pass-" still parses.
  */
 const NAME_SUFFIX = /-(pass|fail)-([0-9a-f]{40})\.json$/;
-const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)\.(\d{3})Z-/;
+const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\.\d{3}|\.\d{6})?Z-/;
 
 /** The tree entry name of a record. */
 export function recordFileName(r: { at: string; claim: string; result: AssertionResult; record: string }): string {
@@ -163,7 +180,7 @@ export function recordFileName(r: { at: string; claim: string; result: Assertion
 export interface RecordName {
   claim: string;
   result: AssertionResult;
-  /** seconds since the epoch */
+  /** microseconds since the epoch */
   at: number;
   record: string;
 }
@@ -174,7 +191,7 @@ export function parseRecordFileName(file: string): RecordName | undefined {
   if (!suffix || !time) return undefined;
   const claim = file.slice(time[0].length, suffix.index);
   if (nameProblem(claim)) return undefined;
-  const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}.${time[7]}Z`);
+  const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}${time[7] ?? ''}Z`);
   if (at === undefined) return undefined;
   return { claim, result: suffix[1] as AssertionResult, at, record: suffix[2]! };
 }

@@ -16,7 +16,7 @@ import type { AssertionResult } from './assertion.js';
 export interface RecordKey {
   claim: string;
   result: AssertionResult;
-  /** seconds since the epoch */
+  /** microseconds since the epoch (core/assertion.ts parseAt) */
   at: number;
   /** the record's blob id */
   record: string;
@@ -67,7 +67,7 @@ export interface Candidate {
   id: string;
   /** the lineage it is spoken of under (of its latest publication) */
   name: string;
-  /** higher = more recently published, counting a VFI at its latest publication */
+  /** higher = more recently published, counting a VFI at its latest publication; equal = at the same time */
   recency: number;
   /** claims whose latest record passes, sorted */
   passing: readonly string[];
@@ -220,9 +220,12 @@ export interface PublicationEntry {
 
 /**
  * Publication order across lineages: each VFI's latest publication, as a rank (higher = more
- * recent) and the lineage it happened on. Within one lineage its entry order (oldest first)
- * decides, whatever the clocks said; lineages are interleaved by commit time, made monotone per
- * lineage so that interleaving never reorders a lineage against itself.
+ * recent, equal = published at the same time) and the lineage it happened on. Within one lineage
+ * its entry order (oldest first) decides, whatever the clocks said. Lineages are interleaved by
+ * commit time, made monotone per lineage so that interleaving never reorders a lineage against
+ * itself; the second publication of one lineage within one second ranks after the first of every
+ * lineage in that second. Publications of different lineages at the same time and place in their
+ * second rank equal, so that the smaller id decides between them (SPEC §1), not a lineage's name.
  */
 export function publicationOrder(lineages: readonly { name: string; entries: readonly PublicationEntry[] }[]): Map<string, { name: string; recency: number }> {
   const out = new Map<string, { name: string; recency: number }>();
@@ -231,15 +234,23 @@ export function publicationOrder(lineages: readonly { name: string; entries: rea
     entries.forEach((e, i) => out.set(e.id, { name, recency: i }));
     return out;
   }
-  const all: { id: string; name: string; time: number; index: number }[] = [];
+  const all: { id: string; name: string; time: number; seq: number }[] = [];
   for (const { name, entries } of lineages) {
     let time = -Infinity;
-    entries.forEach((e, index) => {
+    let seq = 0;
+    for (const e of entries) {
+      seq = e.time > time ? 0 : seq + 1;
       time = Math.max(time, e.time);
-      all.push({ id: e.id, name, time, index });
-    });
+      all.push({ id: e.id, name, time, seq });
+    }
   }
-  all.sort((a, b) => a.time - b.time || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.index - b.index));
-  all.forEach((e, i) => out.set(e.id, { name: e.name, recency: i }));
+  // The name only decides which lineage a VFI published on two at once is spoken of under.
+  all.sort((a, b) => a.time - b.time || a.seq - b.seq || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let recency = -1;
+  all.forEach((e, i) => {
+    const prev = all[i - 1];
+    if (!prev || prev.time !== e.time || prev.seq !== e.seq) recency++;
+    out.set(e.id, { name: e.name, recency });
+  });
   return out;
 }

@@ -4,7 +4,7 @@
  * says what the record says, about a VFI whose bytes have the sha256 it states.
  * Kept apart from assertions.ts so that `vfi assert` does not load fsck (and with it ajv).
  */
-import { parseRecord, parseRecordFileName, recordProblem } from '../core/assertion.js';
+import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
 import { ASSERTIONS_REF, TreeReader } from './assertions.js';
@@ -64,7 +64,7 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
             const bad = recordProblem(r);
             if (bad) throw new Error(bad);
             if (r.vfi !== vfi) throw new Error(`is about VFI ${r.vfi}, filed under ${vfi}`);
-            if (r.claim !== name.claim || r.result !== name.result || Date.parse(r.at) / 1000 !== name.at) {
+            if (recordFileName(r) !== file.name) {
               throw new Error('its file name does not say what the record says');
             }
             const sha = await vfiSha(vfi);

@@ -27,7 +27,9 @@ import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 
-const VERSION = 3;
+// 4: record times in microseconds, and names in whole seconds read again (v3 skipped them);
+// a lineage's order is its publications' (merge commits left out).
+const VERSION = 4;
 const OID = /^[0-9a-f]{40}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */
@@ -79,6 +81,15 @@ export class AssertionView {
     this.root = data.root;
     const name = (i: number) => data.claims[i]!;
     this.standings = data.standings.map(([p, f]) => Object.freeze({ passing: Object.freeze(p.map(name)), failing: Object.freeze(f.map(name)) }));
+  }
+
+  /** Every claim of some VFI's standing (a claim with records is in the standing of its VFI). */
+  claimsInUse(): Set<string> {
+    const used = new Set<number>();
+    for (const shard of Object.values(this.data.shards)) for (const k of shard.s) used.add(k);
+    const claims = new Set<string>();
+    for (const k of used) for (const c of [...this.standings[k]!.passing, ...this.standings[k]!.failing]) claims.add(c);
+    return claims;
   }
 
   /** The claims VFI `id` passes and fails; shared objects, frozen. */
@@ -318,11 +329,12 @@ export class PickIndex {
       }
     }
     const lineage = await this.store.lineage(name);
+    const oldestFirst = [...lineage.publications()].reverse();
     const last = new Map<string, number>();
-    lineage.entries.forEach((e, i) => last.set(e.id, i));
+    oldestFirst.forEach((e, i) => last.set(e.id, i));
     const effective: number[] = [];
     let time = -Infinity;
-    for (const e of lineage.entries) effective.push((time = Math.max(time, e.time)));
+    for (const e of oldestFirst) effective.push((time = Math.max(time, e.time)));
     const order = [...last].sort((a, b) => a[1] - b[1]);
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {

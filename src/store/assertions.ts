@@ -2,7 +2,7 @@
  * Assertions in the store, under one ref, `refs/vfi-assertions/main`: a chain of commits, one per
  * `vfi assert` call (or batch), whose tree files every record by the VFI it is about:
  *
- *   <id[0:2]>/<id[2:40]>/<yyyymmddThhmmssZ>-<claim>-<pass|fail>-<record id>.json
+ *   <id[0:2]>/<id[2:40]>/<yyyymmddThhmmss.ffffffZ>-<claim>-<pass|fail>-<record id>.json
  *
  * Each file is one record, the canonical bytes of an in-toto Statement (core/assertion.ts). Its
  * name is a function of its content, so stores that recorded the same record agree on it and a
@@ -27,7 +27,7 @@ import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from
 import { vfiSha256 } from '../core/vfi.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signature } from './identity.js';
-import { PickIndex, type Claims } from './assertionIndex.js';
+import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
 import { lineageRef, type Store } from './store.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
@@ -176,15 +176,25 @@ export class SubjectResolver {
   }
 }
 
-/** The records for checked requests on resolved subjects, with who and when filled in. */
+/**
+ * The records for checked requests on resolved subjects, with who and when filled in. The clock is
+ * read once; the n-th record about a VFI is dated n microseconds after it, so that the order of
+ * the requests is the order of the records (a fail then a pass of one claim in one batch, or with
+ * the clock fixed, leaves the pass latest) and a batch of any size spans microseconds per VFI, not
+ * its length. The same requests at the same clock reading make the same records.
+ */
 export async function makeRecords(store: Store, items: { request: AssertionRequest; subject: Subject }[]): Promise<AssertionRecord[]> {
   const by = currentPerson().name;
-  const at = formatAt(now());
+  const clock = now();
   const sha = new Map<string, string>();
+  const made = new Map<string, number>();
   const out: AssertionRecord[] = [];
   for (const { request, subject } of items) {
     let sha256 = sha.get(subject.id);
     if (!sha256) sha.set(subject.id, (sha256 = vfiSha256((await store.readVfi(subject.id)).bytes)));
+    const n = made.get(subject.id) ?? 0;
+    made.set(subject.id, n + 1);
+    const at = formatAt(clock, n);
     out.push(makeRecord({
       name: subject.name,
       vfi: subject.id,
@@ -303,4 +313,9 @@ export async function loadCandidates(store: Store, name: string | undefined): Pr
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
   return { scope, candidates };
+}
+
+/** Every claim some record in the store is about. */
+export async function claimsEverAsserted(store: Store): Promise<ReadonlySet<string>> {
+  return (await new AssertionIndex(store).load()).claimsInUse();
 }

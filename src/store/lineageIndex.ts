@@ -27,11 +27,23 @@ export interface LineageEntry {
 
 type Row = [commit: string, id: string, time: number, author: string, subject: string, ...parents: number[]];
 
+/**
+ * A lineage as git has it, and its publications. A publication is a commit that brings a VFI: one
+ * with at most one parent, or a merge whose VFI is none of its parents'. The merge commits `vfi
+ * pull` makes re-carry a parent's VFI (remote/merge.ts) and are not publications. Publications
+ * are ordered newest first as `git log --date-order` would list them, from git alone (whatever
+ * order the cache learnt the commits in): a commit before its parents, else the later committer
+ * time, then the smaller commit id (as a merge breaks that tie); except that the publication whose
+ * VFI the head carries comes first, so that `Name` and the first line of `vfi log` agree.
+ * `vfi log` lists them, `vfi list` counts them, `Name~N` is the N-th after the first, and `pick`
+ * and `find` rank by them.
+ */
 export class Lineage {
   private readonly byCommit = new Map<string, number>();
   private ids: string[] | undefined;
+  private order: LineageEntry[] | undefined;
 
-  /** entries: oldest first, parents always before children */
+  /** entries: parents always before children, every one reachable from the head */
   constructor(
     readonly name: string,
     readonly head: string,
@@ -40,24 +52,38 @@ export class Lineage {
     entries.forEach((e, i) => this.byCommit.set(e.commit, i));
   }
 
+  /** The publication whose VFI the head carries. */
   headEntry(): LineageEntry {
-    return this.entries[this.byCommit.get(this.head)!]!;
+    return this.publications()[0]!;
   }
 
-  /** `Name~n`: n first-parent steps back from the head. */
-  back(n: number): LineageEntry | undefined {
-    let entry: LineageEntry | undefined = this.headEntry();
-    for (let i = 0; i < n && entry; i++) {
-      const p: number | undefined = entry.parents[0];
-      entry = p === undefined ? undefined : this.entries[p];
+  /** The publications reachable from the head, newest first (see the class comment). */
+  publications(): readonly LineageEntry[] {
+    if (this.order) return this.order;
+    const entries = this.entries;
+    const children = new Array<number>(entries.length).fill(0);
+    for (const e of entries) for (const p of e.parents) children[p]!++;
+    const first = this.carriedBy(this.byCommit.get(this.head)!);
+    const order: LineageEntry[] = [entries[first]!];
+    // Kahn's walk: a commit is ready once all its children are out; the newest ready goes next.
+    const ready: number[] = [this.byCommit.get(this.head)!];
+    while (ready.length > 0) {
+      const i = ready.pop()!;
+      const e = entries[i]!;
+      if (i !== first && this.isPublication(e)) order.push(e);
+      for (const p of e.parents) if (--children[p]! === 0) insertReady(ready, p, entries);
     }
-    return entry;
+    return (this.order = order);
   }
 
+  /** `Name~n`: the n-th publication before the one the head carries. */
+  back(n: number): LineageEntry | undefined {
+    return this.publications()[n];
+  }
+
+  /** How many publications there are before the one the head carries. */
   depth(): number {
-    let d = 0;
-    for (let e = this.headEntry(); e.parents[0] !== undefined; e = this.entries[e.parents[0]]!) d++;
-    return d;
+    return this.publications().length - 1;
   }
 
   /** Distinct VFI ids ever published here that start with `prefix`. */
@@ -69,6 +95,29 @@ export class Lineage {
   indexOf(commit: string): number | undefined {
     return this.byCommit.get(commit);
   }
+
+  private isPublication(e: LineageEntry): boolean {
+    return e.parents.length < 2 || !e.parents.some((p) => this.entries[p]!.id === e.id);
+  }
+
+  /** The publication whose VFI commit `i` carries: down the parents with its VFI, the later (then smaller id) first. */
+  private carriedBy(i: number): number {
+    for (let e = this.entries[i]!; !this.isPublication(e); e = this.entries[i]!) {
+      const same = e.parents.filter((p) => this.entries[p]!.id === e.id);
+      i = same.reduce((a, b) => (isNewer(this.entries[b]!, this.entries[a]!) ? b : a));
+    }
+    return i;
+  }
+}
+
+/** Newer in publication order: later committer time, then the smaller commit id. */
+const isNewer = (a: LineageEntry, b: LineageEntry): boolean => (a.time !== b.time ? a.time > b.time : a.commit < b.commit);
+
+/** Keep `ready` sorted oldest first, so that pop() takes the newest. */
+function insertReady(ready: number[], i: number, entries: readonly LineageEntry[]): void {
+  let at = ready.length;
+  while (at > 0 && isNewer(entries[ready[at - 1]!]!, entries[i]!)) at--;
+  ready.splice(at, 0, i);
 }
 
 export class LineageIndex {

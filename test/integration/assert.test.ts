@@ -35,9 +35,10 @@ describe('vfi assert', () => {
 
   it('stores each record as the canonical in-toto Statement, filed by VFI id and named by content', () => {
     const vfiBytes = Buffer.from(vfi(store, ['show', ids[0]!]).stdout);
-    const expected = ['tests-passed', 'reviewed'].map((claim) => makeRecord({
+    // The second record of the call is dated one microsecond after the first: recording order is the order.
+    const expected = ['tests-passed', 'reviewed'].map((claim, i) => makeRecord({
       name: 'Runtime', vfi: ids[0]!, sha256: createHash('sha256').update(vfiBytes).digest('hex'), claim, result: 'pass',
-      by: 'Test Author', at: '2026-11-01T12:00:00.000Z', evidence: 'https://ci.example.com/run/1',
+      by: 'Test Author', at: `2026-11-01T12:00:00.00000${i}Z`, evidence: 'https://ci.example.com/run/1',
     }));
     const tree = git(store, ['ls-tree', '-r', REF]).stdout;
     for (const rec of expected) {
@@ -92,8 +93,8 @@ describe('vfi assert', () => {
     const j = JSON.parse(vfi(store, ['assertions', `Runtime@${ids[1]}`, '--json']).stdout);
     expect(j).toMatchObject({ ref: `Runtime@${ids[1]}`, name: 'Runtime', id: ids[1], score: 2, candidate: true });
     expect(j.claims).toEqual({
-      'smoke-verified': { result: 'pass', at: '2026-11-01T12:10:00.000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
-      'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      'smoke-verified': { result: 'pass', at: '2026-11-01T12:10:00.000000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
+      'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000000Z', by: 'Test Author', record: expect.stringMatching(/^[0-9a-f]{40}$/) },
     });
     expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(['tests-passed=pass', 'smoke-verified=fail', 'smoke-verified=pass']);
     expect(j.records[1]).toMatchObject({ by: 'Smoke Bot', note: 'router 502s under load' });
@@ -115,7 +116,7 @@ describe('vfi assert', () => {
         expect(st.predicateType).toBe('https://vfi.dev/assertion/v1');
         expect(st.subject).toEqual([{ name: 'Runtime', digest: { gitBlob, sha256 } }]);
         expect(st.predicate).toMatchObject({ claim: expect.any(String), result: expect.stringMatching(/^(pass|fail)$/), by: expect.any(String) });
-        expect(st.predicate.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(st.predicate.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       }
     }
   });
@@ -280,6 +281,127 @@ describe('vfi assert --batch', () => {
 
   it('refuses an empty batch', () => {
     expect(vfi(store, ['assert', '--batch', '-'], { input: '\n\n' }).code).toBe(2);
+  });
+
+  it.each<[string, Buffer]>([
+    ['invalid UTF-8 in a note', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass","note":"\xff"}', 'latin1')],
+    ['invalid UTF-8 in a claim', Buffer.concat([Buffer.from('{"vfi":"Runtime","claim":"a'), Buffer.from([0xc3]), Buffer.from('","result":"pass"}')])],
+    ['a NUL byte', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass"}\0')],
+    ['a lone surrogate', Buffer.from('{"vfi":"Runtime","claim":"a","result":"pass","note":"\\ud800"}')],
+  ])('refuses %s as add does (I-JSON), naming the line, writing nothing', (_what, bad) => {
+    const good = Buffer.from(`${line({ vfi: 'Runtime', claim: 'fine', result: 'pass' })}\n\n`);
+    const before = snapshot(store);
+    for (const input of [Buffer.concat([good, bad, Buffer.from('\n'), good]), Buffer.concat([good, bad])]) {
+      const r = vfi(store, ['assert', '--batch', '-'], { input });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^vfi: <stdin>:3: (not JSON|string with a lone surrogate)/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(snapshot(store)).toEqual(before);
+  });
+});
+
+describe('recording order is the order', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = threeRuntimes(store);
+  });
+  const listed = (ref: string) => vfi(store, ['assertions', ref]).stdout.trim().split('\n').slice(1, -1).map((l) => l.split(/\s{2,}/).slice(1, 3).join('='));
+
+  it('in one batch with the clock fixed, a pass after a fail of one claim is the latest, and listed after it', () => {
+    // Twelve claims each way round: ordered by record hashes, some would come out wrong.
+    const claims = Array.from({ length: 12 }, (_, i) => `b${i}`);
+    const lines = claims.flatMap((c, i) => (i % 2 === 0 ? ['fail', 'pass'] : ['pass', 'fail']).map((result) => JSON.stringify({ vfi: 'Runtime', claim: c, result })));
+    const r = vfi(store, ['assert', '--batch', '-'], { input: lines.join('\n') });
+    expect([r.code, r.stdout]).toEqual([0, '24\n']);
+    const j = JSON.parse(vfi(store, ['assertions', 'Runtime', '--json']).stdout);
+    for (const [i, c] of claims.entries()) expect(j.claims[c].result, c).toBe(i % 2 === 0 ? 'pass' : 'fail');
+    expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(lines.map((l) => `${JSON.parse(l).claim}=${JSON.parse(l).result}`));
+    // Consecutive microseconds after the fixed clock; people see the second.
+    expect(j.records.map((x: { at: string }) => x.at)).toEqual(lines.map((_, i) => `2026-11-01T12:00:00.${String(i).padStart(6, '0')}Z`));
+    expect(listed('Runtime')).toEqual(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`));
+    expect(vfi(store, ['assertions', 'Runtime']).stdout).toContain('2026-11-01T12:00:00Z  b0');
+    expect(JSON.parse(vfi(store, ['pick', 'Runtime', '--json']).stdout)).toMatchObject({ score: 0 }); // b1, b3, … fail last
+  });
+
+  it('one `vfi assert REF a b …` lists its claims in the order given', () => {
+    const claims = ['zeta', 'alpha', 'mu', 'beta', 'omega', 'gamma', 'delta', 'kappa'];
+    expect(vfi(store, ['assert', 'Runtime~1', ...claims]).code).toBe(0);
+    expect(listed('Runtime~1')).toEqual(claims.map((c) => `${c}=pass`));
+  });
+
+  it('re-running a batch at the same clock reading records nothing new', () => {
+    const batch = [ids[0], ids[0], ids[1]].map((id, i) => JSON.stringify({ vfi: `Runtime@${id}`, claim: `again-${i}`, result: 'pass' })).join('\n');
+    expect(vfi(store, ['assert', '--batch', '-'], { input: batch }).stderr).toContain('(3 new)');
+    const before = snapshot(store);
+    expect(vfi(store, ['assert', '--batch', '-'], { input: batch }).stderr).toContain('(0 new)');
+    expect(snapshot(store)).toEqual(before);
+  });
+});
+
+describe('records made by earlier versions (whole seconds, then milliseconds)', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  const claimsOf = (s: string) => JSON.parse(vfi(s, ['pick', 'Runtime', '--top', '3', '--json']).stdout).map((c: { id: string; score: number }) => `${c.id.slice(0, 8)}:${c.score}`);
+
+  beforeAll(() => {
+    ids = threeRuntimes(store);
+    // Written with git alone, under the file-name rules those versions used:
+    // <yyyymmddThhmmssZ>-… (whole seconds) and <yyyymmddThhmmss.mmmZ>-… (milliseconds).
+    const sha256 = createHash('sha256').update(vfi(store, ['show', ids[0]!]).stdout).digest('hex');
+    const old = [
+      { claim: 'flaky', result: 'fail', at: '2026-10-01T08:00:00Z', file: '20261001T080000Z' },
+      { claim: 'flaky', result: 'pass', at: '2026-10-01T08:00:00.500Z', file: '20261001T080000.500Z' },
+      { claim: 'reviewed', result: 'pass', at: '2026-10-01T08:00:01Z', file: '20261001T080001Z' },
+    ] as const;
+    const entries = old.map(({ claim, result, at, file }) => {
+      const bytes = makeRecord({ name: 'Runtime', vfi: ids[0]!, sha256, claim, result, by: 'Old CI', at }).bytes;
+      const blob = git(store, ['hash-object', '-w', '--stdin'], bytes.toString()).stdout.trim();
+      return `100644 blob ${blob}\t${file}-${claim}-${result}-${blob}.json\n`;
+    });
+    const mktree = (text: string) => git(store, ['mktree'], text).stdout.trim();
+    const shard = mktree(`040000 tree ${mktree(entries.join(''))}\t${ids[0]!.slice(2)}\n`);
+    const root = mktree(`040000 tree ${shard}\t${ids[0]!.slice(0, 2)}\n`);
+    const commit = git(store, ['commit-tree', root, '-m', 'assert (an earlier vfi)'], undefined).stdout.trim();
+    expect(git(store, ['update-ref', REF, commit]).code).toBe(0);
+  });
+
+  it('are read, ordered by time with new ones, scored and accepted by fsck', () => {
+    expect(vfi(store, ['assert', `Runtime@${ids[0]}`, 'flaky', '--fail'], at('2026-10-01T08:00:02Z')).code).toBe(0);
+    const j = JSON.parse(vfi(store, ['assertions', `Runtime@${ids[0]}`, '--json']).stdout);
+    expect(j.records.map((r: { claim: string; result: string; at: string }) => `${r.at} ${r.claim}=${r.result}`)).toEqual([
+      '2026-10-01T08:00:00Z flaky=fail',
+      '2026-10-01T08:00:00.500Z flaky=pass',
+      '2026-10-01T08:00:01Z reviewed=pass',
+      '2026-10-01T08:00:02.000000Z flaky=fail',
+    ]);
+    expect(j).toMatchObject({ score: 1, candidate: false });
+    expect(vfi(store, ['find', '--has', 'reviewed', 'Runtime']).stdout).toBe(`Runtime@${ids[0]}\n`);
+    const fsck = vfi(store, ['fsck']);
+    expect(fsck.code, fsck.stdout).toBe(0);
+    expect(fsck.stdout).toContain('4 assertions');
+    expect(vfi(store, ['assert', `Runtime@${ids[0]}`, 'flaky'], at('2026-10-01T08:00:03Z')).code).toBe(0);
+    expect(claimsOf(store)[0]).toBe(`${ids[0]!.slice(0, 8)}:2`);
+  });
+
+  it('are scored afresh when the caches were written by the previous cache format', () => {
+    const expected = claimsOf(store);
+    const cache = path.join(store, 'vfi-cache');
+    // What the previous version (cache format 3) made of this store: names in whole seconds
+    // did not parse there, so only the millisecond records counted.
+    const standings = JSON.parse(fs.readFileSync(path.join(cache, 'assertions.json'), 'utf8'));
+    const shard = standings.shards[ids[0]!.slice(0, 2)];
+    const pos = shard.ids.indexOf(ids[0]!.slice(2)) / 38;
+    shard.s[pos] = standings.standings.push([[standings.claims.indexOf('flaky')], []]) - 1;
+    fs.writeFileSync(path.join(cache, 'assertions.json'), JSON.stringify({ ...standings, v: 3 }));
+    const picks = JSON.parse(fs.readFileSync(path.join(cache, 'picks', 'Runtime.json'), 'utf8'));
+    picks.s[picks.ids.indexOf(ids[0]!) / 40] = picks.standings.push({ passing: ['flaky'], failing: [] }) - 1;
+    fs.writeFileSync(path.join(cache, 'picks', 'Runtime.json'), JSON.stringify({ ...picks, v: 3 }));
+    expect(claimsOf(store)).toEqual(expected);
+    expect(JSON.parse(fs.readFileSync(path.join(cache, 'assertions.json'), 'utf8')).v).toBeGreaterThan(3);
   });
 });
 

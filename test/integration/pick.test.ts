@@ -60,8 +60,8 @@ describe('vfi pick', () => {
       id: ids[2],
       score: 2,
       claims: {
-        reviewed: { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author' },
-        'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000Z', by: 'Test Author' },
+        reviewed: { result: 'pass', at: '2026-11-01T12:00:00.000001Z', by: 'Test Author' },
+        'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000000Z', by: 'Test Author' },
       },
     });
   });
@@ -115,13 +115,13 @@ describe('vfi pick', () => {
   });
 
   it('a fail and a re-run\'s pass within one second: the later one counts, whatever the record ids', () => {
-    // Records carry milliseconds, so order within a second is by time, not by the records' hashes.
+    // Records carry the clock's milliseconds, so order within a second is by time, not by the records' hashes.
     for (const [claim, first, second] of [['flaky-a', 'fail', 'pass'], ['flaky-b', 'pass', 'fail']] as const) {
       const at = (ms: string) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
       ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at('100'));
       ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at('200'));
       const latest = JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).claims[claim];
-      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200Z' });
+      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200000Z' });
     }
     expect(JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).candidate).toBe(false);
   });
@@ -143,8 +143,87 @@ describe('vfi pick', () => {
   });
 });
 
+describe('claims and NAME on the command line', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let ids: string[] = [];
+  beforeAll(() => {
+    ids = fourRuntimes(store);
+    ok(store, ['add', 'App', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v9' })), ...T1 });
+    ok(store, ['add', 'reviewed', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v8' })) }); // a lineage named like a claim
+    ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed'], T0);
+    ok(store, ['assert', 'App', 'tests-passed', 'reviewed', 'perf-ok'], T1); // the store's best, and its newest
+  });
+
+  it.each<[string, string[]]>([
+    ['--has CLAIM… NAME (SPEC §3)', ['find', '--has', 'tests-passed', 'reviewed', 'Runtime']],
+    ['NAME first', ['find', 'Runtime', '--has', 'tests-passed', 'reviewed']],
+    ['NAME after --', ['find', '--has', 'tests-passed', 'reviewed', '--', 'Runtime']],
+    ['comma-separated', ['find', '--has', 'tests-passed,reviewed', 'Runtime']],
+    ['repeated', ['find', '--has', 'tests-passed', '--has', 'reviewed', 'Runtime']],
+    ['--json between', ['find', '--has', 'tests-passed', 'reviewed', '--json', 'Runtime']],
+    ['pick --require CLAIM… NAME', ['pick', '--require', 'tests-passed', 'reviewed', 'Runtime']],
+    ['pick NAME --require CLAIM…', ['pick', 'Runtime', '--require', 'tests-passed', 'reviewed']],
+    ['pick --require a,b NAME', ['pick', '--require', 'tests-passed,reviewed', 'Runtime']],
+  ])('%s', (_what, args) => {
+    const out = ok(store, args);
+    expect(out.startsWith('{') ? JSON.parse(out).ref : out.trim()).toBe(`Runtime@${ids[1]}`);
+  });
+
+  it('a last word that is no lineage is a claim: all the words are claims, across every lineage', () => {
+    const app = ok(store, ['pick', 'App']);
+    expect(app).toMatch(/^App@/);
+    expect(ok(store, ['pick', '--require', 'tests-passed', 'perf-ok'])).toBe(app);
+    expect(vfi(store, ['find', '--has', 'perf-ok', 'Nope']).code).toBe(3); // a claim nobody passes
+  });
+
+  it('a last word that is a lineage and also a claim of some record stays a claim, and stderr says so', () => {
+    const r = vfi(store, ['find', '--has', 'tests-passed', 'reviewed']);
+    expect([r.code, r.stdout]).toEqual([0, ok(store, ['pick', 'App'])]);
+    expect(r.stderr).toMatch(/^vfi: "reviewed" is taken as a claim[^\n]*\n$/);
+    // written first or after --, it is the lineage, whose VFI passes nothing
+    expect(vfi(store, ['find', '--has', 'tests-passed', '--', 'reviewed']).code).toBe(3);
+    expect(vfi(store, ['find', 'reviewed', '--has', 'tests-passed', 'reviewed']).code).toBe(3);
+  });
+
+  it.each<[string, string[]]>([
+    ['--require \'\'', ['pick', '--require', '']],
+    ['--require ,', ['pick', '--require', ',']],
+    ['--require a,', ['pick', 'Runtime', '--require', 'tests-passed,']],
+    ['--require \'\' among others', ['pick', '--require', 'tests-passed', '', 'Runtime']],
+    ['--has \'\'', ['find', '--has', '']],
+    ['--has ,', ['find', '--has', ',', 'Runtime']],
+    ['--has with nothing after it', ['find', '--has']],
+  ])('an empty claim is refused, not ignored: %s', (_what, args) => {
+    const before = snapshot(store);
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(store)).toEqual(before);
+  });
+});
+
 describe('publication order', () => {
   const dir = tempDir();
+
+  it('two lineages published at the same time with equal scores: the smaller id, said so', () => {
+    const store = path.join(dir, 'tie');
+    const q = ['Q1', 'Q2'].map((name, i) => idOf(ok(store, ['add', name, '-'], { input: JSON.stringify(runtimeVfi({ api: `polyverse/api:q${i}` })), ...T0 })));
+    const [smaller, larger] = [...q].sort();
+    const winner = q.indexOf(smaller!) === 0 ? 'Q1' : 'Q2';
+    const loser = winner === 'Q1' ? 'Q2' : 'Q1';
+    const r = vfi(store, ['pick', '--explain']);
+    expect(r.stdout).toBe(`${winner}@${smaller}\n`);
+    const row = r.stderr.split('\n').find((l) => l.includes(larger!))!;
+    expect(row).toContain(`${loser}@${larger}`);
+    expect(row).toMatch(/tie on score and time, lost to the smaller id/);
+    expect(row).toContain(smaller!.slice(0, 12));
+    expect(ok(store, ['pick', '--top', '2'])).toBe(`${winner}@${smaller}\n${loser}@${larger}\n`);
+    // a later publication on the other lineage is more recent, whatever its id
+    const later = idOf(ok(store, ['set', loser, 'nsq=nsqio/nsq:v1.3.0'], T1));
+    expect(ok(store, ['pick'])).toBe(`${loser}@${later}\n`);
+  });
 
   it('a VFI published again counts at its latest publication', () => {
     const store = path.join(dir, 'republish');

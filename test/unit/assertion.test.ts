@@ -10,6 +10,7 @@ import {
   parseRecordFileName,
   recordFileName,
   recordProblem,
+  shownAt,
   statementOf,
   type Assertion,
 } from '../../src/core/assertion.js';
@@ -76,7 +77,8 @@ describe('the record', () => {
     ['a short subject id', () => ({ vfi: 'abc' }), /gitBlob/],
     ['a bad sha256', () => ({ sha256: 'x' }), /sha256/],
     ['a bad claim', () => ({ claim: 'no spaces' }), /claim/],
-    ['a time in whole seconds', () => ({ at: '2026-11-01T12:00:00Z' }), /"at"/],
+    ['a time with one fractional digit', () => ({ at: '2026-11-01T12:00:00.5Z' }), /"at"/],
+    ['a time in nanoseconds', () => ({ at: '2026-11-01T12:00:00.000000001Z' }), /"at"/],
     ['a time with an offset', () => ({ at: '2026-11-01T12:00:00+01:00' }), /"at"/],
     ['a multi-line note', () => ({ note: 'a\nb' }), /"note"/],
     ['ftp evidence', () => ({ evidence: 'ftp://example.com/x' }), /"evidence"/],
@@ -102,20 +104,45 @@ describe('the record', () => {
   });
 });
 
+const MICROS = '2026-11-01T12:00:00.000001Z';
+
 describe('record file names', () => {
   it.each(['tests-passed', 'a', 'x-pass-y', 'a-fail-b-pass', 'v1.2_rc', 'A'.repeat(128)])('round-trip the claim %s', (claim) => {
     for (const result of ['pass', 'fail'] as const) {
-      const r = makeRecord({ ...base, claim, result });
+      const r = makeRecord({ ...base, at: MICROS, claim, result });
       const file = recordFileName(r);
-      expect(file).toBe(`20261101T120000.000Z-${claim}-${result}-${r.record}.json`);
+      expect(file).toBe(`20261101T120000.000001Z-${claim}-${result}-${r.record}.json`);
       expect(file.length).toBeLessThan(256);
-      expect(parseRecordFileName(file)).toEqual({ claim, result, at: Date.parse(base.at) / 1000, record: r.record });
+      expect(parseRecordFileName(file)).toEqual({ claim, result, at: Date.parse('2026-11-01T12:00:00Z') * 1000 + 1, record: r.record });
     }
   });
 
-  it('sort in time order', () => {
-    const names = ['2027-01-01T00:00:00.000Z', '2026-11-01T12:00:00.000Z', '2026-11-01T11:59:59.999Z'].map((at) => recordFileName(makeRecord({ ...base, at })));
-    expect([...names].sort()).toEqual([names[2], names[1], names[0]]);
+  // What earlier versions wrote, spelt out here rather than made with today's code.
+  it.each<[string, string, number]>([
+    ['whole seconds (the first records)', '20261101T120000Z', 0],
+    ['milliseconds', '20261101T120000.250Z', 250_000],
+    ['microseconds', '20261101T120000.250001Z', 250_001],
+  ])('read names in %s', (_what, stamp, micros) => {
+    const record = 'b'.repeat(40);
+    expect(parseRecordFileName(`${stamp}-tests-passed-fail-${record}.json`)).toEqual({
+      claim: 'tests-passed', result: 'fail', at: Date.parse('2026-11-01T12:00:00Z') * 1000 + micros, record,
+    });
+  });
+
+  it('order records by time whatever format named them', () => {
+    const stamps = ['20261101T120000.000001Z', '20261101T115959.999Z', '20261101T120001Z', '20261101T120000.001Z', '20261101T115959Z'];
+    const ats = stamps.map((t) => parseRecordFileName(`${t}-a-pass-${'c'.repeat(40)}.json`)!.at);
+    expect(stamps.map((t, i) => [t, ats[i]]).sort((x, y) => (x[1] as number) - (y[1] as number)).map(([t]) => t)).toEqual([
+      '20261101T115959Z', '20261101T115959.999Z', '20261101T120000.000001Z', '20261101T120000.001Z', '20261101T120001Z',
+    ]);
+  });
+
+  it('give the same name to a record as its `at` says, in every format', () => {
+    for (const at of ['2026-11-01T12:00:00Z', '2026-11-01T12:00:00.000Z', MICROS]) {
+      const r = makeRecord({ ...base, at });
+      expect(parseRecordFileName(recordFileName(r))?.at).toBe(parseAt(at));
+      expect(recordProblem(parseRecord(r.bytes))).toBeUndefined();
+    }
   });
 
   it.each([
@@ -126,6 +153,8 @@ describe('record file names', () => {
     `20261101T120000.000Z--pass-${'a'.repeat(40)}.json`,
     `20261101T120000.000Z-.x-pass-${'a'.repeat(40)}.json`,
     `20261301T120000Z-x-pass-${'a'.repeat(40)}.json`,
+    `20261101T120000.5Z-x-pass-${'a'.repeat(40)}.json`,
+    `20261101T120000.0000Z-x-pass-${'a'.repeat(40)}.json`,
     `2026-11-01T120000Z-x-pass-${'a'.repeat(40)}.json`,
   ])('are not read into %s', (file) => {
     expect(parseRecordFileName(file)).toBeUndefined();
@@ -134,21 +163,43 @@ describe('record file names', () => {
 
 describe('times', () => {
   it.each([
-    ['2026-11-01T12:00:00.999Z', '2026-11-01T12:00:00.999Z'],
-    ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000Z'],
-    ['2026-02-28T23:59:59.25+02:00', '2026-02-28T21:59:59.250Z'],
-  ])('write %s as %s, milliseconds in UTC', (input, out) => {
+    ['2026-11-01T12:00:00.999Z', '2026-11-01T12:00:00.999000Z'],
+    ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000000Z'],
+    ['2026-02-28T23:59:59.25+02:00', '2026-02-28T21:59:59.250000Z'],
+  ])('write %s as %s, microseconds in UTC', (input, out) => {
     expect(formatAt(new Date(input))).toBe(out);
-    expect(parseAt(out)).toBe(Date.parse(input) / 1000);
+    expect(parseAt(out)).toBe(Date.parse(input) * 1000);
   });
-  it('keep two records made in one second in order', () => {
-    expect(parseAt('2026-11-01T12:00:00.001Z')!).toBeGreaterThan(parseAt('2026-11-01T12:00:00.000Z')!);
+  it.each<[number, string]>([
+    [1, '2026-11-01T12:00:00.999001Z'],
+    [999, '2026-11-01T12:00:00.999999Z'],
+    [1000, '2026-11-01T12:00:01.000000Z'],
+    [2_000_001, '2026-11-01T12:00:02.999001Z'],
+  ])('write the clock reading plus %i microseconds as %s', (micros, out) => {
+    expect(formatAt(new Date('2026-11-01T12:00:00.999Z'), micros)).toBe(out);
   });
-  it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00.000Z', '2026-11-01T12:00:00.5Z', '2026-11-01T12:00:00Z', ''])('do not read %j', (s) => {
+  it('read the forms earlier versions wrote: whole seconds and milliseconds', () => {
+    const second = Date.parse('2026-11-01T12:00:00Z') * 1000;
+    expect(parseAt('2026-11-01T12:00:00Z')).toBe(second);
+    expect(parseAt('2026-11-01T12:00:00.000Z')).toBe(second);
+    expect(parseAt('2026-11-01T12:00:00.001Z')).toBe(second + 1000);
+    expect(parseAt('2026-11-01T12:00:00.000001Z')).toBe(second + 1);
+  });
+  it('keep consecutive records in order', () => {
+    const d = new Date('2026-11-01T12:00:00Z');
+    const ats = Array.from({ length: 2000 }, (_, i) => parseAt(formatAt(d, i))!);
+    for (let i = 1; i < ats.length; i++) expect(ats[i]! - ats[i - 1]!).toBe(1);
+  });
+  it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00.000Z', '2026-11-01T12:00:00.5Z', '2026-11-01T12:00:00.0000Z',
+    '2026-11-01T12:00:00.000000+00:00', ''])('do not read %j', (s) => {
     expect(parseAt(s)).toBeUndefined();
+  });
+  it('are shown to people to the second', () => {
+    for (const at of ['2026-11-01T12:00:00Z', '2026-11-01T12:00:00.123Z', '2026-11-01T12:00:00.123456Z']) expect(shownAt(at)).toBe('2026-11-01T12:00:00Z');
   });
   it('refuses a date RFC 3339 cannot write', () => {
     expect(() => formatAt(new Date('+010000-01-01T00:00:00Z'))).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => formatAt(new Date('9999-12-31T23:59:59.999Z'), 1000)).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
 

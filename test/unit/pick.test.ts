@@ -169,6 +169,34 @@ describe('publicationOrder', () => {
     const sorted = [...order].sort((p, q) => p[1].recency - q[1].recency).map(([id, v]) => `${v.name}:${id}`);
     expect(sorted).toEqual(['Canary:x', 'Runtime:a', 'Runtime:b', 'Canary:y', 'Runtime:c']);
   });
+  it('ranks publications of two lineages at the same time equal, whatever the lineages are called', () => {
+    for (const [first, second] of [['Q1', 'Q2'], ['Q2', 'Q1']]) {
+      const order = publicationOrder([
+        { name: first!, entries: [e('2520', 100)] },
+        { name: second!, entries: [e('2e04', 100)] },
+      ]);
+      expect(order.get('2520')!.recency).toBe(order.get('2e04')!.recency);
+    }
+  });
+  it('in one second, ranks the n-th publication of each lineage together, after the ones before it', () => {
+    const order = publicationOrder([
+      { name: 'A', entries: [e('a0', 50), e('a1', 100), e('a2', 100)] },
+      { name: 'B', entries: [e('b1', 100)] },
+    ]);
+    const r = (id: string) => order.get(id)!.recency;
+    expect(r('a0')).toBeLessThan(r('a1'));
+    expect(r('a1')).toBe(r('b1'));
+    expect(r('a2')).toBeGreaterThan(r('b1'));
+  });
+  it('so that a tie on score and time goes to the smaller id, said so', () => {
+    const order = publicationOrder([
+      { name: 'Q1', entries: [e('2520'.padEnd(40, '0'), 100)] },
+      { name: 'Q2', entries: [e('2e04'.padEnd(40, '0'), 100)] },
+    ]);
+    const cs = [...order].map(([id, { name, recency }]) => ({ id, name, recency, passing: [], failing: [] }));
+    const pick = pickReleaseCandidate(cs, { limit: 10 });
+    expect(pick.ranked.map((r) => [r.candidate.name, r.verdict.kind])).toEqual([['Q1', 'picked'], ['Q2', 'tie-larger-id']]);
+  });
   it('names a VFI by the lineage of its latest publication', () => {
     const order = publicationOrder([
       { name: 'Runtime', entries: [e('a', 1)] },
