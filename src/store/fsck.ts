@@ -69,17 +69,23 @@ async function checkLineages(store: Store, report: FsckReport): Promise<void> {
     report.counts.lineages!++;
     const badName = nameProblem(ref.slice(LINEAGE_PREFIX.length));
     if (badName) report.problems.push(`${ref}: not a valid lineage name: it ${badName} (git refuses the ref, and clones drop it)`);
-    await walkCommits(store, head, async (_, { tree }) => {
-      report.counts.publications!++;
+    // Publications as the lineage counts them (store/lineageIndex.ts): a merge that re-carries a
+    // parent's VFI, as `vfi pull` makes, is not one.
+    const carried = new Map<string, { vfi: string; parents: string[] }>();
+    await walkCommits(store, head, async (id, { tree, parents }) => {
       const entries = decodeTree((await store.objects.read(tree)).body);
       const entry = entries.find((e) => e.name === VFI_FILE);
       if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
+      carried.set(id, { vfi: entry.id, parents });
       if (goodVfis.has(entry.id)) return;
       const blob = await store.objects.read(entry.id);
       const stored = canonicalVfi(validateVfi(parseIJson(blob.body)));
       if (stored.id !== entry.id) throw new Error(`VFI ${entry.id} is not in canonical form`);
       goodVfis.add(entry.id);
     }, (commit, message) => report.problems.push(`${ref}: commit ${commit}: ${message}`));
+    for (const { vfi, parents } of carried.values()) {
+      if (parents.length < 2 || !parents.some((p) => carried.get(p)?.vfi === vfi)) report.counts.publications!++;
+    }
   }
   report.counts.vfis = goodVfis.size;
 }

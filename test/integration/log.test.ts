@@ -144,6 +144,8 @@ describe('a lineage merged after concurrent publications', () => {
     expect(fromA.back.slice(0, 2)).toEqual([first, second]);
     expect(answers(b)).toEqual(fromA);
     expect(answers(cold(b, 'b-cold'))).toEqual(fromA);
-    expect(vfi(a, ['fsck']).code).toBe(0);
+    const fsck = vfi(a, ['fsck', '--json']);
+    expect(fsck.code).toBe(0);
+    expect(JSON.parse(fsck.stdout).counts).toMatchObject({ lineages: 1, publications: 7 }); // as vfi list counts them
   });
 });
