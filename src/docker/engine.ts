@@ -35,12 +35,13 @@
  * success when a pull fails midway, so both endpoints are dialled here through `modem.dial`
  * with an AbortSignal, and pull streams are read line by line for `error`/`errorDetail`.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { lookup } from 'node:dns/promises';
 import { createRequire } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
 import { VfiError } from '../errors.js';
+import { loadDockerode } from './dockerode.js';
 import { parseImageReference } from '../core/imageRef.js';
 import { encodeRegistryAuth, type RegistryAuth } from './credentials.js';
 import { fetchManifest, hostOf, isInsecureRegistry, type EngineRegistryConfig, type FetchedManifest } from './registry.js';
@@ -289,7 +290,8 @@ export function dockerodeEngine(opts: { socketPath?: string } = {}): ImageEngine
   const description = describeEndpoint(opts);
   let docker: Docker;
   try {
-    docker = opts.socketPath ? new Docker({ socketPath: opts.socketPath }) : new Docker();
+    const Dockerode = loadDockerode();
+    docker = opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode();
   } catch (e) {
     // dockerode refuses a malformed DOCKER_HOST at construction
     throw new VfiError('ENGINE', `cannot use the Docker engine at ${description}: ${(e as Error).message}`, { engine: description });
