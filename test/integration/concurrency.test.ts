@@ -74,4 +74,31 @@ describe('a process killed during a write', () => {
     // The store keeps working after the kills (a lock a killed process left is broken once stale).
     expect(vfi(store, ['set', 'Runtime', 'router=polyverse/router:after'], { env: { VFI_LOCK_TIMEOUT_MS: '30000' } }).code).toBe(0);
   }, 120_000);
+
+  it('assertions: killed writers lose nothing that was acknowledged, and leave a store both fscks accept', async () => {
+    const store = path.join(dir, 'killed-asserts');
+    const ref = vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).stdout.trim();
+    const acks = path.join(dir, 'assert-acks');
+    const batch = path.join(dir, 'batch.jsonl');
+    fs.writeFileSync(batch, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ vfi: ref, claim: `bulk-${i % 50}`, result: 'pass', note: `n${i}` })).join('\n'));
+    // `vfi assert` prints one line per record once it is recorded: those lines are the acknowledgements.
+    for (const killAfterMs of [150, 450, 900, 1400]) {
+      const script = `for i in $(seq 1 1000); do node ${MAIN} --store ${store} assert ${ref} k${killAfterMs}-$i --by ci >> ${acks} || exit 1; done`;
+      const loop = spawn('bash', ['-c', script], { env: { ...process.env, ...FIXED_ENV }, detached: true, stdio: 'ignore' });
+      const bulk = spawn(process.execPath, [MAIN, '--store', store, 'assert', '--batch', batch], { env: { ...process.env, ...FIXED_ENV }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, killAfterMs));
+      process.kill(-loop.pid!, 'SIGKILL');
+      bulk.kill('SIGKILL');
+      await Promise.all([new Promise((r) => loop.on('close', r)), new Promise((r) => bulk.on('close', r))]);
+    }
+    const fsck = vfi(store, ['fsck']);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
+    const gitFsck = git(store, ['fsck', '--strict']);
+    expect(gitFsck.code, gitFsck.stderr).toBe(0);
+    const acknowledged = fs.readFileSync(acks, 'utf8').trim().split('\n').filter(Boolean).map((line) => line.split(' ')[1]);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const recorded = new Set(JSON.parse(vfi(store, ['assertions', ref, '--json']).stdout).records.map((r: { claim: string }) => r.claim));
+    for (const claim of acknowledged) expect(recorded).toContain(claim);
+    expect(vfi(store, ['assert', ref, 'after-the-kills'], { env: { VFI_LOCK_TIMEOUT_MS: '30000' } }).code).toBe(0);
+  }, 120_000);
 });
