@@ -43,6 +43,21 @@ describe('concurrent writers', () => {
   });
 });
 
+/**
+ * A shell running `vfi <loopArgs>` in a loop (`$i` counts; each acknowledged line appended to
+ * `acks`) beside one bulk `vfi <bulkArgs>`, both SIGKILLed after `killAfterMs`.
+ */
+async function killMidWrite(store: string, loopArgs: string, acks: string, bulkArgs: string[], killAfterMs: number): Promise<void> {
+  const env = { ...process.env, ...FIXED_ENV };
+  const script = `for i in $(seq 1 1000); do node ${MAIN} --store ${store} ${loopArgs} >> ${acks} || exit 1; done`;
+  const loop = spawn('bash', ['-c', script], { env, detached: true, stdio: 'ignore' });
+  const bulk = spawn(process.execPath, [MAIN, '--store', store, ...bulkArgs], { env, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  process.kill(-loop.pid!, 'SIGKILL');
+  bulk.kill('SIGKILL');
+  await Promise.all([new Promise((r) => loop.on('close', r)), new Promise((r) => bulk.on('close', r))]);
+}
+
 describe('a process killed during a write', () => {
   const dir = tempDir();
 
@@ -52,16 +67,9 @@ describe('a process killed during a write', () => {
     const acks = path.join(dir, 'acks');
     const bigImport = path.join(dir, 'big.jsonl');
     fs.writeFileSync(bigImport, Array.from({ length: 4000 }, (_, i) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${i}` } })).join('\n'));
-    // A shell publishing in a loop (each acknowledged id appended to acks) and an import, killed
-    // with SIGKILL at varying moments.
+    // Publications in a loop and an import, killed at varying moments.
     for (const killAfterMs of [150, 400, 700, 1100, 1600]) {
-      const script = `for i in $(seq 1 1000); do node ${MAIN} --store ${store} set Runtime router=polyverse/router:k${killAfterMs}-$i >> ${acks} || exit 1; done`;
-      const loop = spawn('bash', ['-c', script], { env: { ...process.env, ...FIXED_ENV }, detached: true, stdio: 'ignore' });
-      const importer = spawn(process.execPath, [MAIN, '--store', store, 'import', 'Bulk', bigImport], { env: { ...process.env, ...FIXED_ENV }, stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, killAfterMs));
-      process.kill(-loop.pid!, 'SIGKILL');
-      importer.kill('SIGKILL');
-      await Promise.all([new Promise((r) => loop.on('close', r)), new Promise((r) => importer.on('close', r))]);
+      await killMidWrite(store, `set Runtime router=polyverse/router:k${killAfterMs}-$i`, acks, ['import', 'Bulk', bigImport], killAfterMs);
     }
     const fsck = vfi(store, ['fsck']);
     expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
@@ -83,13 +91,7 @@ describe('a process killed during a write', () => {
     fs.writeFileSync(batch, Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ vfi: ref, claim: `bulk-${i % 50}`, result: 'pass', note: `n${i}` })).join('\n'));
     // `vfi assert` prints one line per record once it is recorded: those lines are the acknowledgements.
     for (const killAfterMs of [150, 450, 900, 1400]) {
-      const script = `for i in $(seq 1 1000); do node ${MAIN} --store ${store} assert ${ref} k${killAfterMs}-$i --by ci >> ${acks} || exit 1; done`;
-      const loop = spawn('bash', ['-c', script], { env: { ...process.env, ...FIXED_ENV }, detached: true, stdio: 'ignore' });
-      const bulk = spawn(process.execPath, [MAIN, '--store', store, 'assert', '--batch', batch], { env: { ...process.env, ...FIXED_ENV }, stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, killAfterMs));
-      process.kill(-loop.pid!, 'SIGKILL');
-      bulk.kill('SIGKILL');
-      await Promise.all([new Promise((r) => loop.on('close', r)), new Promise((r) => bulk.on('close', r))]);
+      await killMidWrite(store, `assert ${ref} k${killAfterMs}-$i --by ci`, acks, ['assert', '--batch', batch], killAfterMs);
     }
     const fsck = vfi(store, ['fsck']);
     expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
