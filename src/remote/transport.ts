@@ -56,7 +56,7 @@ export class RemoteSession {
   ) {
     this.progress = opts.progress ?? quietProgress;
     const seconds = opts.timeoutSeconds ?? (Number(opts.env.VFI_REMOTE_TIMEOUT) || 120);
-    this.http = httpTransport({ idleTimeoutMs: seconds * 1000, onBytes: (n) => this.progress.bytes(n) });
+    this.http = httpTransport({ home: target.url, idleTimeoutMs: seconds * 1000, onBytes: (n) => this.progress.bytes(n) });
     this.auth = new RemoteAuth(target, opts.env, opts.interactive);
   }
 
@@ -204,6 +204,11 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
         'check the URL and that the server is up');
     }
     if (e.vfiTransport === 'timeout') return new VfiError('TIMEOUT', `${verb} ${where}: ${detail}`, { ...data, reason: 'timeout' });
+    if (e.vfiTransport === 'redirect') {
+      return e.redirect === 'credentials'
+        ? new VfiError('UNAUTHORIZED', `${verb} ${where}: ${detail}`, { ...data, reason: 'redirected' }, 'use the URL it redirects to, if you trust it')
+        : new VfiError('REMOTE', `${verb} ${where}: ${detail}`, { ...data, reason: 'insecure-redirect' }, 'nothing was changed');
+    }
     return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${detail}`, { ...data, reason: 'interrupted' },
       'nothing was changed in the store; run the command again');
   }

@@ -16,6 +16,7 @@ import {
 import { credentialFromEnv, credentialRequest, parseCredentialReply } from '../../src/remote/credentials.js';
 import { checkPack, pktLine, readUploadPackResult, uploadPackRequest, UploadPackError } from '../../src/remote/uploadPack.js';
 import { looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
+import { redirectProblem, withoutCredentials } from '../../src/remote/http.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-remote-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -45,6 +46,23 @@ describe('remote URLs', () => {
     ['team-remote', false],
   ])('looksLikeUrl(%s) is %s', (s, expected) => {
     expect(looksLikeUrl(s)).toBe(expected);
+  });
+});
+
+describe('redirects', () => {
+  it.each([
+    ['https://a/x/info/refs', 'https://b/y/info/refs', false],
+    ['http://a/x/info/refs', 'https://a/x/info/refs', false],
+    ['http://a/x/info/refs', 'http://b:8080/x/info/refs', false],
+    ['https://a/x/info/refs', 'http://a/x/info/refs', true],
+    ['https://a/x/info/refs', 'http://b/x/info/refs', true],
+    ['https://a/x/info/refs', 'file:///etc/passwd', true],
+  ])('%s -> %s refused: %s', (from, to, refused) => {
+    expect(redirectProblem(new URL(from), new URL(to)) !== undefined).toBe(refused);
+  });
+
+  it('drops every credential header, whatever its case', () => {
+    expect(withoutCredentials({ Authorization: 'Basic x', authorization: 'Basic y', Cookie: 'c', accept: 'a', 'Proxy-Authorization': 'p' })).toEqual({ accept: 'a' });
   });
 });
 
