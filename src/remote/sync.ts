@@ -186,6 +186,15 @@ async function describe(store: Store, ref: string, kind: RefAction['kind'], loca
   }
 }
 
+/** What the remote has that the store lacks: lineages counted, assertions named apart. */
+function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string | undefined {
+  const lineages = [...remoteRefs.keys()].filter((r) => r !== ASSERTIONS_REF && !store.refs.read(r)).length;
+  const assertions = remoteRefs.has(ASSERTIONS_REF) && !store.refs.read(ASSERTIONS_REF);
+  if (lineages === 0 && !assertions) return undefined;
+  const what = [lineages > 0 ? `${lineages} lineage(s)` : '', assertions ? 'assertions' : ''].filter(Boolean).join(' and ');
+  return `the remote has ${what} the store does not: vfi pull fetches them`;
+}
+
 /** Send the store's vfi refs that the remote lacks or is behind on. */
 export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   return withSession(store, target, opts, async (session) => {
@@ -201,6 +210,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     await hooks.afterPlan?.();
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const rejected: string[] = [];
+    const refused: VfiError[] = [];
     for (const step of plan) {
       const { ref, local, remote, action } = step;
       if (action.kind === 'up-to-date') {
@@ -208,19 +218,23 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
         report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${action.reason})`);
-      } else if (ref === ASSERTIONS_REF && rejected.length > 0) {
-        // Records name VFIs; while a lineage waits for a pull, so do the records about it.
-        rejected.push(ref);
-        report.messages.push(`${label(ref)}: not sent, as a lineage was rejected`);
+      } else if (ref === ASSERTIONS_REF && (rejected.length > 0 || refused.length > 0)) {
+        // Records name VFIs; while a lineage is not on the remote, neither are the records about it.
+        report.messages.push(`${label(ref)}: not sent, as a lineage was ${rejected.length > 0 ? 'rejected' : 'refused'}`);
         report.outcomes.push({ ref, action: 'rejected', local, remote });
         continue;
       } else {
         try {
           await session.push(ref, local);
         } catch (e) {
-          if (!(e instanceof VfiError) || e.code !== 'PUSH_REJECTED') throw e;
-          rejected.push(ref);
-          report.messages.push(`${label(ref)}: rejected by the server, it moved meanwhile`);
+          if (!(e instanceof VfiError) || (e.code !== 'PUSH_REJECTED' && !(e.code === 'REMOTE' && e.data.reason === 'refused'))) throw e;
+          if (e.code === 'PUSH_REJECTED') {
+            rejected.push(ref);
+            report.messages.push(`${label(ref)}: rejected by the server, it moved meanwhile`);
+          } else {
+            refused.push(e);
+            report.messages.push(`${label(ref)}: refused by the server (${String(e.data.serverReason)})`);
+          }
           report.outcomes.push({ ref, action: 'rejected', local, remote });
           continue;
         }
@@ -229,8 +243,13 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
       }
       report.outcomes.push({ ref, action: action.kind, local, remote });
     }
-    const remoteOnly = [...remoteRefs.keys()].filter((r) => !store.refs.read(r));
-    if (remoteOnly.length > 0) report.messages.push(`the remote has ${remoteOnly.length} lineage(s) the store does not: vfi pull fetches them`);
+    const missing = remoteOnlyNote(remoteRefs, store);
+    if (missing) report.messages.push(missing);
+    if (refused.length > 0) {
+      // The server's own reason is the error: pulling cannot help with it.
+      const [first] = refused;
+      throw new VfiError('REMOTE', first!.message, { ...first!.data, refused: refused.map((e) => e.data.ref), messages: report.messages }, first!.hint);
+    }
     if (rejected.length > 0) {
       throw new VfiError('PUSH_REJECTED',
         `${target.display} has publications the store does not have (${rejected.map(label).join(', ')}); pull first`,

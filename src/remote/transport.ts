@@ -19,6 +19,7 @@ import { quietProgress, type TransferProgress } from './progress.js';
 import { scrubCredentials } from './url.js';
 import { readUploadPackResult, UploadPackError, uploadPackRequest } from './uploadPack.js';
 import { PackFormatError, unpackObjects } from './unpack.js';
+import { refusalKind, serverMessageLines } from './receivePack.js';
 import type { RemoteTarget } from './config.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
@@ -147,6 +148,7 @@ export class RemoteSession {
   async push(serverRef: string, oid: string): Promise<void> {
     this.sandbox.setRef(serverRef, oid);
     this.progress.label(`pushing ${serverRef.replace(/^refs\//, '')}`);
+    const said: string[] = [];
     await this.guard('push to', () =>
       this.git.push({
         ...this.callbacks(),
@@ -156,7 +158,8 @@ export class RemoteSession {
         remoteRef: serverRef,
         cache: this.cache,
         onProgress: (e) => this.progress.phase(e),
-      }), serverRef);
+        onMessage: (m) => void said.push(...serverMessageLines(m)),
+      }), serverRef, said);
   }
 
   /** The scratch directory isomorphic-git pushes from, made on first use. */
@@ -171,7 +174,7 @@ export class RemoteSession {
     this.sandboxDir?.dispose();
   }
 
-  private async guard<T>(verb: string, run: () => Promise<T>, ref?: string): Promise<T> {
+  private async guard<T>(verb: string, run: () => Promise<T>, ref?: string, serverMessages: string[] = []): Promise<T> {
     try {
       const result = await withSynchronousHashing(run);
       const broken = this.http.takeFault();
@@ -179,7 +182,7 @@ export class RemoteSession {
       return result;
     } catch (e) {
       // A body that broke is the cause of whatever isomorphic-git made of it.
-      throw remoteError(this.http.takeFault() ?? e, this.target, this.auth, verb, ref);
+      throw remoteError(this.http.takeFault() ?? e, this.target, this.auth, verb, ref, serverMessages);
     } finally {
       this.progress.done();
     }
@@ -193,7 +196,7 @@ interface IsoGitError {
 }
 
 /** Turn what isomorphic-git or the HTTP client threw into a VfiError (codes of errors.ts). */
-export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: string, ref?: string): unknown {
+export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: string, ref?: string, serverMessages: readonly string[] = []): unknown {
   if (e instanceof VfiError) return e;
   const where = target.display;
   const data = { url: where, ...(ref ? { ref } : {}) };
@@ -249,12 +252,8 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
     case 'PushRejectedError':
       return new VfiError('PUSH_REJECTED', `${where} rejected ${ref ?? 'the push'}: the remote has publications the store does not; pull first`,
         { ...data, reason: err.data?.reason ?? 'not-fast-forward' }, 'run `vfi pull`, then `vfi push` again');
-    case 'GitPushError': {
-      const refs = err.data?.result?.refs ?? {};
-      const why = Object.entries(refs).filter(([, v]) => !v.ok).map(([k, v]) => `${k}: ${v.error}`).join('; ') || err.data?.result?.error || 'refused';
-      return new VfiError('PUSH_REJECTED', `${where} rejected ${ref ?? 'the push'} (${scrubCredentials(why)}); pull first`, { ...data, reason: why },
-        'run `vfi pull`, then `vfi push` again');
-    }
+    case 'GitPushError':
+      return pushRefused(where, ref, err.data?.result ?? {}, serverMessages, data);
     case 'UrlParseError':
     case 'UnknownTransportError':
       return new VfiError('USAGE', `cannot use ${where}: ${scrubCredentials(err.message ?? '')}`, data);
@@ -267,6 +266,19 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
     default:
       return e;
   }
+}
+
+/** A push the server answered with `ng` for a ref, or with a failed unpack. */
+function pushRefused(where: string, ref: string | undefined, result: NonNullable<NonNullable<IsoGitError['data']>['result']>, said: readonly string[], data: Record<string, unknown>): VfiError {
+  const failed = Object.entries(result.refs ?? {}).filter(([, v]) => !v.ok);
+  const reason = failed.map(([, v]) => v.error).join('; ') || (result.error ? `unpack ${result.error}` : 'refused');
+  if (refusalKind(reason, said) === 'moved') {
+    return new VfiError('PUSH_REJECTED', `${where} rejected ${ref ?? 'the push'}: it moved meanwhile; pull first`, { ...data, reason: 'not-fast-forward' },
+      'run `vfi pull`, then `vfi push` again');
+  }
+  const words = said.slice(-5).map((l) => l.replace(/[\x00-\x1f\x7f]/g, ' '));
+  return new VfiError('REMOTE', scrubCredentials(`${where} refused ${ref ?? 'the push'}: ${reason}${words.length ? ` (the server said: ${words.join('; ')})` : ''}`),
+    { ...data, reason: 'refused', serverReason: reason, serverMessages: words }, 'pulling will not help: see what the server said');
 }
 
 /**

@@ -38,6 +38,7 @@ function expectFailure(r: { code: number; stdout: string; stderr: string }, patt
   if (pattern) expect(r.stderr).toMatch(pattern);
 }
 
+const ASSERTIONS = 'refs/vfi-assertions/main';
 const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
 
 describe('credentials', () => {
@@ -278,5 +279,89 @@ describe('failures of the remote', () => {
     expect(report.outcomes.find((o) => o.ref === 'refs/vfi/Runtime')?.action).toBe('merge');
     expect(local(a, ['show', `Runtime@${published}`]).code).toBe(0);
     expect(local(a, ['fsck']).code).toBe(0);
+  });
+});
+
+describe('pushes the server refuses for its own reasons', () => {
+  let server: GitServer;
+  let url = '';
+  const store = path.join(dir, 'policy-store');
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    url = server.createRepo('policy.git');
+    // A hook that protects one lineage, as a team's server might.
+    const hook = path.join(server.repoPath('policy.git'), 'hooks', 'pre-receive');
+    fs.writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do\n  if [ "$ref" = refs/vfi/Locked ]; then echo "policy: Locked is protected" >&2; exit 1; fi\ndone\nexit 0\n', { mode: 0o755 });
+    publish(store, 'Locked', {});
+    publish(store, 'Runtime', { nsq: 'nsqio/nsq:v2.0.0' }, 1);
+    expect(local(store, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
+    expect(local(store, ['remote', 'add', 'origin', url]).code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a hook declining a ref: REMOTE with the server\'s own words, never "pull first"; the other lineages still go', async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await vfi(store, ['push']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(/^vfi: .*policy: Locked is protected/);
+      expect(lines.filter((l) => l.startsWith('vfi: '))).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/pull first/);
+    }
+    const repo = server.repoPath('policy.git');
+    expect(git(repo, ['rev-parse', '--verify', '-q', 'refs/vfi/Locked']).code).not.toBe(0);
+    expect(git(repo, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    // the records wait with the lineage that was refused
+    expect(git(repo, ['rev-parse', '--verify', '-q', ASSERTIONS]).code).not.toBe(0);
+    // the library says REMOTE, refused, with the server's reason
+    const s = Store.open(store, { create: false });
+    const e = await push(s, resolveRemote(store, 'origin'), { env, interactive: false }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(VfiError);
+    expect((e as VfiError).code).toBe('REMOTE');
+    expect((e as VfiError).data).toMatchObject({ reason: 'refused', ref: 'refs/vfi/Locked' });
+  });
+
+  it('an object the server\'s fsck refuses: REMOTE with the fsck error, not "pull first"', async () => {
+    const bad = path.join(dir, 'bad-object-store');
+    publish(bad, 'Runtime', {}, 5);
+    const head = git(bad, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
+    const tree = git(bad, ['rev-parse', `${head}^{tree}`]).stdout.trim();
+    // a commit whose author line has no valid time zone: receive.fsckObjects (on) refuses it
+    const body = `tree ${tree}\nparent ${head}\nauthor T <t@x> 1700000000 +99999\ncommitter T <t@x> 1700000000 +0000\n\nbroken\n`;
+    const broken = git(bad, ['hash-object', '--literally', '-t', 'commit', '-w', '--stdin'], body).stdout.trim();
+    expect(git(bad, ['update-ref', 'refs/vfi/Runtime', broken]).code).toBe(0);
+    const r = await vfi(bad, ['push', server.createRepo('fsck.git')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^vfi: .*(badTimezone|fsck|unpack)/i);
+    expect(r.stderr).not.toMatch(/pull first/);
+  });
+});
+
+describe('what push says about the remote', () => {
+  let server: GitServer;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('counts the lineages the store lacks, and names the assertions apart', async () => {
+    const url = server.createRepo('count.git');
+    const first = path.join(dir, 'count-first');
+    publish(first, 'Runtime', {});
+    expect(local(first, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
+    expect((await vfi(first, ['push', url])).code).toBe(0);
+    const second = path.join(dir, 'count-second');
+    publish(second, 'Mine', {});
+    const r = await vfi(second, ['push', url]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\b1 lineage\(s\) and assertions\b/);
+    expect(r.stderr).not.toMatch(/\b2 lineage/);
   });
 });
