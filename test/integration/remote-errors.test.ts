@@ -39,6 +39,14 @@ function expectFailure(r: { code: number; stdout: string; stderr: string }, patt
 }
 
 const ASSERTIONS = 'refs/vfi-assertions/main';
+
+/** A port nothing listens on. */
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as net.AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
 const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
 
 describe('credentials', () => {
@@ -70,6 +78,7 @@ describe('credentials', () => {
     expectFailure(r, /requires authentication/);
     expect(snapshot(store)).toEqual(before);
     expectFailure(await vfi(path.join(dir, 'nobody'), ['pull', url]));
+    expect(fs.existsSync(path.join(dir, 'nobody'))).toBe(false);
   });
 
   it('with wrong credentials: UNAUTHORIZED, never printing them', async () => {
@@ -98,6 +107,9 @@ describe('credentials', () => {
     const inUrl = await vfi(path.join(dir, 'by-url'), ['pull', url.replace('http://', 'http://alice:s3cret@')]);
     expect(inUrl.code).toBe(0);
     expect(inUrl.stderr).not.toContain('s3cret');
+    // the new store remembers the remote, without the credentials
+    expect(JSON.parse(local(path.join(dir, 'by-url'), ['remote', 'list', '--json']).stdout)).toEqual([{ name: 'origin', url }]);
+    expect(fs.readFileSync(path.join(dir, 'by-url', 'config'), 'utf8')).not.toMatch(/s3cret|alice/);
   });
 
   it('from a git credential helper, approved when it works and rejected when it does not', async () => {
@@ -132,17 +144,36 @@ describe('failures of the remote', () => {
   });
 
   it('unreachable: NETWORK, store untouched', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const before = snapshot(b);
     const r = await vfi(b, ['pull', `http://127.0.0.1:${port}/team.git`]);
     expectFailure(r, /cannot reach/);
     expectFailure(await vfi(b, ['push', `http://127.0.0.1:${port}/team.git`]), /cannot reach/);
     expect(snapshot(b)).toEqual(before);
+  });
+
+  it('a first pull that fails makes no store, nor the directories above it', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}/team.git`;
+    const fresh = path.join(dir, 'fresh', 'deeper', 'store');
+    for (const source of [unreachable, `${server.base}/nothing-here.git`]) {
+      expectFailure(await vfi(fresh, ['pull', source]));
+      expect(fs.existsSync(path.join(dir, 'fresh'))).toBe(false);
+    }
+    // an empty directory given as the store stays as it was
+    const empty = path.join(dir, 'empty-dir');
+    fs.mkdirSync(empty);
+    expectFailure(await vfi(empty, ['pull', unreachable]));
+    expect(fs.readdirSync(empty)).toEqual([]);
+    // without --store: the per-user default store is not made either
+    const xdg = path.join(dir, 'xdg');
+    fs.mkdirSync(xdg);
+    const r = await runAsync(process.execPath, [MAIN, 'pull', unreachable], { env: { ...env, XDG_DATA_HOME: xdg, VFI_STORE: '' } });
+    expectFailure(r);
+    expect(fs.readdirSync(xdg)).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.vfi-new-'))).toEqual([]);
+    // and one that works makes it, in the empty directory too
+    expect((await vfi(empty, ['pull', url])).code).toBe(0);
+    expect(local(empty, ['list']).stdout).toContain('Runtime');
   });
 
   it('not a git repository: REMOTE', async () => {

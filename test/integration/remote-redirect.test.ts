@@ -84,6 +84,7 @@ describe('a redirect to another origin', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toContain('s3cret');
+    expect(fs.existsSync(store)).toBe(false);
     expect(fs.existsSync(helperLog) ? fs.readFileSync(helperLog, 'utf8') : '').toBe('');
     expect(locked.requests.length).toBeGreaterThan(0);
     expect(locked.requests.every((q) => q.authorization === undefined)).toBe(true);

@@ -73,12 +73,15 @@ describe('two stores sharing one remote', () => {
     expect(local(b, ['show', `Runtime@${v1}`]).stdout).toBe(local(a, ['show', `Runtime@${v1}`]).stdout);
     expect(claimsOf(b, `Runtime@${v1}`)).toEqual(['tests-passed']);
     expect(vfiRefs(b)).toBe(vfiRefs(a));
+    // the store a pull made remembers the URL as origin, as git clone does
+    expect(JSON.parse(local(b, ['remote', 'list', '--json']).stdout)).toEqual([{ name: 'origin', url }]);
+    expect(git(b, ['config', '--get', 'remote.origin.url']).stdout.trim()).toBe(url);
     expect((await vfi(a, ['push'])).stderr).toMatch(/everything up to date/);
+    expect((await vfi(b, ['push'])).stderr).toMatch(/everything up to date/);
     expect((await vfi(b, ['pull', url])).stderr).toMatch(/already up to date/);
   });
 
   it('exchanges publications and assertions made on both sides at once', async () => {
-    expect(local(b, ['remote', 'add', 'origin', url]).code).toBe(0);
     // Concurrent edits: A adds a lineage and asserts; B publishes on Runtime and asserts too.
     const other = add(a, 'Other', { nsq: 'nsqio/nsq:v1.2.1' }, 2);
     expect(local(a, ['assert', `Runtime@${v1}`, 'reviewed'], at(3)).code).toBe(0);
