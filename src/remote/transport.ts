@@ -40,6 +40,7 @@ export interface SessionOptions {
 }
 
 type Git = typeof import('isomorphic-git');
+type Verb = 'list refs of' | 'fetch from' | 'push to';
 
 export class RemoteSession {
   private readonly http: Transport;
@@ -174,7 +175,7 @@ export class RemoteSession {
     this.sandboxDir?.dispose();
   }
 
-  private async guard<T>(verb: string, run: () => Promise<T>, ref?: string, serverMessages: string[] = []): Promise<T> {
+  private async guard<T>(verb: Verb, run: () => Promise<T>, ref?: string, serverMessages: string[] = []): Promise<T> {
     try {
       const result = await withSynchronousHashing(run);
       const broken = this.http.takeFault();
@@ -196,31 +197,33 @@ interface IsoGitError {
 }
 
 /** Turn what isomorphic-git or the HTTP client threw into a VfiError (codes of errors.ts). */
-export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: string, ref?: string, serverMessages: readonly string[] = []): unknown {
+export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: Verb, ref?: string, serverMessages: readonly string[] = []): unknown {
   if (e instanceof VfiError) return e;
   const where = target.display;
   const data = { url: where, ...(ref ? { ref } : {}) };
+  // A push cut after its request went out may have been applied by the server or not; git's
+  // compare-and-swap on the server makes sending it again safe either way.
+  const again = verb === 'push to' ? 'the remote may or may not have been updated; pushing again is safe' : 'nothing was changed in the store; run the command again';
   if (isTransportFault(e)) {
     const detail = scrubCredentials(e.message);
     if (e.vfiTransport === 'connect') {
       return new VfiError('NETWORK', `cannot reach ${where}: ${e.code ?? detail}`, { ...data, reason: 'unreachable', cause: e.code },
         'check the URL and that the server is up');
     }
-    if (e.vfiTransport === 'timeout') return new VfiError('TIMEOUT', `${verb} ${where}: ${detail}`, { ...data, reason: 'timeout' });
+    if (e.vfiTransport === 'timeout') return new VfiError('TIMEOUT', `${verb} ${where}: ${detail}`, { ...data, reason: 'timeout' }, again);
     if (e.vfiTransport === 'redirect') {
       return e.redirect === 'credentials'
         ? new VfiError('UNAUTHORIZED', `${verb} ${where}: ${detail}`, { ...data, reason: 'redirected' }, 'use the URL it redirects to, if you trust it')
         : new VfiError('REMOTE', `${verb} ${where}: ${detail}`, { ...data, reason: 'insecure-redirect' }, 'nothing was changed');
     }
-    return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${detail}`, { ...data, reason: 'interrupted' },
-      'nothing was changed in the store; run the command again');
+    return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${detail}`, { ...data, reason: 'interrupted' }, again);
   }
   if (e instanceof PackFormatError) {
     return new VfiError('REMOTE', `${verb} ${where}: the pack it sent is malformed: ${e.message}`, { ...data, reason: 'protocol' }, 'no ref of the store was changed');
   }
   if (e instanceof UploadPackError) {
     return e.kind === 'truncated'
-      ? new VfiError('NETWORK', `${verb} ${where} was interrupted: ${e.message}`, { ...data, reason: 'interrupted' }, 'nothing was changed in the store; run the command again')
+      ? new VfiError('NETWORK', `${verb} ${where} was interrupted: ${e.message}`, { ...data, reason: 'interrupted' }, again)
       : new VfiError('REMOTE', `${verb} ${where}: ${scrubCredentials(e.message)}`, { ...data, reason: e.kind }, 'nothing was changed in the store');
   }
   const err = (e ?? {}) as IsoGitError;
@@ -261,8 +264,7 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
     case 'InternalError':
     case 'NotFoundError':
     case 'InvalidOidError':
-      return new VfiError('REMOTE', `${verb} ${where}: unexpected answer from the server: ${scrubCredentials(err.message ?? '')}`, { ...data, reason: 'protocol' },
-        'nothing was changed in the store; run the command again');
+      return new VfiError('REMOTE', `${verb} ${where}: unexpected answer from the server: ${scrubCredentials(err.message ?? '')}`, { ...data, reason: 'protocol' }, again);
     default:
       return e;
   }
