@@ -4,7 +4,7 @@ import { VfiError } from '../errors.js';
 import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
 import { quietProgress, terminalProgress } from '../remote/progress.js';
 import { deleteTracking } from '../remote/tracking.js';
-import { displayUrl, looksLikeUrl } from '../remote/url.js';
+import { displayUrl, looksLikePath, looksLikeUrl } from '../remote/url.js';
 import { formatTable, printJson } from './table.js';
 
 export function remoteAdd(ctx: Context, name: string, url: string): void {
@@ -75,7 +75,7 @@ export async function pull(ctx: Context, remote: string | undefined): Promise<vo
   try {
     store = ctx.store({ create: false });
   } catch (e) {
-    if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && looksLikeUrl(remote))) throw e;
+    if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && (looksLikeUrl(remote) || looksLikePath(remote)))) throw e;
     // A new team member's first pull: the store is made by it, and remembers where it came from.
     const target = resolveRemote(ctx.storePath, remote);
     const { withNewStore } = await import('../remote/newStore.js');

@@ -189,3 +189,33 @@ describe('two stores sharing one remote', () => {
     expect((await vfi(a, ['push'])).code).toBe(2); // no remote left: usage
   });
 });
+
+describe('what a remote can be', () => {
+  const store = path.join(dir, 'remote-forms');
+
+  beforeAll(() => {
+    add(store, 'Runtime', {}, 0);
+  });
+
+  it('refuses a URL without a host or with control characters or spaces: exit 2, config untouched', () => {
+    const config = fs.readFileSync(path.join(store, 'config'), 'utf8');
+    for (const bad of ['http:///x.git', 'http://h/x.git\n[remote "evil"]', 'http://h/a b.git', 'http://h/x\t.git', 'https://']) {
+      const r = local(store, ['remote', 'add', 'origin', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.readFileSync(path.join(store, 'config'), 'utf8')).toBe(config);
+  });
+
+  it('takes a path for a path, not for a remote name', async () => {
+    const bare = path.join(dir, 'on-disk.git');
+    expect(git(bare, ['init', '--bare', '--quiet']).code).toBe(0);
+    for (const [args, cwd] of [[['push', bare], undefined], [['pull', './on-disk.git'], dir], [['push', '../on-disk.git'], store], [['pull', 'on-disk.git'], dir]] as const) {
+      const r = await runAsync(process.execPath, [MAIN, '--store', store, ...args], { env, cwd });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(local(store, ['remote', 'add', 'disk', bare]).code).toBe(2);
+    expect((await vfi(store, ['pull', `file://${bare}`])).code).toBe(2);
+  });
+});

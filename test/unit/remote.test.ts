@@ -15,7 +15,7 @@ import {
 } from '../../src/remote/config.js';
 import { credentialFromEnv, credentialRequest, parseCredentialReply } from '../../src/remote/credentials.js';
 import { checkPack, pktLine, readUploadPackResult, uploadPackRequest, UploadPackError } from '../../src/remote/uploadPack.js';
-import { looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
+import { looksLikePath, looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
 import { redirectProblem, withoutCredentials } from '../../src/remote/http.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-remote-unit-'));
@@ -31,8 +31,38 @@ describe('remote URLs', () => {
     expect(parseRemoteUrl(input)).toMatchObject(expected);
   });
 
-  it.each(['ssh://git@host/x', 'git@github.com:team/x.git', 'file:///tmp/x', 'not a url', '/tmp/store'])('refuses %s', (input) => {
+  it.each([
+    'ssh://git@host/x', 'git@github.com:team/x.git', 'file:///tmp/x', 'not a url', '/tmp/store', './x.git', '../x.git',
+    // no host (WHATWG URL would take "x.git" for one), and what URL parsing silently drops or encodes
+    'http:///x.git', 'https://', 'http://u:p@/x', 'http://h/x\n.git', 'http://h/x\r', 'http://h/a b.git', 'http://h/\tx', 'http://h/x\u0000', 'http://h/x\u007f',
+  ])('refuses %j', (input) => {
     expect(() => parseRemoteUrl(input)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it.each([
+    ['/srv/git/store.git', true],
+    ['./store.git', true],
+    ['../store.git', true],
+    ['team/store.git', true],
+    ['.', true],
+    ['origin', false],
+    ['https://h/x', false],
+    [tmp, true],
+  ])('looksLikePath(%s) is %s', (s, expected) => {
+    expect(looksLikePath(s)).toBe(expected);
+  });
+
+  it('takes an existing directory for a path unless a remote has its name', () => {
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      fs.mkdirSync('here.git', { recursive: true });
+      expect(looksLikePath('here.git')).toBe(true);
+      expect(looksLikePath('here.git', (n) => n === 'here.git')).toBe(false);
+      expect(looksLikePath('not-here.git')).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('scrubs credentials from any text', () => {
@@ -120,6 +150,9 @@ describe('git config remotes', () => {
     expect(() => addRemote(gitdir, 'bad name', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'creds', 'https://u:p@h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => resolveRemote(gitdir, 'nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    for (const bad of ['/tmp/x.git', './x.git', 'file:///tmp/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => addRemote(gitdir, 'nohost', 'http:///x.git')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     removeRemote(gitdir, 'origin');
     expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'backup' }); // the only one left
     expect(() => removeRemote(gitdir, 'origin')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
