@@ -174,6 +174,26 @@ describe('two stores sharing one remote', () => {
     expect((await vfi(mirror, ['pull'])).stderr).toMatch(/already up to date/);
   });
 
+  it('serves a plain git clone (or --bare) of the remote as a store, once vfi pull has fetched the vfi refs', async () => {
+    for (const flags of [[], ['--bare']]) {
+      const clone = path.join(dir, `clone${flags.join('')}`);
+      const r = await runAsync('git', ['clone', '--quiet', ...flags, url, clone], { env });
+      expect(r.code).toBe(0);
+      // git clones branches and tags only: no refs/vfi/* yet, and the error says how to get them
+      const empty = local(clone, ['show', 'Runtime']);
+      expect(empty.code).toBe(3);
+      expect(empty.stderr).toMatch(/vfi pull/);
+      const pulled = await vfi(clone, ['pull']); // origin, as git clone wrote it
+      expect(pulled.code).toBe(0);
+      expect(local(clone, ['show', 'Runtime']).stdout).toBe(local(a, ['show', 'Runtime']).stdout);
+      expect(local(clone, ['assertions', 'Runtime~1', '--json']).stdout).toBe(local(a, ['assertions', 'Runtime~1', '--json']).stdout);
+      const gitdir = flags.length ? clone : path.join(clone, '.git');
+      expect(vfiRefs(gitdir)).toBe(vfiRefs(a));
+      expect(git(gitdir, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+      expect(fs.existsSync(path.join(clone, 'refs', 'vfi'))).toBe(flags.length > 0); // the work tree's .git holds it all
+    }
+  });
+
   it('writes refspecs that plain git fetch and push understand', async () => {
     const fetched = await runAsync('git', ['--git-dir', a, 'fetch', '--quiet', 'origin'], { env });
     expect(fetched.code).toBe(0);
