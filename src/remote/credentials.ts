@@ -88,6 +88,8 @@ export class RemoteAuth {
   refused = false;
   /** the server asked for credentials and there were none */
   missing = false;
+  /** credentials were found and sent at least once */
+  offered = false;
 
   constructor(
     private readonly url: RemoteUrl,
@@ -111,6 +113,7 @@ export class RemoteAuth {
       this.missing = true;
       return { cancel: true };
     }
+    this.offered = true;
     return { username: this.credential.username, password: this.credential.password };
   };
 

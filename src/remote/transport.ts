@@ -197,7 +197,7 @@ interface IsoGitError {
 }
 
 /** Turn what isomorphic-git or the HTTP client threw into a VfiError (codes of errors.ts). */
-export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: Verb, ref?: string, serverMessages: readonly string[] = []): unknown {
+export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean; offered: boolean }, verb: Verb, ref?: string, serverMessages: readonly string[] = []): unknown {
   if (e instanceof VfiError) return e;
   const where = target.display;
   const data = { url: where, ...(ref ? { ref } : {}) };
@@ -236,8 +236,12 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
           : new VfiError('UNAUTHORIZED', `${where} requires authentication (HTTP 401)`, { ...data, status, reason: 'missing' }, credentialHint);
       }
       if (status === 403) {
-        return new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403)`, { ...data, status, reason: 'forbidden' },
-          'the credentials are valid but may not be allowed to do this (read-only access?)');
+        const sent = auth.offered || target.hasCredentials;
+        return sent
+          ? new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403)`, { ...data, status, reason: 'forbidden', credentialsSent: true },
+            'the credentials were sent but may not be allowed to do this (read-only access?)')
+          : new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403) without credentials`, { ...data, status, reason: 'forbidden', credentialsSent: false },
+            `no credentials were sent, as the server did not ask for them (401); it may want some: ${credentialHint}`);
       }
       if (status === 404) {
         return new VfiError('REMOTE', `${where} is not a git repository (HTTP 404)`, { ...data, status, reason: 'not-a-repository' },

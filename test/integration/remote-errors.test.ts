@@ -92,6 +92,9 @@ describe('credentials', () => {
 
   it('with a read-only user: UNAUTHORIZED (403) on push, pull works', async () => {
     expectFailure(await vfi(store, ['push'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' }), /denied/);
+    const e = await push(Store.open(store, { create: false }), resolveRemote(store, 'origin'), { env: { ...env, VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' }, interactive: false })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', data: { status: 403, credentialsSent: true } });
     expect((await vfi(store, ['pull'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' })).code).toBe(0);
   });
 
@@ -199,6 +202,19 @@ describe('failures of the remote', () => {
     const before = snapshot(b);
     expectFailure(await vfi(b, ['pull', odd]), /not vfi data/);
     expect(refsOnly(b)).toEqual(before.filter((p) => p.startsWith('refs')));
+  });
+
+  it('a 403 to a request that carried no credentials says so', async () => {
+    server.fault = (r) => (r.service === 'git-receive-pack' ? { status: 403 } : undefined);
+    try {
+      const r = await vfi(b, ['push']);
+      expectFailure(r, /403/);
+      expect(r.stderr).toMatch(/VFI_REMOTE_TOKEN/); // the hint is how to send some
+      const e = await push(Store.open(b, { create: false }), resolveRemote(b, 'origin'), { env, interactive: false }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'UNAUTHORIZED', data: { status: 403, credentialsSent: false } });
+    } finally {
+      server.fault = undefined;
+    }
   });
 
   it('a server error: REMOTE, store untouched', async () => {
