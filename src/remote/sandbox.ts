@@ -4,10 +4,13 @@
  * `refs/remotes/<remote>/...`). The scratch directory has its own HEAD, config and refs, and
  * sees the store's objects through a small fs adapter that reads `objects/` from the store and
  * refuses to write there. vfi names the exact commit to push by writing it into the scratch refs.
+ * It is removed when the push ends or is interrupted; one left by a killed process is swept away
+ * by the next push.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive, removeOnSignal } from './cleanup.js';
 
 type FsCall = (...args: any[]) => Promise<any>;
 type FsPromises = Record<'readFile' | 'writeFile' | 'mkdir' | 'rmdir' | 'unlink' | 'stat' | 'lstat' | 'readdir' | 'readlink' | 'symlink', FsCall>;
@@ -22,10 +25,27 @@ export interface Sandbox {
   dispose(): void;
 }
 
+/** Remove scratch directories whose process is gone (killed, or from before signals were handled). */
+export function sweepSandboxes(storeGitdir: string): void {
+  const base = path.join(storeGitdir, 'vfi-cache', 'transfer');
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(base, name), { recursive: true, force: true });
+  }
+}
+
 export function openSandbox(storeGitdir: string): Sandbox {
+  sweepSandboxes(storeGitdir);
   const base = path.join(storeGitdir, 'vfi-cache', 'transfer');
   fs.mkdirSync(base, { recursive: true });
   const gitdir = path.join(base, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const forget = removeOnSignal(gitdir);
   for (const d of ['refs/heads', 'refs/tags']) fs.mkdirSync(path.join(gitdir, d), { recursive: true });
   fs.writeFileSync(path.join(gitdir, 'HEAD'), 'ref: refs/heads/main\n');
   fs.writeFileSync(path.join(gitdir, 'config'),
@@ -72,6 +92,7 @@ export function openSandbox(storeGitdir: string): Sandbox {
     },
     dispose() {
       fs.rmSync(gitdir, { recursive: true, force: true });
+      forget();
     },
   };
 }

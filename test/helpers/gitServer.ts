@@ -30,7 +30,9 @@ export type Fault =
   /** answer with this status and a short text body, without running git */
   | { status: number; body?: string }
   /** run git, then close the connection after this many bytes of the response body */
-  | { cutAfterBytes: number };
+  | { cutAfterBytes: number }
+  /** wait this long before running git (the request body waits unread) */
+  | { holdMs: number };
 
 export interface GitServerOptions {
   /** Basic-auth users and their passwords; when given, every request must authenticate */
@@ -128,6 +130,16 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       res.end(fault.body ?? `injected ${fault.status}\n`);
       return;
     }
+    if (fault && 'holdMs' in fault) {
+      const timer = setTimeout(() => serve(req, res, url, user, undefined), fault.holdMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    serve(req, res, url, user, fault);
+  });
+
+  /** Answer one request through git http-backend. */
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, user: string | undefined, fault: Fault | undefined): void {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: home,
@@ -191,7 +203,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       }
       if (sent < cut) res.end();
     });
-  });
+  }
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

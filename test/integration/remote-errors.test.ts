@@ -5,6 +5,7 @@
  * push refused because the remote moved. Every failure exits 1 with one line and leaves the
  * store's refs as they were. Tests check codes, not wording.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -272,6 +273,29 @@ describe('failures of the remote', () => {
     }
     expect((await vfi(b, ['push'])).code).toBe(0);
     expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
+  });
+
+  it('Ctrl-C during a push leaves no scratch directory behind; one a killed push left is swept by the next', async () => {
+    publish(b, 'Interrupted', {}, 35);
+    const transfer = path.join(b, 'vfi-cache', 'transfer');
+    const gone = spawnSync('true').pid!; // a process id that no longer runs
+    fs.mkdirSync(path.join(transfer, `${gone}-deadbeef`, 'refs'), { recursive: true });
+    const seen = server.requests.length;
+    server.fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { holdMs: 60_000 } : undefined);
+    try {
+      const child = spawn(process.execPath, [MAIN, '--store', b, 'push'], { env, stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      for (let i = 0; i < 400 && !server.requests.slice(seen).some((r) => r.method === 'POST' && r.service === 'git-receive-pack'); i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(fs.readdirSync(transfer)).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-`))]); // mid-push, the stale one gone
+      child.kill('SIGINT');
+      expect(await exited).toBe('SIGINT');
+      expect(fs.readdirSync(transfer)).toEqual([]);
+    } finally {
+      server.fault = undefined;
+    }
+    expect((await vfi(b, ['push'])).code).toBe(0);
   });
 
   it('a push the remote moved past: PUSH_REJECTED, pull first', async () => {
