@@ -194,6 +194,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const remote = program
     .command('remote')
     .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
+    .option('--json', 'machine-readable output (the list)')
     .action(act(async () => (await import('./commands/remote.js')).remoteList));
   remote
     .command('add')
@@ -206,7 +207,11 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('ls')
     .description('the remotes, with their URLs')
     .option('--json', 'machine-readable output')
-    .action(act(async () => (await import('./commands/remote.js')).remoteList));
+    // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
+    .action(act(async () => {
+      const { remoteList } = await import('./commands/remote.js');
+      return (ctx: Context, opts: { json?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json });
+    }));
   remote
     .command('remove')
     .alias('rm')

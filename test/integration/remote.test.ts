@@ -201,8 +201,12 @@ describe('two stores sharing one remote', () => {
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi/Runtime\n');
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi-assertions/main\n');
     expect(local(a, ['list']).stdout.split('\n').filter(Boolean)).toHaveLength(2); // tracking refs are not lineages
-    const listed = local(a, ['remote', 'list', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
+    for (const args of [['remote', 'list', '--json'], ['remote', '--json'], ['remote', 'ls', '--json'], ['remote', '--json', 'list']]) {
+      const listed = local(a, args);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
+    }
+    expect(local(a, ['remote']).stdout).toMatch(/^origin\s+http:/);
     expect(local(a, ['remote', 'remove', 'origin']).code).toBe(0);
     expect(git(a, ['for-each-ref', 'refs/vfi-remotes/']).stdout).toBe('');
     expect(local(a, ['remote', 'list']).stdout).toBe('');
