@@ -217,7 +217,8 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
         recordTracking(store, target.name, ref, local);
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
-        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${action.reason})`);
+        const why = action.reason === 'diverged' ? 'both sides published since they last met' : 'the store has not fetched its head';
+        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${why})`);
       } else if (ref === ASSERTIONS_REF && (rejected.length > 0 || refused.length > 0)) {
         // Records name VFIs; while a lineage is not on the remote, neither are the records about it.
         report.messages.push(`${label(ref)}: not sent, as a lineage was ${rejected.length > 0 ? 'rejected' : 'refused'}`);

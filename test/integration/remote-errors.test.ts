@@ -308,6 +308,11 @@ describe('failures of the remote', () => {
     const r = await vfi(a, ['push']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/pull first/);
+    // per-ref notes first, then the error alone on the last line
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatch(/^vfi: .*pull first/);
+    expect(lines.filter((l) => l.startsWith('vfi: '))).toHaveLength(1);
     expect(snapshot(a).filter((p) => !p.startsWith('refs/vfi-remotes/'))).toEqual(before.filter((p) => !p.startsWith('refs/vfi-remotes/')));
     expect((await vfi(a, ['pull'])).stderr).toMatch(/Runtime: diverged/);
     expect((await vfi(a, ['push'])).code).toBe(0);
