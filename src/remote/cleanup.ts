@@ -4,6 +4,7 @@
  * a handler (so a shell sees "interrupted", not a normal exit).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const pending = new Set<string>();
@@ -38,5 +39,23 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the scratch directories (`vfi-cache/transfer/<pid>-<hex>`) of processes that are gone:
+ * vfi up to 0.1 pushed through one and a killed push left it behind.
+ */
+export function sweepScratch(storeGitdir: string): void {
+  const base = path.join(storeGitdir, 'vfi-cache', 'transfer');
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid)) fs.rmSync(path.join(base, name), { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Remote URLs: parsed once at the edge, and always shown without credentials. isomorphic-git speaks
- * HTTP(S) only, so that is what a vfi remote is (a URL git itself would accept for `git fetch`).
+ * Remote URLs: parsed once at the edge, and always shown without credentials. vfi speaks git's
+ * smart HTTP(S) only, so that is what a vfi remote is (a URL git itself would accept for `git fetch`).
  */
 import * as fs from 'node:fs';
 import { VfiError } from '../errors.js';

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { isolatedGitEnv, runAsync, startGitServer, type GitRequest, type GitServer } from '../helpers/gitServer.js';
 import { Store } from '../../src/store/store.js';
 import { resolveRemote } from '../../src/remote/config.js';
 import { pull, push } from '../../src/remote/sync.js';
@@ -275,27 +275,45 @@ describe('failures of the remote', () => {
     expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
   });
 
-  it('Ctrl-C during a push leaves no scratch directory behind; one a killed push left is swept by the next', async () => {
+  /** Start `vfi ARGS` on STORE with the server holding requests that match; SIGINT it once one arrived. */
+  async function interrupted(store: string, args: string[], held: (r: GitRequest) => boolean, midway: () => void): Promise<NodeJS.Signals | null> {
+    const seen = server.requests.length;
+    server.fault = (r) => (held(r) ? { holdMs: 60_000 } : undefined);
+    try {
+      const child = spawn(process.execPath, [MAIN, '--store', store, ...args], { env, stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      for (let i = 0; i < 400 && !server.requests.slice(seen).some(held); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(server.requests.slice(seen).some(held)).toBe(true);
+      midway();
+      child.kill('SIGINT');
+      return await exited;
+    } finally {
+      server.fault = undefined;
+    }
+  }
+
+  it('Ctrl-C during a push leaves no scratch directory behind; one an older, killed push left is swept', async () => {
     publish(b, 'Interrupted', {}, 35);
     const transfer = path.join(b, 'vfi-cache', 'transfer');
     const gone = spawnSync('true').pid!; // a process id that no longer runs
     fs.mkdirSync(path.join(transfer, `${gone}-deadbeef`, 'refs'), { recursive: true });
-    const seen = server.requests.length;
-    server.fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { holdMs: 60_000 } : undefined);
-    try {
-      const child = spawn(process.execPath, [MAIN, '--store', b, 'push'], { env, stdio: 'ignore' });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-      for (let i = 0; i < 400 && !server.requests.slice(seen).some((r) => r.method === 'POST' && r.service === 'git-receive-pack'); i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      expect(fs.readdirSync(transfer)).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-`))]); // mid-push, the stale one gone
-      child.kill('SIGINT');
-      expect(await exited).toBe('SIGINT');
-      expect(fs.readdirSync(transfer)).toEqual([]);
-    } finally {
-      server.fault = undefined;
-    }
+    const signal = await interrupted(b, ['push'], (r) => r.method === 'POST' && r.service === 'git-receive-pack', () => {
+      expect(fs.readdirSync(transfer)).toEqual([]); // mid-push: the stale one gone, no new one
+    });
+    expect(signal).toBe('SIGINT');
+    expect(fs.readdirSync(transfer)).toEqual([]);
     expect((await vfi(b, ['push'])).code).toBe(0);
+  });
+
+  it('Ctrl-C during a first pull leaves no store and no scratch store', async () => {
+    const parent = path.join(dir, 'interrupted-pull');
+    fs.mkdirSync(parent);
+    const store = path.join(parent, 'store');
+    const signal = await interrupted(store, ['pull', url], (r) => r.method === 'POST' && r.service === 'git-upload-pack', () => {
+      expect(fs.readdirSync(parent)).toEqual([expect.stringMatching(/^\.store\.vfi-new-/)]);
+    });
+    expect(signal).toBe('SIGINT');
+    expect(fs.readdirSync(parent)).toEqual([]);
   });
 
   it('a push the remote moved past: PUSH_REJECTED, pull first', async () => {
@@ -365,27 +383,23 @@ describe('failures of the remote', () => {
 
 describe('pushes the server refuses for its own reasons', () => {
   let server: GitServer;
-  let url = '';
   const store = path.join(dir, 'policy-store');
+  const LOCKED = 'if [ "$ref" = refs/vfi/Locked ]; then echo "policy: Locked is protected" >&2; exit 1; fi';
 
-  beforeAll(async () => {
-    server = await startGitServer();
-    url = server.createRepo('policy.git');
-    // A hook that protects one lineage, as a team's server might.
-    const hook = path.join(server.repoPath('policy.git'), 'hooks', 'pre-receive');
-    fs.writeFileSync(hook, '#!/bin/sh\nwhile read old new ref; do\n  if [ "$ref" = refs/vfi/Locked ]; then echo "policy: Locked is protected" >&2; exit 1; fi\ndone\nexit 0\n', { mode: 0o755 });
-    publish(store, 'Locked', {});
-    publish(store, 'Runtime', { nsq: 'nsqio/nsq:v2.0.0' }, 1);
-    expect(local(store, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
-    expect(local(store, ['remote', 'add', 'origin', url]).code).toBe(0);
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  /** A repository whose `hook` (update: per ref; pre-receive: the whole push) protects one lineage. */
+  function policyRepo(name: string, hook: 'update' | 'pre-receive'): string {
+    const url = server.createRepo(name);
+    const script = hook === 'update'
+      ? `#!/bin/sh\nref="$1"\n${LOCKED}\nexit 0\n`
+      : `#!/bin/sh\nwhile read old new ref; do\n  ${LOCKED}\ndone\nexit 0\n`;
+    fs.writeFileSync(path.join(server.repoPath(name), 'hooks', hook), script, { mode: 0o755 });
+    return url;
+  }
 
-  it('a hook declining a ref: REMOTE with the server\'s own words, never "pull first"; the other lineages still go', async () => {
+  /** Exit 1, the server's words on the one last line, never "pull first"; the same when run again. */
+  async function expectRefused(url: string): Promise<void> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      const r = await vfi(store, ['push']);
+      const r = await vfi(store, ['push', url]);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trim().split('\n');
@@ -393,17 +407,33 @@ describe('pushes the server refuses for its own reasons', () => {
       expect(lines.filter((l) => l.startsWith('vfi: '))).toHaveLength(1);
       expect(r.stderr).not.toMatch(/pull first/);
     }
-    const repo = server.repoPath('policy.git');
-    expect(git(repo, ['rev-parse', '--verify', '-q', 'refs/vfi/Locked']).code).not.toBe(0);
-    expect(git(repo, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
-    // the records wait with the lineage that was refused
-    expect(git(repo, ['rev-parse', '--verify', '-q', ASSERTIONS]).code).not.toBe(0);
-    // the library says REMOTE, refused, with the server's reason
-    const s = Store.open(store, { create: false });
-    const e = await push(s, resolveRemote(store, 'origin'), { env, interactive: false }).catch((x: unknown) => x);
+    const e = await push(Store.open(store, { create: false }), resolveRemote(store, url), { env, interactive: false }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(VfiError);
     expect((e as VfiError).code).toBe('REMOTE');
-    expect((e as VfiError).data).toMatchObject({ reason: 'refused', ref: 'refs/vfi/Locked' });
+    expect((e as VfiError).data).toMatchObject({ reason: 'refused', refused: expect.arrayContaining(['refs/vfi/Locked']) });
+  }
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    publish(store, 'Locked', {});
+    publish(store, 'Runtime', { nsq: 'nsqio/nsq:v2.0.0' }, 1);
+    expect(local(store, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('an update hook declining one ref: REMOTE with the server\'s own words; the other refs still go', async () => {
+    await expectRefused(policyRepo('per-ref.git', 'update'));
+    const repo = server.repoPath('per-ref.git');
+    expect(git(repo, ['rev-parse', '--verify', '-q', 'refs/vfi/Locked']).code).not.toBe(0);
+    expect(git(repo, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(repo, ['rev-parse', ASSERTIONS]).stdout).toBe(git(store, ['rev-parse', ASSERTIONS]).stdout);
+  });
+
+  it('a pre-receive hook declining the push: REMOTE with its words, nothing updated', async () => {
+    await expectRefused(policyRepo('whole.git', 'pre-receive'));
+    expect(git(server.repoPath('whole.git'), ['for-each-ref']).stdout).toBe('');
   });
 
   it('an object the server\'s fsck refuses: REMOTE with the fsck error, not "pull first"', async () => {
