@@ -51,7 +51,7 @@ export class CommitReader {
       if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a commit`, { id });
       facts = commitFacts(id, obj.body);
       this.memo.set(id, facts);
-      this.bodies?.set(id, obj.body);
+      this.bodies?.set(id, Buffer.from(obj.body)); // a copy: the read one is a view into zlib's 16 KiB output
     }
     return facts;
   }

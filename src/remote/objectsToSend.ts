@@ -92,7 +92,7 @@ export async function objectsToSend(objects: ObjectStore, tips: readonly string[
       if (obj.type !== 'tree') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a tree`, { id });
       entries = decodeTree(obj.body);
       trees.set(id, entries);
-      bodies.set(id, obj.body);
+      bodies.set(id, Buffer.from(obj.body)); // a copy: the read one is a view into zlib's 16 KiB output
     }
     return entries;
   };

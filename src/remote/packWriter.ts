@@ -29,15 +29,40 @@ export interface PackChunks {
   bytes: number;
 }
 
+/**
+ * Collects small buffers into large ones. zlib's synchronous calls return views into a 16 KiB
+ * buffer each, so keeping one per object would hold 16 KiB per object in memory.
+ */
+class Chunks {
+  readonly list: Buffer[] = [];
+  bytes = 0;
+  private current = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+
+  add(b: Buffer): void {
+    if (this.used + b.length > this.current.length) {
+      this.seal();
+      if (b.length > this.current.length) this.current = Buffer.allocUnsafe(b.length);
+    }
+    b.copy(this.current, this.used);
+    this.used += b.length;
+    this.bytes += b.length;
+  }
+
+  seal(): void {
+    if (this.used > 0) this.list.push(this.current.subarray(0, this.used));
+    this.current = Buffer.allocUnsafe(Math.max(1 << 20, this.current.length));
+    this.used = 0;
+  }
+}
+
 /** A pack of `count` objects, read one by one from `next`. */
 export async function writePack(count: number, next: (i: number) => Promise<{ type: ObjectType; body: Buffer }>): Promise<PackChunks> {
   const sha = createHash('sha1');
-  const chunks: Buffer[] = [];
-  let bytes = 0;
+  const out = new Chunks();
   const add = (b: Buffer) => {
     sha.update(b);
-    chunks.push(b);
-    bytes += b.length;
+    out.add(b);
   };
   const head = Buffer.alloc(12);
   head.write('PACK', 0, 'ascii');
@@ -50,8 +75,7 @@ export async function writePack(count: number, next: (i: number) => Promise<{ ty
     // Level 1: most objects are a few hundred bytes, where higher levels gain little and cost more.
     add(deflateSync(body, { level: 1 }));
   }
-  const trailer = sha.digest();
-  chunks.push(trailer);
-  bytes += trailer.length;
-  return { chunks, bytes };
+  out.add(sha.digest());
+  out.seal();
+  return { chunks: out.list, bytes: out.bytes };
 }
