@@ -60,7 +60,7 @@ export interface ReceivePackResult {
 }
 
 /** Parse the answer of a push (report-status, possibly inside side-band 1). */
-export async function readReceivePackResult(body: AsyncIterable<Uint8Array>, sideBand: boolean, onProgress?: (line: string) => void): Promise<ReceivePackResult> {
+export async function readReceivePackResult(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, sideBand: boolean, onProgress?: (line: string) => void): Promise<ReceivePackResult> {
   const messages: string[] = [];
   let report: PktReader;
   if (sideBand) {

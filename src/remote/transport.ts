@@ -1,6 +1,7 @@
 /**
- * One conversation with a git server over smart HTTP (gitprotocol-http(5), protocol v0 in
- * stateless-RPC form), spoken directly: list the server's refs (GET info/refs,
+ * One conversation with a git repository in git's protocol v0, stateless-RPC form (gitprotocol-
+ * http(5)), spoken directly, over smart HTTP or, for a repository on disk, through git's own
+ * upload-pack and receive-pack (remote/localWire.ts): list the server's refs (info/refs,
  * remote/advertisement.ts), fetch every ref that differs in one upload-pack request
  * (remote/uploadPack.ts, unpacked into loose objects by remote/unpack.ts), push every ref that
  * fast-forwards in one receive-pack request (remote/receivePack.ts, with a pack of exactly what
@@ -17,6 +18,7 @@ import type { Store } from '../store/store.js';
 import { readAdvertisement, type Advertisement } from './advertisement.js';
 import { RemoteAuth } from './credentials.js';
 import { httpTransport, isTransportFault, type HttpResponse, type Transport } from './http.js';
+import { LocalGitError, localWire, type Service, type Wire } from './localWire.js';
 import { objectsToSend } from './objectsToSend.js';
 import { writePack } from './packWriter.js';
 import { ProtocolError } from './pktLine.js';
@@ -44,7 +46,6 @@ export interface SessionOptions {
   timeoutSeconds?: number;
 }
 
-type Service = 'git-upload-pack' | 'git-receive-pack';
 type Verb = 'list refs of' | 'fetch from' | 'push to';
 
 /** An answer other than 200. */
@@ -67,11 +68,69 @@ export interface PushResult {
   messages: string[];
 }
 
-export class RemoteSession {
+/** Smart HTTP: GET info/refs and POST to the service, with credentials (remote/credentials.ts). */
+class HttpWire implements Wire {
   private readonly http: Transport;
-  private readonly auth: RemoteAuth;
-  private readonly progress: TransferProgress;
   private readonly base: string;
+
+  constructor(
+    target: RemoteTarget,
+    readonly auth: RemoteAuth,
+    idleTimeoutMs: number,
+    onBytes: (n: number) => void,
+  ) {
+    this.http = httpTransport({ home: target.url, idleTimeoutMs, onBytes });
+    this.base = target.display; // the URL without credentials: they go in a header
+  }
+
+  async advertise(service: Service): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.send(service, 'GET', `${this.base}/info/refs?service=${service}`);
+    if (res.headers['content-type'] !== `application/x-${service}-advertisement`) {
+      await drain(res.body);
+      throw new NotSmartHttpError(`content type ${res.headers['content-type'] ?? '(none)'}`);
+    }
+    return res.body;
+  }
+
+  async rpc(service: Service, body: Buffer[]): Promise<AsyncIterable<Uint8Array>> {
+    return (await this.send(service, 'POST', `${this.base}/${service}`, body)).body;
+  }
+
+  /**
+   * One request, with the 401 dance: credentials up front when known to work (or in the URL),
+   * else asked for after a 401 and the request made once more.
+   */
+  private async send(service: Service, method: 'GET' | 'POST', url: string, body?: Buffer[]): Promise<HttpResponse> {
+    const headers: Record<string, string> = method === 'GET'
+      ? { accept: '*/*', pragma: 'no-cache' }
+      : { 'content-type': `application/x-${service}-request`, accept: `application/x-${service}-result` };
+    const withAuth = (a: string | undefined) => (a ? { ...headers, authorization: a } : headers);
+    let res = await this.http.request({ url, method, headers: withAuth(this.auth.header()), body });
+    if (res.statusCode === 401) {
+      await drain(res.body);
+      const retry = await this.auth.afterUnauthorized();
+      if (retry) {
+        res = await this.http.request({ url, method, headers: withAuth(retry), body });
+        if (res.statusCode === 401) await this.auth.failed();
+      }
+    }
+    if (res.statusCode === 200) await this.auth.succeeded();
+    else {
+      await drain(res.body);
+      throw new HttpStatusError(res.statusCode, res.statusMessage);
+    }
+    return res;
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}
+
+export class RemoteSession {
+  private readonly wire: Wire;
+  private readonly auth: { refused: boolean; missing: boolean; offered: boolean } = { refused: false, missing: false, offered: false };
+  private readonly progress: TransferProgress;
   private readonly capabilities = new Map<Service, Set<string>>();
 
   constructor(
@@ -80,23 +139,21 @@ export class RemoteSession {
     opts: SessionOptions,
   ) {
     this.progress = opts.progress ?? quietProgress;
-    const seconds = opts.timeoutSeconds ?? (Number(opts.env.VFI_REMOTE_TIMEOUT) || 120);
-    this.http = httpTransport({ home: target.url, idleTimeoutMs: seconds * 1000, onBytes: (n) => this.progress.bytes(n) });
-    this.auth = new RemoteAuth(target, opts.env, opts.interactive);
-    this.base = target.display; // the URL without credentials: they go in a header
+    const onBytes = (n: number) => this.progress.bytes(n);
+    if (target.protocol === 'file') {
+      this.wire = localWire(target.path, opts.env, onBytes);
+    } else {
+      const seconds = opts.timeoutSeconds ?? (Number(opts.env.VFI_REMOTE_TIMEOUT) || 120);
+      const wire = new HttpWire(target, new RemoteAuth(target, opts.env, opts.interactive), seconds * 1000, onBytes);
+      this.auth = wire.auth;
+      this.wire = wire;
+    }
   }
 
   /** The server's vfi refs (lineages and the assertions ref) and their object ids, sorted by name. */
   async listRefs(forPush: boolean): Promise<Map<string, string>> {
     const service: Service = forPush ? 'git-receive-pack' : 'git-upload-pack';
-    const ad: Advertisement = await this.guard('list refs of', async () => {
-      const res = await this.send(service, 'GET', `${this.base}/info/refs?service=${service}`);
-      if (res.headers['content-type'] !== `application/x-${service}-advertisement`) {
-        await drain(res.body);
-        throw new NotSmartHttpError(`content type ${res.headers['content-type'] ?? '(none)'}`);
-      }
-      return readAdvertisement(res.body, service);
-    });
+    const ad: Advertisement = await this.guard('list refs of', async () => readAdvertisement(await this.wire.advertise(service), service));
     this.capabilities.set(service, ad.capabilities);
     const out = new Map<string, string>();
     for (const [ref, oid] of ad.refs) if (isVfiRef(ref)) out.set(ref, oid);
@@ -114,8 +171,8 @@ export class RemoteSession {
     const capabilities = this.capabilities.get('git-upload-pack') ?? new Set(['side-band-64k', 'ofs-delta']);
     this.progress.label(`fetching ${wants.length} ref(s)`);
     await this.guard('fetch from', async () => {
-      const res = await this.send('git-upload-pack', 'POST', `${this.base}/git-upload-pack`, [uploadPackRequest(wants, haves, capabilities)]);
-      const { pack } = await readUploadPackResult(res.body, (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
+      const answer = await this.wire.rpc('git-upload-pack', [uploadPackRequest(wants, haves, capabilities)]);
+      const { pack } = await readUploadPackResult(answer, (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
       if (!pack) return;
       this.progress.label('unpacking');
       await unpackObjects(pack, (type, body) => this.store.objects.write(type, body), async (id) => {
@@ -151,8 +208,8 @@ export class RemoteSession {
     this.progress.label(`pushing ${updates.length} ref(s), ${outgoing.length} object(s)`);
     return this.guard('push to', async () => {
       const body = [receivePackCommands(updates, capabilities), ...pack.chunks];
-      const res = await this.send('git-receive-pack', 'POST', `${this.base}/git-receive-pack`, body);
-      const result = await readReceivePackResult(res.body, capabilities.has('side-band-64k'), (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
+      const answer = await this.wire.rpc('git-receive-pack', body);
+      const result = await readReceivePackResult(answer, capabilities.has('side-band-64k'), (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
       const refs = new Map<string, string | undefined>();
       for (const u of updates) {
         const reported = result.refs.has(u.ref) ? result.refs.get(u.ref) : 'the server reported nothing for it';
@@ -162,35 +219,9 @@ export class RemoteSession {
     });
   }
 
-  /**
-   * One request, with the 401 dance: credentials up front when known to work (or in the URL),
-   * else asked for after a 401 and the request made once more.
-   */
-  private async send(service: Service, method: 'GET' | 'POST', url: string, body?: Buffer[]): Promise<HttpResponse> {
-    const headers: Record<string, string> = method === 'GET'
-      ? { accept: '*/*', pragma: 'no-cache' }
-      : { 'content-type': `application/x-${service}-request`, accept: `application/x-${service}-result` };
-    const withAuth = (a: string | undefined) => (a ? { ...headers, authorization: a } : headers);
-    let res = await this.http.request({ url, method, headers: withAuth(this.auth.header()), body });
-    if (res.statusCode === 401) {
-      await drain(res.body);
-      const retry = await this.auth.afterUnauthorized();
-      if (retry) {
-        res = await this.http.request({ url, method, headers: withAuth(retry), body });
-        if (res.statusCode === 401) await this.auth.failed();
-      }
-    }
-    if (res.statusCode === 200) await this.auth.succeeded();
-    else {
-      await drain(res.body);
-      throw new HttpStatusError(res.statusCode, res.statusMessage);
-    }
-    return res;
-  }
-
   close(): void {
     this.progress.done();
-    this.http.close();
+    this.wire.close();
   }
 
   private async guard<T>(verb: Verb, run: () => Promise<T>): Promise<T> {
@@ -233,6 +264,13 @@ export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: b
     if (e.kind === 'truncated') return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${e.message}`, { ...data, reason: 'interrupted' }, again);
     if (e.kind === 'server') return new VfiError('REMOTE', `${verb} ${where}: ${scrubCredentials(e.message)}`, { ...data, reason: 'server' }, again);
     return new VfiError('REMOTE', `${verb} ${where}: unexpected answer from the server: ${scrubCredentials(e.message)}`, { ...data, reason: 'protocol' }, again);
+  }
+  if (e instanceof LocalGitError) {
+    if (e.kind === 'not-a-repository') {
+      return new VfiError('REMOTE', `${where} is not a git repository`, { ...data, reason: 'not-a-repository' },
+        'check the path; the repository must exist (make an empty one with git init --bare)');
+    }
+    return new VfiError('REMOTE', `${verb} ${where} failed: ${e.message}`, { ...data, reason: e.kind === 'no-git' ? 'no-git' : 'git' }, e.kind === 'no-git' ? undefined : again);
   }
   if (e instanceof NotSmartHttpError) {
     return new VfiError('REMOTE', `${where} is not a git repository (it did not answer as a git smart-HTTP server: ${e.message})`, { ...data, reason: 'not-a-repository' },

@@ -39,7 +39,7 @@ export interface UploadPackResult {
 }
 
 /** Parse the server's answer: ACK/NAK, then the pack on side-band 1, progress on 2, errors on 3. */
-export async function readUploadPackResult(body: AsyncIterable<Uint8Array>, onProgress?: (line: string) => void): Promise<UploadPackResult> {
+export async function readUploadPackResult(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onProgress?: (line: string) => void): Promise<UploadPackResult> {
   const reader = new PktReader(body);
   const chunks: Buffer[] = [];
   let common: string | undefined;

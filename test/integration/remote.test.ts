@@ -231,15 +231,51 @@ describe('what a remote can be', () => {
     expect(fs.readFileSync(path.join(store, 'config'), 'utf8')).toBe(config);
   });
 
-  it('takes a path for a path, not for a remote name', async () => {
+  it('shares through a repository on disk, by path or file://, as git push /path does', async () => {
     const bare = path.join(dir, 'on-disk.git');
     expect(git(bare, ['init', '--bare', '--quiet']).code).toBe(0);
-    for (const [args, cwd] of [[['push', bare], undefined], [['pull', './on-disk.git'], dir], [['push', '../on-disk.git'], store], [['pull', 'on-disk.git'], dir]] as const) {
-      const r = await runAsync(process.execPath, [MAIN, '--store', store, ...args], { env, cwd });
-      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+    expect(git(bare, ['config', 'receive.fsckObjects', 'true']).code).toBe(0);
+    const pushed = await vfi(store, ['push', bare]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(vfiRefs(bare)).toBe(vfiRefs(store));
+    // a relative path, from the directory it is relative to, into a new store that remembers it
+    const fromDisk = path.join(dir, 'from-disk');
+    const pulled = await runAsync(process.execPath, [MAIN, '--store', fromDisk, 'pull', './on-disk.git'], { env, cwd: dir });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(JSON.parse(local(fromDisk, ['remote', '--json']).stdout)).toEqual([{ name: 'origin', url: bare }]);
+    expect(local(fromDisk, ['show', 'Runtime']).stdout).toBe(local(store, ['show', 'Runtime']).stdout);
+    // and back: publish there, push to its origin (the path), pull here by file://
+    add(fromDisk, 'Runtime', { router: 'polyverse/router:7.0.0' }, 1);
+    expect((await vfi(fromDisk, ['push'])).code).toBe(0);
+    const back = await vfi(store, ['pull', `file://${bare}`]);
+    expect(back.stderr).toMatch(/Runtime: fast-forward/);
+    expect(vfiRefs(store)).toBe(vfiRefs(fromDisk));
+    // a plain clone of it pulls from its origin, the path git clone wrote
+    const clone = path.join(dir, 'disk-clone');
+    expect((await runAsync('git', ['clone', '--quiet', bare, clone], { env })).code).toBe(0);
+    expect((await vfi(clone, ['pull'])).code).toBe(0);
+    expect(vfiRefs(path.join(clone, '.git'))).toBe(vfiRefs(store));
+    expect(git(bare, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+    // a path that is not a repository: REMOTE, exit 1, one line; nothing made
+    for (const args of [['pull', path.join(dir, 'nothing.git')], ['push', '../nothing.git']]) {
+      const r = await runAsync(process.execPath, [MAIN, '--store', store, ...args], { env, cwd: store });
+      expect(r.code, r.stderr).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(local(store, ['remote', 'add', 'disk', bare]).code).toBe(2);
-    expect((await vfi(store, ['pull', `file://${bare}`])).code).toBe(2);
+    expect(fs.existsSync(path.join(dir, 'nothing.git'))).toBe(false);
+  });
+
+  it('refuses what it cannot reach (ssh, file:// of another host) as bad input, and takes a remote\'s name for a name', async () => {
+    for (const bad of ['ssh://git@127.0.0.1/x.git', 'git@127.0.0.1:x.git', 'file://otherhost/x.git']) {
+      const r = await vfi(store, ['push', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // a remote's name wins over a directory of that name, as in git
+    expect(local(store, ['remote', 'add', 'disk', path.join(dir, 'on-disk.git')]).code).toBe(0);
+    fs.mkdirSync(path.join(dir, 'disk'), { recursive: true });
+    const r = await runAsync(process.execPath, [MAIN, '--store', store, 'push', 'disk'], { env, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'disk'))).toEqual([]);
   });
 });

@@ -33,7 +33,19 @@ describe('remote URLs', () => {
   });
 
   it.each([
-    'ssh://git@host/x', 'git@github.com:team/x.git', 'file:///tmp/x', 'not a url', '/tmp/store', './x.git', '../x.git',
+    ['/srv/git/store.git', '/srv/git/store.git'],
+    ['/srv/git/store.git/', '/srv/git/store.git'],
+    ['/srv/team store.git', '/srv/team store.git'], // a space is fine in a path
+    ['./x.git', path.resolve('x.git')],
+    ['../x.git', path.resolve('..', 'x.git')],
+    ['file:///srv/git/store.git', '/srv/git/store.git'],
+    ['file://localhost/srv/a%20b.git', '/srv/a b.git'],
+  ])('a repository on disk: %s', (input, abs) => {
+    expect(parseRemoteUrl(input)).toEqual({ url: abs, display: abs, protocol: 'file', host: '', path: abs, hasCredentials: false });
+  });
+
+  it.each([
+    'ssh://git@host/x', 'git@github.com:team/x.git', 'file://otherhost/x.git', 'not a url', '/srv/x\n.git',
     // no host (WHATWG URL would take "x.git" for one), and what URL parsing silently drops or encodes
     'http:///x.git', 'https://', 'http://u:p@/x', 'http://h/x\n.git', 'http://h/x\r', 'http://h/a b.git', 'http://h/\tx', 'http://h/x\u0000', 'http://h/x\u007f',
   ])('refuses %j', (input) => {
@@ -151,7 +163,9 @@ describe('git config remotes', () => {
     expect(() => addRemote(gitdir, 'bad name', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'creds', 'https://u:p@h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => resolveRemote(gitdir, 'nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
-    for (const bad of ['/tmp/x.git', './x.git', 'file:///tmp/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(resolveRemote(gitdir, '/tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    expect(resolveRemote(gitdir, 'file:///tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    for (const bad of ['ssh://h/x.git', 'file://h/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'nohost', 'http:///x.git')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     removeRemote(gitdir, 'origin');
