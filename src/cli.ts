@@ -206,19 +206,24 @@ export async function runCli(argv: string[]): Promise<number> {
   const remote = program
     .command('remote')
     .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
+    .option('--json', 'machine-readable output (the list)')
     .action(act(async () => (await import('./commands/remote.js')).remoteList));
   remote
     .command('add')
-    .description('add a remote: an http(s) URL of a git repository, e.g. an empty repository on GitHub or GitLab')
+    .description('add a remote: an http(s) URL of a git repository (e.g. an empty one on GitHub or GitLab), or a repository on disk')
     .argument('<name>', 'remote name, e.g. origin')
-    .argument('<url>', 'http:// or https:// URL (no credentials: see vfi push --help)')
+    .argument('<url>', 'http:// or https:// URL (no credentials: see vfi push --help), or a path or file:///path')
     .action(act(async () => (await import('./commands/remote.js')).remoteAdd));
   remote
     .command('list')
     .alias('ls')
     .description('the remotes, with their URLs')
     .option('--json', 'machine-readable output')
-    .action(act(async () => (await import('./commands/remote.js')).remoteList));
+    // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
+    .action(act(async () => {
+      const { remoteList } = await import('./commands/remote.js');
+      return (ctx: Context, opts: { json?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json });
+    }));
   remote
     .command('remove')
     .alias('rm')
@@ -235,13 +240,13 @@ export async function runCli(argv: string[]): Promise<number> {
   program
     .command('push')
     .description('send every lineage and the assertions to a remote; refused when the remote has publications the store lacks')
-    .argument('[remote]', 'remote name or URL (default: origin, or the only remote)')
+    .argument('[remote]', 'remote name, URL or path (default: origin, or the only remote)')
     .addHelpText('after', `${credentialsHelp}\n\nExample:\n  $ vfi push origin`)
     .action(act(async () => (await import('./commands/remote.js')).push));
   program
     .command('pull')
-    .description('fetch lineages and assertions from a remote and merge them into the store')
-    .argument('[remote]', 'remote name or URL (default: origin, or the only remote)')
+    .description('fetch lineages and assertions from a remote and merge them into the store (a new store is made, with the remote as origin)')
+    .argument('[remote]', 'remote name, URL or path (default: origin, or the only remote)')
     .addHelpText('after', [
       '',
       'A lineage that moved on both sides gets a merge commit whose parents are both heads, so both',

@@ -4,7 +4,7 @@ import { VfiError } from '../errors.js';
 import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
 import { quietProgress, terminalProgress } from '../remote/progress.js';
 import { deleteTracking } from '../remote/tracking.js';
-import { displayUrl, looksLikeUrl, parseRemoteUrl } from '../remote/url.js';
+import { displayUrl, looksLikePath, looksLikeUrl } from '../remote/url.js';
 import { formatTable, printJson } from './table.js';
 
 export function remoteAdd(ctx: Context, name: string, url: string): void {
@@ -70,17 +70,25 @@ export async function push(ctx: Context, remote: string | undefined): Promise<vo
 }
 
 export async function pull(ctx: Context, remote: string | undefined): Promise<void> {
-  // Pulling a URL into a store that does not exist yet makes it (a new team member's first pull).
+  const { pull: run } = await import('../remote/sync.js');
   let store;
   try {
     store = ctx.store({ create: false });
   } catch (e) {
-    if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && looksLikeUrl(remote))) throw e;
-    parseRemoteUrl(remote);
-    store = ctx.store({ create: true });
+    if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && (looksLikeUrl(remote) || looksLikePath(remote)))) throw e;
+    // A new team member's first pull: the store is made by it, and remembers where it came from.
+    const target = resolveRemote(ctx.storePath, remote);
+    const { withNewStore } = await import('../remote/newStore.js');
+    const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
+      const done = await settled(run(made, target, sessionOptions(ctx)));
+      const added = listRemotes(made.gitdir).length === 0 ? addRemote(made.gitdir, 'origin', target.display) : undefined;
+      return { report: done, origin: added };
+    });
+    for (const m of report.messages) ctx.note(m);
+    if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);
+    return;
   }
   const target = resolveRemote(store.gitdir, remote);
-  const { pull: run } = await import('../remote/sync.js');
   const report = await settled(run(store, target, sessionOptions(ctx)));
   for (const m of report.messages) ctx.note(m);
 }

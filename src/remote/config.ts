@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import { FileLock } from '../store/lock.js';
-import { looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
+import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 
 export interface RemoteEntry {
   name: string;
@@ -228,6 +228,7 @@ function remotesHint(remotes: RemoteEntry[]): string {
 export function resolveRemote(gitdir: string, arg: string | undefined): RemoteTarget {
   if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, ...parseRemoteUrl(arg) };
   const remotes = listRemotes(gitdir);
+  if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, ...parseRemoteUrl(arg) };
   let chosen: RemoteEntry | undefined;
   if (arg !== undefined) {
     chosen = remotes.find((r) => r.name === arg);

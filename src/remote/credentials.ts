@@ -6,7 +6,6 @@
  * store, and nothing here is ever put into a message.
  */
 import { spawn } from 'node:child_process';
-import type { GitAuth } from 'isomorphic-git';
 import type { RemoteUrl } from './url.js';
 
 export interface Credential {
@@ -76,56 +75,79 @@ function runGitCredential(action: 'fill' | 'approve' | 'reject', input: string, 
   });
 }
 
+const basic = (c: { username: string; password: string }) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+
 /**
- * The auth callbacks for isomorphic-git, shared by every request of one push or pull so that a
- * helper is asked once, and the `Authorization` header to send up front once a credential worked.
+ * The credentials of one push or pull, shared by its requests so that a helper is asked once:
+ * sent up front once they worked (or when the URL carries them), else only after a 401.
  */
 export class RemoteAuth {
   private credential: Credential | undefined;
+  private readonly inUrl: { username: string; password: string } | undefined;
   private asked = false;
   private accepted = false;
   /** the server refused the credentials it was given */
   refused = false;
   /** the server asked for credentials and there were none */
   missing = false;
+  /** credentials were sent at least once */
+  offered = false;
 
   constructor(
     private readonly url: RemoteUrl,
     private readonly env: NodeJS.ProcessEnv,
     private readonly interactive: boolean,
-  ) {}
-
-  /** Headers for the next call: preemptive Basic auth once credentials are known to work. */
-  headers(): Record<string, string> {
-    if (!this.accepted || !this.credential) return {};
-    const { username, password } = this.credential;
-    return { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  ) {
+    if (url.hasCredentials) {
+      const u = new URL(url.url);
+      this.inUrl = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+    }
   }
 
-  readonly onAuth = async (): Promise<GitAuth | void> => {
+  /** The Authorization header for the next request, if credentials are to be sent up front. */
+  header(): string | undefined {
+    if (this.inUrl && !this.refused) {
+      this.offered = true;
+      return basic(this.inUrl);
+    }
+    if (!this.accepted || !this.credential) return undefined;
+    return basic(this.credential);
+  }
+
+  /**
+   * After a 401: the header to try again with, from the environment or a credential helper (asked
+   * once), or undefined when there is nothing (more) to try.
+   */
+  async afterUnauthorized(): Promise<string | undefined> {
+    if (this.inUrl || this.refused) {
+      this.refused = true;
+      return undefined;
+    }
     if (!this.asked) {
       this.asked = true;
       this.credential = credentialFromEnv(this.env) ?? (await this.fromHelper());
     }
     if (!this.credential) {
       this.missing = true;
-      return { cancel: true };
+      return undefined;
     }
-    return { username: this.credential.username, password: this.credential.password };
-  };
+    this.offered = true;
+    return basic(this.credential);
+  }
 
-  readonly onAuthSuccess = async (): Promise<void> => {
+  /** The server took the credentials: a helper's are approved (stored by it), once. */
+  async succeeded(): Promise<void> {
     if (this.accepted || !this.credential) return;
     this.accepted = true;
     if (this.credential.source === 'helper') await runGitCredential('approve', credentialRequest(this.url, this.credential), this.env, false);
-  };
+  }
 
-  readonly onAuthFailure = async (): Promise<GitAuth | void> => {
+  /** The server refused them: a helper's are rejected (erased by it). */
+  async failed(): Promise<void> {
     this.refused = true;
     if (this.credential?.source === 'helper') await runGitCredential('reject', credentialRequest(this.url, this.credential), this.env, false);
     this.credential = undefined;
-    return { cancel: true };
-  };
+  }
 
   private async fromHelper(): Promise<Credential | undefined> {
     const reply = await runGitCredential('fill', credentialRequest(this.url), this.env, this.interactive);

@@ -4,7 +4,6 @@
  * reachable from both sides (git's paint-down-to-common in commit.c), so the cost is the history
  * since the two last had a commit in common, not the whole lineage.
  */
-import { decodeCommit } from '../core/gitObject.js';
 import { VfiError } from '../errors.js';
 import type { ObjectStore } from '../store/objects.js';
 
@@ -18,20 +17,41 @@ export interface CommitFacts {
   time: number;
 }
 
-/** Reads commits once per process. */
+/**
+ * What a walk needs of a commit, read leniently: a commit git accepts but vfi would not write
+ * (an odd time zone, extra headers) still has a tree, parents and a committer time.
+ */
+export function commitFacts(id: string, body: Buffer): CommitFacts {
+  const end = body.indexOf('\n\n');
+  let tree = '';
+  const parents: string[] = [];
+  let time = 0;
+  for (const line of body.toString('utf8', 0, end < 0 ? body.length : end).split('\n')) {
+    if (line.startsWith('tree ')) tree = line.slice(5);
+    else if (line.startsWith('parent ')) parents.push(line.slice(7));
+    else if (line.startsWith('committer ')) time = Number(/> (\d+)(?: \S*)?$/.exec(line)?.[1] ?? 0);
+  }
+  if (!/^[0-9a-f]{40}$/.test(tree)) throw new VfiError('STORE_DAMAGED', `commit ${id} names no tree`, { id });
+  return { id, tree, parents, time };
+}
+
+/** Reads commits once per process; with `bodies`, keeps each commit's bytes there too. */
 export class CommitReader {
   private readonly memo = new Map<string, CommitFacts>();
 
-  constructor(private readonly objects: ObjectStore) {}
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly bodies?: Map<string, Buffer>,
+  ) {}
 
   async read(id: string): Promise<CommitFacts> {
     let facts = this.memo.get(id);
     if (!facts) {
       const obj = await this.objects.read(id);
       if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a commit`, { id });
-      const c = decodeCommit(obj.body);
-      facts = { id, tree: c.tree, parents: c.parents, time: c.committer.timestamp };
+      facts = commitFacts(id, obj.body);
       this.memo.set(id, facts);
+      this.bodies?.set(id, Buffer.from(obj.body)); // a copy: the read one is a view into zlib's 16 KiB output
     }
     return facts;
   }
@@ -70,11 +90,15 @@ export async function relate(reader: CommitReader, local: string, remote: string
 }
 
 /** A max-heap of commits by committer time, then id (so the walk is the same on every machine). */
-class CommitQueue {
+export class CommitQueue {
   private readonly heap: CommitFacts[] = [];
 
   private static before(a: CommitFacts, b: CommitFacts): boolean {
     return a.time > b.time || (a.time === b.time && a.id > b.id);
+  }
+
+  get size(): number {
+    return this.heap.length;
   }
 
   push(c: CommitFacts): void {

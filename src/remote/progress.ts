@@ -1,9 +1,14 @@
 /** One self-rewriting status line on stderr for push and pull, only when stderr is a terminal (SPEC §3). */
-import type { GitProgressEvent } from 'isomorphic-git';
+export interface ProgressEvent {
+  /** what is going on: "counting objects", or a line the server sent ("Resolving deltas: 40%") */
+  phase: string;
+  loaded: number;
+  /** 0 when unknown */
+  total: number;
+}
 
 export interface TransferProgress {
-  /** isomorphic-git's phases: "Counting objects", "Receiving objects", "Analyzing workdir", ... */
-  phase(e: GitProgressEvent): void;
+  phase(e: ProgressEvent): void;
   bytes(received: number): void;
   label(text: string): void;
   done(): void;

@@ -12,7 +12,10 @@ import type { Store } from '../store/store.js';
 import type { RemoteTarget } from './config.js';
 import { CommitReader, relate, type Relation } from './graph.js';
 import { assertionsMergeCommit, lineageMergeCommit, pullAction, pushAction, type PushAction, type RefAction } from './merge.js';
+import { sweepScratch } from './cleanup.js';
+import { refusalKind, type RefUpdate } from './receivePack.js';
 import { recordTracking, TRACKING_PREFIX } from './tracking.js';
+import { scrubCredentials } from './url.js';
 import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
 
 export interface RefOutcome {
@@ -53,7 +56,7 @@ function localVfiRefs(store: Store): Map<string, string> {
 }
 
 async function withSession<T>(store: Store, target: RemoteTarget, opts: SessionOptions, run: (s: RemoteSession) => Promise<T>): Promise<T> {
-  const session = await RemoteSession.open(store, target, opts);
+  const session = new RemoteSession(store, target, opts);
   try {
     return await run(session);
   } finally {
@@ -79,8 +82,8 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
       report.outcomes.push(outcome);
       recordTracking(store, target.name, ref, remote);
     }
-    // Bring the lineage caches up to date now, while isomorphic-git's fast paths are settled
-    // (remote/transport.ts): the first `vfi log` after a big pull would otherwise pay for it.
+    // Bring the lineage caches up to date now: the first `vfi log` after a big pull would
+    // otherwise pay for it.
     for (const o of report.outcomes) {
       if (o.ref !== ASSERTIONS_REF && o.head !== o.local) await store.lineages.load(o.ref.slice('refs/vfi/'.length));
     }
@@ -186,51 +189,81 @@ async function describe(store: Store, ref: string, kind: RefAction['kind'], loca
   }
 }
 
-/** Send the store's vfi refs that the remote lacks or is behind on. */
+/** What the remote has that the store lacks: lineages counted, assertions named apart. */
+function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string | undefined {
+  const lineages = [...remoteRefs.keys()].filter((r) => r !== ASSERTIONS_REF && !store.refs.read(r)).length;
+  const assertions = remoteRefs.has(ASSERTIONS_REF) && !store.refs.read(ASSERTIONS_REF);
+  if (lineages === 0 && !assertions) return undefined;
+  const what = [lineages > 0 ? `${lineages} lineage(s)` : '', assertions ? 'assertions' : ''].filter(Boolean).join(' and ');
+  return `the remote has ${what} the store does not: vfi pull fetches them`;
+}
+
+/**
+ * Send the store's vfi refs that the remote lacks or is behind on, in one request. A ref the remote
+ * moved past is not sent (pull first), and while one is held back so are the assertions, whose
+ * records name VFIs of the lineages. The server then takes or refuses each ref on its own, so a
+ * ref it refuses (it moved meanwhile, or a hook) does not hold back the others.
+ */
 export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+  sweepScratch(store.gitdir);
   return withSession(store, target, opts, async (session) => {
     const remoteRefs = await session.listRefs(true);
     const reader = new CommitReader(store.objects);
     const plan: { ref: string; local: string; remote: string | undefined; action: PushAction }[] = [];
+    const known: string[] = []; // heads of the server the store has: what the pack can leave out
     for (const [ref, local] of localVfiRefs(store)) {
       const remote = remoteRefs.get(ref);
-      const known = remote !== undefined && remote !== local && (await store.objects.has(remote));
-      const relation = known ? await relate(reader, local, remote!) : undefined;
+      const present = remote !== undefined && (remote === local || (await store.objects.has(remote)));
+      if (present) known.push(remote!);
+      const relation = present && remote !== local ? await relate(reader, local, remote!) : undefined;
       plan.push({ ref, local, remote, action: pushAction(local, remote, relation) });
     }
     await hooks.afterPlan?.();
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const rejected: string[] = [];
-    for (const step of plan) {
-      const { ref, local, remote, action } = step;
+    const updates: RefUpdate[] = [];
+    for (const { ref, local, remote, action } of plan) {
       if (action.kind === 'up-to-date') {
         recordTracking(store, target.name, ref, local);
+        report.outcomes.push({ ref, action: action.kind, local, remote });
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
-        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${action.reason})`);
+        const why = action.reason === 'diverged' ? 'both sides published since they last met' : 'the store has not fetched its head';
+        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${why})`);
+        report.outcomes.push({ ref, action: action.kind, local, remote });
       } else if (ref === ASSERTIONS_REF && rejected.length > 0) {
-        // Records name VFIs; while a lineage waits for a pull, so do the records about it.
-        rejected.push(ref);
         report.messages.push(`${label(ref)}: not sent, as a lineage was rejected`);
         report.outcomes.push({ ref, action: 'rejected', local, remote });
-        continue;
       } else {
-        try {
-          await session.push(ref, local);
-        } catch (e) {
-          if (!(e instanceof VfiError) || e.code !== 'PUSH_REJECTED') throw e;
-          rejected.push(ref);
-          report.messages.push(`${label(ref)}: rejected by the server, it moved meanwhile`);
-          report.outcomes.push({ ref, action: 'rejected', local, remote });
+        updates.push({ ref, old: remote, new: local });
+      }
+    }
+    const refused: { ref: string; reason: string }[] = [];
+    let said: string[] = [];
+    if (updates.length > 0) {
+      const result = await session.push(updates, known);
+      said = result.messages;
+      for (const u of updates) {
+        const reason = result.refs.get(u.ref);
+        if (reason === undefined) {
+          recordTracking(store, target.name, u.ref, u.new);
+          report.messages.push(u.old === undefined ? `${label(u.ref)}: new on the remote, ${short(u.new)}` : `${label(u.ref)}: ${short(u.old)}..${short(u.new)}`);
+          report.outcomes.push({ ref: u.ref, action: u.old === undefined ? 'create' : 'fast-forward', local: u.new, remote: u.old });
           continue;
         }
-        recordTracking(store, target.name, ref, local);
-        report.messages.push(action.kind === 'create' ? `${label(ref)}: new on the remote, ${short(local)}` : `${label(ref)}: ${short(remote)}..${short(local)}`);
+        report.outcomes.push({ ref: u.ref, action: 'rejected', local: u.new, remote: u.old });
+        if (refusalKind(reason, said) === 'moved') {
+          rejected.push(u.ref);
+          report.messages.push(`${label(u.ref)}: rejected by the server, it moved meanwhile`);
+        } else {
+          refused.push({ ref: u.ref, reason });
+          report.messages.push(`${label(u.ref)}: refused by the server (${oneLine(reason)})`);
+        }
       }
-      report.outcomes.push({ ref, action: action.kind, local, remote });
     }
-    const remoteOnly = [...remoteRefs.keys()].filter((r) => !store.refs.read(r));
-    if (remoteOnly.length > 0) report.messages.push(`the remote has ${remoteOnly.length} lineage(s) the store does not: vfi pull fetches them`);
+    const missing = remoteOnlyNote(remoteRefs, store);
+    if (missing) report.messages.push(missing);
+    if (refused.length > 0) throw refusal(target, refused, said, report.messages);
     if (rejected.length > 0) {
       throw new VfiError('PUSH_REJECTED',
         `${target.display} has publications the store does not have (${rejected.map(label).join(', ')}); pull first`,
@@ -240,4 +273,16 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
     return report;
   });
+}
+
+const oneLine = (text: string) => scrubCredentials(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+
+/** The error for refs the server refused for its own reasons: its words, as pulling cannot help. */
+function refusal(target: RemoteTarget, refused: { ref: string; reason: string }[], said: readonly string[], messages: string[]): VfiError {
+  const reasons = [...new Set(refused.map((r) => r.reason))].map(oneLine).join('; ');
+  const words = said.slice(-5).map(oneLine);
+  return new VfiError('REMOTE',
+    `${target.display} refused ${refused.map((r) => label(r.ref)).join(', ')}: ${reasons}${words.length ? ` (the server said: ${words.join('; ')})` : ''}`,
+    { url: target.display, reason: 'refused', ref: refused[0]!.ref, refused: refused.map((r) => r.ref), serverReason: reasons, serverMessages: words, messages },
+    'pulling will not help: see what the server said');
 }

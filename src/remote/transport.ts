@@ -1,23 +1,31 @@
 /**
- * One conversation with a git server over smart HTTP: list the server's refs (isomorphic-git's
- * getRemoteInfo2, which also does the 401 dance with remote/credentials.ts), fetch (one
- * upload-pack request for every ref that differs, remote/uploadPack.ts, unpacked into loose
- * objects by remote/unpack.ts), push (isomorphic-git's push, one ref per call, from a scratch
- * directory: remote/sandbox.ts). isomorphic-git's own fetch is not used: in 1.44 it fetches only
- * branches, tags and one ref named explicitly (no refspecs: isomorphic-git#1481), writes refs
- * itself before the pack has arrived, and fails on a server whose HEAD names an unborn branch,
- * which is what a repository holding only vfi refs looks like. isomorphic-git is loaded only here.
+ * One conversation with a git repository in git's protocol v0, stateless-RPC form (gitprotocol-
+ * http(5)), spoken directly, over smart HTTP or, for a repository on disk, through git's own
+ * upload-pack and receive-pack (remote/localWire.ts): list the server's refs (info/refs,
+ * remote/advertisement.ts), fetch every ref that differs in one upload-pack request
+ * (remote/uploadPack.ts, unpacked into loose objects by remote/unpack.ts), push every ref that
+ * fast-forwards in one receive-pack request (remote/receivePack.ts, with a pack of exactly what
+ * the server lacks: remote/objectsToSend.ts, remote/packWriter.ts). Credentials are asked for on
+ * a 401 only (remote/credentials.ts). isomorphic-git is not used here: in 1.44 its fetch takes no
+ * refspecs (isomorphic-git#1481), writes refs before the pack has arrived and fails on a server
+ * whose HEAD names an unborn branch (what a repository holding only vfi refs looks like), and its
+ * push takes one ref per call and walks the whole history to find what to send.
  * Every failure becomes a VfiError with a stable code and a message without credentials.
  */
 import { VfiError } from '../errors.js';
 import { nameProblem } from '../core/names.js';
 import type { Store } from '../store/store.js';
+import { readAdvertisement, type Advertisement } from './advertisement.js';
 import { RemoteAuth } from './credentials.js';
-import { httpTransport, isTransportFault, type Transport } from './http.js';
-import { openSandbox, type Sandbox } from './sandbox.js';
+import { httpTransport, isTransportFault, type HttpResponse, type Transport } from './http.js';
+import { LocalGitError, localWire, type Service, type Wire } from './localWire.js';
+import { objectsToSend } from './objectsToSend.js';
+import { writePack } from './packWriter.js';
+import { ProtocolError } from './pktLine.js';
 import { quietProgress, type TransferProgress } from './progress.js';
+import { readReceivePackResult, receivePackCommands, type RefUpdate } from './receivePack.js';
 import { scrubCredentials } from './url.js';
-import { readUploadPackResult, UploadPackError, uploadPackRequest } from './uploadPack.js';
+import { readUploadPackResult, uploadPackRequest } from './uploadPack.js';
 import { PackFormatError, unpackObjects } from './unpack.js';
 import type { RemoteTarget } from './config.js';
 
@@ -38,51 +46,117 @@ export interface SessionOptions {
   timeoutSeconds?: number;
 }
 
-type Git = typeof import('isomorphic-git');
+type Verb = 'list refs of' | 'fetch from' | 'push to';
+
+/** An answer other than 200. */
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly statusMessage: string,
+  ) {
+    super(`HTTP ${status} ${statusMessage}`.trim());
+  }
+}
+
+/** A 200 that is not a git smart-HTTP answer (a web page, a dumb server). */
+class NotSmartHttpError extends Error {}
+
+export interface PushResult {
+  /** per ref sent: undefined when the server updated it, else its reason for refusing */
+  refs: Map<string, string | undefined>;
+  /** what the server said on the way (hook output, errors) */
+  messages: string[];
+}
+
+/** Smart HTTP: GET info/refs and POST to the service, with credentials (remote/credentials.ts). */
+class HttpWire implements Wire {
+  private readonly http: Transport;
+  private readonly base: string;
+
+  constructor(
+    target: RemoteTarget,
+    readonly auth: RemoteAuth,
+    idleTimeoutMs: number,
+    onBytes: (n: number) => void,
+  ) {
+    this.http = httpTransport({ home: target.url, idleTimeoutMs, onBytes });
+    this.base = target.display; // the URL without credentials: they go in a header
+  }
+
+  async advertise(service: Service): Promise<AsyncIterable<Uint8Array>> {
+    const res = await this.send(service, 'GET', `${this.base}/info/refs?service=${service}`);
+    if (res.headers['content-type'] !== `application/x-${service}-advertisement`) {
+      await drain(res.body);
+      throw new NotSmartHttpError(`content type ${res.headers['content-type'] ?? '(none)'}`);
+    }
+    return res.body;
+  }
+
+  async rpc(service: Service, body: Buffer[]): Promise<AsyncIterable<Uint8Array>> {
+    return (await this.send(service, 'POST', `${this.base}/${service}`, body)).body;
+  }
+
+  /**
+   * One request, with the 401 dance: credentials up front when known to work (or in the URL),
+   * else asked for after a 401 and the request made once more.
+   */
+  private async send(service: Service, method: 'GET' | 'POST', url: string, body?: Buffer[]): Promise<HttpResponse> {
+    const headers: Record<string, string> = method === 'GET'
+      ? { accept: '*/*', pragma: 'no-cache' }
+      : { 'content-type': `application/x-${service}-request`, accept: `application/x-${service}-result` };
+    const withAuth = (a: string | undefined) => (a ? { ...headers, authorization: a } : headers);
+    let res = await this.http.request({ url, method, headers: withAuth(this.auth.header()), body });
+    if (res.statusCode === 401) {
+      await drain(res.body);
+      const retry = await this.auth.afterUnauthorized();
+      if (retry) {
+        res = await this.http.request({ url, method, headers: withAuth(retry), body });
+        if (res.statusCode === 401) await this.auth.failed();
+      }
+    }
+    if (res.statusCode === 200) await this.auth.succeeded();
+    else {
+      await drain(res.body);
+      throw new HttpStatusError(res.statusCode, res.statusMessage);
+    }
+    return res;
+  }
+
+  close(): void {
+    this.http.close();
+  }
+}
 
 export class RemoteSession {
-  private readonly http: Transport;
-  private readonly auth: RemoteAuth;
-  private sandboxDir: Sandbox | undefined;
-  private readonly cache = {};
+  private readonly wire: Wire;
+  private readonly auth: { refused: boolean; missing: boolean; offered: boolean } = { refused: false, missing: false, offered: false };
   private readonly progress: TransferProgress;
-  private uploadCapabilities: Set<string> | undefined;
+  private readonly capabilities = new Map<Service, Set<string>>();
 
-  private constructor(
-    private readonly git: Git,
+  constructor(
     private readonly store: Store,
     readonly target: RemoteTarget,
     opts: SessionOptions,
   ) {
     this.progress = opts.progress ?? quietProgress;
-    const seconds = opts.timeoutSeconds ?? (Number(opts.env.VFI_REMOTE_TIMEOUT) || 120);
-    this.http = httpTransport({ idleTimeoutMs: seconds * 1000, onBytes: (n) => this.progress.bytes(n) });
-    this.auth = new RemoteAuth(target, opts.env, opts.interactive);
-  }
-
-  static async open(store: Store, target: RemoteTarget, opts: SessionOptions): Promise<RemoteSession> {
-    const git = await import('isomorphic-git');
-    return new RemoteSession(git, store, target, opts);
-  }
-
-  private callbacks() {
-    return {
-      http: this.http,
-      url: this.target.url,
-      onAuth: this.auth.onAuth,
-      onAuthSuccess: this.auth.onAuthSuccess,
-      onAuthFailure: this.auth.onAuthFailure,
-      headers: this.auth.headers(),
-    };
+    const onBytes = (n: number) => this.progress.bytes(n);
+    if (target.protocol === 'file') {
+      this.wire = localWire(target.path, opts.env, onBytes);
+    } else {
+      const seconds = opts.timeoutSeconds ?? (Number(opts.env.VFI_REMOTE_TIMEOUT) || 120);
+      const wire = new HttpWire(target, new RemoteAuth(target, opts.env, opts.interactive), seconds * 1000, onBytes);
+      this.auth = wire.auth;
+      this.wire = wire;
+    }
   }
 
   /** The server's vfi refs (lineages and the assertions ref) and their object ids, sorted by name. */
   async listRefs(forPush: boolean): Promise<Map<string, string>> {
-    const info = await this.guard('list refs of', () =>
-      this.git.getRemoteInfo2({ ...this.callbacks(), forPush, protocolVersion: 1 }));
-    if (!forPush) this.uploadCapabilities = new Set(Object.keys(info.capabilities));
+    const service: Service = forPush ? 'git-receive-pack' : 'git-upload-pack';
+    const ad: Advertisement = await this.guard('list refs of', async () => readAdvertisement(await this.wire.advertise(service), service));
+    this.capabilities.set(service, ad.capabilities);
     const out = new Map<string, string>();
-    for (const r of info.refs ?? []) if (isVfiRef(r.ref) && /^[0-9a-f]{40}$/.test(r.oid)) out.set(r.ref, r.oid);
+    for (const [ref, oid] of ad.refs) if (isVfiRef(ref)) out.set(ref, oid);
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
@@ -94,26 +168,11 @@ export class RemoteSession {
    */
   async fetch(wants: readonly string[], haves: readonly string[]): Promise<void> {
     if (wants.length === 0) return;
-    const capabilities = this.uploadCapabilities ?? new Set(['side-band-64k', 'ofs-delta']);
+    const capabilities = this.capabilities.get('git-upload-pack') ?? new Set(['side-band-64k', 'ofs-delta']);
     this.progress.label(`fetching ${wants.length} ref(s)`);
     await this.guard('fetch from', async () => {
-      const body = uploadPackRequest(wants, haves, capabilities);
-      let res = await this.postUploadPack(body);
-      if (res.statusCode === 401 && !this.auth.refused) {
-        // a server that lets anyone list refs but wants credentials to send objects
-        await drain(res.body);
-        const cred = await this.auth.onAuth();
-        if (cred && !cred.cancel) {
-          res = await this.postUploadPack(body, cred);
-          if (res.statusCode === 401) await this.auth.onAuthFailure();
-          else if (res.statusCode === 200) await this.auth.onAuthSuccess();
-        }
-      }
-      if (res.statusCode !== 200) {
-        await drain(res.body);
-        throw Object.assign(new Error(`HTTP ${res.statusCode}`), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
-      }
-      const { pack } = await readUploadPackResult(res.body!, (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
+      const answer = await this.wire.rpc('git-upload-pack', [uploadPackRequest(wants, haves, capabilities)]);
+      const { pack } = await readUploadPackResult(answer, (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
       if (!pack) return;
       this.progress.label('unpacking');
       await unpackObjects(pack, (type, body) => this.store.objects.write(type, body), async (id) => {
@@ -131,166 +190,114 @@ export class RemoteSession {
     }
   }
 
-  private postUploadPack(body: Buffer, cred?: { username?: string; password?: string }) {
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-git-upload-pack-request',
-      accept: 'application/x-git-upload-pack-result',
-      ...this.auth.headers(),
-    };
-    if (cred?.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64')}`;
-    const { url, auth } = splitCredentials(this.target.url);
-    if (auth && !headers.authorization && !headers.Authorization) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-    return this.http.request({ url: `${url}/git-upload-pack`, method: 'POST', headers, body: [body] as never });
-  }
-
-  /** Point `serverRef` on the server at `oid`, which must fast-forward it; sends what the server lacks. */
-  async push(serverRef: string, oid: string): Promise<void> {
-    this.sandbox.setRef(serverRef, oid);
-    this.progress.label(`pushing ${serverRef.replace(/^refs\//, '')}`);
-    await this.guard('push to', () =>
-      this.git.push({
-        ...this.callbacks(),
-        fs: this.sandbox.fs,
-        gitdir: this.sandbox.gitdir,
-        ref: serverRef,
-        remoteRef: serverRef,
-        cache: this.cache,
-        onProgress: (e) => this.progress.phase(e),
-      }), serverRef);
-  }
-
-  /** The scratch directory isomorphic-git pushes from, made on first use. */
-  private get sandbox(): Sandbox {
-    this.sandboxDir ??= openSandbox(this.store.gitdir);
-    return this.sandboxDir;
+  /**
+   * Update `updates` on the server in one request, sending the objects reachable from their new
+   * heads and not from `known` (heads the server advertised that the store has). Each ref is
+   * updated or refused by the server on its own; the result says which.
+   */
+  async push(updates: readonly RefUpdate[], known: readonly string[]): Promise<PushResult> {
+    const capabilities = this.capabilities.get('git-receive-pack') ?? new Set(['report-status', 'side-band-64k']);
+    this.progress.label(`pushing ${updates.length} ref(s)`);
+    const outgoing = await objectsToSend(this.store.objects, updates.map((u) => u.new), known);
+    const pack = await writePack(outgoing.length, async (i) => {
+      if (i % 256 === 0) this.progress.phase({ phase: 'packing objects', loaded: i, total: outgoing.length });
+      const o = outgoing[i]!;
+      if (o.type && o.body) return { type: o.type, body: o.body };
+      return this.store.objects.read(o.id);
+    });
+    this.progress.label(`pushing ${updates.length} ref(s), ${outgoing.length} object(s)`);
+    return this.guard('push to', async () => {
+      const body = [receivePackCommands(updates, capabilities), ...pack.chunks];
+      const answer = await this.wire.rpc('git-receive-pack', body);
+      const result = await readReceivePackResult(answer, capabilities.has('side-band-64k'), (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
+      const refs = new Map<string, string | undefined>();
+      for (const u of updates) {
+        const reported = result.refs.has(u.ref) ? result.refs.get(u.ref) : 'the server reported nothing for it';
+        refs.set(u.ref, reported ?? (result.unpack === 'ok' ? undefined : `unpack ${result.unpack}`));
+      }
+      return { refs, messages: result.messages };
+    });
   }
 
   close(): void {
     this.progress.done();
-    this.http.close();
-    this.sandboxDir?.dispose();
+    this.wire.close();
   }
 
-  private async guard<T>(verb: string, run: () => Promise<T>, ref?: string): Promise<T> {
+  private async guard<T>(verb: Verb, run: () => Promise<T>): Promise<T> {
     try {
-      const result = await withSynchronousHashing(run);
-      const broken = this.http.takeFault();
-      if (broken) throw broken;
-      return result;
+      return await run();
     } catch (e) {
-      // A body that broke is the cause of whatever isomorphic-git made of it.
-      throw remoteError(this.http.takeFault() ?? e, this.target, this.auth, verb, ref);
+      throw remoteError(e, this.target, this.auth, verb);
     } finally {
       this.progress.done();
     }
   }
 }
 
-interface IsoGitError {
-  code?: string;
-  message?: string;
-  data?: { statusCode?: number; statusMessage?: string; reason?: string; result?: { refs?: Record<string, { ok: boolean; error: string }>; error?: string } };
-}
-
-/** Turn what isomorphic-git or the HTTP client threw into a VfiError (codes of errors.ts). */
-export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean }, verb: string, ref?: string): unknown {
+/** Turn what the conversation threw into a VfiError (codes of errors.ts). */
+export function remoteError(e: unknown, target: RemoteTarget, auth: { refused: boolean; missing: boolean; offered: boolean }, verb: Verb): unknown {
   if (e instanceof VfiError) return e;
   const where = target.display;
-  const data = { url: where, ...(ref ? { ref } : {}) };
+  const data = { url: where };
+  // A push cut after its request went out may have been applied by the server or not; git's
+  // compare-and-swap on the server makes sending it again safe either way.
+  const again = verb === 'push to' ? 'the remote may or may not have been updated; pushing again is safe' : 'nothing was changed in the store; run the command again';
   if (isTransportFault(e)) {
     const detail = scrubCredentials(e.message);
     if (e.vfiTransport === 'connect') {
       return new VfiError('NETWORK', `cannot reach ${where}: ${e.code ?? detail}`, { ...data, reason: 'unreachable', cause: e.code },
         'check the URL and that the server is up');
     }
-    if (e.vfiTransport === 'timeout') return new VfiError('TIMEOUT', `${verb} ${where}: ${detail}`, { ...data, reason: 'timeout' });
-    return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${detail}`, { ...data, reason: 'interrupted' },
-      'nothing was changed in the store; run the command again');
+    if (e.vfiTransport === 'timeout') return new VfiError('TIMEOUT', `${verb} ${where}: ${detail}`, { ...data, reason: 'timeout' }, again);
+    if (e.vfiTransport === 'redirect') {
+      return e.redirect === 'credentials'
+        ? new VfiError('UNAUTHORIZED', `${verb} ${where}: ${detail}`, { ...data, reason: 'redirected' }, 'use the URL it redirects to, if you trust it')
+        : new VfiError('REMOTE', `${verb} ${where}: ${detail}`, { ...data, reason: 'insecure-redirect' }, 'nothing was changed');
+    }
+    return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${detail}`, { ...data, reason: 'interrupted' }, again);
   }
   if (e instanceof PackFormatError) {
     return new VfiError('REMOTE', `${verb} ${where}: the pack it sent is malformed: ${e.message}`, { ...data, reason: 'protocol' }, 'no ref of the store was changed');
   }
-  if (e instanceof UploadPackError) {
-    return e.kind === 'truncated'
-      ? new VfiError('NETWORK', `${verb} ${where} was interrupted: ${e.message}`, { ...data, reason: 'interrupted' }, 'nothing was changed in the store; run the command again')
-      : new VfiError('REMOTE', `${verb} ${where}: ${scrubCredentials(e.message)}`, { ...data, reason: e.kind }, 'nothing was changed in the store');
+  if (e instanceof ProtocolError) {
+    if (e.kind === 'truncated') return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${e.message}`, { ...data, reason: 'interrupted' }, again);
+    if (e.kind === 'server') return new VfiError('REMOTE', `${verb} ${where}: ${scrubCredentials(e.message)}`, { ...data, reason: 'server' }, again);
+    return new VfiError('REMOTE', `${verb} ${where}: unexpected answer from the server: ${scrubCredentials(e.message)}`, { ...data, reason: 'protocol' }, again);
   }
-  const err = (e ?? {}) as IsoGitError;
-  switch (err.code) {
-    case 'HttpError': {
-      const status = err.data?.statusCode ?? 0;
-      if (status === 401) {
-        return auth.refused || target.hasCredentials
-          ? new VfiError('UNAUTHORIZED', `${where} refused the credentials (HTTP 401)`, { ...data, status, reason: 'refused' }, credentialHint)
-          : new VfiError('UNAUTHORIZED', `${where} requires authentication (HTTP 401)`, { ...data, status, reason: 'missing' }, credentialHint);
-      }
-      if (status === 403) {
-        return new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403)`, { ...data, status, reason: 'forbidden' },
-          'the credentials are valid but may not be allowed to do this (read-only access?)');
-      }
-      if (status === 404) {
-        return new VfiError('REMOTE', `${where} is not a git repository (HTTP 404)`, { ...data, status, reason: 'not-a-repository' },
-          'check the URL; the repository must exist on the server (create an empty one first)');
-      }
-      return new VfiError('REMOTE', `${verb} ${where} failed: HTTP ${status} ${err.data?.statusMessage ?? ''}`.trim(), { ...data, status, reason: 'http' });
+  if (e instanceof LocalGitError) {
+    if (e.kind === 'not-a-repository') {
+      return new VfiError('REMOTE', `${where} is not a git repository`, { ...data, reason: 'not-a-repository' },
+        'check the path; the repository must exist (make an empty one with git init --bare)');
     }
-    case 'SmartHttpError':
-      return new VfiError('REMOTE', `${where} is not a git repository (it did not answer as a git smart-HTTP server)`, { ...data, reason: 'not-a-repository' },
-        'check the URL');
-    case 'UserCanceledError':
-      return auth.missing && !target.hasCredentials
-        ? new VfiError('UNAUTHORIZED', `${where} requires authentication (HTTP 401)`, { ...data, status: 401, reason: 'missing' }, credentialHint)
-        : new VfiError('UNAUTHORIZED', `${where} refused the credentials (HTTP 401)`, { ...data, status: 401, reason: 'refused' }, credentialHint);
-    case 'PushRejectedError':
-      return new VfiError('PUSH_REJECTED', `${where} rejected ${ref ?? 'the push'}: the remote has publications the store does not; pull first`,
-        { ...data, reason: err.data?.reason ?? 'not-fast-forward' }, 'run `vfi pull`, then `vfi push` again');
-    case 'GitPushError': {
-      const refs = err.data?.result?.refs ?? {};
-      const why = Object.entries(refs).filter(([, v]) => !v.ok).map(([k, v]) => `${k}: ${v.error}`).join('; ') || err.data?.result?.error || 'refused';
-      return new VfiError('PUSH_REJECTED', `${where} rejected ${ref ?? 'the push'} (${scrubCredentials(why)}); pull first`, { ...data, reason: why },
-        'run `vfi pull`, then `vfi push` again');
+    return new VfiError('REMOTE', `${verb} ${where} failed: ${e.message}`, { ...data, reason: e.kind === 'no-git' ? 'no-git' : 'git' }, e.kind === 'no-git' ? undefined : again);
+  }
+  if (e instanceof NotSmartHttpError) {
+    return new VfiError('REMOTE', `${where} is not a git repository (it did not answer as a git smart-HTTP server: ${e.message})`, { ...data, reason: 'not-a-repository' },
+      'check the URL');
+  }
+  if (e instanceof HttpStatusError) {
+    const status = e.status;
+    if (status === 401) {
+      return auth.refused || target.hasCredentials
+        ? new VfiError('UNAUTHORIZED', `${where} refused the credentials (HTTP 401)`, { ...data, status, reason: 'refused' }, credentialHint)
+        : new VfiError('UNAUTHORIZED', `${where} requires authentication (HTTP 401)`, { ...data, status, reason: 'missing' }, credentialHint);
     }
-    case 'UrlParseError':
-    case 'UnknownTransportError':
-      return new VfiError('USAGE', `cannot use ${where}: ${scrubCredentials(err.message ?? '')}`, data);
-    case 'ParseError':
-    case 'InternalError':
-    case 'NotFoundError':
-    case 'InvalidOidError':
-      return new VfiError('REMOTE', `${verb} ${where}: unexpected answer from the server: ${scrubCredentials(err.message ?? '')}`, { ...data, reason: 'protocol' },
-        'nothing was changed in the store; run the command again');
-    default:
-      return e;
+    if (status === 403) {
+      const sent = auth.offered || target.hasCredentials;
+      return sent
+        ? new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403)`, { ...data, status, reason: 'forbidden', credentialsSent: true },
+          'the credentials were sent but may not be allowed to do this (read-only access?)')
+        : new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403) without credentials`, { ...data, status, reason: 'forbidden', credentialsSent: false },
+          `no credentials were sent, as the server did not ask for them (401); it may want some: ${credentialHint}`);
+    }
+    if (status === 404) {
+      return new VfiError('REMOTE', `${where} is not a git repository (HTTP 404)`, { ...data, status, reason: 'not-a-repository' },
+        'check the URL; the repository must exist on the server (create an empty one first)');
+    }
+    return new VfiError('REMOTE', `${verb} ${where} failed: ${scrubCredentials(e.message)}`, { ...data, status, reason: 'http' }, verb === 'push to' ? again : undefined);
   }
-}
-
-/**
- * isomorphic-git hashes every object it reads or indexes with WebCrypto's async SHA-1 and deflates
- * every object it packs through a web CompressionStream when the runtime has them: a thread-pool
- * round trip per object, which made pushing 10,000 publications several times slower than the
- * work itself. Its fallbacks (a synchronous SHA-1 and pako) are much faster for small objects. It
- * picks at its first hash and its first deflate, and keeps the choice for the process, so hiding
- * both globals while vfi's own calls run settles it.
- */
-async function withSynchronousHashing<T>(run: () => Promise<T>): Promise<T> {
-  const g = globalThis as { CompressionStream?: unknown };
-  const cryptoProperty = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
-  const compression = g.CompressionStream;
-  if (cryptoProperty?.configurable) Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
-  g.CompressionStream = undefined;
-  try {
-    return await run();
-  } finally {
-    if (cryptoProperty?.configurable) Object.defineProperty(globalThis, 'crypto', cryptoProperty);
-    g.CompressionStream = compression;
-  }
-}
-
-/** `http://user:pass@host/x` → the URL without credentials and "user:pass". */
-function splitCredentials(raw: string): { url: string; auth: string | undefined } {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@(.*)$/i.exec(raw);
-  if (!m) return { url: raw, auth: undefined };
-  return { url: `${m[1]}${m[3]}`, auth: decodeURIComponent(m[2]!) };
+  return e;
 }
 
 async function drain(body: AsyncIterable<Uint8Array> | undefined): Promise<void> {

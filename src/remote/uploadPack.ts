@@ -7,13 +7,7 @@
  * The pack is checked (signature, trailing SHA-1) before it is unpacked (remote/unpack.ts).
  */
 import { createHash } from 'node:crypto';
-
-export function pktLine(text: string): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  return Buffer.concat([Buffer.from((body.length + 4).toString(16).padStart(4, '0'), 'ascii'), body]);
-}
-
-export const FLUSH = Buffer.from('0000', 'ascii');
+import { bandLines, FLUSH, PktReader, pktLine, ProtocolError } from './pktLine.js';
 
 /**
  * The request body: wants (the first line carries the capabilities), a flush, haves, done. The
@@ -22,8 +16,8 @@ export const FLUSH = Buffer.from('0000', 'ascii');
  */
 export function uploadPackRequest(wants: readonly string[], haves: readonly string[], serverCapabilities: ReadonlySet<string>): Buffer {
   const band = serverCapabilities.has('side-band-64k') ? 'side-band-64k' : serverCapabilities.has('side-band') ? 'side-band' : undefined;
-  if (!band) throw new UploadPackError('the server does not offer side-band, which vfi needs', 'protocol');
-  const caps = [band, ...(serverCapabilities.has('ofs-delta') ? ['ofs-delta'] : []), 'agent=git/vfi'];
+  if (!band) throw new ProtocolError('the server does not offer side-band, which vfi needs', 'protocol');
+  const caps = [band, ...(serverCapabilities.has('ofs-delta') ? ['ofs-delta'] : []), ...agent(serverCapabilities)];
   const parts: Buffer[] = [];
   [...new Set(wants)].forEach((oid, i) => parts.push(pktLine(i === 0 ? `want ${oid} ${caps.join(' ')}\n` : `want ${oid}\n`)));
   parts.push(FLUSH);
@@ -32,53 +26,9 @@ export function uploadPackRequest(wants: readonly string[], haves: readonly stri
   return Buffer.concat(parts);
 }
 
-export class UploadPackError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'server' | 'protocol' | 'truncated',
-  ) {
-    super(message);
-  }
-}
-
-/** Reads pkt-lines from a byte stream. */
-class PktReader {
-  private buf = Buffer.alloc(0);
-  private readonly it: AsyncIterator<Uint8Array>;
-  private ended = false;
-
-  constructor(body: AsyncIterable<Uint8Array>) {
-    this.it = body[Symbol.asyncIterator]();
-  }
-
-  private async fill(n: number): Promise<boolean> {
-    while (this.buf.length < n && !this.ended) {
-      const { value, done } = await this.it.next();
-      if (done) this.ended = true;
-      else this.buf = this.buf.length ? Buffer.concat([this.buf, Buffer.from(value)]) : Buffer.from(value);
-    }
-    return this.buf.length >= n;
-  }
-
-  /** The next packet: a Buffer, 'flush', or 'end' when the stream is over. */
-  async next(): Promise<Buffer | 'flush' | 'end'> {
-    if (!(await this.fill(4))) {
-      if (this.buf.length === 0) return 'end';
-      throw new UploadPackError('the response ended inside a packet header', 'truncated');
-    }
-    const hex = this.buf.toString('ascii', 0, 4);
-    if (!/^[0-9a-f]{4}$/i.test(hex)) throw new UploadPackError(`not a git protocol response (got ${JSON.stringify(hex)})`, 'protocol');
-    const len = parseInt(hex, 16);
-    if (len === 0 || len === 1 || len === 2) {
-      this.buf = this.buf.subarray(4);
-      return 'flush';
-    }
-    if (len < 4) throw new UploadPackError(`bad packet length ${hex}`, 'protocol');
-    if (!(await this.fill(len))) throw new UploadPackError('the response ended inside a packet', 'truncated');
-    const pkt = this.buf.subarray(4, len);
-    this.buf = this.buf.subarray(len);
-    return pkt;
-  }
+/** Our agent capability, only to a server that names its own (some refuse capabilities they did not offer). */
+export function agent(serverCapabilities: ReadonlySet<string>): string[] {
+  return [...serverCapabilities].some((c) => c.startsWith('agent=')) ? ['agent=git/vfi'] : [];
 }
 
 export interface UploadPackResult {
@@ -89,7 +39,7 @@ export interface UploadPackResult {
 }
 
 /** Parse the server's answer: ACK/NAK, then the pack on side-band 1, progress on 2, errors on 3. */
-export async function readUploadPackResult(body: AsyncIterable<Uint8Array>, onProgress?: (line: string) => void): Promise<UploadPackResult> {
+export async function readUploadPackResult(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onProgress?: (line: string) => void): Promise<UploadPackResult> {
   const reader = new PktReader(body);
   const chunks: Buffer[] = [];
   let common: string | undefined;
@@ -100,28 +50,28 @@ export async function readUploadPackResult(body: AsyncIterable<Uint8Array>, onPr
     const band = pkt[0];
     if (band === 1) chunks.push(pkt.subarray(1));
     else if (band === 2) {
-      for (const line of pkt.subarray(1).toString('utf8').split(/[\r\n]+/)) if (line.trim()) onProgress?.(line.trim());
-    } else if (band === 3) throw new UploadPackError(`the server reported: ${pkt.subarray(1).toString('utf8').trim()}`, 'server');
+      for (const line of bandLines(pkt.subarray(1))) onProgress?.(line);
+    } else if (band === 3) throw new ProtocolError(`the server reported: ${pkt.subarray(1).toString('utf8').trim()}`, 'server');
     else {
       const text = pkt.toString('utf8').trim();
       if (text.startsWith('ACK ')) common = text.slice(4, 44);
       else if (text === 'NAK') continue;
-      else if (text.startsWith('ERR ')) throw new UploadPackError(`the server reported: ${text.slice(4)}`, 'server');
-      else throw new UploadPackError(`unexpected line from the server: ${text.slice(0, 80)}`, 'protocol');
+      else if (text.startsWith('ERR ')) throw new ProtocolError(`the server reported: ${text.slice(4)}`, 'server');
+      else throw new ProtocolError(`unexpected line from the server: ${text.slice(0, 80)}`, 'protocol');
     }
   }
   const pack = Buffer.concat(chunks);
-  if (pack.length === 0) throw new UploadPackError('the server sent no pack', 'truncated');
+  if (pack.length === 0) throw new ProtocolError('the server sent no pack', 'truncated');
   checkPack(pack);
   return { pack: pack.readUInt32BE(8) === 0 ? undefined : pack, common };
 }
 
 /** A pack must start with "PACK", version 2 or 3, and end with the SHA-1 of what precedes it. */
 export function checkPack(pack: Buffer): void {
-  if (pack.toString('ascii', 0, Math.min(4, pack.length)) !== 'PACK'.slice(0, Math.min(4, pack.length))) throw new UploadPackError('the server sent something that is not a pack', 'protocol');
-  if (pack.length < 32) throw new UploadPackError('the pack is incomplete', 'truncated');
+  if (pack.toString('ascii', 0, Math.min(4, pack.length)) !== 'PACK'.slice(0, Math.min(4, pack.length))) throw new ProtocolError('the server sent something that is not a pack', 'protocol');
+  if (pack.length < 32) throw new ProtocolError('the pack is incomplete', 'truncated');
   const version = pack.readUInt32BE(4);
-  if (version !== 2 && version !== 3) throw new UploadPackError(`unsupported pack version ${version}`, 'protocol');
+  if (version !== 2 && version !== 3) throw new ProtocolError(`unsupported pack version ${version}`, 'protocol');
   const sum = createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest();
-  if (!sum.equals(pack.subarray(pack.length - 20))) throw new UploadPackError('the pack is incomplete or corrupt (checksum mismatch)', 'truncated');
+  if (!sum.equals(pack.subarray(pack.length - 20))) throw new ProtocolError('the pack is incomplete or corrupt (checksum mismatch)', 'truncated');
 }

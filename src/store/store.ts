@@ -43,10 +43,14 @@ export class Store {
     this.lineages = new LineageIndex(this);
   }
 
-  /** Open the store at `dir`; with `create`, make it first if it does not exist (SPEC §3: created on first write). */
+  /**
+   * Open the store at `dir`; with `create`, make it first if it does not exist (SPEC §3: created
+   * on first write). `dir` may also be a plain (non-bare) `git clone` of a store: its `.git` is used.
+   */
   static open(dir: string, { create }: { create: boolean }): Store {
     const gitdir = path.resolve(dir);
-    if (fs.existsSync(path.join(gitdir, 'HEAD')) && fs.existsSync(path.join(gitdir, 'objects'))) return new Store(gitdir);
+    if (isRepository(gitdir)) return new Store(gitdir);
+    if (isRepository(path.join(gitdir, '.git'))) return new Store(path.join(gitdir, '.git'));
     if (!create) {
       throw new VfiError('NOT_FOUND', `no vfi store at ${gitdir}`, { store: gitdir },
         'a store is created by the first write (vfi add); choose one with --store or VFI_STORE');
@@ -115,7 +119,7 @@ export class Store {
   async lineage(name: string): Promise<Lineage> {
     const lineage = await this.lineages.load(name);
     if (!lineage) {
-      throw new VfiError('NOT_FOUND', `no lineage named ${JSON.stringify(name)}`, { name }, hintNames(this.lineageNames()));
+      throw new VfiError('NOT_FOUND', `no lineage named ${JSON.stringify(name)}`, { name }, hintNames(this.lineageNames(), this.gitdir));
     }
     return lineage;
   }
@@ -182,9 +186,25 @@ function uniqueMatch(ids: string[], ref: string, described?: { id: string; names
     `candidates: ${list.slice(0, 10).join(', ')}${list.length > 10 ? ', …' : ''}`);
 }
 
-function hintNames(names: string[]): string | undefined {
-  if (names.length === 0) return 'the store has no lineages yet';
+function hintNames(names: string[], gitdir: string): string | undefined {
+  if (names.length === 0) {
+    // A plain `git clone` copies branches and tags only, never refs/vfi/*: say how to get them.
+    return hasRemote(gitdir) ? 'the store has no lineages yet; `vfi pull` fetches them from its remote' : 'the store has no lineages yet';
+  }
   return `lineages: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`;
+}
+
+function isRepository(gitdir: string): boolean {
+  return fs.existsSync(path.join(gitdir, 'HEAD')) && fs.existsSync(path.join(gitdir, 'objects'));
+}
+
+/** Does the store's git config declare a remote? (read only on the way to an error) */
+function hasRemote(gitdir: string): boolean {
+  try {
+    return /^\s*\[remote\s+"/im.test(fs.readFileSync(path.join(gitdir, 'config'), 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** The layout `git init --bare` makes, written so that two processes may race to create it. */

@@ -22,13 +22,17 @@ export interface GitRequest {
   /** git-upload-pack or git-receive-pack, when the request is for one */
   service: string | undefined;
   user: string | undefined;
+  /** the Authorization header as received, if any */
+  authorization?: string;
 }
 
 export type Fault =
   /** answer with this status and a short text body, without running git */
   | { status: number; body?: string }
   /** run git, then close the connection after this many bytes of the response body */
-  | { cutAfterBytes: number };
+  | { cutAfterBytes: number }
+  /** wait this long before running git (the request body waits unread) */
+  | { holdMs: number };
 
 export interface GitServerOptions {
   /** Basic-auth users and their passwords; when given, every request must authenticate */
@@ -99,24 +103,25 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const service = url.searchParams.get('service') ?? (/\/(git-upload-pack|git-receive-pack)$/.exec(url.pathname)?.[1]);
     let user: string | undefined;
+    const authorization = req.headers.authorization;
     if (opts.users) {
       user = authUser(req, opts.users);
       if (!user) {
         req.resume();
         res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="vfi test server"', 'Content-Type': 'text/plain' });
         res.end('authentication required\n');
-        requests.push({ method: req.method ?? 'GET', path: url.pathname, service, user: undefined });
+        requests.push({ method: req.method ?? 'GET', path: url.pathname, service, user: undefined, authorization });
         return;
       }
       if (service === 'git-receive-pack' && opts.readOnly?.includes(user)) {
         req.resume();
         res.writeHead(403, { 'Content-Type': 'text/plain' });
         res.end('read-only user\n');
-        requests.push({ method: req.method ?? 'GET', path: url.pathname, service, user });
+        requests.push({ method: req.method ?? 'GET', path: url.pathname, service, user, authorization });
         return;
       }
     }
-    const info: GitRequest = { method: req.method ?? 'GET', path: url.pathname, service, user };
+    const info: GitRequest = { method: req.method ?? 'GET', path: url.pathname, service, user, authorization };
     requests.push(info);
     const fault = state.fault?.(info);
     if (fault && 'status' in fault) {
@@ -125,6 +130,16 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       res.end(fault.body ?? `injected ${fault.status}\n`);
       return;
     }
+    if (fault && 'holdMs' in fault) {
+      const timer = setTimeout(() => serve(req, res, url, user, undefined), fault.holdMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    serve(req, res, url, user, fault);
+  });
+
+  /** Answer one request through git http-backend. */
+  function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, user: string | undefined, fault: Fault | undefined): void {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: home,
@@ -188,7 +203,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       }
       if (sent < cut) res.end();
     });
-  });
+  }
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -217,6 +232,46 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Redirector {
+  /** http(s)://127.0.0.1:PORT */
+  base: string;
+  /** the Authorization header of every request, in order (undefined: none sent) */
+  authorizations: (string | undefined)[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A server that answers every request with a redirect to the same path under `target` (another
+ * server), for testing what a client sends where. With `askForCredentials`, a request without an
+ * Authorization header gets a 401 first, as a host that redirects only authenticated users does.
+ * With `tls`, it speaks https.
+ */
+export async function startRedirector(target: string, opts: { askForCredentials?: boolean; status?: number; tls?: { key: string; cert: string } } = {}): Promise<Redirector> {
+  const authorizations: (string | undefined)[] = [];
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    authorizations.push(req.headers.authorization);
+    req.resume();
+    if (opts.askForCredentials && !req.headers.authorization) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="redirector"' });
+      res.end();
+      return;
+    }
+    res.writeHead(opts.status ?? 302, { Location: `${target}${req.url ?? '/'}` });
+    res.end();
+  };
+  const server: http.Server = opts.tls ? (await import('node:https')).createServer(opts.tls, handler) : http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    authorizations,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

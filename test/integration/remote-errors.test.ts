@@ -5,12 +5,13 @@
  * push refused because the remote moved. Every failure exits 1 with one line and leaves the
  * store's refs as they were. Tests check codes, not wording.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { isolatedGitEnv, runAsync, startGitServer, type GitRequest, type GitServer } from '../helpers/gitServer.js';
 import { Store } from '../../src/store/store.js';
 import { resolveRemote } from '../../src/remote/config.js';
 import { pull, push } from '../../src/remote/sync.js';
@@ -38,6 +39,15 @@ function expectFailure(r: { code: number; stdout: string; stderr: string }, patt
   if (pattern) expect(r.stderr).toMatch(pattern);
 }
 
+const ASSERTIONS = 'refs/vfi-assertions/main';
+
+/** A port nothing listens on. */
+const freePort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as net.AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
 const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
 
 describe('credentials', () => {
@@ -69,6 +79,7 @@ describe('credentials', () => {
     expectFailure(r, /requires authentication/);
     expect(snapshot(store)).toEqual(before);
     expectFailure(await vfi(path.join(dir, 'nobody'), ['pull', url]));
+    expect(fs.existsSync(path.join(dir, 'nobody'))).toBe(false);
   });
 
   it('with wrong credentials: UNAUTHORIZED, never printing them', async () => {
@@ -82,6 +93,9 @@ describe('credentials', () => {
 
   it('with a read-only user: UNAUTHORIZED (403) on push, pull works', async () => {
     expectFailure(await vfi(store, ['push'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' }), /denied/);
+    const e = await push(Store.open(store, { create: false }), resolveRemote(store, 'origin'), { env: { ...env, VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' }, interactive: false })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', data: { status: 403, credentialsSent: true } });
     expect((await vfi(store, ['pull'], { VFI_REMOTE_USERNAME: 'viewer', VFI_REMOTE_PASSWORD: 'look' })).code).toBe(0);
   });
 
@@ -97,6 +111,9 @@ describe('credentials', () => {
     const inUrl = await vfi(path.join(dir, 'by-url'), ['pull', url.replace('http://', 'http://alice:s3cret@')]);
     expect(inUrl.code).toBe(0);
     expect(inUrl.stderr).not.toContain('s3cret');
+    // the new store remembers the remote, without the credentials
+    expect(JSON.parse(local(path.join(dir, 'by-url'), ['remote', 'list', '--json']).stdout)).toEqual([{ name: 'origin', url }]);
+    expect(fs.readFileSync(path.join(dir, 'by-url', 'config'), 'utf8')).not.toMatch(/s3cret|alice/);
   });
 
   it('from a git credential helper, approved when it works and rejected when it does not', async () => {
@@ -131,17 +148,36 @@ describe('failures of the remote', () => {
   });
 
   it('unreachable: NETWORK, store untouched', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const before = snapshot(b);
     const r = await vfi(b, ['pull', `http://127.0.0.1:${port}/team.git`]);
     expectFailure(r, /cannot reach/);
     expectFailure(await vfi(b, ['push', `http://127.0.0.1:${port}/team.git`]), /cannot reach/);
     expect(snapshot(b)).toEqual(before);
+  });
+
+  it('a first pull that fails makes no store, nor the directories above it', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}/team.git`;
+    const fresh = path.join(dir, 'fresh', 'deeper', 'store');
+    for (const source of [unreachable, `${server.base}/nothing-here.git`]) {
+      expectFailure(await vfi(fresh, ['pull', source]));
+      expect(fs.existsSync(path.join(dir, 'fresh'))).toBe(false);
+    }
+    // an empty directory given as the store stays as it was
+    const empty = path.join(dir, 'empty-dir');
+    fs.mkdirSync(empty);
+    expectFailure(await vfi(empty, ['pull', unreachable]));
+    expect(fs.readdirSync(empty)).toEqual([]);
+    // without --store: the per-user default store is not made either
+    const xdg = path.join(dir, 'xdg');
+    fs.mkdirSync(xdg);
+    const r = await runAsync(process.execPath, [MAIN, 'pull', unreachable], { env: { ...env, XDG_DATA_HOME: xdg, VFI_STORE: '' } });
+    expectFailure(r);
+    expect(fs.readdirSync(xdg)).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.vfi-new-'))).toEqual([]);
+    // and one that works makes it, in the empty directory too
+    expect((await vfi(empty, ['pull', url])).code).toBe(0);
+    expect(local(empty, ['list']).stdout).toContain('Runtime');
   });
 
   it('not a git repository: REMOTE', async () => {
@@ -167,6 +203,19 @@ describe('failures of the remote', () => {
     const before = snapshot(b);
     expectFailure(await vfi(b, ['pull', odd]), /not vfi data/);
     expect(refsOnly(b)).toEqual(before.filter((p) => p.startsWith('refs')));
+  });
+
+  it('a 403 to a request that carried no credentials says so', async () => {
+    server.fault = (r) => (r.service === 'git-receive-pack' ? { status: 403 } : undefined);
+    try {
+      const r = await vfi(b, ['push']);
+      expectFailure(r, /403/);
+      expect(r.stderr).toMatch(/VFI_REMOTE_TOKEN/); // the hint is how to send some
+      const e = await push(Store.open(b, { create: false }), resolveRemote(b, 'origin'), { env, interactive: false }).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'UNAUTHORIZED', data: { status: 403, credentialsSent: false } });
+    } finally {
+      server.fault = undefined;
+    }
   });
 
   it('a server error: REMOTE, store untouched', async () => {
@@ -213,12 +262,58 @@ describe('failures of the remote', () => {
     publish(b, 'Cut', {}, 30);
     server.fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { cutAfterBytes: 5 } : undefined);
     try {
-      expectFailure(await vfi(b, ['push']), /interrupted/);
+      const r = await vfi(b, ['push']);
+      expectFailure(r, /interrupted/);
+      // the server got the whole request and applied it: the message must not say otherwise
+      expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).code).toBe(0);
+      expect(r.stderr).not.toMatch(/nothing was changed/);
+      expect(r.stderr).toMatch(/may or may not/);
     } finally {
       server.fault = undefined;
     }
     expect((await vfi(b, ['push'])).code).toBe(0);
     expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
+  });
+
+  /** Start `vfi ARGS` on STORE with the server holding requests that match; SIGINT it once one arrived. */
+  async function interrupted(store: string, args: string[], held: (r: GitRequest) => boolean, midway: () => void): Promise<NodeJS.Signals | null> {
+    const seen = server.requests.length;
+    server.fault = (r) => (held(r) ? { holdMs: 60_000 } : undefined);
+    try {
+      const child = spawn(process.execPath, [MAIN, '--store', store, ...args], { env, stdio: 'ignore' });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      for (let i = 0; i < 400 && !server.requests.slice(seen).some(held); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(server.requests.slice(seen).some(held)).toBe(true);
+      midway();
+      child.kill('SIGINT');
+      return await exited;
+    } finally {
+      server.fault = undefined;
+    }
+  }
+
+  it('Ctrl-C during a push leaves no scratch directory behind; one an older, killed push left is swept', async () => {
+    publish(b, 'Interrupted', {}, 35);
+    const transfer = path.join(b, 'vfi-cache', 'transfer');
+    const gone = spawnSync('true').pid!; // a process id that no longer runs
+    fs.mkdirSync(path.join(transfer, `${gone}-deadbeef`, 'refs'), { recursive: true });
+    const signal = await interrupted(b, ['push'], (r) => r.method === 'POST' && r.service === 'git-receive-pack', () => {
+      expect(fs.readdirSync(transfer)).toEqual([]); // mid-push: the stale one gone, no new one
+    });
+    expect(signal).toBe('SIGINT');
+    expect(fs.readdirSync(transfer)).toEqual([]);
+    expect((await vfi(b, ['push'])).code).toBe(0);
+  });
+
+  it('Ctrl-C during a first pull leaves no store and no scratch store', async () => {
+    const parent = path.join(dir, 'interrupted-pull');
+    fs.mkdirSync(parent);
+    const store = path.join(parent, 'store');
+    const signal = await interrupted(store, ['pull', url], (r) => r.method === 'POST' && r.service === 'git-upload-pack', () => {
+      expect(fs.readdirSync(parent)).toEqual([expect.stringMatching(/^\.store\.vfi-new-/)]);
+    });
+    expect(signal).toBe('SIGINT');
+    expect(fs.readdirSync(parent)).toEqual([]);
   });
 
   it('a push the remote moved past: PUSH_REJECTED, pull first', async () => {
@@ -231,6 +326,11 @@ describe('failures of the remote', () => {
     const r = await vfi(a, ['push']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/pull first/);
+    // per-ref notes first, then the error alone on the last line
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.at(-1)).toMatch(/^vfi: .*pull first/);
+    expect(lines.filter((l) => l.startsWith('vfi: '))).toHaveLength(1);
     expect(snapshot(a).filter((p) => !p.startsWith('refs/vfi-remotes/'))).toEqual(before.filter((p) => !p.startsWith('refs/vfi-remotes/')));
     expect((await vfi(a, ['pull'])).stderr).toMatch(/Runtime: diverged/);
     expect((await vfi(a, ['push'])).code).toBe(0);
@@ -278,5 +378,101 @@ describe('failures of the remote', () => {
     expect(report.outcomes.find((o) => o.ref === 'refs/vfi/Runtime')?.action).toBe('merge');
     expect(local(a, ['show', `Runtime@${published}`]).code).toBe(0);
     expect(local(a, ['fsck']).code).toBe(0);
+  });
+});
+
+describe('pushes the server refuses for its own reasons', () => {
+  let server: GitServer;
+  const store = path.join(dir, 'policy-store');
+  const LOCKED = 'if [ "$ref" = refs/vfi/Locked ]; then echo "policy: Locked is protected" >&2; exit 1; fi';
+
+  /** A repository whose `hook` (update: per ref; pre-receive: the whole push) protects one lineage. */
+  function policyRepo(name: string, hook: 'update' | 'pre-receive'): string {
+    const url = server.createRepo(name);
+    const script = hook === 'update'
+      ? `#!/bin/sh\nref="$1"\n${LOCKED}\nexit 0\n`
+      : `#!/bin/sh\nwhile read old new ref; do\n  ${LOCKED}\ndone\nexit 0\n`;
+    fs.writeFileSync(path.join(server.repoPath(name), 'hooks', hook), script, { mode: 0o755 });
+    return url;
+  }
+
+  /** Exit 1, the server's words on the one last line, never "pull first"; the same when run again. */
+  async function expectRefused(url: string): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await vfi(store, ['push', url]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.at(-1)).toMatch(/^vfi: .*policy: Locked is protected/);
+      expect(lines.filter((l) => l.startsWith('vfi: '))).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/pull first/);
+    }
+    const e = await push(Store.open(store, { create: false }), resolveRemote(store, url), { env, interactive: false }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(VfiError);
+    expect((e as VfiError).code).toBe('REMOTE');
+    expect((e as VfiError).data).toMatchObject({ reason: 'refused', refused: expect.arrayContaining(['refs/vfi/Locked']) });
+  }
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    publish(store, 'Locked', {});
+    publish(store, 'Runtime', { nsq: 'nsqio/nsq:v2.0.0' }, 1);
+    expect(local(store, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('an update hook declining one ref: REMOTE with the server\'s own words; the other refs still go', async () => {
+    await expectRefused(policyRepo('per-ref.git', 'update'));
+    const repo = server.repoPath('per-ref.git');
+    expect(git(repo, ['rev-parse', '--verify', '-q', 'refs/vfi/Locked']).code).not.toBe(0);
+    expect(git(repo, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(repo, ['rev-parse', ASSERTIONS]).stdout).toBe(git(store, ['rev-parse', ASSERTIONS]).stdout);
+  });
+
+  it('a pre-receive hook declining the push: REMOTE with its words, nothing updated', async () => {
+    await expectRefused(policyRepo('whole.git', 'pre-receive'));
+    expect(git(server.repoPath('whole.git'), ['for-each-ref']).stdout).toBe('');
+  });
+
+  it('an object the server\'s fsck refuses: REMOTE with the fsck error, not "pull first"', async () => {
+    const bad = path.join(dir, 'bad-object-store');
+    publish(bad, 'Runtime', {}, 5);
+    const head = git(bad, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
+    const tree = git(bad, ['rev-parse', `${head}^{tree}`]).stdout.trim();
+    // a commit whose author line has no valid time zone: receive.fsckObjects (on) refuses it
+    const body = `tree ${tree}\nparent ${head}\nauthor T <t@x> 1700000000 +99999\ncommitter T <t@x> 1700000000 +0000\n\nbroken\n`;
+    const broken = git(bad, ['hash-object', '--literally', '-t', 'commit', '-w', '--stdin'], body).stdout.trim();
+    expect(git(bad, ['update-ref', 'refs/vfi/Runtime', broken]).code).toBe(0);
+    const r = await vfi(bad, ['push', server.createRepo('fsck.git')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^vfi: .*(badTimezone|fsck|unpack)/i);
+    expect(r.stderr).not.toMatch(/pull first/);
+  });
+});
+
+describe('what push says about the remote', () => {
+  let server: GitServer;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('counts the lineages the store lacks, and names the assertions apart', async () => {
+    const url = server.createRepo('count.git');
+    const first = path.join(dir, 'count-first');
+    publish(first, 'Runtime', {});
+    expect(local(first, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
+    expect((await vfi(first, ['push', url])).code).toBe(0);
+    const second = path.join(dir, 'count-second');
+    publish(second, 'Mine', {});
+    const r = await vfi(second, ['push', url]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\b1 lineage\(s\) and assertions\b/);
+    expect(r.stderr).not.toMatch(/\b2 lineage/);
   });
 });

@@ -73,12 +73,15 @@ describe('two stores sharing one remote', () => {
     expect(local(b, ['show', `Runtime@${v1}`]).stdout).toBe(local(a, ['show', `Runtime@${v1}`]).stdout);
     expect(claimsOf(b, `Runtime@${v1}`)).toEqual(['tests-passed']);
     expect(vfiRefs(b)).toBe(vfiRefs(a));
+    // the store a pull made remembers the URL as origin, as git clone does
+    expect(JSON.parse(local(b, ['remote', 'list', '--json']).stdout)).toEqual([{ name: 'origin', url }]);
+    expect(git(b, ['config', '--get', 'remote.origin.url']).stdout.trim()).toBe(url);
     expect((await vfi(a, ['push'])).stderr).toMatch(/everything up to date/);
+    expect((await vfi(b, ['push'])).stderr).toMatch(/everything up to date/);
     expect((await vfi(b, ['pull', url])).stderr).toMatch(/already up to date/);
   });
 
   it('exchanges publications and assertions made on both sides at once', async () => {
-    expect(local(b, ['remote', 'add', 'origin', url]).code).toBe(0);
     // Concurrent edits: A adds a lineage and asserts; B publishes on Runtime and asserts too.
     const other = add(a, 'Other', { nsq: 'nsqio/nsq:v1.2.1' }, 2);
     expect(local(a, ['assert', `Runtime@${v1}`, 'reviewed'], at(3)).code).toBe(0);
@@ -171,6 +174,26 @@ describe('two stores sharing one remote', () => {
     expect((await vfi(mirror, ['pull'])).stderr).toMatch(/already up to date/);
   });
 
+  it('serves a plain git clone (or --bare) of the remote as a store, once vfi pull has fetched the vfi refs', async () => {
+    for (const flags of [[], ['--bare']]) {
+      const clone = path.join(dir, `clone${flags.join('')}`);
+      const r = await runAsync('git', ['clone', '--quiet', ...flags, url, clone], { env });
+      expect(r.code).toBe(0);
+      // git clones branches and tags only: no refs/vfi/* yet, and the error says how to get them
+      const empty = local(clone, ['show', 'Runtime']);
+      expect(empty.code).toBe(3);
+      expect(empty.stderr).toMatch(/vfi pull/);
+      const pulled = await vfi(clone, ['pull']); // origin, as git clone wrote it
+      expect(pulled.code).toBe(0);
+      expect(local(clone, ['show', 'Runtime']).stdout).toBe(local(a, ['show', 'Runtime']).stdout);
+      expect(local(clone, ['assertions', 'Runtime~1', '--json']).stdout).toBe(local(a, ['assertions', 'Runtime~1', '--json']).stdout);
+      const gitdir = flags.length ? clone : path.join(clone, '.git');
+      expect(vfiRefs(gitdir)).toBe(vfiRefs(a));
+      expect(git(gitdir, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+      expect(fs.existsSync(path.join(clone, 'refs', 'vfi'))).toBe(flags.length > 0); // the work tree's .git holds it all
+    }
+  });
+
   it('writes refspecs that plain git fetch and push understand', async () => {
     const fetched = await runAsync('git', ['--git-dir', a, 'fetch', '--quiet', 'origin'], { env });
     expect(fetched.code).toBe(0);
@@ -178,11 +201,81 @@ describe('two stores sharing one remote', () => {
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi/Runtime\n');
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi-assertions/main\n');
     expect(local(a, ['list']).stdout.split('\n').filter(Boolean)).toHaveLength(2); // tracking refs are not lineages
-    const listed = local(a, ['remote', 'list', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
+    for (const args of [['remote', 'list', '--json'], ['remote', '--json'], ['remote', 'ls', '--json'], ['remote', '--json', 'list']]) {
+      const listed = local(a, args);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
+    }
+    expect(local(a, ['remote']).stdout).toMatch(/^origin\s+http:/);
     expect(local(a, ['remote', 'remove', 'origin']).code).toBe(0);
     expect(git(a, ['for-each-ref', 'refs/vfi-remotes/']).stdout).toBe('');
     expect(local(a, ['remote', 'list']).stdout).toBe('');
     expect((await vfi(a, ['push'])).code).toBe(2); // no remote left: usage
+  });
+});
+
+describe('what a remote can be', () => {
+  const store = path.join(dir, 'remote-forms');
+
+  beforeAll(() => {
+    add(store, 'Runtime', {}, 0);
+  });
+
+  it('refuses a URL without a host or with control characters or spaces: exit 2, config untouched', () => {
+    const config = fs.readFileSync(path.join(store, 'config'), 'utf8');
+    for (const bad of ['http:///x.git', 'http://h/x.git\n[remote "evil"]', 'http://h/a b.git', 'http://h/x\t.git', 'https://']) {
+      const r = local(store, ['remote', 'add', 'origin', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.readFileSync(path.join(store, 'config'), 'utf8')).toBe(config);
+  });
+
+  it('shares through a repository on disk, by path or file://, as git push /path does', async () => {
+    const bare = path.join(dir, 'on-disk.git');
+    expect(git(bare, ['init', '--bare', '--quiet']).code).toBe(0);
+    expect(git(bare, ['config', 'receive.fsckObjects', 'true']).code).toBe(0);
+    const pushed = await vfi(store, ['push', bare]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(vfiRefs(bare)).toBe(vfiRefs(store));
+    // a relative path, from the directory it is relative to, into a new store that remembers it
+    const fromDisk = path.join(dir, 'from-disk');
+    const pulled = await runAsync(process.execPath, [MAIN, '--store', fromDisk, 'pull', './on-disk.git'], { env, cwd: dir });
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(JSON.parse(local(fromDisk, ['remote', '--json']).stdout)).toEqual([{ name: 'origin', url: bare }]);
+    expect(local(fromDisk, ['show', 'Runtime']).stdout).toBe(local(store, ['show', 'Runtime']).stdout);
+    // and back: publish there, push to its origin (the path), pull here by file://
+    add(fromDisk, 'Runtime', { router: 'polyverse/router:7.0.0' }, 1);
+    expect((await vfi(fromDisk, ['push'])).code).toBe(0);
+    const back = await vfi(store, ['pull', `file://${bare}`]);
+    expect(back.stderr).toMatch(/Runtime: fast-forward/);
+    expect(vfiRefs(store)).toBe(vfiRefs(fromDisk));
+    // a plain clone of it pulls from its origin, the path git clone wrote
+    const clone = path.join(dir, 'disk-clone');
+    expect((await runAsync('git', ['clone', '--quiet', bare, clone], { env })).code).toBe(0);
+    expect((await vfi(clone, ['pull'])).code).toBe(0);
+    expect(vfiRefs(path.join(clone, '.git'))).toBe(vfiRefs(store));
+    expect(git(bare, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+    // a path that is not a repository: REMOTE, exit 1, one line; nothing made
+    for (const args of [['pull', path.join(dir, 'nothing.git')], ['push', '../nothing.git']]) {
+      const r = await runAsync(process.execPath, [MAIN, '--store', store, ...args], { env, cwd: store });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(fs.existsSync(path.join(dir, 'nothing.git'))).toBe(false);
+  });
+
+  it('refuses what it cannot reach (ssh, file:// of another host) as bad input, and takes a remote\'s name for a name', async () => {
+    for (const bad of ['ssh://git@127.0.0.1/x.git', 'git@127.0.0.1:x.git', 'file://otherhost/x.git']) {
+      const r = await vfi(store, ['push', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // a remote's name wins over a directory of that name, as in git
+    expect(local(store, ['remote', 'add', 'disk', path.join(dir, 'on-disk.git')]).code).toBe(0);
+    fs.mkdirSync(path.join(dir, 'disk'), { recursive: true });
+    const r = await runAsync(process.execPath, [MAIN, '--store', store, 'push', 'disk'], { env, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'disk'))).toEqual([]);
   });
 });

@@ -14,8 +14,10 @@ import {
   withoutRemoteSection,
 } from '../../src/remote/config.js';
 import { credentialFromEnv, credentialRequest, parseCredentialReply } from '../../src/remote/credentials.js';
-import { checkPack, pktLine, readUploadPackResult, uploadPackRequest, UploadPackError } from '../../src/remote/uploadPack.js';
-import { looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
+import { checkPack, readUploadPackResult, uploadPackRequest } from '../../src/remote/uploadPack.js';
+import { pktLine, ProtocolError } from '../../src/remote/pktLine.js';
+import { looksLikePath, looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
+import { redirectProblem, withoutCredentials } from '../../src/remote/http.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-remote-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -30,8 +32,50 @@ describe('remote URLs', () => {
     expect(parseRemoteUrl(input)).toMatchObject(expected);
   });
 
-  it.each(['ssh://git@host/x', 'git@github.com:team/x.git', 'file:///tmp/x', 'not a url', '/tmp/store'])('refuses %s', (input) => {
+  it.each([
+    ['/srv/git/store.git', '/srv/git/store.git'],
+    ['/srv/git/store.git/', '/srv/git/store.git'],
+    ['/srv/team store.git', '/srv/team store.git'], // a space is fine in a path
+    ['./x.git', path.resolve('x.git')],
+    ['../x.git', path.resolve('..', 'x.git')],
+    ['file:///srv/git/store.git', '/srv/git/store.git'],
+    ['file://localhost/srv/a%20b.git', '/srv/a b.git'],
+  ])('a repository on disk: %s', (input, abs) => {
+    expect(parseRemoteUrl(input)).toEqual({ url: abs, display: abs, protocol: 'file', host: '', path: abs, hasCredentials: false });
+  });
+
+  it.each([
+    'ssh://git@host/x', 'git@github.com:team/x.git', 'file://otherhost/x.git', 'not a url', '/srv/x\n.git',
+    // no host (WHATWG URL would take "x.git" for one), and what URL parsing silently drops or encodes
+    'http:///x.git', 'https://', 'http://u:p@/x', 'http://h/x\n.git', 'http://h/x\r', 'http://h/a b.git', 'http://h/\tx', 'http://h/x\u0000', 'http://h/x\u007f',
+  ])('refuses %j', (input) => {
     expect(() => parseRemoteUrl(input)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it.each([
+    ['/srv/git/store.git', true],
+    ['./store.git', true],
+    ['../store.git', true],
+    ['team/store.git', true],
+    ['.', true],
+    ['origin', false],
+    ['https://h/x', false],
+    [tmp, true],
+  ])('looksLikePath(%s) is %s', (s, expected) => {
+    expect(looksLikePath(s)).toBe(expected);
+  });
+
+  it('takes an existing directory for a path unless a remote has its name', () => {
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      fs.mkdirSync('here.git', { recursive: true });
+      expect(looksLikePath('here.git')).toBe(true);
+      expect(looksLikePath('here.git', (n) => n === 'here.git')).toBe(false);
+      expect(looksLikePath('not-here.git')).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('scrubs credentials from any text', () => {
@@ -45,6 +89,23 @@ describe('remote URLs', () => {
     ['team-remote', false],
   ])('looksLikeUrl(%s) is %s', (s, expected) => {
     expect(looksLikeUrl(s)).toBe(expected);
+  });
+});
+
+describe('redirects', () => {
+  it.each([
+    ['https://a/x/info/refs', 'https://b/y/info/refs', false],
+    ['http://a/x/info/refs', 'https://a/x/info/refs', false],
+    ['http://a/x/info/refs', 'http://b:8080/x/info/refs', false],
+    ['https://a/x/info/refs', 'http://a/x/info/refs', true],
+    ['https://a/x/info/refs', 'http://b/x/info/refs', true],
+    ['https://a/x/info/refs', 'file:///etc/passwd', true],
+  ])('%s -> %s refused: %s', (from, to, refused) => {
+    expect(redirectProblem(new URL(from), new URL(to)) !== undefined).toBe(refused);
+  });
+
+  it('drops every credential header, whatever its case', () => {
+    expect(withoutCredentials({ Authorization: 'Basic x', authorization: 'Basic y', Cookie: 'c', accept: 'a', 'Proxy-Authorization': 'p' })).toEqual({ accept: 'a' });
   });
 });
 
@@ -102,6 +163,11 @@ describe('git config remotes', () => {
     expect(() => addRemote(gitdir, 'bad name', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'creds', 'https://u:p@h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => resolveRemote(gitdir, 'nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(resolveRemote(gitdir, '/tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    expect(resolveRemote(gitdir, 'file:///tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    for (const bad of ['ssh://h/x.git', 'file://h/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => addRemote(gitdir, 'nohost', 'http:///x.git')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     removeRemote(gitdir, 'origin');
     expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'backup' }); // the only one left
     expect(() => removeRemote(gitdir, 'origin')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
@@ -135,9 +201,11 @@ describe('upload-pack codec', () => {
   const B = 'b'.repeat(40);
 
   it('writes wants with capabilities on the first, a flush, haves and done', () => {
-    const body = uploadPackRequest([A, B, A], [B], new Set(['side-band-64k', 'ofs-delta', 'multi_ack']));
+    const body = uploadPackRequest([A, B, A], [B], new Set(['side-band-64k', 'ofs-delta', 'multi_ack', 'agent=git/2.39.5']));
     expect(body.toString()).toBe(`0058want ${A} side-band-64k ofs-delta agent=git/vfi\n0032want ${B}\n00000032have ${B}\n0009done\n`);
-    expect(() => uploadPackRequest([A], [], new Set(['ofs-delta']))).toThrowError(UploadPackError);
+    // no agent to a server that names none (some refuse capabilities they did not offer)
+    expect(uploadPackRequest([A], [], new Set(['side-band']))).toEqual(Buffer.concat([pktLine(`want ${A} side-band\n`), Buffer.from('0000'), pktLine('done\n')]));
+    expect(() => uploadPackRequest([A], [], new Set(['ofs-delta']))).toThrowError(ProtocolError);
   });
 
   const emptyPack = () => {
@@ -163,6 +231,6 @@ describe('upload-pack codec', () => {
     await expect(readUploadPackResult(stream(Buffer.from('<html>')))).rejects.toMatchObject({ kind: 'protocol' });
     const bad = Buffer.from(pack);
     bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 1, bad.length - 1);
-    expect(() => checkPack(bad)).toThrowError(UploadPackError);
+    expect(() => checkPack(bad)).toThrowError(ProtocolError);
   });
 });

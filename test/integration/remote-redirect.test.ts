@@ -1,0 +1,125 @@
+/**
+ * Redirects: a server in front of the real git server (git http-backend) that answers every
+ * request with a redirect to another origin (127.0.0.1, another port). Credentials must reach the
+ * remote's own origin only, a 401 from the other origin must not make vfi look for credentials
+ * for it, and an https → http hop is refused. Tests check codes, not wording.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
+import { isolatedGitEnv, runAsync, startGitServer, startRedirector, type GitServer, type Redirector } from '../helpers/gitServer.js';
+
+const dir = tempDir('vfi-remote-redirect-');
+const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
+const vfi = (store: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
+
+const BASIC_ALICE = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+const helperLog = path.join(dir, 'helper.log');
+/** A git credential helper that logs every question it is asked (action and host). */
+const helperEnv: NodeJS.ProcessEnv = {
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'credential.helper',
+  GIT_CONFIG_VALUE_0: `!f() { host=$(grep '^host=' | cut -d= -f2); echo "$1 $host" >> '${helperLog}'; if [ "$1" = get ]; then echo username=alice; echo password=s3cret; fi; }; f`,
+};
+
+let open: GitServer;
+let locked: GitServer;
+const redirectors: Redirector[] = [];
+const source = path.join(dir, 'source');
+
+beforeAll(async () => {
+  open = await startGitServer();
+  locked = await startGitServer({ users: { alice: 's3cret' } });
+  open.createRepo('team.git');
+  locked.createRepo('team.git');
+  const r = vfiSync(source, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()), env: env as Record<string, string> });
+  expect(r.code).toBe(0);
+});
+afterAll(async () => {
+  for (const r of redirectors) await r.stop();
+  await open?.stop();
+  await locked?.stop();
+});
+
+async function redirector(target: string, opts: Parameters<typeof startRedirector>[1] = {}): Promise<Redirector> {
+  const r = await startRedirector(target, opts);
+  redirectors.push(r);
+  return r;
+}
+
+describe('a redirect to another origin', () => {
+  it('drops credentials given in the URL, and the transfer goes on at the new address', async () => {
+    const hop = await redirector(open.base);
+    const url = `${hop.base.replace('http://', 'http://alice:s3cret@')}/team.git`;
+    open.requests.length = 0;
+    const pushed = await vfi(source, ['push', url]);
+    expect(pushed.code).toBe(0);
+    expect(git(open.repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(source, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    const pulled = await vfi(path.join(dir, 'via-redirect'), ['pull', url]);
+    expect(pulled.code).toBe(0);
+    expect(hop.authorizations).toContain(BASIC_ALICE); // the remote's own origin got them
+    expect(open.requests.length).toBeGreaterThan(0);
+    expect(open.requests.map((r) => r.authorization)).toEqual(open.requests.map(() => undefined));
+  });
+
+  it('drops credentials from the environment sent after a 401', async () => {
+    const hop = await redirector(open.base, { askForCredentials: true });
+    open.requests.length = 0;
+    const r = await vfi(path.join(dir, 'via-401'), ['pull', `${hop.base}/team.git`], { VFI_REMOTE_USERNAME: 'alice', VFI_REMOTE_PASSWORD: 's3cret' });
+    expect(r.code).toBe(0);
+    expect(hop.authorizations).toContain(BASIC_ALICE);
+    expect(open.requests.length).toBeGreaterThan(0);
+    expect(open.requests.every((q) => q.authorization === undefined)).toBe(true);
+  });
+
+  it('fails when the other origin asks for credentials, without asking a credential helper for them', async () => {
+    const hop = await redirector(locked.base);
+    fs.rmSync(helperLog, { force: true });
+    locked.requests.length = 0;
+    const store = path.join(dir, 'never-made');
+    const r = await vfi(store, ['pull', `${hop.base}/team.git`], helperEnv);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('s3cret');
+    expect(fs.existsSync(store)).toBe(false);
+    expect(fs.existsSync(helperLog) ? fs.readFileSync(helperLog, 'utf8') : '').toBe('');
+    expect(locked.requests.length).toBeGreaterThan(0);
+    expect(locked.requests.every((q) => q.authorization === undefined)).toBe(true);
+    const before = snapshot(source);
+    expect((await vfi(source, ['push', `${hop.base}/team.git`], helperEnv)).code).toBe(1);
+    expect(snapshot(source)).toEqual(before);
+  });
+});
+
+describe('a redirect from https to http', () => {
+  let certEnv: NodeJS.ProcessEnv = {};
+  let tls: { key: string; cert: string };
+
+  beforeAll(() => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    tls = { key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(cert, 'utf8') };
+    certEnv = { NODE_EXTRA_CA_CERTS: cert };
+  });
+
+  it('is refused before anything is sent in the clear', async () => {
+    const hop = await redirector(open.base, { tls });
+    open.requests.length = 0;
+    const url = `${hop.base.replace('https://', 'https://alice:s3cret@')}/team.git`;
+    const store = path.join(dir, 'downgraded');
+    const r = await vfi(store, ['pull', url], certEnv);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('s3cret');
+    expect(hop.authorizations.length).toBeGreaterThan(0); // it did reach the https server
+    expect(open.requests).toEqual([]);
+    expect((await vfi(source, ['push', url], certEnv)).code).toBe(1);
+    expect(open.requests).toEqual([]);
+  });
+});
