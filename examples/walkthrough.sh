@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The vfi walkthrough, on a throwaway store: publish a 9-component runtime, expand it, verify
-# it with plain git, swap one component, diff, then (examples/assertions.sh) bless, pick, release.
+# it with plain git, swap one component, diff, then (examples/assertions.sh) bless, pick, release,
+# and (examples/sharing.sh) share the store through a git remote with a teammate.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vfi_cmd=${VFI:-"node $here/../dist/main.js"}
@@ -42,9 +43,8 @@ say "Every publication is recorded, like git history"
 vfi log Runtime
 vfi list
 
-if [[ -f "$here/assertions.sh" ]]; then
-  bash "$here/assertions.sh"
-fi
+bash "$here/assertions.sh"
+bash "$here/sharing.sh"
 
 say "The store is a plain bare git repository"
 printf '$ git --git-dir "$VFI_STORE" log --oneline refs/vfi/Runtime\n' >&2
