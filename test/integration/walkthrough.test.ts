@@ -1,0 +1,22 @@
+/** The README's first command: the examples/ walkthrough runs end to end and checks itself. */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXED_ENV } from '../helpers/cli.js';
+
+const script = path.resolve(import.meta.dirname, '../../examples/walkthrough.sh');
+
+describe('examples/walkthrough.sh', () => {
+  it('publishes, expands, swaps, diffs, asserts, picks, releases and shares, and its own checks hold', () => {
+    const r = spawnSync('bash', [script], { env: { ...process.env, ...FIXED_ENV, NO_COLOR: '1', VFI_DEBUG: '' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const refs = r.stdout.match(/^Runtime@[0-9a-f]{40}$/gm) ?? [];
+    expect(refs.length).toBeGreaterThanOrEqual(4);
+    expect(r.stderr).toContain('$ vfi pick Runtime --require tests-passed --explain');
+    expect(r.stderr).toMatch(/disqualified: smoke-verified failed/);
+    expect(r.stderr).toMatch(/pulled from .*team\.git: 3 new/);
+    // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
+    expect(r.stdout).toMatch(/score 4: released, smoke-verified, soak-tested, tests-passed/);
+    expect(r.stdout).toMatch(/^ok: 2 lineages, 4 publications, 4 vfis, 9 assertions/m);
+  }, 120_000);
+});
