@@ -159,8 +159,8 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   }
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
-    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(' ')]);
-    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE'], ...rows])) ctx.out(line);
+    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
+    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
   }
   const parts = [`score ${standing.passing.length}${standing.passing.length ? `: ${standing.passing.join(', ')}` : ''}`];
   for (const f of standing.failing) {

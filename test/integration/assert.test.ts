@@ -80,7 +80,7 @@ describe('vfi assert', () => {
     const r = vfi(store, ['assertions', `Runtime@${ids[1]}`]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^AT\s+CLAIM\s+RESULT\s+BY\s+NOTE$/);
+    expect(lines[0]).toMatch(/^AT\s+CLAIM\s+RESULT\s+BY\s+NOTE, EVIDENCE$/);
     expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
       ['2026-11-01T12:00:00Z', 'tests-passed', 'pass'],
       ['2026-11-01T12:05:00Z', 'smoke-verified', 'fail'],
