@@ -24,6 +24,34 @@ export interface ParseOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or the length when all is well-formed.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // the lead byte says the length and the range of the first continuation byte
+    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [1, 0x80, 0xbf]
+      : b === 0xe0 ? [2, 0xa0, 0xbf] : b === 0xed ? [2, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [2, 0x80, 0xbf]
+      : b === 0xf0 ? [3, 0x90, 0xbf] : b === 0xf4 ? [3, 0x80, 0x8f] : b >= 0xf1 && b <= 0xf3 ? [3, 0x80, 0xbf]
+      : [0, 0, 0];
+    if (n === 0) return i;
+    const first = bytes[i + 1];
+    if (first === undefined || first < lo || first > hi) return i;
+    for (let k = 2; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < 0x80 || c > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return bytes.length;
+}
+
 /** Decode bytes as strict UTF-8 and parse them as I-JSON; errors name line and column. */
 export function parseIJson(input: Uint8Array | string, opts: ParseOptions = {}): JsonValue {
   let text: string;
@@ -34,7 +62,11 @@ export function parseIJson(input: Uint8Array | string, opts: ParseOptions = {}):
     try {
       text = utf8.decode(input);
     } catch {
-      throw new VfiError('INVALID_JSON', 'not JSON: invalid UTF-8');
+      const at = firstInvalidUtf8(input);
+      const line = input.subarray(0, at).filter((b) => b === 0x0a).length + 1;
+      const column = at - input.lastIndexOf(0x0a, at - 1);
+      throw new VfiError('INVALID_JSON', `not JSON: invalid UTF-8 at line ${line}, column ${column} (byte ${at + 1}: 0x${input[at]!.toString(16).padStart(2, '0')})`,
+        { line, column, byte: at + 1 }, 'the file must be UTF-8; a Latin-1 or UTF-16 file needs converting (iconv -t UTF-8)');
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -15,8 +15,8 @@ export function nameProblem(s: string): string | undefined {
   if (s.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
   if (!NAME.test(s)) {
     return /^[A-Za-z0-9]/.test(s)
-      ? 'may contain only letters, digits, ".", "_" and "-"'
-      : 'must start with a letter or digit';
+      ? 'may contain only ASCII letters, digits, ".", "_" and "-"'
+      : 'must start with an ASCII letter or digit';
   }
   if (s.includes('..')) return 'must not contain ".."';
   if (s.endsWith('.lock')) return 'must not end in ".lock"';

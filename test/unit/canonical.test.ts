@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from 'json-canonicalize';
 import { canonicalText, type JsonValue } from '../../src/core/canonical.js';
-import { decimalValue, MAX_DEPTH, parseIJson } from '../../src/core/ijson.js';
+import { decimalValue, firstInvalidUtf8, MAX_DEPTH, parseIJson } from '../../src/core/ijson.js';
 import { blobId } from '../../src/core/gitObject.js';
 
 /** Strip the layout whitespace (outside strings) to get RFC 8785's compact form back. */
@@ -182,5 +182,45 @@ describe('parseIJson: nesting depth', () => {
   it('writes canonical bytes of the deepest accepted document', () => {
     const v = parseIJson(nested(MAX_DEPTH));
     expect(canonicalText(parseIJson(canonicalText(v)))).toBe(canonicalText(v));
+  });
+});
+
+describe('parseIJson: where invalid UTF-8 is', () => {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  const decodes = (b: Uint8Array) => {
+    try {
+      strict.decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    ['Latin-1 é', [0x7b, 0x22, 0xe9, 0x22], 2],
+    ['overlong "/"', [0x41, 0xc0, 0xaf], 1],
+    ['a surrogate (ED A0 80)', [0xed, 0xa0, 0x80], 0],
+    ['above U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['a lone continuation byte', [0x61, 0x62, 0x80], 2],
+    ['a sequence cut short at the end', [0x61, 0xe2, 0x82], 1],
+    ['well-formed € and 😀', [0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80], 7],
+  ])('%s: first bad byte at %j', (_, bytes, at) => {
+    expect(firstInvalidUtf8(Uint8Array.from(bytes))).toBe(at);
+  });
+
+  it('agrees with a strict decoder on random bytes: all before the offset decodes, the offset does not', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (let n = 0; n < 3000; n++) {
+      const bytes = Uint8Array.from({ length: 1 + (n % 9) }, () => (n % 3 === 0 ? rand() : 0x80 | (rand() & 0x7f) | (rand() & 0x40 ? 0x40 : 0)));
+      const at = firstInvalidUtf8(bytes);
+      expect(decodes(bytes)).toBe(at === bytes.length);
+      expect(decodes(bytes.subarray(0, at))).toBe(true);
+    }
+  });
+
+  it('names line and column in the error', () => {
+    const input = Buffer.concat([Buffer.from('{\n  "a": "'), Buffer.from([0xe9]), Buffer.from('"\n}')]);
+    expect(() => parseIJson(input)).toThrow(/invalid UTF-8 at line 2, column 9 \(byte 11: 0xe9\)/);
   });
 });

@@ -35,11 +35,11 @@ describe('validateVfi', () => {
   });
   it.each([
     ['', /^invalid component name "": is empty$/],
-    ['a/b', /^invalid component name "a\/b": may contain only letters, digits/],
+    ['a/b', /^invalid component name "a\/b": may contain only ASCII letters, digits/],
     ['a.', /^invalid component name "a\.": must not end in "\."$/],
     ['a..b', /^invalid component name "a\.\.b": must not contain "\.\."$/],
     ['x.lock', /^invalid component name "x\.lock": must not end in "\.lock"$/],
-    ['-x', /^invalid component name "-x": must start with a letter or digit$/],
+    ['-x', /^invalid component name "-x": must start with an ASCII letter or digit$/],
   ])('names the bad component name %j and says what is wrong with it', (name, message) => {
     const json = JSON.stringify({ ok: { type: 'dockerImage', address: 'nsq' }, [name]: { type: 'dockerImage', address: 'nsq' } });
     expect(() => ok(json)).toThrowError(expect.objectContaining({ code: 'SCHEMA', data: expect.objectContaining({ component: name }) }));
