@@ -16,7 +16,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--store <dir>', 'the store (default: $VFI_STORE, else $XDG_DATA_HOME/vfi/store)')
     .showSuggestionAfterError()
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(`vfi: ${s.replace(/^error: /, '').trim()}\n`) });
+    // One line, as every error is: commander puts its "(Did you mean …?)" on a line of its own.
+    .configureOutput({ outputError: (s, write) => write(`vfi: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
 
   /** Wrap a lazily imported command: errors become one line and an exit code. */
   const act = (load: () => Promise<Action>) =>
@@ -50,7 +51,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<name>', 'lineage to publish on')
     .argument('<assignments...>', 'component=address')
     .option('--from <ref>', 'start from this VFI instead of the head of NAME')
-    .addOption(new Option('--type <type>', 'type of components added by this command').choices(['dockerImage', 'git', 'vfi']))
+    .addOption(new Option('--type <type>', 'type of every component this command sets (default: from the address for a new one, kept for a replaced one)').choices(['dockerImage', 'git', 'vfi']))
     .addHelpText('after', '\nExample:\n  $ vfi set Runtime router=polyverse/router@sha256:…')
     .action(act(async () => (await import('./commands/set.js')).set));
 

@@ -1,4 +1,5 @@
 /** What a command needs from the outside world, passed in so commands stay thin and testable. */
+import { VfiError } from './errors.js';
 import { defaultStorePath, Store } from './store/store.js';
 
 export interface Context {
@@ -33,6 +34,8 @@ export function processContext(storeOption: string | undefined): Context {
       return Buffer.concat(chunks);
     },
     store(opts) {
+      // `--store "$UNSET"` would otherwise be the current directory, and write into its .git.
+      if (this.storePath === '') throw new VfiError('USAGE', '--store: the path is empty (an unset variable?)', {}, 'give a directory, or leave --store out for $VFI_STORE or the default');
       opened ??= Store.open(this.storePath, opts);
       return opened;
     },

@@ -28,7 +28,9 @@ async function publishEdit(ctx: Context, name: string, opts: FromOption, edit: (
   const from = opts.from ? await fromRef(store, opts.from) : undefined;
   // Without --from the edit is re-applied to whatever head the publication lands on, so two
   // concurrent `set`s on one name both take effect.
+  let replaced: StoredVfi | undefined;
   const pub = await publish(store, name, (head: StoredVfi | undefined) => {
+    replaced = head;
     const base = from?.stored ?? head;
     if (!base) {
       throw new VfiError('NOT_FOUND', `no lineage named ${JSON.stringify(name)}`, { name },
@@ -37,6 +39,11 @@ async function publishEdit(ctx: Context, name: string, opts: FromOption, edit: (
     return { vfi: edit(base.vfi), message: from ? `${message}\n\nfrom ${from.label}` : message };
   });
   if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
+  else if (from && replaced && replaced.id !== from.stored.id) {
+    // Starting from a VFI that is not the head is what --from is for, but what the head had and
+    // that VFI lacks is now not in the lineage's head: say so, as resolve does.
+    ctx.note(`vfi: published from ${from.label}, not from the head of ${name} (${formatVfiRef(name, replaced.id)}): what the head had and ${from.label} lacks is not in the new head`);
+  }
   ctx.out(formatVfiRef(name, pub.id));
 }
 

@@ -142,7 +142,17 @@ export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vf
     const type = a.type ?? existing?.type ?? inferType(a.address);
     next[a.component] = existing && existing.type === type ? { ...existing, address: a.address } : { type, address: a.address };
   }
-  return checkComponents(next);
+  try {
+    return checkComponents(next);
+  } catch (e) {
+    // A replaced component keeps its type: an address of another type is refused, and it helps to
+    // say which type the address looks like.
+    const a = e instanceof VfiError ? assignments.find((x) => x.component === e.data.component && !x.type) : undefined;
+    const looksLike = a && inferType(a.address);
+    if (!a || !looksLike || looksLike === next[a.component]!.type || addressProblem(looksLike, a.address)) throw e;
+    throw new VfiError((e as VfiError).code, (e as VfiError).message, (e as VfiError).data,
+      `it is a ${looksLike} address: add --type ${looksLike} to change the component's type`);
+  }
 }
 
 /** A new VFI without these components; each must be present. */

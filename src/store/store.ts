@@ -52,6 +52,8 @@ export class Store {
     if (isRepository(gitdir)) return new Store(gitdir);
     if (isRepository(path.join(gitdir, '.git'))) return new Store(path.join(gitdir, '.git'));
     if (!create) {
+      const file = fs.statSync(gitdir, { throwIfNoEntry: false })?.isFile();
+      if (file) throw new VfiError('STORE_IO', `${gitdir} is a file, not a vfi store`, { store: gitdir }, 'choose a store with --store or VFI_STORE');
       throw new VfiError('NOT_FOUND', `no vfi store at ${gitdir}`, { store: gitdir },
         'a store is created by the first write (vfi add); choose one with --store or VFI_STORE');
     }
@@ -166,7 +168,12 @@ export class Store {
   async matchAll(prefix: string): Promise<{ id: string; names: string[] }[]> {
     const found = new Map<string, string[]>();
     for (const name of this.lineageNames()) {
-      const lineage = await this.lineages.load(name);
+      const lineage = await this.lineages.load(name).catch((e: unknown) => {
+        // A damaged lineage is reported by the commands that name it, and by fsck; it does not
+        // stop references to the others from resolving.
+        if (e instanceof VfiError && e.code === 'STORE_DAMAGED') return undefined;
+        throw e;
+      });
       for (const id of lineage?.idsWithPrefix(prefix) ?? []) {
         found.set(id, [...(found.get(id) ?? []), name]);
       }

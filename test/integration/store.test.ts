@@ -1,8 +1,9 @@
 /** The core commands on real temp stores, checked against git's own CLI. */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
 
 const ID = /^Runtime@([0-9a-f]{40})\n$/;
 const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
@@ -433,5 +434,70 @@ describe('import of repeated lines', () => {
     expect(again.stdout).toBe(`${refs[5]}\n`);
     expect(again.stderr).toMatch(/published 0 of 1/);
     expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('3');
+  });
+});
+
+describe('a hurried user', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  beforeAll(() => {
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    expect(vfi(store, ['set', 'Runtime', 'nsq=nsqio/nsq:v1.2.1']).code).toBe(0);
+  });
+
+  it('--store "" (an unset variable) is bad usage, and writes nothing where it runs', () => {
+    const cwd = path.join(dir, 'project');
+    fs.mkdirSync(cwd);
+    const r = spawnSync(process.execPath, [MAIN, '--store', '', 'add', 'X', '-'], { cwd, input: JSON.stringify(runtimeVfi()), encoding: 'utf8', env: { ...process.env, ...FIXED_ENV } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^vfi: --store: the path is empty/);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  });
+
+  it('a --store that is a file is refused for reading too (exit 1), naming it', () => {
+    const file = path.join(dir, 'runtime.json');
+    fs.writeFileSync(file, JSON.stringify(runtimeVfi()));
+    const r = vfi(file, ['list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/runtime\.json is a file, not a vfi store/);
+  });
+
+  it('a lineage ref that points at a blob: that lineage is damage (exit 1, one line), the others still work', () => {
+    const damaged = path.join(dir, 'damaged');
+    expect(git(dir, ['clone', '-q', '--mirror', store, damaged]).code).toBe(0);
+    expect(vfi(damaged, ['add', 'Other', '-'], { input: JSON.stringify(runtimeVfi({ router: 'polyverse/router:9' })) }).code).toBe(0);
+    const blob = JSON.parse(vfi(damaged, ['log', 'Runtime', '--json']).stdout)[0].id as string;
+    expect(git(damaged, ['update-ref', 'refs/vfi/Runtime', blob]).code).toBe(0);
+    fs.rmSync(path.join(damaged, 'vfi-cache'), { recursive: true, force: true });
+    for (const args of [['show', 'Runtime'], ['log', 'Runtime'], ['list'], ['pick']]) {
+      const r = vfi(damaged, args);
+      expect([args, r.code]).toEqual([args, 1]);
+      expect(r.stderr).toMatch(/^vfi: refs\/vfi\/Runtime: object [0-9a-f]{40} is a blob, not a commit/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(vfi(damaged, ['show', 'Other']).code).toBe(0);
+    expect(vfi(damaged, ['fsck']).code).toBe(1);
+  });
+
+  it('set --from a VFI that is not the head says what the new head leaves out', () => {
+    const r = vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.9', '--from', 'Runtime~1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^vfi: published from Runtime@[0-9a-f]{40}, not from the head of Runtime \(Runtime@[0-9a-f]{40}\)/);
+    expect(vfi(store, ['show', 'Runtime']).stdout).not.toContain('nsqio/nsq:v1.2.1');
+    const fromHead = vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.1.0', '--from', 'Runtime']);
+    expect([fromHead.code, fromHead.stderr]).toEqual([0, '']);
+  });
+
+  it('an address of another type for a component: refused, with the --type that would change it', () => {
+    const r = vfi(store, ['set', 'Runtime', `nsq=https://github.com/nsqio/nsq.git@${COMMIT}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/it is a git address: add --type git/);
+    expect(vfi(store, ['set', 'Runtime', `nsq=https://github.com/nsqio/nsq.git@${COMMIT}`, '--type', 'git']).code).toBe(0);
+  });
+
+  it('a typo\'d command gets its suggestion on the same, one line', () => {
+    const r = vfi(store, ['shwo', 'Runtime']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("vfi: unknown command 'shwo' (Did you mean show?)\n");
   });
 });
