@@ -37,9 +37,6 @@ export interface EntryHeader {
   baseId?: string;
 }
 
-/** The longest entry header: a 64-bit size in 7-bit groups, and a REF_DELTA's id. */
-export const MAX_HEADER_BYTES = 10 + 20;
-
 /** Parse the header of the entry at `at` of a pack (`buf` holds the pack from `base` on). */
 export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader {
   let i = at - base;
