@@ -1,15 +1,21 @@
 /**
- * Unpack a fetched packfile into loose objects, the way the store keeps everything it writes
- * (store/objects.ts). Every entry is inflated and every delta resolved, bases before their deltas,
- * each object written as soon as it is known; the entry format, inflating and deltas are
- * core/pack.ts. Objects are written one by one, atomically, before any ref moves, so an
- * interrupted unpack leaves only unreferenced objects behind.
+ * Take in a fetched packfile. Every entry is inflated and every delta resolved before anything is
+ * written, as `git index-pack` does: that is the check that the pack is whole, and it gives each
+ * object's id. Then, as git fetch does above fetch.unpackLimit (100 objects by default), the pack
+ * is kept as it came, with an index vfi writes itself (store/packs.ts reads it, with a cache of
+ * delta bases, so a deltified lineage reads fast); a smaller one is written as loose objects.
+ * The entry format, inflating and deltas are core/pack.ts. Nothing is written before the whole
+ * pack has resolved, and always before any ref moves, so a bad or interrupted pack leaves no
+ * pack files and at most unreferenced loose objects behind.
  */
-import type { ObjectType } from '../core/gitObject.js';
-import { applyDelta, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, readEntryHeader, REF_DELTA } from '../core/pack.js';
-import type { GitObject } from '../store/objects.js';
+import { objectId, type ObjectType } from '../core/gitObject.js';
+import { applyDelta, crc32, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, readEntryHeader, REF_DELTA, type IndexEntry } from '../core/pack.js';
+import type { GitObject, ObjectStore } from '../store/objects.js';
 
 export { PackFormatError };
+
+/** git fetch's default fetch.unpackLimit: a pack of fewer objects is unpacked into loose objects. */
+export const UNPACK_LIMIT = 100;
 
 interface Entry {
   offset: number;
@@ -114,4 +120,53 @@ export async function unpackObjects(
   readBase: (id: string) => Promise<GitObject | undefined>,
 ): Promise<number> {
   return (await resolvePack(pack, (type, body) => write(type, body), readBase)).entries.length;
+}
+
+/**
+ * The index entries of a (checked) pack: each object's id, offset and the CRC-32 of its bytes; or
+ * undefined for a thin pack, which must be stored as loose objects instead (its deltas on objects
+ * of the store cannot be read from the pack alone, and git would call it broken).
+ */
+export async function indexPack(pack: Buffer, readBase: (id: string) => Promise<GitObject | undefined>): Promise<IndexEntry[] | undefined> {
+  const ids = new Map<number, string>();
+  const { entries, external } = await resolvePack(pack, (type, body, e) => {
+    const id = objectId(type, body);
+    ids.set(e.offset, id);
+    return id;
+  }, readBase);
+  if (external > 0) return undefined;
+  const seen = new Set<string>();
+  const out: IndexEntry[] = [];
+  for (const e of entries) {
+    const id = ids.get(e.offset)!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, offset: e.offset, crc: crc32(pack.subarray(e.offset, e.end)) });
+  }
+  return out;
+}
+
+/**
+ * Put a fetched, checked pack into the store: kept as a pack with its index from UNPACK_LIMIT
+ * objects on (unless thin), else written as loose objects. Says which.
+ */
+export async function storeFetchedPack(objects: ObjectStore, pack: Buffer, phase: (label: string) => void = () => {}): Promise<'pack' | 'loose'> {
+  const readBase = async (id: string) => {
+    try {
+      return await objects.read(id);
+    } catch {
+      return undefined;
+    }
+  };
+  if (pack.readUInt32BE(8) >= UNPACK_LIMIT) {
+    phase('indexing');
+    const entries = await indexPack(pack, readBase);
+    if (entries) {
+      objects.addPack(pack, entries);
+      return 'pack';
+    }
+  }
+  phase('unpacking');
+  await unpackObjects(pack, (type, body) => objects.write(type, body), readBase);
+  return 'loose';
 }

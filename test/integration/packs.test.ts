@@ -2,21 +2,23 @@
  * Packed stores, against git itself: every object vfi reads from packs git wrote (`git gc
  * --aggressive`: deltas on deltas; REF_DELTA packs; deltas whose base is in another pack or loose)
  * is what `git cat-file` gives; the pack list is read again when git repacks under an open store;
- * damaged packs and indexes are STORE_DAMAGED, never a crash; and `vfi show` on a packed store
- * loads no isomorphic-git.
+ * damaged packs and indexes are STORE_DAMAGED, never a crash; `vfi show` on a packed store loads no
+ * isomorphic-git; and `vfi pull` keeps a large fetched pack as a pack that `git verify-pack` and
+ * `git fsck --strict` accept, leaving no pack file when the pack is bad or cut.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectId, type ObjectType } from '../../src/core/gitObject.js';
 import { encodePackIndex } from '../../src/core/pack.js';
 import { entryHeader } from '../../src/remote/packWriter.js';
+import { PackFormatError, storeFetchedPack, UNPACK_LIMIT } from '../../src/remote/unpack.js';
 import { Store } from '../../src/store/store.js';
 import { FIXED_ENV, git, gitBytes, MAIN, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
-import { isolatedGitEnv } from '../helpers/gitServer.js';
+import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
 
 const dir = tempDir('vfi-packs-');
 const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
@@ -241,5 +243,119 @@ describe('damaged packs', () => {
     expectDamaged(fsck);
     expect(fsck.stdout).toMatch(/^damaged: /m);
     expect(git(store, ['fsck', '--no-progress']).code).not.toBe(0); // git agrees it is damaged
+  });
+});
+
+describe('vfi pull keeps a large fetched pack as a pack', () => {
+  let server: GitServer;
+  let url = '';
+  const source = path.join(dir, 'source');
+  const pulled = path.join(dir, 'pulled');
+  const pull = (store: string, from = url) => runAsync(process.execPath, [MAIN, '--store', store, 'pull', from], { env });
+  const vfiRefs = (gitdir: string) => git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    url = server.createRepo('team.git');
+    buildStore(source, 60);
+    expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
+    // vfi push sends whole objects, which the server would send on as they are: let it find deltas
+    expect(git(server.repoPath('team.git'), ['repack', '-a', '-d', '-f', '-q']).code).toBe(0);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('as a pack and idx v2 that git verify-pack and git fsck --strict accept, the idx as git index-pack writes it', async () => {
+    const r = await pull(pulled);
+    expect(r.code, r.stderr).toBe(0);
+    expect(vfiRefs(pulled)).toBe(vfiRefs(source));
+    const files = packFiles(pulled);
+    expect(files).toEqual([expect.stringMatching(/^pack-[0-9a-f]{40}\.idx$/), expect.stringMatching(/^pack-[0-9a-f]{40}\.pack$/)]);
+    expect(looseCount(pulled)).toBe(0);
+    const idx = path.join(packDir(pulled), files[0]!);
+    const verify = git(pulled, ['verify-pack', '-v', idx]);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/chain length = 1:/); // the server sent deltas, and they were kept
+    const fsck = git(pulled, ['fsck', '--strict', '--no-dangling']);
+    expect(fsck.code, fsck.stderr).toBe(0);
+    // git's own index of the same pack is byte for byte the one vfi wrote
+    const scratch = path.join(dir, 'index-pack.idx');
+    expect(git(pulled, ['index-pack', '-o', scratch, idx.replace(/\.idx$/, '.pack')]).code).toBe(0);
+    expect(fs.readFileSync(scratch).equals(fs.readFileSync(idx))).toBe(true);
+    expect(ok(pulled, ['fsck'])).toMatch(/^ok: .*1 packs/m);
+    expect(ok(pulled, ['pick', 'Runtime'])).toBe(ok(source, ['pick', 'Runtime']));
+    expect(ok(pulled, ['log', 'Runtime'])).toBe(ok(source, ['log', 'Runtime']));
+  });
+
+  it('a small pull (fewer than fetch.unpackLimit objects) writes loose objects, as git fetch does', async () => {
+    ok(source, ['set', 'Runtime', 'api=polyverse/api:v5']);
+    expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
+    const before = packFiles(pulled);
+    expect((await pull(pulled)).code).toBe(0);
+    expect(packFiles(pulled)).toEqual(before);
+    expect(looseCount(pulled)).toBe(3); // commit, tree, VFI
+    expect(vfiRefs(pulled)).toBe(vfiRefs(source));
+    expect(git(pulled, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+  });
+
+  it('a pull cut midway leaves no pack file and moves no ref', async () => {
+    const other = path.join(dir, 'other');
+    ok(other, ['add', 'Mine', '-'], JSON.stringify(runtimeVfi()));
+    const refsBefore = vfiRefs(other);
+    server.fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 20_000 } : undefined);
+    try {
+      const r = await pull(other);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      server.fault = undefined;
+    }
+    expect(packFiles(other)).toEqual([]);
+    expect(vfiRefs(other)).toBe(refsBefore);
+    expect((await pull(other)).code).toBe(0);
+    expect(packFiles(other)).toHaveLength(2);
+    expect(git(other, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+  });
+});
+
+describe('taking in a fetched pack (storeFetchedPack)', () => {
+  const repo = path.join(dir, 'blobs');
+  let ids: string[] = [];
+  beforeAll(() => {
+    expect(git(repo, ['init', '--bare', '-q']).code).toBe(0);
+    ids = Array.from({ length: UNPACK_LIMIT }, (_, i) => gitBytes(repo, ['hash-object', '-w', '--stdin'], `blob ${i}\n`).toString().trim());
+  });
+  const packOf = (list: string[]) => gitBytes(repo, ['pack-objects', '--stdout', '-q'], `${list.join('\n')}\n`);
+
+  it.each([
+    [UNPACK_LIMIT - 1, 'loose'],
+    [UNPACK_LIMIT, 'pack'],
+  ])('%i objects: %s', async (n, how) => {
+    const store = path.join(dir, `take-${n}`);
+    const s = Store.open(store, { create: true });
+    expect(await storeFetchedPack(s.objects, packOf(ids.slice(0, n)))).toBe(how);
+    expect(looseCount(store)).toBe(how === 'loose' ? n : 0);
+    expect(packFiles(store)).toHaveLength(how === 'pack' ? 2 : 0);
+    for (const id of ids.slice(0, n)) expect((await s.objects.read(id)).body.toString()).toMatch(/^blob \d+\n$/);
+  });
+
+  it('a temp pack that a killed pull left: vfi fsck names it, as a warning', () => {
+    const store = path.join(dir, `take-${UNPACK_LIMIT}`);
+    fs.writeFileSync(path.join(packDir(store), 'tmp_pack_12345_abcd'), 'PACK');
+    const r = vfi(store, ['fsck'], { env: env as Record<string, string> });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^vfi: warning: 1 temporary object file/m);
+  });
+
+  it('a pack whose checksum holds but whose content is bad: refused, no pack file, no loose object', async () => {
+    const pack = Buffer.from(packOf(ids));
+    pack[200]! ^= 0xff; // inside the zlib data of an early entry
+    createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().copy(pack, pack.length - 20);
+    const store = path.join(dir, 'take-bad');
+    const s = Store.open(store, { create: true });
+    await expect(storeFetchedPack(s.objects, pack)).rejects.toThrowError(PackFormatError);
+    expect(packFiles(store)).toEqual([]);
+    expect(looseCount(store)).toBe(0);
   });
 });

@@ -1,10 +1,11 @@
-/** Unpacking git's own packs (both delta encodings, thin or not) into objects. */
+/** Taking in git's own packs (both delta encodings, thin or not): every object, and the index git would write. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectId, type ObjectType } from '../../src/core/gitObject.js';
-import { PackFormatError, unpackObjects } from '../../src/remote/unpack.js';
+import { encodePackIndex } from '../../src/core/pack.js';
+import { indexPack, PackFormatError, unpackObjects } from '../../src/remote/unpack.js';
 import { checkPack } from '../../src/remote/uploadPack.js';
 import { gitBytes } from '../helpers/cli.js';
 
@@ -13,7 +14,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const git = (args: string[], input?: string | Buffer) => gitBytes(path.join(tmp, 'repo'), args, input);
 const none = async () => undefined;
 
-describe('unpacking a pack', () => {
+describe('taking in a pack', () => {
   let objects: string[] = [];
 
   beforeAll(() => {
@@ -57,9 +58,15 @@ describe('unpacking a pack', () => {
       expect([...written.keys()].sort()).toEqual(objects);
       for (const id of objects.slice(0, 10)) expect(written.get(id)!.body.equals(git(['cat-file', written.get(id)!.type, id]))).toBe(true);
     });
+
+    it('indexes it into the very idx v2 that git index-pack writes', async () => {
+      const entries = await indexPack(pack, none);
+      expect(entries!.map((e) => e.id).sort()).toEqual(objects);
+      expect(encodePackIndex(entries!, pack.subarray(pack.length - 20)).equals(fs.readFileSync(file.replace(/\.pack$/, '.idx')))).toBe(true);
+    });
   });
 
-  it('a thin pack (deltas on objects it leaves out) resolves against the store', async () => {
+  it('a thin pack (deltas on objects it leaves out) is not kept; unpacking resolves it against the store', async () => {
     const thin = git(['pack-objects', '--stdout', '--thin', '--revs', '--delta-base-offset'], 'refs/vfi/Runtime\n^refs/vfi/Runtime~5\n');
     const ids = git(['rev-list', '--objects', 'refs/vfi/Runtime', '^refs/vfi/Runtime~5']).toString().split('\n').filter(Boolean).map((l) => l.slice(0, 40)).sort();
     expect(thin.readUInt32BE(8)).toBe(ids.length);
@@ -69,14 +76,15 @@ describe('unpacking a pack', () => {
       const type = git(['cat-file', '-t', id]).toString().trim() as ObjectType;
       return { type, body: git(['cat-file', type, id]) };
     };
+    expect(await indexPack(thin, fromStore)).toBeUndefined();
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.some((id) => ids.includes(id))).toBe(false);
     const written: string[] = [];
     await unpackObjects(thin, (type, body) => {
       written.push(objectId(type, body));
       return written.at(-1)!;
     }, fromStore);
     expect(written.sort()).toEqual(ids);
-    expect(asked.length).toBeGreaterThan(0);
-    expect(asked.some((id) => ids.includes(id))).toBe(false);
     await expect(unpackObjects(thin, (t, b) => objectId(t, b), none)).rejects.toThrowError(/neither in the pack nor in the store/);
   });
 
@@ -84,5 +92,6 @@ describe('unpacking a pack', () => {
     const pack = Buffer.from(git(['pack-objects', '--stdout', '--revs'], 'refs/vfi/Runtime\n'));
     pack.writeUInt8(pack.readUInt8(40) ^ 0xff, 40);
     await expect(unpackObjects(pack, (t, b) => objectId(t, b), none)).rejects.toThrowError(PackFormatError);
+    await expect(indexPack(pack, none)).rejects.toThrowError(PackFormatError);
   });
 });
