@@ -33,12 +33,13 @@ function readEntries(pack: Buffer): Entry[] {
   if (pack.toString('ascii', 0, 4) !== 'PACK') throw new PackFormatError('not a pack');
   const count = pack.readUInt32BE(8);
   const end = pack.length - 20;
+  const content = pack.subarray(0, end);
   const entries: Entry[] = [];
   let at = 12;
   for (let n = 0; n < count; n++) {
     if (at >= end) throw new PackFormatError('the pack ends early');
-    const h = readEntryHeader(pack.subarray(0, end), at);
-    const { data, used } = inflateEntry(pack.subarray(0, end), h.dataAt, h.size);
+    const h = readEntryHeader(content, at);
+    const { data, used } = inflateEntry(content, h.dataAt, h.size);
     entries.push({ offset: at, end: h.dataAt + used, type: h.type, data, baseOffset: h.baseOffset, baseId: h.baseId });
     at = h.dataAt + used;
   }

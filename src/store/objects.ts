@@ -2,8 +2,8 @@
  * The object database of the bare repository. Writes go straight to loose objects (zlib + SHA-1,
  * as git does), through a temp file renamed into place so a killed process never leaves a
  * truncated object under a real name; a pull keeps a large fetched pack whole (addPack). Reads
- * take the loose object when there is one, else the packed one (store/packs.ts, after `git gc`,
- * a clone or a pull), and check that it hashes to its id either way.
+ * take a packed object (store/packs.ts: after `git gc`, a clone or a pull) or a loose one, and
+ * check that it hashes to its id either way.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -53,12 +53,14 @@ export class ObjectStore {
 
   /** Does the store hold this object, loose or packed? */
   async has(id: string): Promise<boolean> {
-    return fs.existsSync(this.loosePath(id)) || this.packs.has(id);
+    return this.packs.has(id, false) || fs.existsSync(this.loosePath(id)) || this.packs.has(id);
   }
 
   /** Read an object, verifying that its content hashes to `id`. */
   async read(id: string): Promise<GitObject> {
-    const obj = this.readLoose(id) ?? this.packs.read(id);
+    // As git does: the packs known, then a loose object, then the packs again, read afresh (a
+    // failed open of a loose file costs more than a lookup in an index held in memory).
+    const obj = this.packs.read(id, false) ?? this.readLoose(id) ?? this.packs.read(id);
     if (!obj) throw new VfiError('NOT_FOUND', `object ${id} is not in the store`, { id });
     if (objectId(obj.type, obj.body) !== id) {
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: its content does not hash to its id`, { id },

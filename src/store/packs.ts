@@ -198,21 +198,26 @@ export class PackSet {
     return undefined;
   }
 
-  private find(id: string): { pack: Pack; offset: number } | undefined {
-    const found = this.locate(id) ?? (this.rescan() ? this.locate(id) : undefined);
+  /** Where `id` is; with `rescan`, read the pack list again if it is in none of the known packs. */
+  private find(id: string, rescan = true): { pack: Pack; offset: number } | undefined {
+    const found = this.locate(id) ?? (rescan && this.rescan() ? this.locate(id) : undefined);
     // Not in any pack vfi can read: it may be in one whose index it cannot.
-    const [name, problem] = found ? [] : [...this.unreadable][0] ?? [];
+    const [name, problem] = found || !rescan ? [] : [...this.unreadable][0] ?? [];
     if (name) throw damaged(`${name}.idx`, problem!);
     return found;
   }
 
-  has(id: string): boolean {
-    return this.find(id) !== undefined;
+  /** Is `id` in a pack? Without `rescan`, in one of the packs already known (no I/O once they are). */
+  has(id: string, rescan = true): boolean {
+    return this.find(id, rescan) !== undefined;
   }
 
-  /** The object `id` from a pack, or undefined if no pack has it. Not hash-checked: the caller does. */
-  read(id: string): PackedObject | undefined {
-    const at = this.find(id);
+  /**
+   * The object `id` from a pack, or undefined if no pack has it (without `rescan`: no pack already
+   * known). Not hash-checked: the caller does.
+   */
+  read(id: string, rescan = true): PackedObject | undefined {
+    const at = this.find(id, rescan);
     try {
       return at && this.resolve(at.pack, at.offset);
     } catch (e) {
