@@ -214,8 +214,9 @@ export async function run() {
       last = { vfiServer: srv.repoPath(`vfi-push-${r}.git`), gitServer: srv.repoPath(`git-push-${r}.git`), vfiStore, gitStore };
     }
 
-    // Reference for the pull: git fetch told to store what it receives as loose objects, as vfi does
-    // (fetch.unpackLimit above the object count; no automatic gc afterwards), once.
+    // Reference for the pull: git fetch told to store what it receives as loose objects, as vfi did
+    // before it kept fetched packs (fetch.unpackLimit above the object count; no automatic gc
+    // afterwards), once: what writing loose objects costs.
     const looseDir = path.join(dir, 'git-fetched-loose');
     sync('git', ['init', '--bare', '--quiet', looseDir]);
     const looseFetch = await timed('git', ['-c', 'fetch.unpackLimit=2147483647', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false',
@@ -271,7 +272,7 @@ export async function run() {
         ['full pull into a new store: vfi pull / git init --bare + git fetch', `${fmt(m.vfiPull)} / ${fmt(m.gitFetch)}`, ratio(m.vfiPull, m.gitFetch)],
         ['incremental push (1 publication + 10 assertions): vfi push / git push', `${fmt(mi.vfiPush)} / ${fmt(mi.gitPush)}`, ratio(mi.vfiPush, mi.gitPush)],
         ['incremental pull: vfi pull / git fetch', `${fmt(mi.vfiPull)} / ${fmt(mi.gitFetch)}`, ratio(mi.vfiPull, mi.gitFetch)],
-        ['reference: git fetch storing loose objects as vfi does (fetch.unpackLimit; 1 run)', fmt(looseFetch.ms), `vfi pull ${ratio(m.vfiPull, looseFetch.ms)}`],
+        ['reference: git fetch told to store loose objects (fetch.unpackLimit; 1 run)', fmt(looseFetch.ms), `vfi pull ${ratio(m.vfiPull, looseFetch.ms)}`],
         ['peak memory (RSS) of a full vfi push / vfi pull', `${peak.push.toFixed(0)} MiB / ${peak.pull.toFixed(0)} MiB`, ''],
         ['building the source store (vfi import + vfi assert --batch)', fmt(buildMs), ''],
       ],
@@ -282,7 +283,7 @@ export async function run() {
         `Where vfi push's time goes (one \`node --cpu-prof\` run sampling every 5 ms, ${fmt(pushProf.wallMs)}; self time by owner, node internals charged to their caller): ${top(pushProf, 6)}.`,
         `Where vfi pull's time goes (${fmt(pullProf.wallMs)}): ${top(pullProf, 6)}.`,
         `Where an incremental vfi push's time goes (${fmt(incProf.wallMs)}): ${top(incProf, 6)}.`,
-        'Reading of the profiles: a full pull is mostly writing each of the objects received as a loose object, file by file (store/objects write); git fetch keeps the pack as it came, and git told to unpack into loose objects is no faster (reference row). vfi push speaks receive-pack itself (src/remote/transport.ts): one request for every ref, with a pack of the objects reachable from the new heads and not from the heads the server advertised, found by walking commits newest first until only server-reachable ones are left and comparing each tree with its parents\' (remote/objectsToSend.ts). A full push is then mostly deflating each object for the pack (node:zlib, one call per object) and reading each loose object once (node:fs); an incremental push costs the change, and most of its time is node start-up and waiting for the server (git http-backend and receive-pack).',
+        'Reading of the profiles: a full pull keeps the pack as it came, as git fetch does above fetch.unpackLimit (100 objects; remote/unpack.ts): its time is inflating every entry and hashing every object to index the pack, as git index-pack does (core/pack inflateEntry, core/gitObject objectId), writing the pack and its idx (store/packs, in node:fs), then reading the new lineage\'s commits back from the pack for the lineage cache (store/packs entry). Writing each object as a loose file instead, as vfi pull did before, cost ~75% of its time; git told to do that is as slow (reference row). vfi push speaks receive-pack itself (src/remote/transport.ts): one request for every ref, with a pack of the objects reachable from the new heads and not from the heads the server advertised, found by walking commits newest first until only server-reachable ones are left and comparing each tree with its parents\' (remote/objectsToSend.ts). A full push is then mostly deflating each object for the pack (node:zlib, one call per object) and reading each loose object once (node:fs); an incremental push costs the change, and most of its time is node start-up and waiting for the server (git http-backend and receive-pack).',
         'Timings are whole commands (node start-up included) on a 2-core machine that may be running the test suite at the same time: noisy.',
       ],
       summary: { vfis: VFIS, buildMs, peakRssMiB: peak, packs, looseFetchMs: looseFetch.ms, assertions: ASSERTIONS, objects, rounds: ROUNDS, full: t, incremental: inc, medians: { full: m, incremental: mi }, failures, profile: { push: pushProf, pull: pullProf, incrementalPush: incProf } },

@@ -1,7 +1,7 @@
 /**
  * `vfi pull` and `vfi push`: read the refs on both sides, decide per ref (remote/merge.ts), then
  * write. A pull fetches every ref that differs before it moves any local ref, so a pull that
- * fails midway leaves every ref of the store as it was (objects already unpacked may stay:
+ * fails midway leaves every ref of the store as it was (objects already fetched may stay:
  * unreferenced, harmless). A push sends each lineage that fast-forwards the remote, then the
  * assertions, and refuses any ref the remote has moved past the store: pull first.
  */

@@ -3,7 +3,7 @@
  * http(5)), spoken directly, over smart HTTP or, for a repository on disk, through git's own
  * upload-pack and receive-pack (remote/localWire.ts): list the server's refs (info/refs,
  * remote/advertisement.ts), fetch every ref that differs in one upload-pack request
- * (remote/uploadPack.ts, unpacked into loose objects by remote/unpack.ts), push every ref that
+ * (remote/uploadPack.ts, kept as a pack or unpacked by remote/unpack.ts), push every ref that
  * fast-forwards in one receive-pack request (remote/receivePack.ts, with a pack of exactly what
  * the server lacks: remote/objectsToSend.ts, remote/packWriter.ts). Credentials are asked for on
  * a 401 only (remote/credentials.ts). isomorphic-git is not used here: in 1.44 its fetch takes no
@@ -26,7 +26,7 @@ import { quietProgress, type TransferProgress } from './progress.js';
 import { readReceivePackResult, receivePackCommands, type RefUpdate } from './receivePack.js';
 import { scrubCredentials } from './url.js';
 import { readUploadPackResult, uploadPackRequest } from './uploadPack.js';
-import { PackFormatError, unpackObjects } from './unpack.js';
+import { PackFormatError, storeFetchedPack } from './unpack.js';
 import type { RemoteTarget } from './config.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
@@ -174,14 +174,7 @@ export class RemoteSession {
       const answer = await this.wire.rpc('git-upload-pack', [uploadPackRequest(wants, haves, capabilities)]);
       const { pack } = await readUploadPackResult(answer, (line) => this.progress.phase({ phase: line, loaded: 0, total: 0 }));
       if (!pack) return;
-      this.progress.label('unpacking');
-      await unpackObjects(pack, (type, body) => this.store.objects.write(type, body), async (id) => {
-        try {
-          return await this.store.objects.read(id);
-        } catch {
-          return undefined;
-        }
-      });
+      await storeFetchedPack(this.store.objects, pack, (label) => this.progress.label(label));
     });
     for (const oid of wants) {
       if (!(await this.store.objects.has(oid))) {

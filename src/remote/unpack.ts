@@ -1,189 +1,173 @@
 /**
- * Unpack a fetched packfile into loose objects, the way the store keeps everything it writes
- * (store/objects.ts), instead of keeping the pack: reads of a deltified pack through isomorphic-git
- * resolve every delta chain again on each read, which made the first `vfi log` after pulling a
- * 10,000-publication lineage take seconds. Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
- * files", "Deltified representation"). Objects are written one by one, atomically, before any ref
- * moves, so an interrupted unpack leaves only unreferenced objects behind.
+ * Take in a fetched packfile. Every entry is inflated and every delta resolved before anything is
+ * written, as `git index-pack` does: that is the check that the pack is whole, and it gives each
+ * object's id. Then, as git fetch does above fetch.unpackLimit (100 objects by default), the pack
+ * is kept as it came, with an index vfi writes itself (store/packs.ts reads it, with a cache of
+ * delta bases, so a deltified lineage reads fast); a smaller one is written as loose objects.
+ * The entry format, inflating and deltas are core/pack.ts. Nothing is written before the whole
+ * pack has resolved, and always before any ref moves, so a bad or interrupted pack leaves no
+ * pack files and at most unreferenced loose objects behind.
  */
-import { inflateSync } from 'node:zlib';
-import type { ObjectType } from '../core/gitObject.js';
-import type { GitObject } from '../store/objects.js';
+import { objectId, type ObjectType } from '../core/gitObject.js';
+import { applyDelta, crc32, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, readEntryHeader, REF_DELTA, type IndexEntry } from '../core/pack.js';
+import type { GitObject, ObjectStore } from '../store/objects.js';
 
-const TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-const OFS_DELTA = 6;
-const REF_DELTA = 7;
+export { PackFormatError };
 
-export class PackFormatError extends Error {}
-
-/** A REF_DELTA whose base is neither resolved yet nor in the store: try again after the others. */
-class BaseNotYetKnown extends Error {}
+/** git fetch's default fetch.unpackLimit: a pack of fewer objects is unpacked into loose objects. */
+export const UNPACK_LIMIT = 100;
 
 interface Entry {
   offset: number;
+  /** where the next entry starts */
+  end: number;
   type: number;
-  /** inflated data: the object, or the delta */
-  data: Buffer;
+  /** inflated data: the object, or the delta; dropped once the entry is resolved */
+  data: Buffer | undefined;
   baseOffset?: number;
   baseId?: string;
 }
 
-/** Inflate one zlib stream at `at`; returns the data and how many input bytes it used. */
-function inflateAt(pack: Buffer, at: number, size: number): { data: Buffer; used: number } {
-  let res: { buffer: Buffer; engine: { bytesWritten: number } };
-  try {
-    // One output chunk of the object's size: zlib's default 16 KiB per call is most of the cost.
-    res = inflateSync(pack.subarray(at), { info: true, chunkSize: Math.max(64, Math.min(size, 1 << 20)), maxOutputLength: Math.max(size, 1) }) as unknown as typeof res;
-  } catch (e) {
-    throw new PackFormatError(`object at ${at} does not inflate: ${(e as Error).message}`);
+/** Parse every entry of a (checked) pack, inflating each. */
+function readEntries(pack: Buffer): Entry[] {
+  if (pack.toString('ascii', 0, 4) !== 'PACK') throw new PackFormatError('not a pack');
+  const count = pack.readUInt32BE(8);
+  const end = pack.length - 20;
+  const content = pack.subarray(0, end);
+  const entries: Entry[] = [];
+  let at = 12;
+  for (let n = 0; n < count; n++) {
+    if (at >= end) throw new PackFormatError('the pack ends early');
+    const h = readEntryHeader(content, at);
+    const { data, used } = inflateEntry(content, h.dataAt, h.size);
+    entries.push({ offset: at, end: h.dataAt + used, type: h.type, data, baseOffset: h.baseOffset, baseId: h.baseId });
+    at = h.dataAt + used;
   }
-  if (res.buffer.length !== size) throw new PackFormatError(`object at ${at} inflates to ${res.buffer.length} bytes, not ${size}`);
-  return { data: res.buffer, used: res.engine.bytesWritten };
-}
-
-/** Apply a git delta to its base. */
-export function applyDelta(base: Buffer, delta: Buffer): Buffer {
-  let i = 0;
-  const varint = () => {
-    let n = 0;
-    let shift = 0;
-    let c: number;
-    do {
-      c = delta[i++]!;
-      n |= (c & 0x7f) << shift;
-      shift += 7;
-    } while (c & 0x80);
-    return n >>> 0;
-  };
-  if (varint() !== base.length) throw new PackFormatError('delta does not match its base');
-  const size = varint();
-  const out = Buffer.allocUnsafe(size);
-  let o = 0;
-  while (i < delta.length) {
-    const op = delta[i++]!;
-    if (op & 0x80) {
-      let off = 0;
-      let len = 0;
-      for (let b = 0; b < 4; b++) if (op & (1 << b)) off |= delta[i++]! << (8 * b);
-      for (let b = 0; b < 3; b++) if (op & (0x10 << b)) len |= delta[i++]! << (8 * b);
-      off >>>= 0;
-      if (len === 0) len = 0x10000;
-      if (off + len > base.length || o + len > size) throw new PackFormatError('delta copies outside its base');
-      base.copy(out, o, off, off + len);
-      o += len;
-    } else if (op !== 0) {
-      if (o + op > size || i + op > delta.length) throw new PackFormatError('delta inserts past its end');
-      delta.copy(out, o, i, i + op);
-      i += op;
-      o += op;
-    } else {
-      throw new PackFormatError('delta has a reserved instruction');
-    }
-  }
-  if (o !== size) throw new PackFormatError('delta result has the wrong size');
-  return out;
+  if (at !== end) throw new PackFormatError('the pack has trailing bytes');
+  return entries;
 }
 
 /**
- * Every object of a (checked) pack, resolved: calls `write` once per object, bases before deltas.
- * `readBase` fetches a REF_DELTA base that is not in the pack (thin packs; vfi does not ask for them).
+ * Resolve every object of a (checked) pack: `visit` gets each once, bases before their deltas,
+ * and returns its id. A REF_DELTA whose base is not in the pack (a thin pack: vfi does not ask for
+ * them, see remote/uploadPack.ts) is resolved against `readBase`; the result says if one was.
  */
+async function resolvePack(
+  pack: Buffer,
+  visit: (type: ObjectType, body: Buffer, entry: Entry) => string,
+  readBase: (id: string) => Promise<GitObject | undefined>,
+): Promise<{ entries: Entry[]; external: number }> {
+  const entries = readEntries(pack);
+  const byOffset = new Map<number, Entry[]>();
+  const byId = new Map<string, Entry[]>();
+  const add = <K>(m: Map<K, Entry[]>, k: K, e: Entry) => {
+    const list = m.get(k);
+    if (list) list.push(e);
+    else m.set(k, [e]);
+  };
+  for (const e of entries) {
+    if (e.type === OFS_DELTA) add(byOffset, e.baseOffset!, e);
+    else if (e.type === REF_DELTA) add(byId, e.baseId!, e);
+  }
+  let resolved = 0;
+  /** Visit `root` and, depth first (chains can be 50 deep and more), every delta built on it. */
+  const descend = (root: GitObject, rootEntry: Entry | undefined, rootId: string) => {
+    const stack: { obj: GitObject; children: Entry[] }[] = [];
+    const push = (obj: GitObject, entry: Entry | undefined, id: string) => {
+      const children = [...(entry ? byOffset.get(entry.offset) ?? [] : []), ...(byId.get(id) ?? [])];
+      byId.delete(id); // a second copy of the same object in the pack must not resolve them again
+      if (children.length > 0) stack.push({ obj, children });
+    };
+    push(root, rootEntry, rootId);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const child = top.children.pop();
+      if (!child) {
+        stack.pop();
+        continue;
+      }
+      const obj = { type: top.obj.type, body: applyDelta(top.obj.body, child.data!) };
+      child.data = undefined;
+      resolved++;
+      push(obj, child, visit(obj.type, obj.body, child));
+    }
+  };
+  for (const e of entries) {
+    const type = PACK_TYPES[e.type];
+    if (!type) continue;
+    const body = e.data!;
+    e.data = undefined;
+    resolved++;
+    descend({ type, body }, e, visit(type, body, e));
+  }
+  let external = 0;
+  for (const id of [...byId.keys()]) {
+    if (!byId.has(id)) continue; // resolved meanwhile: its base was itself an external's delta
+    const base = await readBase(id);
+    if (!base) continue;
+    external++;
+    descend(base, undefined, id);
+  }
+  if (resolved !== entries.length) {
+    throw new PackFormatError(`${entries.length - resolved} deltas name bases that are neither in the pack nor in the store`);
+  }
+  return { entries, external };
+}
+
+/** Write every object of a (checked) pack as a loose object (`write`); returns how many. */
 export async function unpackObjects(
   pack: Buffer,
   write: (type: ObjectType, body: Buffer) => string,
   readBase: (id: string) => Promise<GitObject | undefined>,
 ): Promise<number> {
-  if (pack.toString('ascii', 0, 4) !== 'PACK') throw new PackFormatError('not a pack');
-  const count = pack.readUInt32BE(8);
-  const end = pack.length - 20;
-  const entries: Entry[] = [];
-  let at = 12;
-  for (let n = 0; n < count; n++) {
-    if (at >= end) throw new PackFormatError('the pack ends early');
-    const offset = at;
-    let c = pack[at++]!;
-    const type = (c >> 4) & 7;
-    let size = c & 15;
-    let shift = 4;
-    while (c & 0x80) {
-      c = pack[at++]!;
-      size += (c & 0x7f) * 2 ** shift;
-      shift += 7;
-    }
-    const entry: Entry = { offset, type, data: Buffer.alloc(0) };
-    if (type === OFS_DELTA) {
-      c = pack[at++]!;
-      let back = c & 0x7f;
-      while (c & 0x80) {
-        c = pack[at++]!;
-        back = (back + 1) * 128 + (c & 0x7f);
-      }
-      entry.baseOffset = offset - back;
-    } else if (type === REF_DELTA) {
-      entry.baseId = pack.toString('hex', at, at + 20);
-      at += 20;
-    } else if (!TYPES[type]) {
-      throw new PackFormatError(`unknown object type ${type} at ${offset}`);
-    }
-    const { data, used } = inflateAt(pack, at, size);
-    entry.data = data;
-    at += used;
-    entries.push(entry);
-  }
-  if (at !== end) throw new PackFormatError('the pack has trailing bytes');
+  return (await resolvePack(pack, (type, body) => write(type, body), readBase)).entries.length;
+}
 
-  // Resolve: each object once, its base first (iteratively: delta chains can be 50 deep).
-  const byOffset = new Map(entries.map((e) => [e.offset, e]));
-  const resolved = new Map<number, GitObject>();
-  const byId = new Map<string, GitObject>();
-  const resolve = async (root: Entry): Promise<GitObject> => {
-    const chain: Entry[] = [];
-    let e: Entry | undefined = root;
-    let base: GitObject | undefined;
-    while (e && !base) {
-      const known = resolved.get(e.offset);
-      if (known) {
-        base = known;
-        break;
-      }
-      chain.push(e);
-      if (e.type === OFS_DELTA) {
-        e = byOffset.get(e.baseOffset!);
-        if (!e) throw new PackFormatError('a delta names a base that is not in the pack');
-      } else if (e.type === REF_DELTA) {
-        base = byId.get(e.baseId!) ?? (await readBase(e.baseId!));
-        if (!base) throw new BaseNotYetKnown();
-      } else {
-        base = { type: TYPES[e.type]!, body: e.data };
-        chain.pop();
-        resolved.set(e.offset, base);
-        byId.set(write(base.type, base.body), base);
-      }
-    }
-    for (let k = chain.length - 1; k >= 0; k--) {
-      const d = chain[k]!;
-      base = { type: base!.type, body: applyDelta(base!.body, d.data) };
-      resolved.set(d.offset, base);
-      byId.set(write(base.type, base.body), base);
-    }
-    return base!;
-  };
-  for (const e of entries) if (TYPES[e.type]) await resolve(e);
-  // A REF_DELTA's base may be a delta that comes later in the pack: go round until none is left.
-  let pending = entries.filter((e) => !TYPES[e.type]);
-  while (pending.length > 0) {
-    const waiting: Entry[] = [];
-    for (const e of pending) {
-      if (resolved.has(e.offset)) continue;
-      try {
-        await resolve(e);
-      } catch (x) {
-        if (!(x instanceof BaseNotYetKnown)) throw x;
-        waiting.push(e);
-      }
-    }
-    if (waiting.length === pending.length) throw new PackFormatError(`${waiting.length} deltas name bases that are neither in the pack nor in the store`);
-    pending = waiting;
+/**
+ * The index entries of a (checked) pack: each object's id, offset and the CRC-32 of its bytes; or
+ * undefined for a thin pack, which must be stored as loose objects instead (its deltas on objects
+ * of the store cannot be read from the pack alone, and git would call it broken).
+ */
+export async function indexPack(pack: Buffer, readBase: (id: string) => Promise<GitObject | undefined>): Promise<IndexEntry[] | undefined> {
+  const ids = new Map<number, string>();
+  const { entries, external } = await resolvePack(pack, (type, body, e) => {
+    const id = objectId(type, body);
+    ids.set(e.offset, id);
+    return id;
+  }, readBase);
+  if (external > 0) return undefined;
+  const seen = new Set<string>();
+  const out: IndexEntry[] = [];
+  for (const e of entries) {
+    const id = ids.get(e.offset)!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, offset: e.offset, crc: crc32(pack.subarray(e.offset, e.end)) });
   }
-  return count;
+  return out;
+}
+
+/**
+ * Put a fetched, checked pack into the store: kept as a pack with its index from UNPACK_LIMIT
+ * objects on (unless thin), else written as loose objects. Says which.
+ */
+export async function storeFetchedPack(objects: ObjectStore, pack: Buffer, phase: (label: string) => void = () => {}): Promise<'pack' | 'loose'> {
+  const readBase = async (id: string) => {
+    try {
+      return await objects.read(id);
+    } catch {
+      return undefined;
+    }
+  };
+  if (pack.readUInt32BE(8) >= UNPACK_LIMIT) {
+    phase('indexing');
+    const entries = await indexPack(pack, readBase);
+    if (entries) {
+      objects.addPack(pack, entries);
+      return 'pack';
+    }
+  }
+  phase('unpacking');
+  await unpackObjects(pack, (type, body) => objects.write(type, body), readBase);
+  return 'loose';
 }

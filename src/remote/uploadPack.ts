@@ -12,7 +12,8 @@ import { bandLines, FLUSH, PktReader, pktLine, ProtocolError } from './pktLine.j
 /**
  * The request body: wants (the first line carries the capabilities), a flush, haves, done. The
  * pack must come multiplexed (side-band-64k, or side-band from an old server): every git server
- * since 2009 offers one of them.
+ * since 2009 offers one of them. No thin-pack: the pack is then self-contained (no delta on an
+ * object the server left out), so a pull can keep it as it came (remote/unpack.ts).
  */
 export function uploadPackRequest(wants: readonly string[], haves: readonly string[], serverCapabilities: ReadonlySet<string>): Buffer {
   const band = serverCapabilities.has('side-band-64k') ? 'side-band-64k' : serverCapabilities.has('side-band') ? 'side-band' : undefined;

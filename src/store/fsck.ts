@@ -1,6 +1,7 @@
 /**
- * Verify the whole store from git alone (never from caches): every object reachable from a vfi
- * ref hashes to its id, every lineage commit holds one VFI whose bytes are valid and canonical.
+ * Verify the whole store from git alone (never from caches): every pack's checksums hold, every
+ * object reachable from a vfi ref hashes to its id, every lineage commit holds one VFI whose bytes
+ * are valid and canonical.
  * Other parts of the store (assertions) register their own checks.
  */
 import * as fs from 'node:fs';
@@ -29,8 +30,11 @@ export function registerFsckCheck(check: FsckCheck): void {
 
 export async function fsckStore(store: Store, checks: FsckCheck[] = extraChecks): Promise<FsckReport> {
   const report: FsckReport = { counts: { lineages: 0, publications: 0, vfis: 0 }, problems: [], warnings: [] };
+  const packs = store.objects.verifyPacks();
+  report.problems.push(...packs.problems.map((p) => `pack ${p}`));
   await checkLineages(store, report);
   for (const check of checks) await check(store, report);
+  report.counts.packs = packs.packs;
   scanLeftovers(store.gitdir, report);
   return report;
 }
@@ -97,6 +101,7 @@ function scanLeftovers(gitdir: string, report: FsckReport): void {
   for (const d of safeReaddir(objects)) {
     if (d.length === 2) temps += safeReaddir(path.join(objects, d)).filter((f) => f.startsWith('tmp_obj_')).length;
   }
+  temps += safeReaddir(path.join(objects, 'pack')).filter((f) => /^tmp_(pack|idx)_/.test(f)).length;
   if (temps > 0) report.warnings.push(`${temps} temporary object file(s) left by an interrupted write (harmless; git gc removes them)`);
   const locks: string[] = [];
   const walk = (dir: string) => {

@@ -1,8 +1,9 @@
 /**
  * The object database of the bare repository. Writes go straight to loose objects (zlib + SHA-1,
  * as git does), through a temp file renamed into place so a killed process never leaves a
- * truncated object under a real name. Reads take the loose object when there is one and fall
- * back to isomorphic-git, loaded lazily, for packed objects (after `git gc` or a fetch).
+ * truncated object under a real name; a pull keeps a large fetched pack whole (addPack). Reads
+ * take a packed object (store/packs.ts: after `git gc`, a clone or a pull) or a loose one, and
+ * check that it hashes to its id either way.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,8 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import { objectHeader, objectId, type ObjectType } from '../core/gitObject.js';
+import { encodePackIndex, type IndexEntry } from '../core/pack.js';
+import { PackSet } from './packs.js';
 
 export interface GitObject {
   type: ObjectType;
@@ -19,11 +22,11 @@ export interface GitObject {
 export class ObjectStore {
   private readonly dir: string;
   private readonly madeDirs = new Set<string>();
-  /** isomorphic-git's pack cache: without it every read re-parses the pack indexes. */
-  private readonly packCache = {};
+  private readonly packs: PackSet;
 
   constructor(readonly gitdir: string) {
     this.dir = path.join(gitdir, 'objects');
+    this.packs = new PackSet(gitdir, (id) => this.readLoose(id));
   }
 
   private loosePath(id: string): string {
@@ -50,19 +53,15 @@ export class ObjectStore {
 
   /** Does the store hold this object, loose or packed? */
   async has(id: string): Promise<boolean> {
-    if (fs.existsSync(this.loosePath(id))) return true;
-    try {
-      await this.readPacked(id);
-      return true;
-    } catch {
-      return false;
-    }
+    return this.packs.has(id, false) || fs.existsSync(this.loosePath(id)) || this.packs.has(id);
   }
 
   /** Read an object, verifying that its content hashes to `id`. */
   async read(id: string): Promise<GitObject> {
-    const loose = this.readLoose(id);
-    const obj = loose ?? (await this.readPacked(id));
+    // As git does: the packs known, then a loose object, then the packs again, read afresh (a
+    // failed open of a loose file costs more than a lookup in an index held in memory).
+    const obj = this.packs.read(id, false) ?? this.readLoose(id) ?? this.packs.read(id);
+    if (!obj) throw new VfiError('NOT_FOUND', `object ${id} is not in the store`, { id });
     if (objectId(obj.type, obj.body) !== id) {
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: its content does not hash to its id`, { id },
         'run `vfi fsck`; restore the object from a clone of the store');
@@ -94,16 +93,16 @@ export class ObjectStore {
     return { type: type as ObjectType, body };
   }
 
-  private async readPacked(id: string): Promise<GitObject> {
-    const { readObject } = await import('isomorphic-git');
-    try {
-      const o = await readObject({ fs, gitdir: this.gitdir, oid: id, format: 'content', cache: this.packCache });
-      return { type: o.type as ObjectType, body: Buffer.from(o.object as Uint8Array) };
-    } catch (e) {
-      if ((e as { code?: string }).code === 'NotFoundError') {
-        throw new VfiError('NOT_FOUND', `object ${id} is not in the store`, { id });
-      }
-      throw e;
-    }
+  /**
+   * Keep a fetched pack as it is (checked, and indexed by remote/unpack.ts's indexPack): written
+   * with its idx v2 beside the store's other packs; returns its name.
+   */
+  addPack(pack: Buffer, entries: readonly IndexEntry[]): string {
+    return this.packs.install(pack, encodePackIndex(entries, pack.subarray(pack.length - 20)));
+  }
+
+  /** Check the store's packs whole (fsck). */
+  verifyPacks(): { packs: number; problems: string[] } {
+    return this.packs.verify();
   }
 }

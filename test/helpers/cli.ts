@@ -47,6 +47,17 @@ export function git(gitdir: string, args: string[], input?: string): Result {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** git with a fixed author, committer and time, its output as bytes; throws when it fails. */
+export function gitBytes(gitdir: string, args: string[], input?: string | Buffer): Buffer {
+  const r = spawnSync('git', ['--git-dir', gitdir, ...args], {
+    input,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@x', GIT_AUTHOR_DATE: '@1800000000 +0000', GIT_COMMITTER_DATE: '@1800000000 +0000' },
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** A temp folder removed when the test file finishes. */
 export function tempDir(prefix = 'vfi-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

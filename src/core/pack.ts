@@ -1,0 +1,293 @@
+/**
+ * Git's pack formats, pure: bytes in, values out. One pack entry's header, its inflated data, the
+ * delta that rebuilds an object from its base, and the pack index (idx v1 and v2) that finds an
+ * entry by object id. Used both to read the store's packs (store/packs.ts) and to take in a
+ * fetched pack (remote/unpack.ts). Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
+ * files", "Deltified representation", "pack-*.idx files have the following format").
+ */
+import { createHash } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import type { ObjectType } from './gitObject.js';
+
+export const PACK_TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+export const OFS_DELTA = 6;
+export const REF_DELTA = 7;
+
+/** A pack or index that is not what the format says. */
+export class PackFormatError extends Error {
+  /** the input ended inside a zlib stream: a reader holding part of the file may read more and retry */
+  readonly truncated: boolean;
+
+  constructor(message: string, truncated = false) {
+    super(message);
+    this.truncated = truncated;
+  }
+}
+
+export interface EntryHeader {
+  /** 1-4 (PACK_TYPES), OFS_DELTA or REF_DELTA */
+  type: number;
+  /** the size of the inflated data: the object, or the delta */
+  size: number;
+  /** where the zlib stream starts */
+  dataAt: number;
+  /** OFS_DELTA: the offset of the base entry in the same pack */
+  baseOffset?: number;
+  /** REF_DELTA: the id of the base object */
+  baseId?: string;
+}
+
+/** Parse the header of the entry at `at` of a pack (`buf` holds the pack from `base` on). */
+export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader {
+  let i = at - base;
+  const byte = () => {
+    if (i >= buf.length) throw new PackFormatError(`the entry at ${at} ends early`);
+    return buf[i++]!;
+  };
+  let c = byte();
+  const type = (c >> 4) & 7;
+  let size = c & 15;
+  let shift = 4;
+  while (c & 0x80) {
+    c = byte();
+    size += (c & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  const header: EntryHeader = { type, size, dataAt: 0 };
+  if (type === OFS_DELTA) {
+    c = byte();
+    let back = c & 0x7f;
+    while (c & 0x80) {
+      c = byte();
+      back = (back + 1) * 128 + (c & 0x7f);
+    }
+    if (back <= 0 || back > at) throw new PackFormatError(`the delta at ${at} names a base outside the pack`);
+    header.baseOffset = at - back;
+  } else if (type === REF_DELTA) {
+    if (i + 20 > buf.length) throw new PackFormatError(`the entry at ${at} ends early`);
+    header.baseId = buf.toString('hex', i, i + 20);
+    i += 20;
+  } else if (!PACK_TYPES[type]) {
+    throw new PackFormatError(`unknown object type ${type} at ${at}`);
+  }
+  header.dataAt = i + base;
+  return header;
+}
+
+/**
+ * Inflate the zlib stream at `at` (of a pack held from `base` on) that must give `size` bytes;
+ * returns the data and how many input bytes the stream took.
+ */
+export function inflateEntry(buf: Buffer, at: number, size: number, base = 0): { data: Buffer; used: number } {
+  let res: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    // One output chunk of the object's size: zlib's default 16 KiB per call is most of the cost.
+    res = zlib.inflateSync(buf.subarray(at - base), { info: true, chunkSize: Math.max(64, Math.min(size, 1 << 20)), maxOutputLength: Math.max(size, 1) }) as unknown as typeof res;
+  } catch (e) {
+    throw new PackFormatError(`the object at ${at} does not inflate: ${(e as Error).message}`, (e as { code?: string }).code === 'Z_BUF_ERROR');
+  }
+  if (res.buffer.length !== size) throw new PackFormatError(`the object at ${at} inflates to ${res.buffer.length} bytes, not ${size}`);
+  return { data: res.buffer, used: res.engine.bytesWritten };
+}
+
+/** Apply a git delta to its base. */
+export function applyDelta(base: Buffer, delta: Buffer): Buffer {
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    let shift = 0;
+    let c: number;
+    do {
+      c = delta[i++]!;
+      n += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (c & 0x80 && i < delta.length);
+    return n;
+  };
+  if (varint() !== base.length) throw new PackFormatError('delta does not match its base');
+  const size = varint();
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  while (i < delta.length) {
+    const op = delta[i++]!;
+    if (op & 0x80) {
+      let off = 0;
+      let len = 0;
+      for (let b = 0; b < 4; b++) if (op & (1 << b)) off |= delta[i++]! << (8 * b);
+      for (let b = 0; b < 3; b++) if (op & (0x10 << b)) len |= delta[i++]! << (8 * b);
+      off >>>= 0;
+      if (len === 0) len = 0x10000;
+      if (i > delta.length || off + len > base.length || o + len > size) throw new PackFormatError('delta copies outside its base');
+      base.copy(out, o, off, off + len);
+      o += len;
+    } else if (op !== 0) {
+      if (o + op > size || i + op > delta.length) throw new PackFormatError('delta inserts past its end');
+      delta.copy(out, o, i, i + op);
+      i += op;
+      o += op;
+    } else {
+      throw new PackFormatError('delta has a reserved instruction');
+    }
+  }
+  if (o !== size) throw new PackFormatError('delta result has the wrong size');
+  return out;
+}
+
+const IDX_V2_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
+const FANOUT_BYTES = 256 * 4;
+
+/** A pack index, read in place: the fanout table, the sorted ids, the offsets. */
+export class PackIndex {
+  private constructor(
+    private readonly buf: Buffer,
+    readonly version: 1 | 2,
+    readonly count: number,
+    private readonly fanoutAt: number,
+    private readonly idsAt: number,
+    /** bytes from one id to the next (20 in v2; 24 in v1, where each id follows its offset) */
+    private readonly idStride: number,
+    private readonly offsetsAt: number,
+    private readonly largeAt: number,
+    private readonly largeCount: number,
+  ) {}
+
+  /** Parse an idx file; PackFormatError when its layout is not one of v1 or v2. */
+  static parse(buf: Buffer): PackIndex {
+    if (buf.length >= 8 && buf.subarray(0, 4).equals(IDX_V2_MAGIC)) {
+      const version = buf.readUInt32BE(4);
+      if (version !== 2) throw new PackFormatError(`pack index version ${version} is not supported (only 1 and 2 are)`);
+      if (buf.length < 8 + FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
+      const count = buf.readUInt32BE(8 + 255 * 4);
+      const fixed = 8 + FANOUT_BYTES + count * 28 + 40;
+      const large = buf.length - fixed;
+      if (large < 0 || large % 8 !== 0) throw new PackFormatError('the pack index has the wrong size for its object count');
+      const idsAt = 8 + FANOUT_BYTES;
+      const index = new PackIndex(buf, 2, count, 8, idsAt, 20, idsAt + count * 24, idsAt + count * 28, large / 8);
+      index.checkFanout();
+      return index;
+    }
+    if (buf.length < FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
+    const count = buf.readUInt32BE(255 * 4);
+    if (buf.length !== FANOUT_BYTES + count * 24 + 40) throw new PackFormatError('the pack index has the wrong size for its object count');
+    const index = new PackIndex(buf, 1, count, 0, FANOUT_BYTES + 4, 24, FANOUT_BYTES, 0, 0);
+    index.checkFanout();
+    return index;
+  }
+
+  private checkFanout(): void {
+    let last = 0;
+    for (let b = 0; b < 256; b++) {
+      const n = this.buf.readUInt32BE(this.fanoutAt + b * 4);
+      if (n < last) throw new PackFormatError('the pack index\'s fanout table is not sorted');
+      last = n;
+    }
+  }
+
+  /** The checksum of the pack this index belongs to. */
+  get packChecksum(): Buffer {
+    return this.buf.subarray(this.buf.length - 40, this.buf.length - 20);
+  }
+
+  /** Does the index's own trailing SHA-1 match its content? */
+  checksumOk(): boolean {
+    const sum = createHash('sha1').update(this.buf.subarray(0, this.buf.length - 20)).digest();
+    return sum.equals(this.buf.subarray(this.buf.length - 20));
+  }
+
+  idAt(i: number): string {
+    const at = this.idsAt + i * this.idStride;
+    return this.buf.toString('hex', at, at + 20);
+  }
+
+  offsetAt(i: number): number {
+    if (this.version === 1) return this.buf.readUInt32BE(this.offsetsAt + i * 24);
+    const small = this.buf.readUInt32BE(this.offsetsAt + i * 4);
+    if (!(small & 0x80000000)) return small;
+    const row = small & 0x7fffffff;
+    if (row >= this.largeCount) throw new PackFormatError('the pack index names a large offset it does not hold');
+    const at = this.largeAt + row * 8;
+    return this.buf.readUInt32BE(at) * 2 ** 32 + this.buf.readUInt32BE(at + 4);
+  }
+
+  /** The offset of the object `id` (40 hex digits) in the pack, or undefined if the pack lacks it. */
+  find(id: string): number | undefined {
+    const key = Buffer.from(id, 'hex');
+    if (key.length !== 20) return undefined;
+    const first = key[0]!;
+    let lo = first === 0 ? 0 : this.buf.readUInt32BE(this.fanoutAt + (first - 1) * 4);
+    let hi = this.buf.readUInt32BE(this.fanoutAt + first * 4);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.idsAt + mid * this.idStride;
+      const c = this.buf.compare(key, 0, 20, at, at + 20);
+      if (c === 0) return this.offsetAt(mid);
+      if (c > 0) hi = mid;
+      else lo = mid + 1;
+    }
+    return undefined;
+  }
+}
+
+export interface IndexEntry {
+  /** 40 hex digits */
+  id: string;
+  offset: number;
+  /** CRC-32 of the entry's bytes in the pack (header and deflated data) */
+  crc: number;
+}
+
+/** An idx v2 for a pack whose trailing checksum is `packChecksum`. */
+export function encodePackIndex(entries: readonly IndexEntry[], packChecksum: Buffer): Buffer {
+  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const n = sorted.length;
+  const large = sorted.filter((e) => e.offset >= 0x80000000);
+  const buf = Buffer.alloc(8 + FANOUT_BYTES + n * 28 + large.length * 8 + 40);
+  IDX_V2_MAGIC.copy(buf, 0);
+  buf.writeUInt32BE(2, 4);
+  const idsAt = 8 + FANOUT_BYTES;
+  const crcAt = idsAt + n * 20;
+  const offsetsAt = crcAt + n * 4;
+  const largeAt = offsetsAt + n * 4;
+  const counts = new Array<number>(256).fill(0);
+  let row = 0;
+  sorted.forEach((e, i) => {
+    if (buf.write(e.id, idsAt + i * 20, 20, 'hex') !== 20) throw new Error(`not an object id: ${e.id}`);
+    counts[buf[idsAt + i * 20]!]!++;
+    buf.writeUInt32BE(e.crc >>> 0, crcAt + i * 4);
+    if (e.offset < 0x80000000) buf.writeUInt32BE(e.offset, offsetsAt + i * 4);
+    else {
+      buf.writeUInt32BE((0x80000000 | row) >>> 0, offsetsAt + i * 4);
+      buf.writeUInt32BE(Math.floor(e.offset / 2 ** 32), largeAt + row * 8);
+      buf.writeUInt32BE(e.offset % 2 ** 32, largeAt + row * 8 + 4);
+      row++;
+    }
+  });
+  let total = 0;
+  for (let b = 0; b < 256; b++) buf.writeUInt32BE((total += counts[b]!), 8 + b * 4);
+  const end = buf.length - 40;
+  packChecksum.copy(buf, end);
+  createHash('sha1').update(buf.subarray(0, end + 20)).digest().copy(buf, end + 20);
+  return buf;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (the zlib/PNG one, as idx v2 records): node:zlib's from Node 20.15, else a table. */
+export function crc32(data: Uint8Array): number {
+  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+  return native ? native(data) : crc32ByTable(data);
+}
+
+export function crc32ByTable(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
