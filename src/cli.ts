@@ -1,6 +1,6 @@
 /**
  * The commander program: subcommands, options and examples. Each command's module is imported
- * only when that command runs, so `vfi show` never loads ajv, dockerode or isomorphic-git.
+ * only when that command runs, so `vfi show` never loads ajv, momoa or dockerode.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
