@@ -21,11 +21,12 @@ import { parseVfiRef } from '../core/vfiRef.js';
 import {
   appendRecords,
   assertMessage,
-  makeRecords,
+  draftRecords,
   readRecordsOf,
   SubjectResolver,
   type Subject,
 } from '../store/assertions.js';
+import { recordNow } from '../store/identity.js';
 import { formatTable, printJson } from './table.js';
 
 interface RecordOptions {
@@ -66,12 +67,27 @@ function request(ref: string, claim: string, result: 'pass' | 'fail', opts: Reco
 }
 
 async function recordAndPrint(ctx: Context, requests: AssertionRequest[]): Promise<void> {
+  const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
-  const records = await makeRecords(store, requests.map((request) => ({ request, subject })));
-  const appended = await appendRecords(store, records, assertMessage(records));
-  if (appended.added < records.length) ctx.note(`vfi: ${records.length - appended.added} of these records were already in the store`);
+  const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
+  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock });
+  noteDatedAhead(ctx, clock, records);
   for (const r of records) ctx.out(formatRecordLine(r));
+}
+
+/**
+ * Records are dated after every record already about their VFI (store/assertions.ts), so a record
+ * from a machine whose clock runs ahead drags the next ones along; when that shows to people (a
+ * second or more), say so rather than let `vfi assertions` show a time nobody's clock said.
+ */
+function noteDatedAhead(ctx: Context, clock: Date, records: readonly AssertionRecord[]): void {
+  const reading = clock.getTime() * 1000;
+  const ahead = records.filter((r) => parseAt(r.at)! - reading >= 1_000_000);
+  if (ahead.length === 0) return;
+  const last = ahead.reduce((a, b) => (parseAt(b.at)! > parseAt(a.at)! ? b : a));
+  ctx.note(`vfi: ${ahead.length === 1 ? 'dated' : `${ahead.length} records dated up to`} ${last.at}, not at the clock's ${shownAt(clock.toISOString())}: `
+    + 'the store already holds a later record about the same VFI, and a record is never dated before one of those');
 }
 
 async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: AssertionRequest): Promise<Subject> {
@@ -97,6 +113,7 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
     }
   }
   if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});
+  const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const resolver = new SubjectResolver(store);
   const resolved: { request: AssertionRequest; subject: Subject }[] = [];
@@ -107,13 +124,15 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
       throw withSource(e, `${source}:${line}`);
     }
   }
-  const records = await makeRecords(store, resolved);
+  const drafts = await draftRecords(store, resolved);
   const { progressBar } = await import('../progress.js');
-  const bar = await progressBar(ctx, 'recording assertions', records.length);
-  const appended = await appendRecords(store, records, `assert --batch: ${records.length} records\n\nfrom ${label(source)}`, (n) => bar.tick(n));
+  const bar = await progressBar(ctx, 'recording assertions', drafts.length);
+  const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
+    { clock, onProgress: (n) => bar.tick(n) });
   bar.stop();
   ctx.out(String(records.length));
-  ctx.note(`vfi: recorded ${records.length} assertions (${appended.added} new)`);
+  ctx.note(`vfi: recorded ${records.length} assertions`);
+  noteDatedAhead(ctx, clock, records);
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

@@ -116,12 +116,12 @@ describe('vfi pick', () => {
 
   it('a fail and a re-run\'s pass within one second: the later one counts, whatever the record ids', () => {
     // Records carry the clock's milliseconds, so order within a second is by time, not by the records' hashes.
-    for (const [claim, first, second] of [['flaky-a', 'fail', 'pass'], ['flaky-b', 'pass', 'fail']] as const) {
-      const at = (ms: string) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at('100'));
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at('200'));
+    for (const [claim, first, second, ms] of [['flaky-a', 'fail', 'pass', 100], ['flaky-b', 'pass', 'fail', 300]] as const) {
+      const at = (ms: number) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at(ms));
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at(ms + 100));
       const latest = JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).claims[claim];
-      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200000Z' });
+      expect(latest).toMatchObject({ result: second, at: `2026-11-01T15:00:00.${ms + 100}000Z` });
     }
     expect(JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).candidate).toBe(false);
   });
