@@ -16,7 +16,7 @@ import {
   type AssertionRequest,
 } from '../core/assertion.js';
 import { checkClaim } from '../core/names.js';
-import { standingOf } from '../core/pick.js';
+import { disqualifying, isEvidence, scoreOf, standingOf } from '../core/pick.js';
 import { parseVfiRef } from '../core/vfiRef.js';
 import {
   appendRecords,
@@ -158,8 +158,8 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
       ref: display,
       name: subject.name,
       id: subject.id,
-      score: standing.passing.length,
-      candidate: standing.failing.length === 0,
+      score: scoreOf(standing),
+      candidate: disqualifying(standing.failing).length === 0,
       claims: Object.fromEntries([...latest.keys()].sort().map((c) => {
         const r = latest.get(c)!;
         return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
@@ -181,11 +181,15 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
     const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
     for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
   }
-  const parts = [`score ${standing.passing.length}${standing.passing.length ? `: ${standing.passing.join(', ')}` : ''}`];
-  for (const f of standing.failing) {
+  const scored = standing.passing.filter(isEvidence);
+  const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];
+  for (const f of disqualifying(standing.failing)) {
     const r = byRecord.get(f.record)!;
     parts.push(`not a candidate: ${r.claim} failed at ${shownAt(r.at)} by ${r.by}`);
   }
+  // A decision, shown apart from the evidence it does not add to.
+  const released = standing.passing.includes(RELEASED) ? 'pass' : standing.failing.some((f) => f.claim === RELEASED) ? 'fail' : undefined;
+  if (released) parts.push(`${RELEASED} ${released} (not scored)`);
   ctx.out(parts.join('; '));
 }
 

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkClaim, checkName, nameProblem } from '../core/names.js';
 import { shownAt } from '../core/assertion.js';
-import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { printJson } from './table.js';
@@ -92,7 +92,7 @@ async function describe(store: Store, c: Candidate) {
     ref: `${c.name}@${c.id}`,
     name: c.name,
     id: c.id,
-    score: c.passing.length,
+    score: scoreOf(c),
     claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
   };
 }

@@ -143,6 +143,63 @@ describe('vfi pick', () => {
   });
 });
 
+describe('the release loop: `released` is a decision, not evidence', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let app1 = '';
+  let app2 = '';
+  beforeAll(() => {
+    app1 = idOf(ok(store, ['add', 'App', '-'], { input: JSON.stringify({ a: { type: 'dockerImage', address: 'app:1' } }), ...T0 }));
+    ok(store, ['assert', 'App', 'tests-passed', 'smoke-verified'], T0);
+    const picked = ok(store, ['pick', 'App']).trim();
+    expect(picked).toBe(`App@${app1}`);
+    expect(ok(store, ['release', picked], T0)).toBe(`App@${app1} released pass\n`);
+    app2 = idOf(ok(store, ['set', 'App', 'a=app:2'], T1));
+    ok(store, ['assert', 'App', 'tests-passed', 'smoke-verified'], T1);
+  });
+
+  it('the next pick is the new VFI, equally tested and newer, not the one released before', () => {
+    expect(ok(store, ['pick', 'App'])).toBe(`App@${app2}\n`);
+    const top = JSON.parse(ok(store, ['pick', 'App', '--top', '2', '--json']));
+    expect(top.map((c: { id: string; score: number }) => [c.id, c.score])).toEqual([[app2, 2], [app1, 2]]);
+    expect(top[1].claims.released).toMatchObject({ result: 'pass' });
+    const r = vfi(store, ['pick', 'App', '--explain']);
+    expect(r.stderr.split('\n').find((l) => l.includes(app1))).toMatch(/score 2\s+tie on score, lost to the more recently published/);
+  });
+
+  it('vfi assertions does not count it either, and shows it apart', () => {
+    expect(JSON.parse(ok(store, ['assertions', `App@${app1}`, '--json']))).toMatchObject({ score: 2, candidate: true, claims: { released: { result: 'pass' } } });
+    expect(ok(store, ['assertions', `App@${app1}`]).trim().split('\n').at(-1)).toBe('score 2: smoke-verified, tests-passed; released pass (not scored)');
+  });
+
+  it('--require released and find --has released still find the released VFI', () => {
+    expect(ok(store, ['pick', 'App', '--require', 'released'])).toBe(`App@${app1}\n`);
+    expect(ok(store, ['find', '--has', 'released', 'App'])).toBe(`App@${app1}\n`);
+    expect(ok(store, ['pick', 'App', '--require', 'released,tests-passed'])).toBe(`App@${app1}\n`);
+  });
+
+  it('there is no `vfi release --fail`: exit 2, nothing written', () => {
+    const before = snapshot(store);
+    const r = vfi(store, ['release', `App@${app1}`, '--fail']);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a failing `released` (a release withdrawn) neither disqualifies nor scores; --require released no longer matches', () => {
+    ok(store, ['assert', `App@${app1}`, 'released', '--fail', '--note', 'rolled back'], T2);
+    expect(JSON.parse(ok(store, ['assertions', `App@${app1}`, '--json']))).toMatchObject({ score: 2, candidate: true });
+    expect(ok(store, ['assertions', `App@${app1}`]).trim().split('\n').at(-1)).toBe('score 2: smoke-verified, tests-passed; released fail (not scored)');
+    expect(ok(store, ['pick', 'App', '--top', '2'])).toBe(`App@${app2}\nApp@${app1}\n`);
+    expect(vfi(store, ['find', '--has', 'released', 'App']).code).toBe(3);
+    const r = vfi(store, ['pick', 'App', '--require', 'released', '--explain']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n').find((l) => l.includes(app1))).toMatch(/missing required claim released/);
+    // a real failure still disqualifies
+    ok(store, ['assert', `App@${app2}`, 'smoke-verified', '--fail'], T2);
+    expect(ok(store, ['pick', 'App'])).toBe(`App@${app1}\n`);
+  });
+});
+
 describe('claims and NAME on the command line', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
