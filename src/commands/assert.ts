@@ -138,6 +138,9 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
 
 export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }): Promise<void> {
+  if (opts.json && opts.format !== undefined && opts.format !== 'json') {
+    throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
+  }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const parsed = parseVfiRef(ref);
   const store = ctx.store({ create: false });

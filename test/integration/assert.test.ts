@@ -205,6 +205,9 @@ describe('bad input: the right exit code, nothing written', () => {
     ['--batch with a reference too', ['assert', 'Runtime', '--batch', '-'], 2],
     ['assertions of an unknown VFI', ['assertions', 'Runtime@0000000'], 3],
     ['an unknown --format', ['assertions', 'Runtime', '--format', 'xml'], 2],
+    ['--json with --format intoto', ['assertions', 'Runtime', '--json', '--format', 'intoto'], 2],
+    ['--format intoto with --json', ['assertions', 'Runtime', '--format', 'intoto', '--json'], 2],
+    ['--json with --format text', ['assertions', 'Runtime', '--json', '--format', 'text'], 2],
     ['release of an unknown VFI', ['release', 'Nope'], 3],
   ])('%s', (_what, args, code) => {
     const before = snapshot(store);
@@ -213,6 +216,12 @@ describe('bad input: the right exit code, nothing written', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it('--json with --format json agrees with itself', () => {
+    const r = vfi(store, ['assertions', 'Runtime', '--json', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(vfi(store, ['assertions', 'Runtime', '--json']).stdout));
   });
 
   it('an invalid claim is INVALID_CLAIM (code, not wording)', async () => {
