@@ -55,6 +55,7 @@ describe('vfi pick', () => {
 
   it('--json gives ref, name, id, score and the latest record of each claim', () => {
     expect(JSON.parse(ok(store, ['pick', 'Runtime', '--json']))).toEqual({
+      ok: true,
       ref: `Runtime@${ids[2]}`,
       name: 'Runtime',
       id: ids[2],
@@ -104,7 +105,7 @@ describe('vfi pick', () => {
     expect(ok(store, ['find', '--has', 'reviewed', 'Runtime'])).toBe(`Runtime@${ids[2]}\n`);
     expect(ok(store, ['find', '--has', 'tests-passed,reviewed'])).toBe(`Runtime@${ids[2]}\n`);
     expect(vfi(store, ['find', '--has', 'smoke-verified', 'Runtime']).code).toBe(3);
-    expect(JSON.parse(ok(store, ['find', '--has', 'reviewed', '--json']))).toMatchObject({ id: ids[2], score: 2 });
+    expect(JSON.parse(ok(store, ['find', '--has', 'reviewed', '--json']))).toMatchObject({ ok: true, id: ids[2], score: 2 });
   });
 
   it('a later pass re-qualifies a disqualified VFI', () => {
@@ -197,6 +198,37 @@ describe('the release loop: `released` is a decision, not evidence', () => {
     // a real failure still disqualifies
     ok(store, ['assert', `App@${app2}`, 'smoke-verified', '--fail'], T2);
     expect(ok(store, ['pick', 'App'])).toBe(`App@${app1}\n`);
+  });
+});
+
+describe('--json when nothing is found', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  beforeAll(() => {
+    fourRuntimes(store);
+    ok(store, ['assert', 'Runtime', 'tests-passed', '--fail'], T0);
+  });
+
+  it.each<[string, string[], unknown]>([
+    ['pick --require', ['pick', 'Runtime', '--require', 'tests-passed', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.stringContaining('Runtime') }],
+    ['pick --top', ['pick', 'Runtime', '--require', 'tests-passed', '--top', '2', '--json'], []],
+    ['find --has', ['find', '--has', 'tests-passed', 'Runtime', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.stringContaining('tests-passed') }],
+    ['find across the store', ['find', '--has', 'nope', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.any(String) }],
+  ])('%s: a result on stdout, one line on stderr, exit 3', (_what, args, expected) => {
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual(expected);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    if (!Array.isArray(expected)) expect(r.stderr).toContain(JSON.parse(r.stdout).reason);
+  });
+
+  it.each<[string, string[], number]>([
+    ['an unknown lineage', ['pick', 'Nope', '--json'], 3],
+    ['bad usage', ['pick', 'Runtime', '--top', '0', '--json'], 2],
+    ['find without --has', ['find', 'Runtime', '--json'], 2],
+  ])('%s is an error, not an answer: nothing on stdout', (_what, args, code) => {
+    const r = vfi(store, args);
+    expect([r.code, r.stdout]).toEqual([code, '']);
   });
 });
 
