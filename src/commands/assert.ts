@@ -16,16 +16,17 @@ import {
   type AssertionRequest,
 } from '../core/assertion.js';
 import { checkClaim } from '../core/names.js';
-import { standingOf } from '../core/pick.js';
+import { disqualifying, isEvidence, scoreOf, standingOf } from '../core/pick.js';
 import { parseVfiRef } from '../core/vfiRef.js';
 import {
   appendRecords,
   assertMessage,
-  makeRecords,
+  draftRecords,
   readRecordsOf,
   SubjectResolver,
   type Subject,
 } from '../store/assertions.js';
+import { recordNow } from '../store/identity.js';
 import { formatTable, printJson } from './table.js';
 
 interface RecordOptions {
@@ -66,12 +67,27 @@ function request(ref: string, claim: string, result: 'pass' | 'fail', opts: Reco
 }
 
 async function recordAndPrint(ctx: Context, requests: AssertionRequest[]): Promise<void> {
+  const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
-  const records = await makeRecords(store, requests.map((request) => ({ request, subject })));
-  const appended = await appendRecords(store, records, assertMessage(records));
-  if (appended.added < records.length) ctx.note(`vfi: ${records.length - appended.added} of these records were already in the store`);
+  const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
+  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock });
+  noteDatedAhead(ctx, clock, records);
   for (const r of records) ctx.out(formatRecordLine(r));
+}
+
+/**
+ * Records are dated after every record already about their VFI (store/assertions.ts), so a record
+ * from a machine whose clock runs ahead drags the next ones along; when that shows to people (a
+ * second or more), say so rather than let `vfi assertions` show a time nobody's clock said.
+ */
+function noteDatedAhead(ctx: Context, clock: Date, records: readonly AssertionRecord[]): void {
+  const reading = clock.getTime() * 1000;
+  const ahead = records.filter((r) => parseAt(r.at)! - reading >= 1_000_000);
+  if (ahead.length === 0) return;
+  const last = ahead.reduce((a, b) => (parseAt(b.at)! > parseAt(a.at)! ? b : a));
+  ctx.note(`vfi: ${ahead.length === 1 ? 'dated' : `${ahead.length} records dated up to`} ${last.at}, not at the clock's ${shownAt(clock.toISOString())}: `
+    + 'the store already holds a later record about the same VFI, and a record is never dated before one of those');
 }
 
 async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: AssertionRequest): Promise<Subject> {
@@ -97,6 +113,7 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
     }
   }
   if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});
+  const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const resolver = new SubjectResolver(store);
   const resolved: { request: AssertionRequest; subject: Subject }[] = [];
@@ -107,18 +124,23 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
       throw withSource(e, `${source}:${line}`);
     }
   }
-  const records = await makeRecords(store, resolved);
+  const drafts = await draftRecords(store, resolved);
   const { progressBar } = await import('../progress.js');
-  const bar = await progressBar(ctx, 'recording assertions', records.length);
-  const appended = await appendRecords(store, records, `assert --batch: ${records.length} records\n\nfrom ${label(source)}`, (n) => bar.tick(n));
+  const bar = await progressBar(ctx, 'recording assertions', drafts.length);
+  const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
+    { clock, onProgress: (n) => bar.tick(n) });
   bar.stop();
   ctx.out(String(records.length));
-  ctx.note(`vfi: recorded ${records.length} assertions (${appended.added} new)`);
+  ctx.note(`vfi: recorded ${records.length} assertions`);
+  noteDatedAhead(ctx, clock, records);
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
 
 export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }): Promise<void> {
+  if (opts.json && opts.format !== undefined && opts.format !== 'json') {
+    throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
+  }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   const parsed = parseVfiRef(ref);
   const store = ctx.store({ create: false });
@@ -139,8 +161,8 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
       ref: display,
       name: subject.name,
       id: subject.id,
-      score: standing.passing.length,
-      candidate: standing.failing.length === 0,
+      score: scoreOf(standing),
+      candidate: disqualifying(standing.failing).length === 0,
       claims: Object.fromEntries([...latest.keys()].sort().map((c) => {
         const r = latest.get(c)!;
         return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
@@ -162,11 +184,15 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
     const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
     for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
   }
-  const parts = [`score ${standing.passing.length}${standing.passing.length ? `: ${standing.passing.join(', ')}` : ''}`];
-  for (const f of standing.failing) {
+  const scored = standing.passing.filter(isEvidence);
+  const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];
+  for (const f of disqualifying(standing.failing)) {
     const r = byRecord.get(f.record)!;
     parts.push(`not a candidate: ${r.claim} failed at ${shownAt(r.at)} by ${r.by}`);
   }
+  // A decision, shown apart from the evidence it does not add to.
+  const released = standing.passing.includes(RELEASED) ? 'pass' : standing.failing.some((f) => f.claim === RELEASED) ? 'fail' : undefined;
+  if (released) parts.push(`${RELEASED} ${released} (not scored)`);
   ctx.out(parts.join('; '));
 }
 

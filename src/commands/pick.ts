@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkClaim, checkName, nameProblem } from '../core/names.js';
 import { shownAt } from '../core/assertion.js';
-import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { printJson } from './table.js';
@@ -33,11 +33,11 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   const top = opts.top ?? 1;
   const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
   if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
-  if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, require);
+  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
   if (opts.json) {
     const rows = [];
     for (const r of result.top) rows.push(await describe(store, r.candidate));
-    printJson(ctx.out, opts.top === undefined ? rows[0] : rows);
+    printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
     return;
   }
   for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
@@ -51,9 +51,19 @@ export async function find(ctx: Context, name: string | undefined, opts: { has?:
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
   const { scope, candidates } = await loadCandidates(store, scoped.name);
   const found = findNewest(candidates, scoped.claims);
-  if (!found) throw noMatchError(scope, scoped.claims);
-  if (opts.json) printJson(ctx.out, await describe(store, found));
+  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims));
+  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found)) });
   else ctx.out(`${found.name}@${found.id}`);
+}
+
+/**
+ * With --json, finding nothing is still an answer on stdout, as `resolve --json` and `verify
+ * --json` give one, so that `vfi pick --json | jq -e .ok` reads it: `{"ok": false, "code",
+ * "reason"}`, or `[]` with --top (the best N of none). The error then exits 3 as without --json.
+ */
+function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError): VfiError {
+  if (opts.json) printJson(ctx.out, opts.top === undefined ? { ok: false, code: error.code, reason: error.message } : []);
+  return error;
 }
 
 /** `--require a,b --require c` → [a, b, c]; an empty claim (`--require ''`, `a,`) is refused, not ignored. */
@@ -92,7 +102,7 @@ async function describe(store: Store, c: Candidate) {
     ref: `${c.name}@${c.id}`,
     name: c.name,
     id: c.id,
-    score: c.passing.length,
+    score: scoreOf(c),
     claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
   };
 }

@@ -35,9 +35,10 @@ export interface Assertion {
   result: AssertionResult;
   by: string;
   /**
-   * RFC 3339 UTC in microseconds, 2026-11-01T12:00:00.000001Z: the records of one process get
-   * consecutive microseconds, so recording order is the order. Records made by earlier versions
-   * carry whole seconds or milliseconds and are read alike.
+   * RFC 3339 UTC in microseconds, 2026-11-01T12:00:00.000001Z: the records one command appends
+   * about a VFI get consecutive microseconds after the clock and after every record already there
+   * (firstNewAt), so recording order is the order. Records made by earlier versions carry whole
+   * seconds or milliseconds and are read alike.
    */
   at: string;
   note?: string;
@@ -127,20 +128,26 @@ export function recordProblem(r: AssertionRecord): string | undefined {
 /** `at` as records write it: whole seconds (the first records), milliseconds, or microseconds (now). */
 const AT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{3}|\d{6}))?Z$/;
 
-/**
- * RFC 3339 UTC with microseconds: `d` plus `micros` microseconds (a record's place among the
- * records its process makes about one VFI).
- */
-export function formatAt(d: Date, micros = 0): string {
-  const year = d.getUTCFullYear();
-  if (Number.isNaN(d.getTime()) || year < 0 || year > 9999 || !Number.isInteger(micros) || micros < 0) {
-    throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
-  }
-  const total = d.getTime() * 1000 + micros;
+/** RFC 3339 UTC with microseconds of a time in microseconds since the epoch (as parseAt reads it). */
+export function formatMicros(total: number): string {
   const ms = Math.floor(total / 1000);
   const shifted = new Date(ms);
-  if (shifted.getUTCFullYear() > 9999) throw new VfiError('INVALID_INPUT', `time ${String(d)} cannot be written as RFC 3339`, {});
+  const year = shifted.getUTCFullYear();
+  if (!Number.isSafeInteger(total) || Number.isNaN(shifted.getTime()) || year < 0 || year > 9999) {
+    throw new VfiError('INVALID_INPUT', `time ${Number.isNaN(shifted.getTime()) ? String(total) : shifted.toISOString()} cannot be written as RFC 3339`, {});
+  }
   return `${shifted.toISOString().slice(0, -1)}${String(total - ms * 1000).padStart(3, '0')}Z`;
+}
+
+/**
+ * When the first of the records a command appends about one VFI is dated (microseconds since the
+ * epoch; the n-th is n microseconds later): at the clock's reading, unless the VFI already has a
+ * record at or after it, then one microsecond after the latest of those. So a record is never dated
+ * before a record already in the store about the same VFI: the record appended later is the later
+ * one, whatever the clocks say (fixed, or behind another machine's).
+ */
+export function firstNewAt(clock: number, latestInStore: number | undefined): number {
+  return latestInStore !== undefined && latestInStore >= clock ? latestInStore + 1 : clock;
 }
 
 /** An `at` to the second, for people: listings and explanations (`--json` keeps the full precision). */

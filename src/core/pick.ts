@@ -6,11 +6,13 @@
  *   record id (a total order, so every store decides alike whatever order records arrived in).
  * - score = number of distinct claims whose latest record passes; a VFI with any claim whose
  *   latest record fails is not a candidate until a later pass of that claim re-qualifies it.
- * - `require` keeps VFIs whose latest records pass all those claims.
+ * - `released` is a decision (`vfi release`), not evidence: it neither scores nor disqualifies,
+ *   else the VFI released last would outscore its better-tested successor at the next pick.
+ * - `require` keeps VFIs whose latest records pass all those claims (`released` included).
  * - Highest score wins; ties go to the most recently published VFI, then to the smaller id.
  */
 import { VfiError } from '../errors.js';
-import type { AssertionResult } from './assertion.js';
+import { RELEASED, type AssertionResult } from './assertion.js';
 
 /** What scoring needs of one record (all of it is in the record's file name). */
 export interface RecordKey {
@@ -60,7 +62,19 @@ export function standingOf(records: Iterable<RecordKey>): Standing {
   return { passing, failing };
 }
 
-export const scoreOf = (s: { passing: readonly unknown[] }): number => s.passing.length;
+/** Does a claim's result count as evidence about the VFI (toward its score, or against it)? */
+export const isEvidence = (claim: string): boolean => claim !== RELEASED;
+
+/** The score: passing claims that are evidence. */
+export function scoreOf(s: { passing: readonly string[] }): number {
+  let n = 0;
+  for (const claim of s.passing) if (isEvidence(claim)) n++;
+  return n;
+}
+
+/** The failing claims that keep a VFI from being a candidate. */
+export const disqualifying = <T extends string | { claim: string }>(failing: readonly T[]): T[] =>
+  failing.filter((f) => isEvidence(typeof f === 'string' ? f : f.claim));
 
 /** A VFI that may be picked. */
 export interface Candidate {
@@ -69,7 +83,7 @@ export interface Candidate {
   name: string;
   /** higher = more recently published, counting a VFI at its latest publication; equal = at the same time */
   recency: number;
-  /** claims whose latest record passes, sorted */
+  /** claims whose latest record passes, sorted (`released` among them, which does not score) */
   passing: readonly string[];
   /** claims whose latest record fails, sorted (when and by whom is looked up only to explain) */
   failing: readonly string[];
@@ -112,7 +126,7 @@ export interface ReleasePick {
 
 /** Better candidate first: score, then recency, then smaller id. */
 function compareCandidates(a: Candidate, b: Candidate): number {
-  const byScore = b.passing.length - a.passing.length;
+  const byScore = scoreOf(b) - scoreOf(a);
   if (byScore !== 0) return byScore;
   if (a.recency !== b.recency) return b.recency - a.recency;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -149,15 +163,18 @@ export function pickReleaseCandidate(candidates: readonly Candidate[], opts: Pic
   const counts = { qualified: 0, disqualified: 0, missing: 0 };
   for (const c of candidates) {
     if (c.failing.length > 0) {
-      counts.disqualified++;
-      rejected.add({ candidate: c, score: c.passing.length, verdict: { kind: 'disqualified', claims: c.failing } });
-      continue;
+      const claims = disqualifying(c.failing);
+      if (claims.length > 0) {
+        counts.disqualified++;
+        rejected.add({ candidate: c, score: scoreOf(c), verdict: { kind: 'disqualified', claims } });
+        continue;
+      }
     }
     if (require.length > 0) {
       const missing = require.filter((claim) => !c.passing.includes(claim));
       if (missing.length > 0) {
         counts.missing++;
-        rejected.add({ candidate: c, score: c.passing.length, verdict: { kind: 'missing', claims: missing } });
+        rejected.add({ candidate: c, score: scoreOf(c), verdict: { kind: 'missing', claims: missing } });
         continue;
       }
     }
@@ -165,7 +182,7 @@ export function pickReleaseCandidate(candidates: readonly Candidate[], opts: Pic
     best.add(c);
   }
   const winner = best.items[0];
-  const ranked = best.items.map((c): Ranked => ({ candidate: c, score: c.passing.length, verdict: whyLost(c, winner!) }));
+  const ranked = best.items.map((c): Ranked => ({ candidate: c, score: scoreOf(c), verdict: whyLost(c, winner!) }));
   return { ranked, top: ranked.slice(0, top), rejected: rejected.items, counts };
 }
 

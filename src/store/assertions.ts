@@ -6,19 +6,23 @@
  *
  * Each file is one record, the canonical bytes of an in-toto Statement (core/assertion.ts). Its
  * name is a function of its content, so stores that recorded the same record agree on it and a
- * union of two trees (a merge after pull) never conflicts. Appending writes the new blobs, the
- * three trees on the path and one commit, then moves the ref by compare-and-swap; a writer that
- * lost the race rebuilds those trees on the new head and tries again, so no record is ever lost
- * and one append costs the size of the two small directories it touches, not of the store.
+ * union of two trees (a merge after pull) never conflicts. Appending dates the new records after
+ * those already in their VFI's directory, writes their blobs, the three trees on the path and one
+ * commit, then moves the ref by compare-and-swap; a writer that lost the race re-dates and
+ * rebuilds on the new head and tries again, so no record is ever lost, the later append is the
+ * later record, and one append costs the size of the two small directories it touches, not of
+ * the store.
  */
 import { VfiError } from '../errors.js';
 import { decodeCommit, decodeTree, encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
 import {
-  formatAt,
+  firstNewAt,
+  formatMicros,
   makeRecord,
   parseRecord,
   parseRecordFileName,
   recordFileName,
+  type Assertion,
   type AssertionRecord,
   type AssertionRequest,
   type RecordName,
@@ -176,99 +180,102 @@ export class SubjectResolver {
   }
 }
 
-/**
- * The records for checked requests on resolved subjects, with who and when filled in. The clock is
- * read once; the n-th record about a VFI is dated n microseconds after it, so that the order of
- * the requests is the order of the records (a fail then a pass of one claim in one batch, or with
- * the clock fixed, leaves the pass latest) and a batch of any size spans microseconds per VFI, not
- * its length. The same requests at the same clock reading make the same records.
- */
-export async function makeRecords(store: Store, items: { request: AssertionRequest; subject: Subject }[]): Promise<AssertionRecord[]> {
+/** A record to be: everything it says but when, which appendRecords decides. */
+export type Draft = Omit<Assertion, 'at'>;
+
+/** The drafts for checked requests on resolved subjects, with who filled in, in request order. */
+export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject }[]): Promise<Draft[]> {
   const by = currentPerson().name;
-  const clock = now();
   const sha = new Map<string, string>();
-  const made = new Map<string, number>();
-  const out: AssertionRecord[] = [];
+  const out: Draft[] = [];
   for (const { request, subject } of items) {
     let sha256 = sha.get(subject.id);
     if (!sha256) sha.set(subject.id, (sha256 = vfiSha256((await store.readVfi(subject.id)).bytes)));
-    const n = made.get(subject.id) ?? 0;
-    made.set(subject.id, n + 1);
-    const at = formatAt(clock, n);
-    out.push(makeRecord({
+    out.push({
       name: subject.name,
       vfi: subject.id,
       sha256,
       claim: request.claim,
       result: request.result,
       by: request.by ?? by,
-      at,
       ...(request.note !== undefined ? { note: request.note } : {}),
       ...(request.evidence !== undefined ? { evidence: request.evidence } : {}),
-    }));
+    });
   }
   return out;
 }
 
 export interface Appended {
-  /** the assertions commit that holds the records (undefined only when `records` was empty) */
+  /** the assertions commit that holds the records (undefined only when there were none) */
   commit: string | undefined;
-  /** how many records were new (a record already present is not written twice) */
-  added: number;
+  /** the records as written, in the order of the drafts */
+  records: AssertionRecord[];
 }
 
-/** Append records in one commit on the assertions ref; concurrent appenders all land. */
+/**
+ * Date the drafts and append them in one commit on the assertions ref; concurrent appenders all
+ * land. The n-th draft about a VFI is dated n microseconds after the first, which is at `clock`
+ * or, when the VFI's directory already holds a record at or after that, just after the latest
+ * one (firstNewAt). That is decided on the head the commit is made on, again after a lost race,
+ * so the record appended later is always the later one, and a new record is never byte-identical
+ * to one already there.
+ */
 export async function appendRecords(
   store: Store,
-  records: readonly AssertionRecord[],
+  drafts: readonly Draft[],
   message: string,
-  onProgress?: (written: number) => void,
+  opts: { clock: Date; onProgress?: (written: number) => void },
 ): Promise<Appended> {
-  const byShard = new Map<string, Map<string, AssertionRecord[]>>();
-  for (const [i, r] of records.entries()) {
-    store.objects.write('blob', r.bytes);
-    if (onProgress && i % 256 === 0) onProgress(i);
-    const xx = r.vfi.slice(0, 2);
+  const clock = opts.clock.getTime() * 1000;
+  formatMicros(clock); // a clock RFC 3339 cannot write is refused before anything is written
+  const byShard = new Map<string, Map<string, number[]>>();
+  for (const [i, d] of drafts.entries()) {
+    const xx = d.vfi.slice(0, 2);
     let dirs = byShard.get(xx);
     if (!dirs) byShard.set(xx, (dirs = new Map()));
-    const list = dirs.get(r.vfi.slice(2));
-    if (list) list.push(r);
-    else dirs.set(r.vfi.slice(2), [r]);
+    const list = dirs.get(d.vfi.slice(2));
+    if (list) list.push(i);
+    else dirs.set(d.vfi.slice(2), [i]);
   }
   const sig = signature(currentPerson(), now());
   const reader = new TreeReader(store);
+  // Records made on an earlier attempt, reused when their time still holds.
+  const made: AssertionRecord[] = [];
+  let written = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const head = store.refs.read(ASSERTIONS_REF);
+    if (drafts.length === 0) return { commit: head, records: [] };
     const root = await assertionsRoot(store, head);
     const rootEntries = new Map((root ? await reader.read(root, 'root tree') : []).map((e) => [e.name, e]));
-    let added = 0;
     for (const [xx, dirs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const shard = rootEntries.get(xx);
       const shardEntries = new Map((shard ? await reader.read(shard.id, xx) : []).map((e) => [e.name, e]));
-      let shardChanged = false;
-      for (const [rest, recs] of dirs) {
+      for (const [rest, indexes] of dirs) {
         const dir = shardEntries.get(rest);
         const entries = dir ? [...(await reader.read(dir.id, `${xx}/${rest}`))] : [];
-        const names = new Set(entries.map((e) => e.name));
-        let dirChanged = false;
-        for (const r of recs) {
-          const file = recordFileName(r);
-          if (names.has(file)) continue;
-          names.add(file);
-          entries.push({ mode: '100644', name: file, id: r.record });
-          dirChanged = true;
-          added++;
+        let latest: number | undefined;
+        for (const e of entries) {
+          const at = parseRecordFileName(e.name)?.at;
+          if (at !== undefined && (latest === undefined || at > latest)) latest = at;
         }
-        if (!dirChanged) continue;
+        const first = firstNewAt(clock, latest);
+        for (const [k, i] of indexes.entries()) {
+          const at = formatMicros(first + k);
+          let r = made[i];
+          if (r?.at !== at) {
+            made[i] = r = makeRecord({ ...drafts[i]!, at });
+            store.objects.write('blob', r.bytes);
+            if (opts.onProgress && written++ % 256 === 0) opts.onProgress(written);
+          }
+          entries.push({ mode: '100644', name: recordFileName(r), id: r.record });
+        }
         shardEntries.set(rest, { mode: '40000', name: rest, id: store.objects.write('tree', encodeTree(entries)) });
-        shardChanged = true;
       }
-      if (shardChanged) rootEntries.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
+      rootEntries.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
     }
-    if (added === 0) return { commit: head, added: 0 };
     const tree = store.objects.write('tree', encodeTree([...rootEntries.values()]));
     const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], author: sig, committer: sig, message }));
-    if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) return { commit, added };
+    if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) return { commit, records: made };
     // Lost the race: let the winner's followers through before rebuilding on the new head.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
   }
@@ -276,7 +283,7 @@ export async function appendRecords(
 }
 
 /** The commit message of one `vfi assert` call. */
-export function assertMessage(records: readonly AssertionRecord[]): string {
+export function assertMessage(records: readonly Draft[]): string {
   const subjects = [...new Set(records.map((r) => `${r.name}@${r.vfi}`))];
   const claims = records.map((r) => `${r.claim}=${r.result}`).join(' ');
   return subjects.length === 1 ? `assert ${subjects[0]} ${claims}` : `assert ${records.length} records`;

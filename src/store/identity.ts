@@ -1,4 +1,4 @@
-/** Who and when, for lineage commits and assertion records: git's own environment variables first. */
+/** Who and when, for lineage commits and assertion records: who from git's own environment variables first; when see now() and recordNow(). */
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { Signature } from '../core/gitObject.js';
@@ -44,12 +44,25 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 const RFC_2822 = /^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? [+-]\d{4}$/;
 
 /**
- * "now", unless VFI_NOW or GIT_AUTHOR_DATE fixes it (as tests do): RFC 3339, `@<seconds>`, or
- * another form git takes. A value that is not a date is refused: a publication or assertion
- * silently stamped with the real clock would be wrong in a way nobody sees.
+ * "now" for publications and commits, unless VFI_NOW or GIT_AUTHOR_DATE fixes it (as tests and
+ * reproducible builds do): RFC 3339, `@<seconds>`, or another form git takes. A value that is not
+ * a date is refused: a publication silently stamped with the real clock would be wrong in a way
+ * nobody sees.
  */
 export function now(env: NodeJS.ProcessEnv = process.env): Date {
-  const variable = env.VFI_NOW ? 'VFI_NOW' : env.GIT_AUTHOR_DATE ? 'GIT_AUTHOR_DATE' : undefined;
+  return clock(env, env.VFI_NOW ? 'VFI_NOW' : env.GIT_AUTHOR_DATE ? 'GIT_AUTHOR_DATE' : undefined);
+}
+
+/**
+ * "now" for the `at` of assertion records: VFI_NOW, else the real clock. Not GIT_AUTHOR_DATE: that
+ * is git's, for commits, and a CI that exports it for reproducible builds must not freeze the
+ * times of its test results.
+ */
+export function recordNow(env: NodeJS.ProcessEnv = process.env): Date {
+  return clock(env, env.VFI_NOW ? 'VFI_NOW' : undefined);
+}
+
+function clock(env: NodeJS.ProcessEnv, variable: 'VFI_NOW' | 'GIT_AUTHOR_DATE' | undefined): Date {
   if (!variable) return new Date();
   const value = env[variable]!;
   const d = parseDate(value.trim());

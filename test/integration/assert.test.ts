@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeRecord, recordFileName } from '../../src/core/assertion.js';
+import { makeRecord, parseAt, recordFileName } from '../../src/core/assertion.js';
 import { finished, git, runtimeVfi, snapshot, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
 
 const REF = 'refs/vfi-assertions/main';
 const at = (t: string) => ({ env: { VFI_NOW: t } });
+const idOf = (logJson: string): string => JSON.parse(logJson)[0].id;
 
 /** A store with Runtime published three times; returns the ids, oldest first. */
 function threeRuntimes(store: string): string[] {
@@ -61,12 +62,14 @@ describe('vfi assert', () => {
     expect(git(store, ['rev-list', '--count', REF]).stdout.trim()).toBe('5');
   });
 
-  it('writes nothing when the same record is already there', () => {
-    const before = git(store, ['rev-parse', REF]).stdout;
+  it('the same assertion again is a new record, dated after the first even with the clock fixed', () => {
+    const before = git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n');
     const r = vfi(store, ['assert', 'Runtime', 'tests-passed']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Runtime@${ids[2]} tests-passed pass\n`);
-    expect(git(store, ['rev-parse', REF]).stdout).toBe(before);
+    expect(r).toEqual({ code: 0, stderr: '', stdout: `Runtime@${ids[2]} tests-passed pass\n` });
+    const after = git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n');
+    expect(after).toHaveLength(before.length + 1);
+    const ats = JSON.parse(vfi(store, ['assertions', 'Runtime', '--json']).stdout).records.map((x: { at: string }) => x.at);
+    expect(ats).toEqual(['2026-11-01T12:00:00.000000Z', '2026-11-01T12:00:00.000001Z', '2026-11-01T12:00:00.000002Z']);
   });
 
   it('vfi release records the released claim and prints the record line', () => {
@@ -202,6 +205,9 @@ describe('bad input: the right exit code, nothing written', () => {
     ['--batch with a reference too', ['assert', 'Runtime', '--batch', '-'], 2],
     ['assertions of an unknown VFI', ['assertions', 'Runtime@0000000'], 3],
     ['an unknown --format', ['assertions', 'Runtime', '--format', 'xml'], 2],
+    ['--json with --format intoto', ['assertions', 'Runtime', '--json', '--format', 'intoto'], 2],
+    ['--format intoto with --json', ['assertions', 'Runtime', '--format', 'intoto', '--json'], 2],
+    ['--json with --format text', ['assertions', 'Runtime', '--json', '--format', 'text'], 2],
     ['release of an unknown VFI', ['release', 'Nope'], 3],
   ])('%s', (_what, args, code) => {
     const before = snapshot(store);
@@ -210,6 +216,12 @@ describe('bad input: the right exit code, nothing written', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it('--json with --format json agrees with itself', () => {
+    const r = vfi(store, ['assertions', 'Runtime', '--json', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(vfi(store, ['assertions', 'Runtime', '--json']).stdout));
   });
 
   it('an invalid claim is INVALID_CLAIM (code, not wording)', async () => {
@@ -332,13 +344,119 @@ describe('recording order is the order', () => {
     expect(listed('Runtime~1')).toEqual(claims.map((c) => `${c}=pass`));
   });
 
-  it('re-running a batch at the same clock reading records nothing new', () => {
+  it('re-running a batch at the same clock reading records it again, after the first run, and says so truly', () => {
     const batch = [ids[0], ids[0], ids[1]].map((id, i) => JSON.stringify({ vfi: `Runtime@${id}`, claim: `again-${i}`, result: 'pass' })).join('\n');
-    expect(vfi(store, ['assert', '--batch', '-'], { input: batch }).stderr).toContain('(3 new)');
-    const before = snapshot(store);
-    expect(vfi(store, ['assert', '--batch', '-'], { input: batch }).stderr).toContain('(0 new)');
-    expect(snapshot(store)).toEqual(before);
+    const count = () => git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n').length;
+    const start = count();
+    for (const run of [1, 2]) {
+      const r = vfi(store, ['assert', '--batch', '-'], { input: batch });
+      expect(r).toEqual({ code: 0, stdout: '3\n', stderr: 'vfi: recorded 3 assertions\n' });
+      expect(count()).toBe(start + 3 * run);
+    }
+    // Each record of the second run is dated after every record of its VFI, the first run's included.
+    for (const id of [ids[0]!, ids[1]!]) {
+      const recs = JSON.parse(vfi(store, ['assertions', id, '--json']).stdout).records as { claim: string; at: string }[];
+      const again = recs.filter((x) => x.claim.startsWith('again-'));
+      expect(again.length).toBe(id === ids[0] ? 4 : 2);
+      expect(recs.at(-1)).toBe(again.at(-1));
+      expect(new Set(recs.map((x) => x.at)).size).toBe(recs.length);
+    }
   });
+});
+
+describe('a later record supersedes an earlier one, whatever the clock says (SPEC §1)', () => {
+  const dir = tempDir();
+  const claims = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
+  /** A store with one lineage G; `fixed` is the environment every command of the test runs in. */
+  function fixedStore(name: string): string {
+    const store = path.join(dir, name);
+    vfi(store, ['add', 'G', '-'], { input: JSON.stringify(runtimeVfi()) });
+    return store;
+  }
+  const failThenRerun = (store: string, env: Record<string, string>) => {
+    for (const c of claims) {
+      expect(vfi(store, ['assert', 'G', c, '--fail'], { env }).code).toBe(0);
+      expect(vfi(store, ['assert', 'G', c, '--note', 'rerun after fix'], { env }).code).toBe(0);
+    }
+    return JSON.parse(vfi(store, ['assertions', 'G', '--json'], { env }).stdout);
+  };
+
+  it('GIT_AUTHOR_DATE fixed (a reproducible-build CI): the re-runs pass, records carry the real clock, commits git\'s date', () => {
+    const store = fixedStore('git-author-date');
+    const env = { VFI_NOW: '', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z' };
+    const before = Date.now() * 1000;
+    const j = failThenRerun(store, env);
+    const after = Date.now() * 1000;
+    expect(j).toMatchObject({ score: 6, candidate: true });
+    for (const c of claims) expect(j.claims[c].result, c).toBe('pass');
+    const ats = j.records.map((x: { at: string }) => parseAt(x.at)!);
+    for (const at of ats) {
+      expect(at).toBeGreaterThanOrEqual(before - 1000);
+      expect(at).toBeLessThanOrEqual(after + 12);
+    }
+    expect([...ats].sort((a, b) => a - b)).toEqual(ats);
+    expect(new Set(git(store, ['log', '--format=%at %ct', REF]).stdout.trim().split('\n'))).toEqual(new Set([`${Date.parse('2026-01-01T00:00:00Z') / 1000} ${Date.parse('2026-01-01T00:00:00Z') / 1000}`]));
+  });
+
+  it('VFI_NOW fixed: the re-runs pass, each record dated one microsecond after the one before', () => {
+    const store = fixedStore('vfi-now');
+    const j = failThenRerun(store, { VFI_NOW: '2026-01-01T00:00:00Z' });
+    expect(j).toMatchObject({ score: 6, candidate: true });
+    expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(claims.flatMap((c) => [`${c}=fail`, `${c}=pass`]));
+    expect(j.records.map((x: { at: string }) => x.at)).toEqual(claims.flatMap((_, i) => [2 * i, 2 * i + 1]).map((us) => `2026-01-01T00:00:00.${String(us).padStart(6, '0')}Z`));
+  });
+
+  it('a batch fail then pass, then `assert --fail` at the same clock: the fail is recorded, reported and counts', () => {
+    const store = fixedStore('batch-then-assert');
+    const env = { VFI_NOW: '2026-01-01T00:00:00Z' };
+    const batch = ['fail', 'pass'].map((result) => JSON.stringify({ vfi: 'G', claim: 'q', result })).join('\n');
+    expect(vfi(store, ['assert', '--batch', '-'], { input: batch, env })).toMatchObject({ code: 0, stdout: '2\n' });
+    const r = vfi(store, ['assert', 'G', 'q', '--fail'], { env });
+    const id = idOf(vfi(store, ['log', 'G', '--json']).stdout);
+    expect(r).toEqual({ code: 0, stderr: '', stdout: `G@${id} q fail\n` });
+    const j = JSON.parse(vfi(store, ['assertions', 'G', '--json'], { env }).stdout);
+    expect(j.records.map((x: { result: string; at: string }) => `${x.at} ${x.result}`)).toEqual([
+      '2026-01-01T00:00:00.000000Z fail', '2026-01-01T00:00:00.000001Z pass', '2026-01-01T00:00:00.000002Z fail']);
+    expect(j).toMatchObject({ score: 0, candidate: false, claims: { q: { result: 'fail' } } });
+    expect(vfi(store, ['pick', 'G']).code).toBe(3);
+  });
+
+  it('a clock behind a record already in the store: dated just after it, and stderr says so', () => {
+    const store = fixedStore('behind');
+    expect(vfi(store, ['assert', 'G', 'soak', '--fail'], at('2026-01-01T12:00:00Z')).code).toBe(0);
+    const r = vfi(store, ['assert', 'G', 'soak'], at('2026-01-01T11:00:00Z'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^vfi: dated 2026-01-01T12:00:00\.000001Z, not at the clock's 2026-01-01T11:00:00Z[^\n]*\n$/);
+    expect(JSON.parse(vfi(store, ['assertions', 'G', '--json']).stdout)).toMatchObject({ candidate: true, claims: { soak: { result: 'pass', at: '2026-01-01T12:00:00.000001Z' } } });
+  });
+
+  it('two processes asserting fail and pass on one claim at once, at a fixed clock: the later commit wins, as git log orders them', async () => {
+    const store = fixedStore('race');
+    const rounds = Array.from({ length: 24 }, (_, i) => `r${i}`);
+    // Each process asserts every claim in turn, one `vfi assert` each, so the two race on every claim.
+    const script = (fail: boolean) =>
+      `for c in ${rounds.join(' ')}; do node "$VFI_MAIN" --store "$STORE" assert G $c ${fail ? '--fail' : ''} > /dev/null || exit 1; done`;
+    const { spawn } = await import('node:child_process');
+    const { MAIN, FIXED_ENV } = await import('../helpers/cli.js');
+    const codes = await Promise.all([true, false].map((fail) => new Promise<number>((resolve) => {
+      const child = spawn('bash', ['-c', script(fail)], { env: { ...process.env, ...FIXED_ENV, VFI_MAIN: MAIN, STORE: store }, stdio: ['ignore', 'ignore', 'inherit'] });
+      child.on('close', (code) => resolve(code ?? -1));
+    })));
+    expect(codes).toEqual([0, 0]);
+    // Oldest first along the first-parent chain: each commit message says claim=result.
+    const commits = git(store, ['log', '--reverse', '--first-parent', '--format=%s', REF]).stdout.trim().split('\n');
+    expect(commits).toHaveLength(48);
+    const lastCommitted = new Map<string, string>();
+    for (const m of commits) {
+      const [, claim, result] = / (r\d+)=(pass|fail)$/.exec(m)!;
+      lastCommitted.set(claim!, result!);
+    }
+    const j = JSON.parse(vfi(store, ['assertions', 'G', '--json']).stdout);
+    for (const c of rounds) expect(j.claims[c].result, c).toBe(lastCommitted.get(c));
+    // and the records' order is the commits' order
+    expect(j.records.map((x: { claim: string; result: string }) => `${x.claim}=${x.result}`)).toEqual(commits.map((m) => m.split(' ').at(-1)));
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  }, 120_000);
 });
 
 describe('records made by earlier versions (whole seconds, then milliseconds)', () => {

@@ -55,6 +55,7 @@ describe('vfi pick', () => {
 
   it('--json gives ref, name, id, score and the latest record of each claim', () => {
     expect(JSON.parse(ok(store, ['pick', 'Runtime', '--json']))).toEqual({
+      ok: true,
       ref: `Runtime@${ids[2]}`,
       name: 'Runtime',
       id: ids[2],
@@ -104,7 +105,7 @@ describe('vfi pick', () => {
     expect(ok(store, ['find', '--has', 'reviewed', 'Runtime'])).toBe(`Runtime@${ids[2]}\n`);
     expect(ok(store, ['find', '--has', 'tests-passed,reviewed'])).toBe(`Runtime@${ids[2]}\n`);
     expect(vfi(store, ['find', '--has', 'smoke-verified', 'Runtime']).code).toBe(3);
-    expect(JSON.parse(ok(store, ['find', '--has', 'reviewed', '--json']))).toMatchObject({ id: ids[2], score: 2 });
+    expect(JSON.parse(ok(store, ['find', '--has', 'reviewed', '--json']))).toMatchObject({ ok: true, id: ids[2], score: 2 });
   });
 
   it('a later pass re-qualifies a disqualified VFI', () => {
@@ -116,12 +117,12 @@ describe('vfi pick', () => {
 
   it('a fail and a re-run\'s pass within one second: the later one counts, whatever the record ids', () => {
     // Records carry the clock's milliseconds, so order within a second is by time, not by the records' hashes.
-    for (const [claim, first, second] of [['flaky-a', 'fail', 'pass'], ['flaky-b', 'pass', 'fail']] as const) {
-      const at = (ms: string) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at('100'));
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at('200'));
+    for (const [claim, first, second, ms] of [['flaky-a', 'fail', 'pass', 100], ['flaky-b', 'pass', 'fail', 300]] as const) {
+      const at = (ms: number) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at(ms));
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at(ms + 100));
       const latest = JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).claims[claim];
-      expect(latest).toMatchObject({ result: second, at: '2026-11-01T15:00:00.200000Z' });
+      expect(latest).toMatchObject({ result: second, at: `2026-11-01T15:00:00.${ms + 100}000Z` });
     }
     expect(JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).candidate).toBe(false);
   });
@@ -140,6 +141,94 @@ describe('vfi pick', () => {
     expect(ok(store, ['pick'])).toBe(`Canary@${canary}\n`);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[1]}\n`);
     expect(ok(store, ['find', '--has', 'perf-ok'])).toBe(`Canary@${canary}\n`);
+  });
+});
+
+describe('the release loop: `released` is a decision, not evidence', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  let app1 = '';
+  let app2 = '';
+  beforeAll(() => {
+    app1 = idOf(ok(store, ['add', 'App', '-'], { input: JSON.stringify({ a: { type: 'dockerImage', address: 'app:1' } }), ...T0 }));
+    ok(store, ['assert', 'App', 'tests-passed', 'smoke-verified'], T0);
+    const picked = ok(store, ['pick', 'App']).trim();
+    expect(picked).toBe(`App@${app1}`);
+    expect(ok(store, ['release', picked], T0)).toBe(`App@${app1} released pass\n`);
+    app2 = idOf(ok(store, ['set', 'App', 'a=app:2'], T1));
+    ok(store, ['assert', 'App', 'tests-passed', 'smoke-verified'], T1);
+  });
+
+  it('the next pick is the new VFI, equally tested and newer, not the one released before', () => {
+    expect(ok(store, ['pick', 'App'])).toBe(`App@${app2}\n`);
+    const top = JSON.parse(ok(store, ['pick', 'App', '--top', '2', '--json']));
+    expect(top.map((c: { id: string; score: number }) => [c.id, c.score])).toEqual([[app2, 2], [app1, 2]]);
+    expect(top[1].claims.released).toMatchObject({ result: 'pass' });
+    const r = vfi(store, ['pick', 'App', '--explain']);
+    expect(r.stderr.split('\n').find((l) => l.includes(app1))).toMatch(/score 2\s+tie on score, lost to the more recently published/);
+  });
+
+  it('vfi assertions does not count it either, and shows it apart', () => {
+    expect(JSON.parse(ok(store, ['assertions', `App@${app1}`, '--json']))).toMatchObject({ score: 2, candidate: true, claims: { released: { result: 'pass' } } });
+    expect(ok(store, ['assertions', `App@${app1}`]).trim().split('\n').at(-1)).toBe('score 2: smoke-verified, tests-passed; released pass (not scored)');
+  });
+
+  it('--require released and find --has released still find the released VFI', () => {
+    expect(ok(store, ['pick', 'App', '--require', 'released'])).toBe(`App@${app1}\n`);
+    expect(ok(store, ['find', '--has', 'released', 'App'])).toBe(`App@${app1}\n`);
+    expect(ok(store, ['pick', 'App', '--require', 'released,tests-passed'])).toBe(`App@${app1}\n`);
+  });
+
+  it('there is no `vfi release --fail`: exit 2, nothing written', () => {
+    const before = snapshot(store);
+    const r = vfi(store, ['release', `App@${app1}`, '--fail']);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a failing `released` (a release withdrawn) neither disqualifies nor scores; --require released no longer matches', () => {
+    ok(store, ['assert', `App@${app1}`, 'released', '--fail', '--note', 'rolled back'], T2);
+    expect(JSON.parse(ok(store, ['assertions', `App@${app1}`, '--json']))).toMatchObject({ score: 2, candidate: true });
+    expect(ok(store, ['assertions', `App@${app1}`]).trim().split('\n').at(-1)).toBe('score 2: smoke-verified, tests-passed; released fail (not scored)');
+    expect(ok(store, ['pick', 'App', '--top', '2'])).toBe(`App@${app2}\nApp@${app1}\n`);
+    expect(vfi(store, ['find', '--has', 'released', 'App']).code).toBe(3);
+    const r = vfi(store, ['pick', 'App', '--require', 'released', '--explain']);
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n').find((l) => l.includes(app1))).toMatch(/missing required claim released/);
+    // a real failure still disqualifies
+    ok(store, ['assert', `App@${app2}`, 'smoke-verified', '--fail'], T2);
+    expect(ok(store, ['pick', 'App'])).toBe(`App@${app1}\n`);
+  });
+});
+
+describe('--json when nothing is found', () => {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  beforeAll(() => {
+    fourRuntimes(store);
+    ok(store, ['assert', 'Runtime', 'tests-passed', '--fail'], T0);
+  });
+
+  it.each<[string, string[], unknown]>([
+    ['pick --require', ['pick', 'Runtime', '--require', 'tests-passed', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.stringContaining('Runtime') }],
+    ['pick --top', ['pick', 'Runtime', '--require', 'tests-passed', '--top', '2', '--json'], []],
+    ['find --has', ['find', '--has', 'tests-passed', 'Runtime', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.stringContaining('tests-passed') }],
+    ['find across the store', ['find', '--has', 'nope', '--json'], { ok: false, code: 'NO_CANDIDATE', reason: expect.any(String) }],
+  ])('%s: a result on stdout, one line on stderr, exit 3', (_what, args, expected) => {
+    const r = vfi(store, args);
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout)).toEqual(expected);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    if (!Array.isArray(expected)) expect(r.stderr).toContain(JSON.parse(r.stdout).reason);
+  });
+
+  it.each<[string, string[], number]>([
+    ['an unknown lineage', ['pick', 'Nope', '--json'], 3],
+    ['bad usage', ['pick', 'Runtime', '--top', '0', '--json'], 2],
+    ['find without --has', ['find', 'Runtime', '--json'], 2],
+  ])('%s is an error, not an answer: nothing on stdout', (_what, args, code) => {
+    const r = vfi(store, args);
+    expect([r.code, r.stdout]).toEqual([code, '']);
   });
 });
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   batchRequest,
   checkEvidence,
-  formatAt,
+  firstNewAt,
+  formatMicros,
   makeRecord,
   parseAt,
   parseRecord,
@@ -167,7 +168,7 @@ describe('times', () => {
     ['1970-01-01T00:00:00Z', '1970-01-01T00:00:00.000000Z'],
     ['2026-02-28T23:59:59.25+02:00', '2026-02-28T21:59:59.250000Z'],
   ])('write %s as %s, microseconds in UTC', (input, out) => {
-    expect(formatAt(new Date(input))).toBe(out);
+    expect(formatMicros(Date.parse(input) * 1000)).toBe(out);
     expect(parseAt(out)).toBe(Date.parse(input) * 1000);
   });
   it.each<[number, string]>([
@@ -176,7 +177,7 @@ describe('times', () => {
     [1000, '2026-11-01T12:00:01.000000Z'],
     [2_000_001, '2026-11-01T12:00:02.999001Z'],
   ])('write the clock reading plus %i microseconds as %s', (micros, out) => {
-    expect(formatAt(new Date('2026-11-01T12:00:00.999Z'), micros)).toBe(out);
+    expect(formatMicros(Date.parse('2026-11-01T12:00:00.999Z') * 1000 + micros)).toBe(out);
   });
   it('read the forms earlier versions wrote: whole seconds and milliseconds', () => {
     const second = Date.parse('2026-11-01T12:00:00Z') * 1000;
@@ -186,9 +187,17 @@ describe('times', () => {
     expect(parseAt('2026-11-01T12:00:00.000001Z')).toBe(second + 1);
   });
   it('keep consecutive records in order', () => {
-    const d = new Date('2026-11-01T12:00:00Z');
-    const ats = Array.from({ length: 2000 }, (_, i) => parseAt(formatAt(d, i))!);
+    const d = Date.parse('2026-11-01T12:00:00Z') * 1000;
+    const ats = Array.from({ length: 2000 }, (_, i) => parseAt(formatMicros(d + i))!);
     for (let i = 1; i < ats.length; i++) expect(ats[i]! - ats[i - 1]!).toBe(1);
+  });
+  it.each<[string, number, number | undefined, number]>([
+    ['an empty directory: the clock', 100, undefined, 100],
+    ['records before the clock: the clock', 100, 99, 100],
+    ['a record at the clock (a fixed clock, run again): just after it', 100, 100, 101],
+    ['a record after the clock (a clock behind another machine\'s): just after it', 100, 5000, 5001],
+  ])('date new records after every record about the VFI: %s', (_what, clock, latest, first) => {
+    expect(firstNewAt(clock, latest)).toBe(first);
   });
   it.each(['2026-11-01T12:00:00', '2026-11-01 12:00:00Z', '2026-02-30T00:00:00.000Z', '2026-11-01T12:00:00.5Z', '2026-11-01T12:00:00.0000Z',
     '2026-11-01T12:00:00.000000+00:00', ''])('do not read %j', (s) => {
@@ -198,8 +207,9 @@ describe('times', () => {
     for (const at of ['2026-11-01T12:00:00Z', '2026-11-01T12:00:00.123Z', '2026-11-01T12:00:00.123456Z']) expect(shownAt(at)).toBe('2026-11-01T12:00:00Z');
   });
   it('refuses a date RFC 3339 cannot write', () => {
-    expect(() => formatAt(new Date('+010000-01-01T00:00:00Z'))).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => formatAt(new Date('9999-12-31T23:59:59.999Z'), 1000)).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    for (const micros of [Date.parse('+010000-01-01T00:00:00Z') * 1000, Date.parse('9999-12-31T23:59:59.999Z') * 1000 + 1000, Date.parse('-000001-01-01T00:00:00Z') * 1000, NaN, 0.5]) {
+      expect(() => formatMicros(micros), String(micros)).toThrowError(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    }
   });
 });
 

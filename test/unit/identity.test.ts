@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { now, parseDate } from '../../src/store/identity.js';
+import { now, parseDate, recordNow } from '../../src/store/identity.js';
 
-describe('the clock: VFI_NOW, else GIT_AUTHOR_DATE, else now', () => {
+describe('the clock of publications and commits: VFI_NOW, else GIT_AUTHOR_DATE, else now', () => {
   it.each([
     ['2026-11-01T12:00:00Z', '2026-11-01T12:00:00.000Z'],
     ['2026-11-01T12:00:00.123Z', '2026-11-01T12:00:00.123Z'],
@@ -35,6 +35,20 @@ describe('the clock: VFI_NOW, else GIT_AUTHOR_DATE, else now', () => {
     expect(now({ VFI_NOW: '', GIT_AUTHOR_DATE: '@0' }).toISOString()).toBe('1970-01-01T00:00:00.000Z');
     const before = Date.now();
     const t = now({ VFI_NOW: '' }).getTime();
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('the clock of assertion records: VFI_NOW, else now (never GIT_AUTHOR_DATE)', () => {
+  it('reads VFI_NOW as publications do', () => {
+    expect(recordNow({ VFI_NOW: '@1800000000', GIT_AUTHOR_DATE: '@0' }).toISOString()).toBe('2027-01-15T08:00:00.000Z');
+    expect(() => recordNow({ VFI_NOW: 'garbage' })).toThrowError(expect.objectContaining({ code: 'USAGE', data: { variable: 'VFI_NOW', value: 'garbage' } }));
+  });
+
+  it.each(['2026-01-01T00:00:00Z', 'garbage'])('ignores GIT_AUTHOR_DATE=%j: git\'s variable, for commits', (value) => {
+    const before = Date.now();
+    const t = recordNow({ GIT_AUTHOR_DATE: value, VFI_NOW: '' }).getTime();
     expect(t).toBeGreaterThanOrEqual(before);
     expect(t).toBeLessThanOrEqual(Date.now());
   });

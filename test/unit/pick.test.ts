@@ -7,6 +7,7 @@ import {
   noCandidateError,
   pickReleaseCandidate,
   publicationOrder,
+  scoreOf,
   standingOf,
   type Candidate,
   type RecordKey,
@@ -49,6 +50,22 @@ function candidate(id: string, recency: number, specs: string[], name = 'Runtime
 
 const ids = (cs: { candidate: Candidate }[]) => cs.map((r) => r.candidate.id.replace(/0+$/, ''));
 
+describe('score', () => {
+  it.each<[string[], number]>([
+    [[], 0],
+    [['t'], 1],
+    [['released', 's', 't'], 2],
+    [['released'], 0],
+  ])('of passing %j is %i: released is a decision, not evidence', (passing, score) => {
+    expect(scoreOf({ passing })).toBe(score);
+  });
+
+  it('pick ranks and reports by it', () => {
+    const pick = pickReleaseCandidate([candidate('a1', 0, ['t=pass@1', 'released=pass@2'])]);
+    expect(pick.ranked[0]!.score).toBe(1);
+  });
+});
+
 describe('pickReleaseCandidate', () => {
   it.each<[string, Candidate[], { require?: string[]; top?: number }, string[]]>([
     ['highest score wins',
@@ -71,6 +88,16 @@ describe('pickReleaseCandidate', () => {
       [candidate('a1', 0, ['t=pass@1'])], { require: ['nope'] }, []],
     ['everything disqualified leaves nothing',
       [candidate('a1', 0, ['t=fail@1']), candidate('b1', 1, ['s=fail@1'])], {}, []],
+    ['released does not score: the newer VFI wins the tie',
+      [candidate('a1', 0, ['t=pass@1', 'released=pass@2']), candidate('b1', 1, ['t=pass@3'])], {}, ['b1', 'a1']],
+    ['released does not outweigh a claim',
+      [candidate('a1', 1, ['t=pass@1', 'released=pass@2']), candidate('b1', 0, ['t=pass@3', 's=pass@3'])], {}, ['b1', 'a1']],
+    ['a failing released (a release withdrawn) does not disqualify',
+      [candidate('a1', 1, ['t=pass@1', 'released=pass@2', 'released=fail@3']), candidate('b1', 0, ['t=pass@1'])], {}, ['a1', 'b1']],
+    ['require released keeps the released VFI',
+      [candidate('a1', 0, ['t=pass@1', 'released=pass@2']), candidate('b1', 1, ['t=pass@3'])], { require: ['released'] }, ['a1']],
+    ['require released: a withdrawn release does not count',
+      [candidate('a1', 0, ['released=pass@1', 'released=fail@2'])], { require: ['released'] }, []],
   ])('%s', (_what, candidates, opts, expected) => {
     const pick = pickReleaseCandidate(candidates, { ...opts, limit: 100 });
     expect(ids(pick.ranked)).toEqual(expected);
