@@ -11,7 +11,8 @@ import { unionTrees, type UnionConflict } from '../store/merge.js';
 import type { Store } from '../store/store.js';
 import type { RemoteTarget } from './config.js';
 import { CommitReader, relate, type Relation } from './graph.js';
-import { assertionsMergeCommit, lineageMergeCommit, pullAction, pushAction, type PushAction, type RefAction } from './merge.js';
+import { writeLineageMerge, type WrittenLineageMerge } from './lineageMerge.js';
+import { assertionsMergeCommit, MERGE_NAME, pullAction, pushAction, shownComponent, type MergeSide, type PushAction, type RefAction } from './merge.js';
 import { sweepScratch } from './cleanup.js';
 import { refusalKind, type RefUpdate } from './receivePack.js';
 import { recordTracking, TRACKING_PREFIX } from './tracking.js';
@@ -152,41 +153,69 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
     const action = pullAction(local, remote, relation);
     let next: string | undefined;
     const conflicts: UnionConflict[] = [];
+    let lineageMerge: WrittenLineageMerge | undefined;
     if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
-    else if (action.kind === 'merge') {
+    else if (action.kind === 'merge' && ref === ASSERTIONS_REF) {
       const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
-      const commit = ref === ASSERTIONS_REF
-        ? assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))
-        : lineageMergeCommit(a, b);
-      next = store.objects.write('commit', encodeCommit(commit));
+      next = store.objects.write('commit', encodeCommit(assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))));
+    } else if (action.kind === 'merge') {
+      lineageMerge = await writeLineageMerge(store, reader, local!, remote);
+      next = lineageMerge.commit;
     }
     if (next === undefined) {
       if (action.kind === 'local-ahead') messages.push(`${label(ref)}: the store is ahead of the remote (vfi push sends it)`);
       return { ref, action: action.kind, local, remote, head: local };
     }
     if (!store.refs.compareAndSwap(ref, local, next)) continue; // published locally meanwhile: decide again
-    messages.push(await describe(store, ref, action.kind, local, remote, next, conflicts));
+    if (lineageMerge) messages.push(...(await describeLineageMerge(store, label(ref), lineageMerge, local!)));
+    else messages.push(await describe(store, ref, action.kind, local, next, conflicts));
     return { ref, action: action.kind, local, remote, head: next };
   }
   throw new VfiError('STORE_BUSY', `could not update ${ref}: it kept moving during the pull`, { ref });
 }
 
-async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, remote: string, head: string, conflicts: UnionConflict[]): Promise<string> {
+/** The line for a ref created, fast-forwarded, or (assertions) merged. */
+async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, head: string, conflicts: UnionConflict[]): Promise<string> {
   const name = label(ref);
   if (ref === ASSERTIONS_REF) {
     const base = kind === 'merge' ? 'assertions: merged the records of both sides' : kind === 'create' ? 'assertions: fetched' : 'assertions: fast-forward';
     const warn = conflicts.map((c) => `; warning: ${c.path} differs on the two sides (${short(c.ids[0])} / ${short(c.ids[1])}), both kept`).join('');
     return `${base}${warn}`;
   }
-  const vfi = async (commit: string) => `${name}@${await store.vfiIdOfCommit(commit)}`;
-  switch (kind) {
-    case 'create':
-      return `${name}: new lineage, head ${await vfi(head)}`;
-    case 'fast-forward':
-      return `${name}: fast-forward ${short(local)}..${short(head)}, head ${await vfi(head)}`;
-    default:
-      return `${name}: diverged; merged local ${await vfi(local!)} and remote ${await vfi(remote)}; head is now ${await vfi(head)}`;
+  const vfi = `${name}@${await store.vfiIdOfCommit(head)}`;
+  return kind === 'create' ? `${name}: new lineage, head ${vfi}` : `${name}: fast-forward ${short(local)}..${short(head)}, head ${vfi}`;
+}
+
+/**
+ * What a lineage merge did, in the words of this store ("local", "remote", with the author of each
+ * head): one line for the merge and what the head holds, then one per conflict with both values.
+ */
+async function describeLineageMerge(store: Store, name: string, merge: WrittenLineageMerge, local: string): Promise<string[]> {
+  const [mine, theirs] = merge.sides[0].commit.id === local ? merge.sides : [merge.sides[1], merge.sides[0]];
+  const authors = new Map<string, string>();
+  for (const s of merge.sides) {
+    const author = await authorOf(store, s.commit.id);
+    authors.set(s.commit.id, author && author !== MERGE_NAME ? ` (${author})` : '');
   }
+  const sideOf = (commit: string) => `${commit === local ? 'local' : 'remote'}${authors.get(commit)}`;
+  const head = (s: MergeSide) => `${s.commit.id === local ? 'local' : 'remote'} ${name}@${s.vfi.id}${authors.get(s.commit.id)}`;
+  const base = merge.base ? `against their merge base ${name}@${await store.vfiIdOfCommit(merge.base)}` : 'against an empty VFI (no common history)';
+  const holds = merge.components.map((c) =>
+    c.kind === 'same' ? `${c.component} changed alike on both sides`
+      : `${c.component} ${c.value === undefined ? 'removed by' : 'from'} ${sideOf(c.from)}${c.kind === 'conflict' ? ' (conflict)' : ''}`);
+  const result = merge.carried ? `${merge.carried.commit.id === local ? 'local' : 'remote'}'s VFI` : 'a new VFI';
+  const lines = [`${name}: diverged; merged ${head(mine)} and ${head(theirs)} ${base}; head is now ${name}@${merge.vfi.id}, ${result}${holds.length ? `: ${holds.join(', ')}` : ''}`];
+  for (const c of merge.components) {
+    if (c.kind !== 'conflict') continue;
+    lines.push(`${name}: conflict on component ${JSON.stringify(c.component)}: ${sideOf(c.from)} has ${shownComponent(c.value)}, ${sideOf(c.other)} has ${shownComponent(c.otherValue)}; kept ${c.from === local ? 'local' : 'remote'}'s, published later`);
+  }
+  return lines;
+}
+
+/** The author name of a commit, read leniently (undefined when it has none vfi can read). */
+async function authorOf(store: Store, commit: string): Promise<string | undefined> {
+  const body = (await store.objects.read(commit)).body.toString('utf8');
+  return /^author (.*) <[^>]*> \d+/m.exec(body.slice(0, body.indexOf('\n\n')))?.[1];
 }
 
 /** What the remote has that the store lacks: lineages counted, assertions named apart. */

@@ -124,7 +124,10 @@ describe('two stores sharing one remote', () => {
 
     const merged = await vfi(b, ['pull']);
     expect(merged.code).toBe(0);
-    expect(merged.stderr).toContain(`Runtime: diverged; merged local Runtime@${fromB} and remote Runtime@${fromA}; head is now Runtime@${fromB}`);
+    // both changed api (a conflict: B published later) and router back to 1.0.2 (alike): B's VFI, whole
+    expect(merged.stderr).toContain(`Runtime: diverged; merged local Runtime@${fromB} (Test Author) and remote Runtime@${fromA} (Test Author) against their merge base Runtime@`);
+    expect(merged.stderr).toContain(`; head is now Runtime@${fromB}, local's VFI: api from local (Test Author) (conflict), router changed alike on both sides\n`);
+    expect(merged.stderr).toContain('Runtime: conflict on component "api": local (Test Author) has polyverse/api:v3.2.0, remote (Test Author) has polyverse/api:v3.1.0; kept local\'s, published later\n');
     for (const id of [fromA, fromB]) expect(local(b, ['show', `Runtime@${id}`]).code).toBe(0);
     const head = git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
     expect(git(b, ['rev-list', '--parents', '-n', '1', head]).stdout.trim().split(' ')).toHaveLength(3);
