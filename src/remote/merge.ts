@@ -46,17 +46,23 @@ export type PushAction =
   | { kind: 'up-to-date' }
   | { kind: 'create' }
   | { kind: 'fast-forward' }
-  /** the remote has commits the store lacks: pull first */
+  /** the remote moved on and the store has nothing it lacks: nothing to send (pull fetches it) */
+  | { kind: 'behind' }
+  /** the store has commits the remote lacks, and the remote moved on: pull first */
   | { kind: 'rejected'; reason: 'fetch-first' | 'diverged' };
 
-/** What push does with one local ref; `relation` is undefined when the remote head is not in the store. */
-export function pushAction(local: string, remote: string | undefined, relation: Relation | undefined): PushAction {
+/**
+ * What push does with one local ref. `relation` is how the local head stands against the remote
+ * head, undefined when the remote head is not in the store; `tracking` how it stands against what
+ * the store last saw of the remote (its tracking ref), undefined when there is none. A local head
+ * at or below either has nothing to send; only one with commits beyond both is held back.
+ */
+export function pushAction(local: string, remote: string | undefined, relation: Relation | undefined, tracking?: Relation): PushAction {
   if (remote === undefined) return { kind: 'create' };
-  if (remote === local) return { kind: 'up-to-date' };
-  if (relation === undefined) return { kind: 'rejected', reason: 'fetch-first' };
+  if (remote === local || relation === 'equal') return { kind: 'up-to-date' };
   if (relation === 'ahead') return { kind: 'fast-forward' };
-  if (relation === 'equal') return { kind: 'up-to-date' };
-  return { kind: 'rejected', reason: relation === 'behind' ? 'fetch-first' : 'diverged' };
+  if (relation === 'behind' || tracking === 'equal' || tracking === 'behind') return { kind: 'behind' };
+  return { kind: 'rejected', reason: relation === 'diverged' ? 'diverged' : 'fetch-first' };
 }
 
 export const MERGE_NAME = 'vfi merge';

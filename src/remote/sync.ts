@@ -15,7 +15,7 @@ import { writeLineageMerge, type WrittenLineageMerge } from './lineageMerge.js';
 import { assertionsMergeCommit, MERGE_NAME, pullAction, pushAction, shownComponent, type MergeSide, type PushAction, type RefAction } from './merge.js';
 import { sweepScratch } from './cleanup.js';
 import { refusalKind, type RefUpdate } from './receivePack.js';
-import { recordTracking, TRACKING_PREFIX } from './tracking.js';
+import { recordTracking, TRACKING_PREFIX, trackingRef } from './tracking.js';
 import { scrubCredentials } from './url.js';
 import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
 
@@ -228,41 +228,49 @@ function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string |
 }
 
 /**
- * Send the store's vfi refs that the remote lacks or is behind on, in one request. A ref the remote
- * moved past is not sent (pull first), and while one is held back so are the assertions, whose
- * records name VFIs of the lineages. The server then takes or refuses each ref on its own, so a
- * ref it refuses (it moved meanwhile, or a hook) does not hold back the others.
+ * Send the store's vfi refs that the remote lacks or is behind on, in one request. A ref that is
+ * merely behind the remote (its head is what the store last saw there, or below the remote head)
+ * has nothing to send and is skipped; one with commits the remote lacks while the remote moved on
+ * is held back (pull first). The assertions go whatever happens to the lineages: their records
+ * name VFIs as data, not as git links, so the remote stays whole without them. The server then
+ * takes or refuses each ref on its own, so a ref it refuses (it moved meanwhile, or a hook) does
+ * not hold back the others.
  */
 export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   sweepScratch(store.gitdir);
   return withSession(store, target, opts, async (session) => {
     const remoteRefs = await session.listRefs(true);
     const reader = new CommitReader(store.objects);
-    const plan: { ref: string; local: string; remote: string | undefined; action: PushAction }[] = [];
+    const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
     const known: string[] = []; // heads of the server the store has: what the pack can leave out
     for (const [ref, local] of localVfiRefs(store)) {
       const remote = remoteRefs.get(ref);
       const present = remote !== undefined && (remote === local || (await store.objects.has(remote)));
       if (present) known.push(remote!);
       const relation = present && remote !== local ? await relate(reader, local, remote!) : undefined;
-      plan.push({ ref, local, remote, action: pushAction(local, remote, relation) });
+      const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
+      const tracking = relation === undefined && seen && (await store.objects.has(seen)) ? await relate(reader, local, seen) : undefined;
+      plan.push({ ref, local, remote, tracked: tracking !== undefined, action: pushAction(local, remote, relation, tracking) });
     }
     await hooks.afterPlan?.();
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const rejected: string[] = [];
     const updates: RefUpdate[] = [];
-    for (const { ref, local, remote, action } of plan) {
+    for (const { ref, local, remote, tracked, action } of plan) {
       if (action.kind === 'up-to-date') {
         recordTracking(store, target.name, ref, local);
         report.outcomes.push({ ref, action: action.kind, local, remote });
+      } else if (action.kind === 'behind') {
+        report.messages.push(`${label(ref)}: behind the remote, nothing to send (vfi pull fetches it)`);
+        report.outcomes.push({ ref, action: action.kind, local, remote });
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
-        const why = action.reason === 'diverged' ? 'both sides published since they last met' : 'the store has not fetched its head';
-        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${why})`);
+        const what = ref === ASSERTIONS_REF ? 'recorded' : 'published';
+        const why = action.reason === 'diverged'
+          ? `the store and the remote both ${what} since they last met`
+          : `the remote moved on to a head the store has not fetched, ${tracked ? `and the store ${what} since it last saw the remote` : 'and without a tracking ref the store cannot tell whether the remote has its own head'}`;
+        report.messages.push(`${label(ref)}: not sent, ${why}; pull first`);
         report.outcomes.push({ ref, action: action.kind, local, remote });
-      } else if (ref === ASSERTIONS_REF && rejected.length > 0) {
-        report.messages.push(`${label(ref)}: not sent, as a lineage was rejected`);
-        report.outcomes.push({ ref, action: 'rejected', local, remote });
       } else {
         updates.push({ ref, old: remote, new: local });
       }
@@ -295,7 +303,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     if (refused.length > 0) throw refusal(target, refused, said, report.messages);
     if (rejected.length > 0) {
       throw new VfiError('PUSH_REJECTED',
-        `${target.display} has publications the store does not have (${rejected.map(label).join(', ')}); pull first`,
+        `${target.display} moved on where the store has its own changes (${rejected.map(label).join(', ')}); pull first`,
         { url: target.display, rejected, messages: report.messages }, 'run `vfi pull`, then `vfi push` again');
     }
     const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;

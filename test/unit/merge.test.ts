@@ -35,14 +35,18 @@ describe('pullAction', () => {
 
 describe('pushAction', () => {
   it.each([
-    [L, undefined, undefined, { kind: 'create' }],
-    [L, L, undefined, { kind: 'up-to-date' }],
-    [L, R, 'ahead', { kind: 'fast-forward' }],
-    [L, R, undefined, { kind: 'rejected', reason: 'fetch-first' }], // the remote head is not in the store
-    [L, R, 'behind', { kind: 'rejected', reason: 'fetch-first' }],
-    [L, R, 'diverged', { kind: 'rejected', reason: 'diverged' }],
-  ] as const)('local %s, remote %s, %s', (local, remote, relation, expected) => {
-    expect(pushAction(local, remote, relation)).toEqual(expected);
+    [L, undefined, undefined, undefined, { kind: 'create' }],
+    [L, L, undefined, undefined, { kind: 'up-to-date' }],
+    [L, R, 'ahead', undefined, { kind: 'fast-forward' }],
+    [L, R, 'behind', undefined, { kind: 'behind' }], // the store fetched the remote head and has nothing beyond it
+    [L, R, undefined, 'equal', { kind: 'behind' }], // the local head is what the store last saw of the remote
+    [L, R, undefined, 'behind', { kind: 'behind' }], // ... or below it
+    [L, R, undefined, 'ahead', { kind: 'rejected', reason: 'fetch-first' }], // published since, and the remote moved on
+    [L, R, undefined, 'diverged', { kind: 'rejected', reason: 'fetch-first' }],
+    [L, R, undefined, undefined, { kind: 'rejected', reason: 'fetch-first' }], // no tracking ref: cannot tell
+    [L, R, 'diverged', undefined, { kind: 'rejected', reason: 'diverged' }],
+  ] as const)('local %s, remote %s, %s, tracking %s', (local, remote, relation, tracking, expected) => {
+    expect(pushAction(local, remote, relation, tracking)).toEqual(expected);
   });
 });
 
