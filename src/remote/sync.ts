@@ -5,6 +5,7 @@
  * unreferenced, harmless). A push sends each lineage that fast-forwards the remote, then the
  * assertions, and refuses any ref the remote has moved past the store: pull first.
  */
+import * as fs from 'node:fs';
 import { encodeCommit } from '../core/gitObject.js';
 import { VfiError } from '../errors.js';
 import { unionTrees, type UnionConflict } from '../store/merge.js';
@@ -57,11 +58,40 @@ function localVfiRefs(store: Store): Map<string, string> {
 }
 
 async function withSession<T>(store: Store, target: RemoteTarget, opts: SessionOptions, run: (s: RemoteSession) => Promise<T>): Promise<T> {
+  if (target.protocol === 'file') checkOnDisk(target);
   const session = new RemoteSession(store, target, opts);
   try {
     return await run(session);
   } finally {
     session.close();
+  }
+}
+
+/**
+ * A path that is no directory cannot be a repository: say so by cause, before git says something
+ * obscure about it ("invalid gitfile format") that reads like a passing failure.
+ */
+function checkOnDisk(target: RemoteTarget): void {
+  let stat: fs.Stats | undefined;
+  let under = false;
+  try {
+    stat = fs.statSync(target.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return; // git will say what is wrong
+    under = code === 'ENOTDIR';
+  }
+  const data = { url: target.display, reason: 'not-a-repository' };
+  if (!stat) {
+    throw new VfiError('REMOTE', `${target.display} is not a git repository: there is nothing at that path`, data, under
+      ? 'check the path: a part of it is a file, not a directory'
+      : `check the path; to share through a new repository there, make it first: git init --bare ${target.display}`);
+  }
+  if (!stat.isDirectory()) {
+    throw new VfiError('REMOTE', `${target.display} is a file, not a git repository`, data,
+      /\.json$/i.test(target.path)
+        ? 'push and pull take a git repository, a directory or a URL; to publish a VFI from a JSON file, use vfi add NAME FILE'
+        : 'push and pull take a git repository, a directory (e.g. one made with git init --bare) or a URL');
   }
 }
 

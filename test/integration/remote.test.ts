@@ -268,6 +268,31 @@ describe('what a remote can be', () => {
     expect(fs.existsSync(path.join(dir, 'nothing.git'))).toBe(false);
   });
 
+  it('says by cause why a path is no repository, never suggesting to run the command again', async () => {
+    const file = path.join(dir, 'runtime.json');
+    fs.writeFileSync(file, JSON.stringify(runtimeVfi()));
+    const fresh = path.join(dir, 'fresh-from-file');
+    const cases: [string, string[], RegExp][] = [
+      [store, ['pull', file], /is a file, not a git repository.*vfi add NAME FILE/],
+      [store, ['push', file], /is a file, not a git repository/],
+      [fresh, ['pull', file], /is a file, not a git repository/], // a first pull: no store is made
+      [store, ['pull', path.join(file, 'inside.git')], /nothing at that path.*a part of it is a file/],
+      [store, ['pull', path.join(dir, 'missing.git')], /nothing at that path.*git init --bare/],
+    ];
+    for (const [s, args, pattern] of cases) {
+      const before = fs.existsSync(s) ? git(s, ['for-each-ref']).stdout : undefined;
+      const r = await vfi(s, args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/again/);
+      if (before !== undefined) expect(git(s, ['for-each-ref']).stdout).toBe(before);
+    }
+    expect(fs.existsSync(fresh)).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe(JSON.stringify(runtimeVfi()));
+  });
+
   it('refuses what it cannot reach (ssh, file:// of another host) as bad input, and takes a remote\'s name for a name', async () => {
     for (const bad of ['ssh://git@127.0.0.1/x.git', 'git@127.0.0.1:x.git', 'file://otherhost/x.git']) {
       const r = await vfi(store, ['push', bad]);
