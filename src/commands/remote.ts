@@ -76,13 +76,14 @@ export async function pull(ctx: Context, remote: string | undefined): Promise<vo
     store = ctx.store({ create: false });
   } catch (e) {
     if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && (looksLikeUrl(remote) || looksLikePath(remote)))) throw e;
-    // A new team member's first pull: the store is made by it, and remembers where it came from.
+    // A new team member's first pull: the store is made by it, and remembers where it came from
+    // as its origin, with tracking refs, so that a push later tells "behind" from "pull first".
     const target = resolveRemote(ctx.storePath, remote);
     const { withNewStore } = await import('../remote/newStore.js');
     const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
-      const done = await settled(run(made, target, sessionOptions(ctx)));
-      const added = listRemotes(made.gitdir).length === 0 ? addRemote(made.gitdir, 'origin', target.display) : undefined;
-      return { report: done, origin: added };
+      const named = listRemotes(made.gitdir).length === 0;
+      const done = await settled(run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx)));
+      return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display) : undefined };
     });
     for (const m of report.messages) ctx.note(m);
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);

@@ -89,6 +89,49 @@ export async function relate(reader: CommitReader, local: string, remote: string
   return 'diverged';
 }
 
+/**
+ * The merge base of two commits, for a three-way merge of what they carry: a best common
+ * ancestor (one that is no ancestor of another common ancestor, as `git merge-base` finds them:
+ * paint down to the common commits, then drop those below another), or undefined when the two
+ * share no history. After a criss-cross (each side merged the other's older head) there are
+ * several best ones; this takes the one committed latest, ties to the smaller commit id. git's
+ * recursive strategy would merge those bases into a virtual one instead; a fixed choice is
+ * simpler, the same on every machine and from either side (it depends on the graph alone), and
+ * the latest base is the one closest to both heads, so it sees the fewest changes as concurrent.
+ */
+export async function mergeBase(reader: CommitReader, a: string, b: string): Promise<string | undefined> {
+  if (a === b) return a;
+  const flags = new Map<string, number>([[a, FROM_LOCAL], [b, FROM_REMOTE]]);
+  const queue = new CommitQueue();
+  queue.push(await reader.read(a));
+  queue.push(await reader.read(b));
+  const common: CommitFacts[] = [];
+  while (queue.hasNonStale(flags)) {
+    const c = queue.pop()!;
+    let f = flags.get(c.id)!;
+    if ((f & (FROM_LOCAL | FROM_REMOTE)) === (FROM_LOCAL | FROM_REMOTE) && !(f & STALE)) {
+      common.push(c);
+      f |= STALE; // everything below a common commit is common too, and no better
+      flags.set(c.id, f); // a second copy of it in the queue is then not counted again
+    }
+    for (const p of c.parents) {
+      const before = flags.get(p) ?? 0;
+      if ((before & f) === f) continue;
+      flags.set(p, before | f);
+      queue.push(await reader.read(p));
+    }
+  }
+  // With clocks that disagree, a common commit can be found before one of its descendants.
+  const best: CommitFacts[] = [];
+  for (const c of common) {
+    let below = false;
+    for (const other of common) if (other !== c && (await relate(reader, c.id, other.id)) === 'behind') below = true;
+    if (!below) best.push(c);
+  }
+  best.sort((x, y) => (x.time !== y.time ? y.time - x.time : x.id < y.id ? -1 : 1));
+  return best[0]?.id;
+}
+
 /** A max-heap of commits by committer time, then id (so the walk is the same on every machine). */
 export class CommitQueue {
   private readonly heap: CommitFacts[] = [];
@@ -132,6 +175,11 @@ export class CommitQueue {
       }
     }
     return top;
+  }
+
+  /** Is some queued commit not below a commit already found to be common? */
+  hasNonStale(flags: Map<string, number>): boolean {
+    return this.heap.some((c) => !((flags.get(c.id) ?? 0) & STALE));
   }
 
   /** Is some queued commit not yet known to be reachable from both sides? */

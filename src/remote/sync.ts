@@ -5,16 +5,18 @@
  * unreferenced, harmless). A push sends each lineage that fast-forwards the remote, then the
  * assertions, and refuses any ref the remote has moved past the store: pull first.
  */
+import * as fs from 'node:fs';
 import { encodeCommit } from '../core/gitObject.js';
 import { VfiError } from '../errors.js';
 import { unionTrees, type UnionConflict } from '../store/merge.js';
 import type { Store } from '../store/store.js';
 import type { RemoteTarget } from './config.js';
 import { CommitReader, relate, type Relation } from './graph.js';
-import { assertionsMergeCommit, lineageMergeCommit, pullAction, pushAction, type PushAction, type RefAction } from './merge.js';
+import { writeLineageMerge, type WrittenLineageMerge } from './lineageMerge.js';
+import { assertionsMergeCommit, MERGE_NAME, pullAction, pushAction, shownComponent, type MergeSide, type PushAction, type RefAction } from './merge.js';
 import { sweepScratch } from './cleanup.js';
 import { refusalKind, type RefUpdate } from './receivePack.js';
-import { recordTracking, TRACKING_PREFIX } from './tracking.js';
+import { recordTracking, TRACKING_PREFIX, trackingRef } from './tracking.js';
 import { scrubCredentials } from './url.js';
 import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
 
@@ -56,11 +58,40 @@ function localVfiRefs(store: Store): Map<string, string> {
 }
 
 async function withSession<T>(store: Store, target: RemoteTarget, opts: SessionOptions, run: (s: RemoteSession) => Promise<T>): Promise<T> {
+  if (target.protocol === 'file') checkOnDisk(target);
   const session = new RemoteSession(store, target, opts);
   try {
     return await run(session);
   } finally {
     session.close();
+  }
+}
+
+/**
+ * A path that is no directory cannot be a repository: say so by cause, before git says something
+ * obscure about it ("invalid gitfile format") that reads like a passing failure.
+ */
+function checkOnDisk(target: RemoteTarget): void {
+  let stat: fs.Stats | undefined;
+  let under = false;
+  try {
+    stat = fs.statSync(target.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return; // git will say what is wrong
+    under = code === 'ENOTDIR';
+  }
+  const data = { url: target.display, reason: 'not-a-repository' };
+  if (!stat) {
+    throw new VfiError('REMOTE', `${target.display} is not a git repository: there is nothing at that path`, data, under
+      ? 'check the path: a part of it is a file, not a directory'
+      : `check the path; to share through a new repository there, make it first: git init --bare ${target.display}`);
+  }
+  if (!stat.isDirectory()) {
+    throw new VfiError('REMOTE', `${target.display} is a file, not a git repository`, data,
+      /\.json$/i.test(target.path)
+        ? 'push and pull take a git repository, a directory or a URL; to publish a VFI from a JSON file, use vfi add NAME FILE'
+        : 'push and pull take a git repository, a directory (e.g. one made with git init --bare) or a URL');
   }
 }
 
@@ -152,41 +183,69 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
     const action = pullAction(local, remote, relation);
     let next: string | undefined;
     const conflicts: UnionConflict[] = [];
+    let lineageMerge: WrittenLineageMerge | undefined;
     if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
-    else if (action.kind === 'merge') {
+    else if (action.kind === 'merge' && ref === ASSERTIONS_REF) {
       const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
-      const commit = ref === ASSERTIONS_REF
-        ? assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))
-        : lineageMergeCommit(a, b);
-      next = store.objects.write('commit', encodeCommit(commit));
+      next = store.objects.write('commit', encodeCommit(assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))));
+    } else if (action.kind === 'merge') {
+      lineageMerge = await writeLineageMerge(store, reader, local!, remote);
+      next = lineageMerge.commit;
     }
     if (next === undefined) {
       if (action.kind === 'local-ahead') messages.push(`${label(ref)}: the store is ahead of the remote (vfi push sends it)`);
       return { ref, action: action.kind, local, remote, head: local };
     }
     if (!store.refs.compareAndSwap(ref, local, next)) continue; // published locally meanwhile: decide again
-    messages.push(await describe(store, ref, action.kind, local, remote, next, conflicts));
+    if (lineageMerge) messages.push(...(await describeLineageMerge(store, label(ref), lineageMerge, local!)));
+    else messages.push(await describe(store, ref, action.kind, local, next, conflicts));
     return { ref, action: action.kind, local, remote, head: next };
   }
   throw new VfiError('STORE_BUSY', `could not update ${ref}: it kept moving during the pull`, { ref });
 }
 
-async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, remote: string, head: string, conflicts: UnionConflict[]): Promise<string> {
+/** The line for a ref created, fast-forwarded, or (assertions) merged. */
+async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, head: string, conflicts: UnionConflict[]): Promise<string> {
   const name = label(ref);
   if (ref === ASSERTIONS_REF) {
     const base = kind === 'merge' ? 'assertions: merged the records of both sides' : kind === 'create' ? 'assertions: fetched' : 'assertions: fast-forward';
     const warn = conflicts.map((c) => `; warning: ${c.path} differs on the two sides (${short(c.ids[0])} / ${short(c.ids[1])}), both kept`).join('');
     return `${base}${warn}`;
   }
-  const vfi = async (commit: string) => `${name}@${await store.vfiIdOfCommit(commit)}`;
-  switch (kind) {
-    case 'create':
-      return `${name}: new lineage, head ${await vfi(head)}`;
-    case 'fast-forward':
-      return `${name}: fast-forward ${short(local)}..${short(head)}, head ${await vfi(head)}`;
-    default:
-      return `${name}: diverged; merged local ${await vfi(local!)} and remote ${await vfi(remote)}; head is now ${await vfi(head)}`;
+  const vfi = `${name}@${await store.vfiIdOfCommit(head)}`;
+  return kind === 'create' ? `${name}: new lineage, head ${vfi}` : `${name}: fast-forward ${short(local)}..${short(head)}, head ${vfi}`;
+}
+
+/**
+ * What a lineage merge did, in the words of this store ("local", "remote", with the author of each
+ * head): one line for the merge and what the head holds, then one per conflict with both values.
+ */
+async function describeLineageMerge(store: Store, name: string, merge: WrittenLineageMerge, local: string): Promise<string[]> {
+  const [mine, theirs] = merge.sides[0].commit.id === local ? merge.sides : [merge.sides[1], merge.sides[0]];
+  const authors = new Map<string, string>();
+  for (const s of merge.sides) {
+    const author = await authorOf(store, s.commit.id);
+    authors.set(s.commit.id, author && author !== MERGE_NAME ? ` (${author})` : '');
   }
+  const sideOf = (commit: string) => `${commit === local ? 'local' : 'remote'}${authors.get(commit)}`;
+  const head = (s: MergeSide) => `${s.commit.id === local ? 'local' : 'remote'} ${name}@${s.vfi.id}${authors.get(s.commit.id)}`;
+  const base = merge.base ? `against their merge base ${name}@${await store.vfiIdOfCommit(merge.base)}` : 'against an empty VFI (no common history)';
+  const holds = merge.components.map((c) =>
+    c.kind === 'same' ? `${c.component} changed alike on both sides`
+      : `${c.component} ${c.value === undefined ? 'removed by' : 'from'} ${sideOf(c.from)}${c.kind === 'conflict' ? ' (conflict)' : ''}`);
+  const result = merge.carried ? `${merge.carried.commit.id === local ? 'local' : 'remote'}'s VFI` : 'a new VFI';
+  const lines = [`${name}: diverged; merged ${head(mine)} and ${head(theirs)} ${base}; head is now ${name}@${merge.vfi.id}, ${result}${holds.length ? `: ${holds.join(', ')}` : ''}`];
+  for (const c of merge.components) {
+    if (c.kind !== 'conflict') continue;
+    lines.push(`${name}: conflict on component ${JSON.stringify(c.component)}: ${sideOf(c.from)} has ${shownComponent(c.value)}, ${sideOf(c.other)} has ${shownComponent(c.otherValue)}; kept ${c.from === local ? 'local' : 'remote'}'s, published later`);
+  }
+  return lines;
+}
+
+/** The author name of a commit, read leniently (undefined when it has none vfi can read). */
+async function authorOf(store: Store, commit: string): Promise<string | undefined> {
+  const body = (await store.objects.read(commit)).body.toString('utf8');
+  return /^author (.*) <[^>]*> \d+/m.exec(body.slice(0, body.indexOf('\n\n')))?.[1];
 }
 
 /** What the remote has that the store lacks: lineages counted, assertions named apart. */
@@ -199,41 +258,49 @@ function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string |
 }
 
 /**
- * Send the store's vfi refs that the remote lacks or is behind on, in one request. A ref the remote
- * moved past is not sent (pull first), and while one is held back so are the assertions, whose
- * records name VFIs of the lineages. The server then takes or refuses each ref on its own, so a
- * ref it refuses (it moved meanwhile, or a hook) does not hold back the others.
+ * Send the store's vfi refs that the remote lacks or is behind on, in one request. A ref that is
+ * merely behind the remote (its head is what the store last saw there, or below the remote head)
+ * has nothing to send and is skipped; one with commits the remote lacks while the remote moved on
+ * is held back (pull first). The assertions go whatever happens to the lineages: their records
+ * name VFIs as data, not as git links, so the remote stays whole without them. The server then
+ * takes or refuses each ref on its own, so a ref it refuses (it moved meanwhile, or a hook) does
+ * not hold back the others.
  */
 export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   sweepScratch(store.gitdir);
   return withSession(store, target, opts, async (session) => {
     const remoteRefs = await session.listRefs(true);
     const reader = new CommitReader(store.objects);
-    const plan: { ref: string; local: string; remote: string | undefined; action: PushAction }[] = [];
+    const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
     const known: string[] = []; // heads of the server the store has: what the pack can leave out
     for (const [ref, local] of localVfiRefs(store)) {
       const remote = remoteRefs.get(ref);
       const present = remote !== undefined && (remote === local || (await store.objects.has(remote)));
       if (present) known.push(remote!);
       const relation = present && remote !== local ? await relate(reader, local, remote!) : undefined;
-      plan.push({ ref, local, remote, action: pushAction(local, remote, relation) });
+      const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
+      const tracking = relation === undefined && seen && (await store.objects.has(seen)) ? await relate(reader, local, seen) : undefined;
+      plan.push({ ref, local, remote, tracked: tracking !== undefined, action: pushAction(local, remote, relation, tracking) });
     }
     await hooks.afterPlan?.();
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const rejected: string[] = [];
     const updates: RefUpdate[] = [];
-    for (const { ref, local, remote, action } of plan) {
+    for (const { ref, local, remote, tracked, action } of plan) {
       if (action.kind === 'up-to-date') {
         recordTracking(store, target.name, ref, local);
         report.outcomes.push({ ref, action: action.kind, local, remote });
+      } else if (action.kind === 'behind') {
+        report.messages.push(`${label(ref)}: behind the remote, nothing to send (vfi pull fetches it)`);
+        report.outcomes.push({ ref, action: action.kind, local, remote });
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
-        const why = action.reason === 'diverged' ? 'both sides published since they last met' : 'the store has not fetched its head';
-        report.messages.push(`${label(ref)}: rejected, the remote has publications the store does not (${why})`);
+        const what = ref === ASSERTIONS_REF ? 'recorded' : 'published';
+        const why = action.reason === 'diverged'
+          ? `the store and the remote both ${what} since they last met`
+          : `the remote moved on to a head the store has not fetched, ${tracked ? `and the store ${what} since it last saw the remote` : 'and without a tracking ref the store cannot tell whether the remote has its own head'}`;
+        report.messages.push(`${label(ref)}: not sent, ${why}; pull first`);
         report.outcomes.push({ ref, action: action.kind, local, remote });
-      } else if (ref === ASSERTIONS_REF && rejected.length > 0) {
-        report.messages.push(`${label(ref)}: not sent, as a lineage was rejected`);
-        report.outcomes.push({ ref, action: 'rejected', local, remote });
       } else {
         updates.push({ ref, old: remote, new: local });
       }
@@ -266,7 +333,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     if (refused.length > 0) throw refusal(target, refused, said, report.messages);
     if (rejected.length > 0) {
       throw new VfiError('PUSH_REJECTED',
-        `${target.display} has publications the store does not have (${rejected.map(label).join(', ')}); pull first`,
+        `${target.display} moved on where the store has its own changes (${rejected.map(label).join(', ')}); pull first`,
         { url: target.display, rejected, messages: report.messages }, 'run `vfi pull`, then `vfi push` again');
     }
     const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;

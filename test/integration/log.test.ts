@@ -3,14 +3,15 @@
  * `Name~N`, `pick` and `find` agree with each other and are the same on every machine with the
  * same refs, whatever the state of its lineage cache. The diverged history is built without the
  * network: two stores publish, then each makes the merge commit with the code `vfi pull` uses
- * (remote/merge.ts lineageMergeCommit, written and moved as remote/sync.ts does).
+ * (remote/lineageMerge.ts, the ref moved as remote/sync.ts does). A merge that re-carries one
+ * side's VFI is not a publication; one that makes a new VFI (edits of different components on the
+ * two sides) is, listed and counted like any other.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeCommit } from '../../src/core/gitObject.js';
 import { CommitReader } from '../../src/remote/graph.js';
-import { lineageMergeCommit } from '../../src/remote/merge.js';
+import { writeLineageMerge } from '../../src/remote/lineageMerge.js';
 import { Store } from '../../src/store/store.js';
 import { git, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
 
@@ -23,8 +24,8 @@ function ok(store: string, args: string[], opts?: { input?: string; env?: Record
   return r.stdout;
 }
 
-const publish = (store: string, router: string, minute: number): string =>
-  /@([0-9a-f]{40})\n$/.exec(ok(store, ['set', 'Runtime', `router=polyverse/router:${router}`], at(minute)))![1]!;
+const publish = (store: string, router: string, minute: number, component = 'router'): string =>
+  /@([0-9a-f]{40})\n$/.exec(ok(store, ['set', 'Runtime', `${component}=polyverse/${component}:${router}`], at(minute)))![1]!;
 
 /** Bring the other side's lineage head into the store's objects (as a pull's fetch does); returns it. */
 function fetchHead(store: string, other: string): string {
@@ -37,12 +38,10 @@ function fetchHead(store: string, other: string): string {
 /** What `vfi pull` then does with a diverged lineage: merge the two heads, move the ref. */
 async function merge(store: string, theirs: string): Promise<string> {
   const s = Store.open(store, { create: false });
-  const reader = new CommitReader(s.objects);
   const ours = s.refs.read(REF)!;
-  const [a, b] = await Promise.all([reader.read(ours), reader.read(theirs)]);
-  const merge = s.objects.write('commit', encodeCommit(lineageMergeCommit(a, b)));
-  expect(s.refs.compareAndSwap(REF, ours, merge)).toBe(true);
-  return merge;
+  const { commit } = await writeLineageMerge(s, new CommitReader(s.objects), ours, theirs);
+  expect(s.refs.compareAndSwap(REF, ours, commit)).toBe(true);
+  return commit;
 }
 
 interface LogEntry {
@@ -147,5 +146,33 @@ describe('a lineage merged after concurrent publications', () => {
     const fsck = vfi(a, ['fsck', '--json']);
     expect(fsck.code).toBe(0);
     expect(JSON.parse(fsck.stdout).counts).toMatchObject({ lineages: 1, publications: 7 }); // as vfi list counts them
+  });
+  it('lists a merge that made a new VFI (edits of different components) as a publication, first', async () => {
+    const before = JSON.parse(ok(a, ['log', 'Runtime', '--json'])) as LogEntry[];
+    const a4 = publish(a, '4.0.0', 6, 'nsq');
+    const b4 = publish(b, '5.0.0', 7, 'etcd');
+    const [fromB, fromA0] = [fetchHead(a, b), fetchHead(b, a)];
+    const merged = await merge(a, fromB);
+    expect(await merge(b, fromA0)).toBe(merged);
+    const fromA = answers(a);
+    const head = JSON.parse(ok(a, ['show', 'Runtime'])) as Record<string, { address: string }>;
+    expect(head.nsq!.address).toBe('polyverse/nsq:4.0.0');
+    expect(head.etcd!.address).toBe('polyverse/etcd:5.0.0');
+    expect(head.router).toEqual(JSON.parse(ok(a, ['show', before[0]!.id])).router); // what both had
+    expect(fromA.head).not.toBe(a4);
+    expect(fromA.head).not.toBe(b4);
+    expect(fromA.log[0]).toMatchObject({ id: fromA.head, commit: merged, date: '2026-11-01T12:07:00Z' });
+    expect(fromA.text.split('\n')[0]).toMatch(/vfi merge\s+merge concurrent publications$/);
+    expect(fromA.log.slice(1, 4).map((e) => e.id)).toEqual([b4, a4, before[0]!.id]);
+    expect(fromA.log).toHaveLength(10);
+    expect(fromA.list[0]).toMatchObject({ head: fromA.head, publications: 10, updated: '2026-11-01T12:07:00Z' });
+    expect(fromA.back.slice(0, 3)).toEqual([fromA.head, b4, a4]);
+    expect(fromA.back.at(-1)).toMatch(/^3 .*only 9 publications before its head/);
+    expect(answers(b)).toEqual(fromA);
+    expect(answers(cold(a, 'a-cold-3'))).toEqual(fromA);
+    const fsck = vfi(a, ['fsck', '--json']);
+    expect(fsck.code).toBe(0);
+    expect(JSON.parse(fsck.stdout).counts).toMatchObject({ lineages: 1, publications: 10 });
+    expect(git(a, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
   });
 });

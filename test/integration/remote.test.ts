@@ -124,7 +124,10 @@ describe('two stores sharing one remote', () => {
 
     const merged = await vfi(b, ['pull']);
     expect(merged.code).toBe(0);
-    expect(merged.stderr).toContain(`Runtime: diverged; merged local Runtime@${fromB} and remote Runtime@${fromA}; head is now Runtime@${fromB}`);
+    // both changed api (a conflict: B published later) and router back to 1.0.2 (alike): B's VFI, whole
+    expect(merged.stderr).toContain(`Runtime: diverged; merged local Runtime@${fromB} (Test Author) and remote Runtime@${fromA} (Test Author) against their merge base Runtime@`);
+    expect(merged.stderr).toContain(`; head is now Runtime@${fromB}, local's VFI: api from local (Test Author) (conflict), router changed alike on both sides\n`);
+    expect(merged.stderr).toContain('Runtime: conflict on component "api": local (Test Author) has polyverse/api:v3.2.0, remote (Test Author) has polyverse/api:v3.1.0; kept local\'s, published later\n');
     for (const id of [fromA, fromB]) expect(local(b, ['show', `Runtime@${id}`]).code).toBe(0);
     const head = git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout.trim();
     expect(git(b, ['rev-list', '--parents', '-n', '1', head]).stdout.trim().split(' ')).toHaveLength(3);
@@ -263,6 +266,31 @@ describe('what a remote can be', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(fs.existsSync(path.join(dir, 'nothing.git'))).toBe(false);
+  });
+
+  it('says by cause why a path is no repository, never suggesting to run the command again', async () => {
+    const file = path.join(dir, 'runtime.json');
+    fs.writeFileSync(file, JSON.stringify(runtimeVfi()));
+    const fresh = path.join(dir, 'fresh-from-file');
+    const cases: [string, string[], RegExp][] = [
+      [store, ['pull', file], /is a file, not a git repository.*vfi add NAME FILE/],
+      [store, ['push', file], /is a file, not a git repository/],
+      [fresh, ['pull', file], /is a file, not a git repository/], // a first pull: no store is made
+      [store, ['pull', path.join(file, 'inside.git')], /nothing at that path.*a part of it is a file/],
+      [store, ['pull', path.join(dir, 'missing.git')], /nothing at that path.*git init --bare/],
+    ];
+    for (const [s, args, pattern] of cases) {
+      const before = fs.existsSync(s) ? git(s, ['for-each-ref']).stdout : undefined;
+      const r = await vfi(s, args);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/again/);
+      if (before !== undefined) expect(git(s, ['for-each-ref']).stdout).toBe(before);
+    }
+    expect(fs.existsSync(fresh)).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe(JSON.stringify(runtimeVfi()));
   });
 
   it('refuses what it cannot reach (ssh, file:// of another host) as bad input, and takes a remote\'s name for a name', async () => {

@@ -1,14 +1,19 @@
-/** Pull and push decisions and the deterministic merge commits (src/remote/merge.ts), and the tree union. */
+/** Pull and push decisions, the three-way lineage merge and the deterministic merge commits (src/remote/merge.ts), and the tree union. */
 import { describe, expect, it } from 'vitest';
 import { encodeCommit, objectId, type TreeEntry } from '../../src/core/gitObject.js';
 import type { CommitFacts } from '../../src/remote/graph.js';
+import { canonicalVfi, type Component, type Vfi } from '../../src/core/vfi.js';
 import {
   assertionsMergeCommit,
   laterParent,
+  LINEAGE_MERGE_SUBJECT,
   lineageMergeCommit,
+  lineageMergeMessage,
   MERGE_NAME,
+  mergeLineage,
   pullAction,
   pushAction,
+  type MergeSide,
 } from '../../src/remote/merge.js';
 import { unionEntries } from '../../src/store/merge.js';
 
@@ -30,14 +35,147 @@ describe('pullAction', () => {
 
 describe('pushAction', () => {
   it.each([
-    [L, undefined, undefined, { kind: 'create' }],
-    [L, L, undefined, { kind: 'up-to-date' }],
-    [L, R, 'ahead', { kind: 'fast-forward' }],
-    [L, R, undefined, { kind: 'rejected', reason: 'fetch-first' }], // the remote head is not in the store
-    [L, R, 'behind', { kind: 'rejected', reason: 'fetch-first' }],
-    [L, R, 'diverged', { kind: 'rejected', reason: 'diverged' }],
-  ] as const)('local %s, remote %s, %s', (local, remote, relation, expected) => {
-    expect(pushAction(local, remote, relation)).toEqual(expected);
+    [L, undefined, undefined, undefined, { kind: 'create' }],
+    [L, L, undefined, undefined, { kind: 'up-to-date' }],
+    [L, R, 'ahead', undefined, { kind: 'fast-forward' }],
+    [L, R, 'behind', undefined, { kind: 'behind' }], // the store fetched the remote head and has nothing beyond it
+    [L, R, undefined, 'equal', { kind: 'behind' }], // the local head is what the store last saw of the remote
+    [L, R, undefined, 'behind', { kind: 'behind' }], // ... or below it
+    [L, R, undefined, 'ahead', { kind: 'rejected', reason: 'fetch-first' }], // published since, and the remote moved on
+    [L, R, undefined, 'diverged', { kind: 'rejected', reason: 'fetch-first' }],
+    [L, R, undefined, undefined, { kind: 'rejected', reason: 'fetch-first' }], // no tracking ref: cannot tell
+    [L, R, 'diverged', undefined, { kind: 'rejected', reason: 'diverged' }],
+  ] as const)('local %s, remote %s, %s, tracking %s', (local, remote, relation, tracking, expected) => {
+    expect(pushAction(local, remote, relation, tracking)).toEqual(expected);
+  });
+});
+
+const image = (address: string): Component => ({ type: 'dockerImage', address });
+const BASE: Vfi = { nsq: image('nsqio/nsq:v1.2.0'), router: image('polyverse/router:2.1.0'), api: image('polyverse/api:v3') };
+const side = (id: string, time: number, vfi: Vfi): MergeSide => ({ commit: { id, tree: T(id[0]!), parents: [], time }, vfi: canonicalVfi(vfi) });
+type Edits = Record<string, Component | undefined>;
+const edited = (changes: Edits): Vfi => {
+  const out: Vfi = { ...BASE };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+};
+
+describe('mergeLineage: three-way, component by component', () => {
+  // `early` published at t, `late` at t+100: a conflict goes to `late`.
+  it.each<{ name: string; early: Edits; late: Edits; merged: Edits; changes: unknown[][]; carried: string | undefined }>([
+    {
+      name: 'disjoint edits: both taken, a new VFI',
+      early: { router: image('polyverse/router:3.0') },
+      late: { nsq: image('nsqio/nsq:v1.3.0') },
+      merged: { router: image('polyverse/router:3.0'), nsq: image('nsqio/nsq:v1.3.0') },
+      changes: [['nsq', 'one-side', R], ['router', 'one-side', L]],
+      carried: undefined,
+    },
+    {
+      name: 'the same change on both sides: taken once, the VFI of either',
+      early: { router: image('polyverse/router:3.0') },
+      late: { router: image('polyverse/router:3.0') },
+      merged: { router: image('polyverse/router:3.0') },
+      changes: [['router', 'same', undefined]],
+      carried: R, // equal VFIs: the later side's tree
+    },
+    {
+      name: 'different changes to one component: the later side wins',
+      early: { router: image('polyverse/router:3.0'), api: image('polyverse/api:v4') },
+      late: { router: image('polyverse/router:3.1') },
+      merged: { router: image('polyverse/router:3.1'), api: image('polyverse/api:v4') },
+      changes: [['api', 'one-side', L], ['router', 'conflict', R]],
+      carried: undefined,
+    },
+    {
+      name: 'a removal on one side, nothing on the other: removed',
+      early: { nsq: undefined },
+      late: { api: image('polyverse/api:v4') },
+      merged: { nsq: undefined, api: image('polyverse/api:v4') },
+      changes: [['api', 'one-side', R], ['nsq', 'one-side', L]],
+      carried: undefined,
+    },
+    {
+      name: 'an addition on one side and a removal on the other, of different components',
+      early: { etcd: image('quay.io/coreos/etcd:v3.5.9') },
+      late: { router: undefined },
+      merged: { etcd: image('quay.io/coreos/etcd:v3.5.9'), router: undefined },
+      changes: [['etcd', 'one-side', L], ['router', 'one-side', R]],
+      carried: undefined,
+    },
+    {
+      name: 'a removal against a change: a conflict the later side wins, even when it removed',
+      early: { router: image('polyverse/router:3.0') },
+      late: { router: undefined },
+      merged: { router: undefined },
+      changes: [['router', 'conflict', R]],
+      carried: R,
+    },
+    {
+      name: 'a change of another field (an x- key, a type) counts as a change',
+      early: { router: { ...image('polyverse/router:2.1.0'), 'x-note': 'hotfix' } },
+      late: { api: { type: 'git', address: 'https://example.com/api.git@1111111111111111111111111111111111111111' } },
+      merged: { router: { ...image('polyverse/router:2.1.0'), 'x-note': 'hotfix' }, api: { type: 'git', address: 'https://example.com/api.git@1111111111111111111111111111111111111111' } },
+      changes: [['api', 'one-side', R], ['router', 'one-side', L]],
+      carried: undefined,
+    },
+    {
+      name: 'one side changed nothing against the base: the other side\'s VFI, whole, even published earlier',
+      early: { router: image('polyverse/router:3.0') },
+      late: {},
+      merged: { router: image('polyverse/router:3.0') },
+      changes: [['router', 'one-side', L]],
+      carried: L,
+    },
+  ])('$name', ({ early, late, merged, changes, carried }) => {
+    const a = side(L, 1_800_000_000, edited(early));
+    const b = side(R, 1_800_000_100, edited(late));
+    const m = mergeLineage({ commit: T('0'), vfi: BASE }, a, b);
+    expect(m.vfi.vfi).toEqual(edited(merged));
+    expect(m.vfi.id).toBe(canonicalVfi(edited(merged)).id);
+    expect(m.components.map((c) => [c.component, c.kind, 'from' in c ? c.from : undefined])).toEqual(changes);
+    expect(m.carried?.commit.id).toBe(carried);
+    // the same from the other side, down to the bytes of the commit
+    const m2 = mergeLineage({ commit: T('0'), vfi: BASE }, b, a);
+    expect(m2).toEqual(m);
+    const tree = m.carried?.commit.tree ?? T('f');
+    const ab = encodeCommit(lineageMergeCommit(a.commit, b.commit, tree, lineageMergeMessage(m, a, b)));
+    const ba = encodeCommit(lineageMergeCommit(b.commit, a.commit, tree, lineageMergeMessage(m2, b, a)));
+    expect(ab.equals(ba)).toBe(true);
+  });
+
+  it('names both values of a conflict, and every side by its VFI id, in the commit message', () => {
+    const a = side(L, 1_800_000_000, edited({ router: image('polyverse/router:3.0'), nsq: undefined }));
+    const b = side(R, 1_800_000_100, edited({ router: image('polyverse/router:3.1'), api: image('polyverse/api:v4') }));
+    const message = lineageMergeMessage(mergeLineage({ commit: T('0'), vfi: BASE }, a, b), a, b);
+    expect(message.split('\n')[0]).toBe(LINEAGE_MERGE_SUBJECT);
+    expect(message).toContain(`against the VFI of their merge base ${T('0')}`);
+    expect(message).toContain(`router: polyverse/router:3.1, from ${b.vfi.id} (published later), over polyverse/router:3.0 from ${a.vfi.id}`);
+    expect(message).toContain(`nsq: (removed), from ${a.vfi.id}`);
+    expect(message).toContain(`api: polyverse/api:v4, from ${b.vfi.id}`);
+    expect(message).not.toMatch(/local|remote/);
+  });
+
+  it('breaks a tie in time with the smaller commit id, from either side', () => {
+    const a = side(R, 1_800_000_000, edited({ router: image('polyverse/router:3.0') }));
+    const b = side(L, 1_800_000_000, edited({ router: image('polyverse/router:3.1') }));
+    expect(laterParent(a.commit, b.commit)).toBe(b.commit);
+    expect(laterParent(b.commit, a.commit)).toBe(b.commit);
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      expect(mergeLineage({ commit: T('0'), vfi: BASE }, x, y).vfi.vfi.router).toEqual(image('polyverse/router:3.1'));
+    }
+  });
+
+  it('without a common ancestor merges against the empty VFI: what both have alike is kept, what differs conflicts', () => {
+    const a = side(L, 1_800_000_000, { nsq: image('nsqio/nsq:v1'), router: image('polyverse/router:1') });
+    const b = side(R, 1_800_000_100, { nsq: image('nsqio/nsq:v1'), router: image('polyverse/router:2'), api: image('polyverse/api:v1') });
+    const m = mergeLineage({ commit: undefined, vfi: {} }, a, b);
+    expect(m.vfi.vfi).toEqual({ nsq: image('nsqio/nsq:v1'), router: image('polyverse/router:2'), api: image('polyverse/api:v1') });
+    expect(m.components.map((c) => `${c.component}:${c.kind}`)).toEqual(['api:one-side', 'nsq:same', 'router:conflict']);
+    expect(lineageMergeMessage(m, a, b)).toContain('against an empty VFI');
   });
 });
 
@@ -45,26 +183,13 @@ describe('lineage merge commits', () => {
   const a: CommitFacts = { id: R, tree: T('a'), parents: [], time: 1_800_000_100 };
   const b: CommitFacts = { id: L, tree: T('b'), parents: [], time: 1_800_000_000 };
 
-  it('are the same whichever side is local', () => {
-    const ab = encodeCommit(lineageMergeCommit(a, b));
-    const ba = encodeCommit(lineageMergeCommit(b, a));
-    expect(ab.equals(ba)).toBe(true);
-    expect(objectId('commit', ab)).toBe(objectId('commit', ba));
-  });
-
-  it('keep both heads as parents, sorted, and carry the VFI of the later one', () => {
-    const c = lineageMergeCommit(a, b);
+  it('keep both heads as parents, sorted, with the fixed identity dated at the later one', () => {
+    const c = lineageMergeCommit(a, b, T('c'), 'm\n');
     expect(c.parents).toEqual([L, R]);
-    expect(c.tree).toBe(a.tree);
+    expect(c.tree).toBe(T('c'));
     expect(c.author).toEqual({ name: MERGE_NAME, email: expect.any(String), timestamp: a.time, tzOffset: 0 });
     expect(c.committer).toEqual(c.author);
-  });
-
-  it('break a tie in time with the smaller commit id', () => {
-    const tied = { ...b, time: a.time };
-    expect(laterParent(a, tied)).toBe(tied);
-    expect(laterParent(tied, a)).toBe(tied);
-    expect(lineageMergeCommit(a, tied).tree).toBe(tied.tree);
+    expect(objectId('commit', encodeCommit(c))).toBe(objectId('commit', encodeCommit(lineageMergeCommit(b, a, T('c'), 'm\n'))));
   });
 
   it('assertions merges take the given union tree and the later time', () => {
