@@ -4,9 +4,10 @@
  * merge commit. Everything written is a function of the two heads' history alone, so another
  * machine merging the same heads writes the same objects.
  */
-import { encodeCommit, encodeTree } from '../core/gitObject.js';
+import { encodeCommit } from '../core/gitObject.js';
 import type { Vfi } from '../core/vfi.js';
-import { VFI_FILE, type Store } from '../store/store.js';
+import { writeVfiTree } from '../store/publish.js';
+import type { Store } from '../store/store.js';
 import { mergeBase, type CommitReader } from './graph.js';
 import { lineageMergeCommit, lineageMergeMessage, mergeLineage, type LineageMerge, type MergeSide } from './merge.js';
 
@@ -26,10 +27,7 @@ export async function writeLineageMerge(store: Store, reader: CommitReader, a: s
   const baseVfi: Vfi = base ? (await store.readVfi(await store.vfiIdOfCommit(base))).vfi : {};
   const merge = mergeLineage({ commit: base, vfi: baseVfi }, ours, theirs);
   let tree = merge.carried?.commit.tree;
-  if (!tree) {
-    const blob = store.objects.write('blob', merge.vfi.bytes);
-    tree = store.objects.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: blob }]));
-  }
+  tree ??= writeVfiTree(store, merge.vfi.bytes);
   const message = lineageMergeMessage(merge, ours, theirs);
   const commit = store.objects.write('commit', encodeCommit(lineageMergeCommit(ours.commit, theirs.commit, tree, message)));
   return { ...merge, commit, sides: [ours, theirs] };

@@ -86,9 +86,14 @@ export async function publishMany(
   throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving`, { name });
 }
 
+/** Write a VFI's blob and the one-file tree a lineage commit holds; returns the tree's id. */
+export function writeVfiTree(store: Store, bytes: Buffer): string {
+  const blob = store.objects.write('blob', bytes);
+  return store.objects.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: blob }]));
+}
+
 function writePublication(store: Store, stored: StoredVfi, parent: string | undefined, message: string, sig: Signature): string {
-  const blob = store.objects.write('blob', stored.bytes);
-  const tree = store.objects.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: blob }]));
+  const tree = writeVfiTree(store, stored.bytes);
   const body = encodeCommit({ tree, parents: parent ? [parent] : [], author: sig, committer: sig, message });
   return store.objects.write('commit', body);
 }
