@@ -14,6 +14,11 @@ export function canonicalText(value: JsonValue): string {
   return write(value, '') + '\n';
 }
 
+/** Do two JSON values (either possibly absent) mean the same? Absent equals only absent. */
+export function sameJson(x: JsonValue | undefined, y: JsonValue | undefined): boolean {
+  return x === undefined || y === undefined ? x === y : canonicalText(x) === canonicalText(y);
+}
+
 function write(v: JsonValue, indent: string): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   const inner = indent + '  ';

@@ -1,7 +1,7 @@
 /** The VFI model: a composition of named, content-addressed components (SPEC §1). Pure. */
 import { VfiError } from '../errors.js';
 import { tryParseImageReference } from './imageRef.js';
-import { canonicalText, type JsonValue } from './canonical.js';
+import { canonicalText, sameJson, type JsonValue } from './canonical.js';
 import { checkComponentName, nameProblem } from './names.js';
 import { gitAddressProblem } from './gitAddress.js';
 import { blobId, sha256Hex } from './gitObject.js';
@@ -138,7 +138,7 @@ function refuseRepeats(names: readonly string[]): void {
 export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vfi {
   const next: Vfi = { ...base };
   for (const a of assignments) {
-    const existing = Object.hasOwn(base, a.component) ? base[a.component] : undefined;
+    const existing = ownComponent(base, a.component);
     const type = a.type ?? existing?.type ?? inferType(a.address);
     next[a.component] = existing && existing.type === type ? { ...existing, address: a.address } : { type, address: a.address };
   }
@@ -154,6 +154,9 @@ export function setComponents(base: Vfi, assignments: readonly Assignment[]): Vf
       `it is a ${looksLike} address: add --type ${looksLike} to change the component's type`);
   }
 }
+
+/** The component `name` of a VFI, or undefined: its own key only (a component may be called "constructor"). */
+export const ownComponent = (vfi: Vfi, name: string): Component | undefined => (Object.hasOwn(vfi, name) ? vfi[name] : undefined);
 
 /** A new VFI without these components; each must be present. */
 export function removeComponents(base: Vfi, names: readonly string[]): Vfi {
@@ -194,8 +197,8 @@ export function diffVfis(a: Vfi, b: Vfi): VfiDiff {
   const diff: VfiDiff = { added: [], removed: [], changed: [] };
   const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   for (const component of names) {
-    const before = a[component];
-    const after = b[component];
+    const before = ownComponent(a, component);
+    const after = ownComponent(b, component);
     if (!before) diff.added.push({ component, after: after! });
     else if (!after) diff.removed.push({ component, before });
     else {
@@ -207,11 +210,9 @@ export function diffVfis(a: Vfi, b: Vfi): VfiDiff {
 }
 
 function diffFields(before: Component, after: Component): FieldChange[] {
-  const same = (x: JsonValue | undefined, y: JsonValue | undefined) =>
-    x !== undefined && y !== undefined && canonicalText(x) === canonicalText(y);
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   return fields
-    .filter((f) => !same(before[f], after[f]))
+    .filter((f) => !sameJson(before[f], after[f]))
     .map((field) => ({
       field,
       ...(Object.hasOwn(before, field) ? { before: before[field] } : {}),

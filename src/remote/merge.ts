@@ -11,9 +11,9 @@
  * (store/publish.ts re-applies an edit on the new head). An assertions merge carries the union of
  * both trees.
  */
-import { canonicalText, type JsonValue } from '../core/canonical.js';
+import { canonicalText, sameJson, type JsonValue } from '../core/canonical.js';
 import type { Commit, Signature } from '../core/gitObject.js';
-import { canonicalVfi, type Component, type StoredVfi, type Vfi } from '../core/vfi.js';
+import { canonicalVfi, ownComponent, type Component, type StoredVfi, type Vfi } from '../core/vfi.js';
 import type { CommitFacts, Relation } from './graph.js';
 
 export type RefAction =
@@ -108,8 +108,7 @@ export interface LineageMerge {
   components: ComponentMerge[];
 }
 
-const same = (x: Component | undefined, y: Component | undefined) =>
-  x === undefined || y === undefined ? x === y : canonicalText(x as unknown as JsonValue) === canonicalText(y as unknown as JsonValue);
+const same = (x: Component | undefined, y: Component | undefined) => sameJson(x as JsonValue | undefined, y as JsonValue | undefined);
 
 /**
  * The three-way merge of two heads' VFIs against the base's, component by component: a component
@@ -124,8 +123,8 @@ export function mergeLineage(base: { commit: string | undefined; vfi: Vfi }, a: 
   const merged: Vfi = {};
   const components: ComponentMerge[] = [];
   for (const component of names) {
-    const o = own(base.vfi, component);
-    const [x, y] = [own(later.vfi.vfi, component), own(earlier.vfi.vfi, component)];
+    const o = ownComponent(base.vfi, component);
+    const [x, y] = [ownComponent(later.vfi.vfi, component), ownComponent(earlier.vfi.vfi, component)];
     let value: Component | undefined;
     if (same(x, y)) {
       value = x;
@@ -146,8 +145,6 @@ export function mergeLineage(base: { commit: string | undefined; vfi: Vfi }, a: 
   const carried = vfi.id === later.vfi.id ? later : vfi.id === earlier.vfi.id ? earlier : undefined;
   return { base: base.commit, vfi: carried?.vfi ?? vfi, carried, components };
 }
-
-const own = (vfi: Vfi, name: string): Component | undefined => (Object.hasOwn(vfi, name) ? vfi[name] : undefined);
 
 /** A component's value in a message: its address, or the whole component when it has more than type and address. */
 export function shownComponent(c: Component | undefined): string {

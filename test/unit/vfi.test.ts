@@ -117,6 +117,11 @@ describe('set, rm and diff', () => {
     const d = diffVfis(base, { ...base, router: router as Vfi[string] });
     expect(d.changed).toEqual([expect.objectContaining({ component: 'router', fields })]);
   });
+  it('a component named like an Object property ("constructor") is added and removed as any other', () => {
+    const next = setComponents(base, [parseAssignment('constructor=nginx:1')]);
+    expect(diffVfis(base, next)).toEqual({ added: [{ component: 'constructor', after: { type: 'dockerImage', address: 'nginx:1' } }], removed: [], changed: [] });
+    expect(diffVfis(next, base).removed.map((c) => c.component)).toEqual(['constructor']);
+  });
   it('sees no change when only key order differs', () => {
     const reordered = { ...base, router: { 'x-owner': 'team-a', address: 'polyverse/router:v1', type: 'dockerImage' } } as Vfi;
     expect(diffVfis(base, reordered).changed).toEqual([]);
