@@ -13,6 +13,13 @@ export const PACK_TYPES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 
 export const OFS_DELTA = 6;
 export const REF_DELTA = 7;
 
+/** What is wrong with a pack's first 12 bytes ("PACK", version 2 or 3, the object count), or undefined. */
+export function packHeaderProblem(head: Buffer): string | undefined {
+  if (head.length < 12 || head.toString('latin1', 0, 4) !== 'PACK') return 'not a pack';
+  const version = head.readUInt32BE(4);
+  return version === 2 || version === 3 ? undefined : `pack version ${version} is not supported`;
+}
+
 /** A pack or index that is not what the format says. */
 export class PackFormatError extends Error {
   /** the input ended inside a zlib stream: a reader holding part of the file may read more and retry */
@@ -72,6 +79,22 @@ export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader 
   }
   header.dataAt = i + base;
   return header;
+}
+
+const TYPE_CODES = Object.fromEntries(Object.entries(PACK_TYPES).map(([code, type]) => [type, Number(code)])) as Record<ObjectType, number>;
+
+/** The header of a whole object's entry: the type in bits 4-6 of the first byte, the size in 7-bit groups (readEntryHeader reads it). */
+export function encodeEntryHeader(type: ObjectType, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (TYPE_CODES[type] << 4) | (size & 15);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes.push(c | 0x80);
+    c = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(c);
+  return Buffer.from(bytes);
 }
 
 /**

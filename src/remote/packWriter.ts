@@ -7,22 +7,7 @@
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { ObjectType } from '../core/gitObject.js';
-
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-
-/** The header of one pack entry: type in bits 4-6 of the first byte, the size in 7-bit groups. */
-export function entryHeader(type: ObjectType, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (TYPE_CODES[type] << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(c | 0x80);
-    c = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
-}
+import { encodeEntryHeader } from '../core/pack.js';
 
 export interface PackChunks {
   chunks: Buffer[];
@@ -71,7 +56,7 @@ export async function writePack(count: number, next: (i: number) => Promise<{ ty
   add(head);
   for (let i = 0; i < count; i++) {
     const { type, body } = await next(i);
-    add(entryHeader(type, body.length));
+    add(encodeEntryHeader(type, body.length));
     // Level 1: most objects are a few hundred bytes, where higher levels gain little and cost more.
     add(deflateSync(body, { level: 1 }));
   }

@@ -9,7 +9,7 @@
  * pack files and at most unreferenced loose objects behind.
  */
 import { objectId, type ObjectType } from '../core/gitObject.js';
-import { applyDelta, crc32, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, readEntryHeader, REF_DELTA, type IndexEntry } from '../core/pack.js';
+import { applyDelta, crc32, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, readEntryHeader, REF_DELTA, type IndexEntry } from '../core/pack.js';
 import type { GitObject, ObjectStore } from '../store/objects.js';
 
 export { PackFormatError };
@@ -30,7 +30,8 @@ interface Entry {
 
 /** Parse every entry of a (checked) pack, inflating each. */
 function readEntries(pack: Buffer): Entry[] {
-  if (pack.toString('ascii', 0, 4) !== 'PACK') throw new PackFormatError('not a pack');
+  const problem = packHeaderProblem(pack);
+  if (problem) throw new PackFormatError(problem);
   const count = pack.readUInt32BE(8);
   const end = pack.length - 20;
   const content = pack.subarray(0, end);

@@ -7,6 +7,7 @@
  * The pack is checked (signature, trailing SHA-1) before it is unpacked (remote/unpack.ts).
  */
 import { createHash } from 'node:crypto';
+import { packHeaderProblem } from '../core/pack.js';
 import { bandLines, FLUSH, PktReader, pktLine, ProtocolError } from './pktLine.js';
 
 /**
@@ -71,8 +72,8 @@ export async function readUploadPackResult(body: AsyncIterable<Uint8Array> | Ite
 export function checkPack(pack: Buffer): void {
   if (pack.toString('ascii', 0, Math.min(4, pack.length)) !== 'PACK'.slice(0, Math.min(4, pack.length))) throw new ProtocolError('the server sent something that is not a pack', 'protocol');
   if (pack.length < 32) throw new ProtocolError('the pack is incomplete', 'truncated');
-  const version = pack.readUInt32BE(4);
-  if (version !== 2 && version !== 3) throw new ProtocolError(`unsupported pack version ${version}`, 'protocol');
+  const problem = packHeaderProblem(pack);
+  if (problem) throw new ProtocolError(problem, 'protocol');
   const sum = createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest();
   if (!sum.equals(pack.subarray(pack.length - 20))) throw new ProtocolError('the pack is incomplete or corrupt (checksum mismatch)', 'truncated');
 }

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import type { ObjectType } from '../core/gitObject.js';
-import { applyDelta, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
+import { applyDelta, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
 
 export interface PackedObject {
   type: ObjectType;
@@ -50,14 +50,8 @@ class Pack {
     const fd = fs.openSync(this.file, 'r');
     try {
       this.size = fs.fstatSync(fd).size;
-      const head = Buffer.alloc(12);
-      if (this.size < 32 || fs.readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'PACK') throw damaged(this.name, 'not a pack');
-      const version = head.readUInt32BE(4);
-      if (version !== 2 && version !== 3) throw damaged(this.name, `pack version ${version}`);
-      if (head.readUInt32BE(8) !== this.index.count) throw damaged(this.name, 'its index counts other objects than the pack holds');
-      const trailer = Buffer.alloc(20);
-      fs.readSync(fd, trailer, 0, 20, this.size - 20);
-      if (!trailer.equals(this.index.packChecksum)) throw damaged(this.name, 'its index belongs to another pack');
+      const problem = this.size < 32 ? 'the pack is truncated' : packAgainstIndex(read(fd, 0, 12), read(fd, this.size - 20, 20), this.index);
+      if (problem) throw damaged(this.name, problem);
     } catch (e) {
       fs.closeSync(fd);
       throw e;
@@ -144,18 +138,11 @@ export class PackSet {
 
   /** Read the pack list (again): new packs are opened, packs gone are dropped. */
   rescan(): boolean {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir).filter((f) => /^pack-[0-9a-f]{40}\.idx$/.test(f)).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      names = [];
-    }
+    const names = packNames(this.dir);
     const old = new Map((this.packs ?? []).map((p) => [p.name, p]));
     const next: Pack[] = [];
     let changed = this.packs === undefined;
-    for (const idx of names) {
-      const name = idx.slice(0, -4);
+    for (const name of names) {
       const known = old.get(name);
       if (known) {
         next.push(known);
@@ -166,7 +153,7 @@ export class PackSet {
       if (!fs.existsSync(file)) continue; // git ignores an index without its pack, and so does vfi
       let buf: Buffer;
       try {
-        buf = fs.readFileSync(path.join(this.dir, idx));
+        buf = fs.readFileSync(path.join(this.dir, `${name}.idx`));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile (git gc)
         throw e;
@@ -180,7 +167,7 @@ export class PackSet {
       }
       changed = true;
     }
-    for (const name of this.unreadable.keys()) if (!names.includes(`${name}.idx`)) this.unreadable.delete(name);
+    for (const name of this.unreadable.keys()) if (!names.includes(name)) this.unreadable.delete(name);
     for (const gone of old.values()) {
       gone.close();
       changed = true;
@@ -278,12 +265,7 @@ export class PackSet {
    */
   verify(): { packs: number; problems: string[] } {
     const problems: string[] = [];
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(this.dir).filter((f) => /^pack-[0-9a-f]{40}\.idx$/.test(f)).map((f) => f.slice(0, -4)).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const names = packNames(this.dir);
     for (const name of names) {
       const problem = verifyPack(path.join(this.dir, name));
       if (problem) problems.push(`${name}: ${problem}`);
@@ -323,6 +305,31 @@ export class PackSet {
   }
 }
 
+/** `length` bytes of an open file from `at`. */
+function read(fd: number, at: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  return buf.subarray(0, fs.readSync(fd, buf, 0, length, at));
+}
+
+/** What is wrong with a pack's header and trailing checksum, given its index, or undefined. */
+function packAgainstIndex(head: Buffer, trailer: Buffer, index: PackIndex): string | undefined {
+  const problem = packHeaderProblem(head);
+  if (problem) return problem;
+  if (!trailer.equals(index.packChecksum)) return 'its index belongs to another pack';
+  if (head.readUInt32BE(8) !== index.count) return 'its index counts other objects than the pack holds';
+  return undefined;
+}
+
+/** The names (`pack-<sha>`) of the packs `dir` has an index for, sorted. */
+function packNames(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((f) => /^pack-[0-9a-f]{40}\.idx$/.test(f)).map((f) => f.slice(0, -4)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return [];
+  }
+}
+
 /** What is wrong with the pack `base`.pack and its `base`.idx, if anything. */
 function verifyPack(base: string): string | undefined {
   let index: PackIndex;
@@ -345,21 +352,14 @@ function verifyPack(base: string): string | undefined {
     if (size < 32) return 'the pack is truncated';
     const sha = createHash('sha1');
     const chunk = Buffer.allocUnsafe(1 << 20);
-    let head: Buffer | undefined;
     for (let at = 0; at < size - 20;) {
       const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, size - 20 - at), at);
       if (n === 0) return 'the pack is truncated';
-      if (!head) head = Buffer.from(chunk.subarray(0, 12));
       sha.update(chunk.subarray(0, n));
       at += n;
     }
-    const trailer = Buffer.alloc(20);
-    fs.readSync(fd, trailer, 0, 20, size - 20);
-    if (head!.toString('latin1', 0, 4) !== 'PACK' || ![2, 3].includes(head!.readUInt32BE(4))) return 'not a pack (bad header)';
-    if (!sha.digest().equals(trailer)) return 'the pack does not match its checksum';
-    if (!trailer.equals(index.packChecksum)) return 'its index belongs to another pack';
-    if (head!.readUInt32BE(8) !== index.count) return 'its index counts other objects than the pack holds';
-    return undefined;
+    const trailer = read(fd, size - 20, 20);
+    return packAgainstIndex(read(fd, 0, 12), trailer, index) ?? (sha.digest().equals(trailer) ? undefined : 'the pack does not match its checksum');
   } finally {
     fs.closeSync(fd);
   }

@@ -14,7 +14,7 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectId, type ObjectType } from '../../src/core/gitObject.js';
 import { encodePackIndex } from '../../src/core/pack.js';
-import { entryHeader } from '../../src/remote/packWriter.js';
+import { encodeEntryHeader } from '../../src/core/pack.js';
 import { PackFormatError, storeFetchedPack, UNPACK_LIMIT } from '../../src/remote/unpack.js';
 import { Store } from '../../src/store/store.js';
 import { FIXED_ENV, git, gitBytes, MAIN, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
@@ -131,7 +131,7 @@ describe('reading packs git wrote', () => {
     let offset = 12;
     for (const t of targets) {
       const d = delta(t.base, t.suffix);
-      const header = entryHeader('blob', d.length);
+      const header = encodeEntryHeader('blob', d.length);
       header[0] = (header[0]! & 0x8f) | (7 << 4); // REF_DELTA instead of blob
       const entry = Buffer.concat([header, Buffer.from(t.baseId, 'hex'), deflateSync(d)]);
       const body = Buffer.concat([t.base.subarray(0, 64), Buffer.from(t.suffix)]);

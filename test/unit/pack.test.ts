@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyDelta, crc32, crc32ByTable, encodePackIndex, inflateEntry, OFS_DELTA, PackFormatError, PackIndex, readEntryHeader, REF_DELTA } from '../../src/core/pack.js';
+import { applyDelta, crc32, crc32ByTable, encodePackIndex, inflateEntry, OFS_DELTA, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA } from '../../src/core/pack.js';
 import { gitBytes } from '../helpers/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-pack-'));
@@ -155,5 +155,23 @@ describe('crc32', () => {
   ])('of %j is the zlib one, by node:zlib and by the table alike', (text, want) => {
     expect(crc32ByTable(Buffer.from(text))).toBe(want);
     expect(crc32(Buffer.from(text))).toBe(want);
+  });
+});
+
+describe('packHeaderProblem', () => {
+  const head = (magic: string, version: number) => {
+    const b = Buffer.alloc(12);
+    b.write(magic, 0, 'latin1');
+    b.writeUInt32BE(version, 4);
+    return b;
+  };
+  it.each([
+    ['version 2', head('PACK', 2), undefined],
+    ['version 3', head('PACK', 3), undefined],
+    ['version 4', head('PACK', 4), 'pack version 4 is not supported'],
+    ['another signature', head('KCAP', 2), 'not a pack'],
+    ['fewer than 12 bytes', Buffer.from('PACK'), 'not a pack'],
+  ])('%s', (_, bytes, problem) => {
+    expect(packHeaderProblem(bytes)).toBe(problem);
   });
 });

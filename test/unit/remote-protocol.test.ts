@@ -1,7 +1,7 @@
 /** The smart-HTTP codecs vfi speaks itself: ref advertisements, receive-pack commands and reports, pack entry headers. */
 import { describe, expect, it } from 'vitest';
 import { readAdvertisement } from '../../src/remote/advertisement.js';
-import { entryHeader } from '../../src/remote/packWriter.js';
+import { encodeEntryHeader } from '../../src/core/pack.js';
 import { FLUSH, pktLine, ProtocolError } from '../../src/remote/pktLine.js';
 import { readReceivePackResult, receivePackCommands, ZERO_ID } from '../../src/remote/receivePack.js';
 
@@ -85,6 +85,6 @@ describe('pack entry headers', () => {
     ['tree', 300, 'ac12'],
     ['blob', 2 ** 20, 'b0808004'],
   ] as const)('%s of %d bytes: %s', (type, size, hex) => {
-    expect(entryHeader(type, size).toString('hex')).toBe(hex);
+    expect(encodeEntryHeader(type, size).toString('hex')).toBe(hex);
   });
 });
