@@ -5,7 +5,7 @@ import { tryParseImageReference } from '../core/imageRef.js';
 import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
 import type { StoredVfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
-import { lineageRef, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { progressBar } from '../progress.js';
 import { applyPins, parsePlatform, pinImages, verifyImages, type EngineCallOptions } from '../docker/resolve.js';
 import { dockerCredentials } from '../docker/credentials.js';
@@ -111,9 +111,9 @@ async function target(store: Store, ref: string): Promise<{ name: string; stored
   return { name, stored: await store.readVfi(resolved.id) };
 }
 
+/** The VFI at the head of `name` (from the lineage `target` has just loaded). */
 async function headId(store: Store, name: string): Promise<string | undefined> {
-  const commit = store.refs.read(lineageRef(name));
-  return commit ? store.vfiIdOfCommit(commit) : undefined;
+  return (await store.lineages.load(name))?.headEntry().id;
 }
 
 async function engineOptions(ctx: Context, opts: EngineFlags, onProgress: EngineCallOptions['onProgress']): Promise<EngineCallOptions> {
