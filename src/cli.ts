@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
+import { registerDeploy } from './cli/deploy.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
@@ -69,6 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<from>', 'reference')
     .argument('<to>', 'reference')
     .option('--json', 'machine-readable output')
+    .option('--short', 'digests and commits shortened to 12 hex, rows cut to 100 columns')
     .action(act(async () => (await import('./commands/diff.js')).diff));
 
   program
@@ -259,6 +261,8 @@ export async function runCli(argv: string[]): Promise<number> {
       '  $ vfi pull origin',
     ].join('\n'))
     .action(act(async () => (await import('./commands/remote.js')).pull));
+
+  registerDeploy(program, act);
 
   try {
     await program.parseAsync(argv);
