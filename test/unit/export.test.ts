@@ -77,7 +77,7 @@ describe('kustomize', () => {
       [{ name: 'nginx', newName: 'registry.example.com/mirror/nginx', digest: D1 }]],
     ['unpinned (with --allow-unpinned): the tag', { web: img('nginx:1.25') }, [{ name: 'nginx', newTag: '1.25' }]],
   ])('%s', (_title, vfi, images) => {
-    expect(renderExport('kustomize', flat(vfi), OPTS).document).toEqual({ yaml: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', images } });
+    expect(renderExport('kustomize', flat(vfi), OPTS).document).toEqual({ yaml: { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', images } });
   });
 });
 

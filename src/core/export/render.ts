@@ -5,7 +5,8 @@
  *
  * - compose: an override file, `services.<service>.image` (compose-spec "image"); merged over a
  *   base file with `docker compose -f base.yml -f vfi.yml`.
- * - kustomize: a kustomization with `images` entries (name, newName, digest) (kustomize "images").
+ * - kustomize: a kustomize Component with `images` entries (name, newName, digest): an overlay
+ *   lists it under `components:` and every manifest naming those images gets the digests.
  * - helm: a values file, `<component>.image.{repository,tag,digest}`.
  * - imageslock: Carvel imgpkg's `ImagesLock` (imgpkg.carvel.dev/v1alpha1), the lock file kbld
  *   writes and `imgpkg push --lock-output` reads: every image by digest, annotated.
@@ -103,7 +104,7 @@ export function renderKustomize(items: readonly Deployable[]): Rendered {
     return entry;
   });
   return {
-    document: { yaml: { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', images: entries } },
+    document: { yaml: { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', images: entries } },
     skipped: names(commits(items)),
   };
 }
