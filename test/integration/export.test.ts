@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { tempDir, vfi } from '../helpers/cli.js';
 import { parseImageReference } from '../../src/core/imageRef.js';
 
