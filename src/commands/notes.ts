@@ -60,13 +60,14 @@ async function monthly(ctx: Context, name: string | undefined, extra: string | u
     const previous = all[i - 1];
     sections.push({ release, notes: await notesBetween(store, previous && `${previous.name}@${previous.id}`, `${release.name}@${release.id}`, opts.repos) });
   }
+  sections.reverse(); // newest first, as `vfi releases` lists them
   if (opts.format === 'json') {
     printJson(ctx.out, sections.map((s) => ({ release: { ref: `${s.release.name}@${s.release.id}`, ...s.release }, notes: s.notes })));
     return;
   }
   const lines = [`# ${name}: releases since ${opts.since}`, ''];
   if (sections.length === 0) lines.push('No releases.', '');
-  for (const s of sections.reverse()) {
+  for (const s of sections) {
     const r = s.release;
     const status = r.withdrawn ? ' (withdrawn)' : r.candidate ? '' : ` (no longer a candidate: ${r.failingNow.join(', ')} failing)`;
     lines.push(notesMarkdown(s.notes, 2, `Released ${shownAt(r.at)} by ${r.by}${r.note ? `: ${r.note}` : ''}${status}.`));

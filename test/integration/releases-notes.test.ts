@@ -105,6 +105,9 @@ describe('vfi notes', () => {
     expect(sections[0]).toContain('Fix login');
     expect(sections[1]).toContain('Changes since (nothing: the first release).');
     expect(sections[1]).toContain('no longer a candidate: smoke-verified failing');
+    const json = JSON.parse(ok(['notes', '--since', '2026-11-01', 'Runtime', '--format', 'json']));
+    expect(json.map((x: { release: { ref: string } }) => x.release.ref)).toEqual([second, first]);
+    expect(json[0].notes.from).toBe(first);
     const later = ok(['notes', '--since', '2026-11-05', 'Runtime']);
     expect(later.split(/^## /m).slice(1).map((s) => s.split('\n')[0])).toEqual([second]);
   });
