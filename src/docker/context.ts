@@ -12,19 +12,20 @@ export interface ChosenEngine {
   options: (DockerodeTarget & { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean }) | undefined;
 }
 
-function readJson(path: string): unknown {
+/** A JSON file, or undefined when missing; unreadable config.json is bad input (as for credentials), a broken context is the engine's. */
+function readJson(path: string, bad: 'INVALID_INPUT' | 'ENGINE'): unknown {
   let text: string;
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new VfiError('ENGINE', `cannot read ${path}: ${code ?? 'read error'}`, { path });
+    throw new VfiError(bad, `cannot read ${path}: ${code ?? 'read error'}`, { path });
   }
   try {
     return text.trim() === '' ? {} : JSON.parse(text);
   } catch {
-    throw new VfiError('ENGINE', `${path} is not valid JSON`, { path });
+    throw new VfiError(bad, `${path} is not valid JSON`, { path });
   }
 }
 
@@ -33,14 +34,14 @@ export function chooseEngine(env: NodeJS.ProcessEnv = process.env): ChosenEngine
   const configDir = dockerConfigDir(env);
   // config.json is read only when DOCKER_HOST and DOCKER_CONTEXT leave the choice to it.
   const needsConfig = !env.DOCKER_HOST && !env.DOCKER_CONTEXT;
-  const source = engineSource(env, needsConfig ? (readJson(join(configDir, 'config.json')) as { currentContext?: unknown } | undefined) : undefined);
+  const source = engineSource(env, needsConfig ? (readJson(join(configDir, 'config.json'), 'INVALID_INPUT') as { currentContext?: unknown } | undefined) : undefined);
   if (source.kind === 'host') return { description: source.host, options: undefined };
   if (source.kind === 'default') return { description: 'unix:///var/run/docker.sock', options: undefined };
   const hash = contextDirName(source.name);
   const tlsDir = join(configDir, 'contexts', 'tls', hash, 'docker');
   const file = (f: string) => join(tlsDir, f);
   const has = { ca: fs.existsSync(file('ca.pem')), cert: fs.existsSync(file('cert.pem')), key: fs.existsSync(file('key.pem')) };
-  const endpoint = contextEndpoint(source.name, readJson(join(configDir, 'contexts', 'meta', hash, 'meta.json')), has,
+  const endpoint = contextEndpoint(source.name, readJson(join(configDir, 'contexts', 'meta', hash, 'meta.json'), 'ENGINE'), has,
     source.from === 'DOCKER_CONTEXT' ? 'from DOCKER_CONTEXT' : `the current context in ${join(configDir, 'config.json')}`);
   const target = dockerodeTarget(endpoint);
   const options: NonNullable<ChosenEngine['options']> = { ...target };

@@ -77,6 +77,16 @@ describe('chooseEngine reads the context store', () => {
     expect(chosen.options!.key!.toString()).toBe('key.pem\n');
   });
 
+  it('a config.json that is not JSON is bad input (exit 2), as credentials treat it', () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-docker-config-'));
+    try {
+      fs.writeFileSync(path.join(broken, 'config.json'), '{"currentContext": ');
+      expect(() => chooseEngine({ DOCKER_CONFIG: broken })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
   it('DOCKER_HOST leaves it to dockerode, context store unread', () => {
     expect(chooseEngine({ DOCKER_CONFIG: config, DOCKER_HOST: 'unix:///x.sock' })).toEqual({ description: 'unix:///x.sock', options: undefined });
   });
