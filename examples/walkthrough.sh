@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The vfi walkthrough, on a throwaway store: publish a 9-component runtime, expand it, verify
 # it with plain git, swap one component, diff, then (examples/assertions.sh) bless, pick, release,
+# (examples/deploy.sh) export the release for kustomize and write its release notes,
 # and (examples/sharing.sh) share the store through a git remote with a teammate.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +45,7 @@ vfi log Runtime
 vfi list
 
 bash "$here/assertions.sh"
+bash "$here/deploy.sh"
 bash "$here/sharing.sh"
 
 say "The store is a plain bare git repository"

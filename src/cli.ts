@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
+import { registerDeploy } from './cli/deploy.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
@@ -69,6 +70,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<from>', 'reference')
     .argument('<to>', 'reference')
     .option('--json', 'machine-readable output')
+    .option('--short', 'digests and commits shortened to 12 hex, rows cut to 100 columns')
     .action(act(async () => (await import('./commands/diff.js')).diff));
 
   program
@@ -120,7 +122,8 @@ export async function runCli(argv: string[]): Promise<number> {
           "     it may be older than the registry's tag\n" +
           "  2. the engine's distribution inspect: the registry's digest now, no pull\n" +
           '  3. with --pull, a pull and an image inspect, when 2 is not possible on this engine\n' +
-          '\nThe engine is $DOCKER_HOST or /var/run/docker.sock; registry credentials come from\n' +
+          '\nThe engine is the docker CLI\'s: $DOCKER_HOST, else the context $DOCKER_CONTEXT or config.json\'s\n' +
+          'currentContext names, else /var/run/docker.sock; registry credentials come from\n' +
           '$DOCKER_CONFIG/config.json (credHelpers, credsStore, auths).\n\nExamples:\n  $ vfi resolve Runtime\n  Runtime@…\n  $ vfi resolve --registry Runtime',
       ),
   ).action(act(async () => (await import('./commands/resolve.js')).resolve));
@@ -259,6 +262,8 @@ export async function runCli(argv: string[]): Promise<number> {
       '  $ vfi pull origin',
     ].join('\n'))
     .action(act(async () => (await import('./commands/remote.js')).pull));
+
+  registerDeploy(program, act);
 
   try {
     await program.parseAsync(argv);

@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'NETWORK'
   | 'REMOTE'
   | 'PUSH_REJECTED'
-  | 'VERIFY_FAILED';
+  | 'VERIFY_FAILED'
+  | 'UNPINNED';
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   USAGE: 2,
@@ -58,6 +59,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   REMOTE: 1,
   PUSH_REJECTED: 1,
   VERIFY_FAILED: 1,
+  UNPINNED: 1,
 };
 
 export class VfiError extends Error {

@@ -9,6 +9,7 @@ import {
   checkNote,
   formatRecordLine,
   parseAt,
+  recordJson,
   shownAt,
   RELEASED,
   statementOf,
@@ -147,8 +148,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const subject = await new SubjectResolver(store).resolve(ref, parsed);
   const records = await readRecordsOf(store, subject.id);
   if (format === 'intoto') {
-    // One Statement per line, compact (the stored bytes are indented): a valid .intoto.jsonl bundle.
-    for (const r of records) ctx.out(JSON.stringify(statementOf(r), sortedKeys));
+    for (const line of intotoLines(records)) ctx.out(line);
     return;
   }
   const standing = standingOf(records.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
@@ -167,15 +167,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
         const r = latest.get(c)!;
         return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
       })),
-      records: records.map((r) => ({
-        record: r.record,
-        claim: r.claim,
-        result: r.result,
-        by: r.by,
-        at: r.at,
-        ...(r.note !== undefined ? { note: r.note } : {}),
-        ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
-      })),
+      records: records.map(recordJson),
     });
     return;
   }
@@ -194,6 +186,11 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const released = standing.passing.includes(RELEASED) ? 'pass' : standing.failing.some((f) => f.claim === RELEASED) ? 'fail' : undefined;
   if (released) parts.push(`${RELEASED} ${released} (not scored)`);
   ctx.out(parts.join('; '));
+}
+
+/** The records as an in-toto bundle: one Statement per line, compact (the stored bytes are indented), a valid .intoto.jsonl. `vfi export --format intoto` writes the same. */
+export function intotoLines(records: readonly AssertionRecord[]): string[] {
+  return records.map((r) => JSON.stringify(statementOf(r), sortedKeys));
 }
 
 /** JSON.stringify replacer writing object keys sorted, as the canonical form orders them. */

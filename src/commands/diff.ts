@@ -3,9 +3,13 @@ import type { Context } from '../context.js';
 import { parseVfiRef } from '../core/vfiRef.js';
 import { diffVfis, type Component, type ComponentChange } from '../core/vfi.js';
 import type { JsonValue } from '../core/canonical.js';
+import { describeComponent, fitCell } from '../core/shortAddress.js';
 import { formatTable, printJson } from './table.js';
 
-export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean }): Promise<void> {
+/** `--short` rows fit a terminal this wide. */
+const SHORT_WIDTH = 100;
+
+export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean; short?: boolean }): Promise<void> {
   const refs = [parseVfiRef(a), parseVfiRef(b)];
   const store = ctx.store({ create: false });
   const [from, to] = await Promise.all(refs.map(async (r) => {
@@ -17,7 +21,7 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
     printJson(ctx.out, { from: from!.id, to: to!.id, ...d });
     return;
   }
-  const addr = (c?: Component) => (c ? (c.type === 'dockerImage' ? c.address : `${c.type}:${c.address}`) : '');
+  const addr = (c?: Component) => describeComponent(c, opts.short);
   const rows = [
     ...d.added.map((c) => [['+', c.component, '', addr(c.after)]]),
     ...d.removed.map((c) => [['-', c.component, addr(c.before), '']]),
@@ -27,7 +31,8 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
     ctx.note('vfi: no differences');
     return;
   }
-  for (const line of formatTable([[' ', 'COMPONENT', 'FROM', 'TO'], ...rows])) ctx.out(line);
+  const table = [[' ', 'COMPONENT', 'FROM', 'TO'], ...rows];
+  for (const line of formatTable(opts.short ? fitColumns(table) : table)) ctx.out(line);
 
   /** One row for the address (with the type when it is not dockerImage), one per other changed field. */
   function changedRows(c: ComponentChange): string[][] {
@@ -39,4 +44,15 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
     }
     return rows;
   }
+}
+
+/**
+ * Cut the FROM and TO cells of a 4-column table so that every row fits SHORT_WIDTH: the component
+ * keeps up to a quarter of the width, the addresses share the rest equally.
+ */
+function fitColumns(table: string[][]): string[][] {
+  const gaps = 3 * 2;
+  const nameWidth = Math.min(Math.max(...table.map((r) => r[1]!.length)), Math.floor(SHORT_WIDTH / 4));
+  const addressWidth = Math.floor((SHORT_WIDTH - 1 - nameWidth - gaps) / 2);
+  return table.map(([mark, name, from, to]) => [mark!, fitCell(name!, nameWidth), fitCell(from!, addressWidth), fitCell(to!, addressWidth)]);
 }

@@ -302,3 +302,16 @@ export function batchRequest(value: JsonValue): AssertionRequest {
 /** The line `vfi assert` prints for a record: `Runtime@<id> tests-passed pass`. */
 export const formatRecordLine = (r: { name: string; vfi: string; claim: string; result: AssertionResult }): string =>
   `${r.name}@${r.vfi} ${r.claim} ${r.result}`;
+
+/** A record as `--json` outputs show it: id, claim, result, by, at, and note and evidence when present. */
+export function recordJson(r: AssertionRecord): { record: string; claim: string; result: AssertionResult; by: string; at: string; note?: string; evidence?: string } {
+  return {
+    record: r.record,
+    claim: r.claim,
+    result: r.result,
+    by: r.by,
+    at: r.at,
+    ...(r.note !== undefined ? { note: r.note } : {}),
+    ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
+  };
+}

@@ -42,6 +42,7 @@ import type { IncomingMessage } from 'node:http';
 import { addAbortSignal } from 'node:stream';
 import { VfiError } from '../errors.js';
 import { loadDockerode } from './dockerode.js';
+import { chooseEngine } from './context.js';
 import { parseImageReference } from '../core/imageRef.js';
 import { encodeRegistryAuth, type RegistryAuth } from './credentials.js';
 import { fetchManifest, hostOf, isInsecureRegistry, type EngineRegistryConfig, type FetchedManifest } from './registry.js';
@@ -274,24 +275,20 @@ function localImageOf(json: { RepoTags?: string[] | null; RepoDigests?: string[]
   };
 }
 
-function describeEndpoint(opts: { socketPath?: string }): string {
-  if (opts.socketPath) return `unix://${opts.socketPath}`;
-  const env = process.env.DOCKER_HOST;
-  if (env) return env;
-  return 'unix:///var/run/docker.sock';
-}
-
 /**
- * An ImageEngine over dockerode. Without `socketPath`, dockerode's defaults apply: DOCKER_HOST
- * (unix://, tcp://, with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), else /var/run/docker.sock.
+ * An ImageEngine over dockerode. Without `socketPath`, the engine the docker CLI would use
+ * (docker/context.ts): DOCKER_HOST (unix://, tcp://, with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, as
+ * dockerode reads them), else DOCKER_CONTEXT or config.json's currentContext, else
+ * /var/run/docker.sock.
  */
 export function dockerodeEngine(opts: { socketPath?: string } = {}): ImageEngine {
   keepSecretsOutOfModemDebug();
-  const description = describeEndpoint(opts);
+  const chosen = opts.socketPath ? { description: `unix://${opts.socketPath}`, options: { socketPath: opts.socketPath } } : chooseEngine();
+  const description = chosen.description;
   let docker: Docker;
   try {
     const Dockerode = loadDockerode();
-    docker = opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode();
+    docker = chosen.options ? new Dockerode(chosen.options as Docker.DockerOptions) : new Dockerode();
   } catch (e) {
     // dockerode refuses a malformed DOCKER_HOST at construction
     throw new VfiError('ENGINE', `cannot use the Docker engine at ${description}: ${(e as Error).message}`, { engine: description });

@@ -7,7 +7,7 @@ import { FIXED_ENV } from '../helpers/cli.js';
 const script = path.resolve(import.meta.dirname, '../../examples/walkthrough.sh');
 
 describe('examples/walkthrough.sh', () => {
-  it('publishes, expands, swaps, diffs, asserts, picks, releases and shares, and its own checks hold', () => {
+  it('publishes, expands, swaps, diffs, asserts, picks, releases, exports, writes notes and shares, and its own checks hold', () => {
     const r = spawnSync('bash', [script], { env: { ...process.env, ...FIXED_ENV, NO_COLOR: '1', VFI_DEBUG: '' }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const refs = r.stdout.match(/^Runtime@[0-9a-f]{40}$/gm) ?? [];
@@ -18,5 +18,11 @@ describe('examples/walkthrough.sh', () => {
     // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
     expect(r.stdout).toMatch(/^ok: 2 lineages, 4 publications, 4 vfis, 9 assertions/m);
+    // examples/deploy.sh: the release history, the released VFI as a kustomize Component, its notes
+    expect(r.stdout).toMatch(/^RELEASED\s+VFI\s+BY\s+THEN\s+NOW\s+CANDIDATE$/m);
+    expect(r.stdout).toMatch(/^kind: Component\nimages:\n {2}- name: polyverse\/container-manager$/m);
+    // (which VFI is released is pick's business, whose defaults may change: only the shape is checked)
+    expect(r.stdout).toMatch(/^# Runtime@[0-9a-f]{40}\n\nChanges since Runtime@[0-9a-f]{40}\.\n\n## Components\n/m);
+    expect(r.stdout).toMatch(/^- released: pass by release-manager at .* \(rolled out to production\)$/m);
   }, 120_000);
 });
