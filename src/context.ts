@@ -1,9 +1,14 @@
 /** What a command needs from the outside world, passed in so commands stay thin and testable. */
 import { VfiError } from './errors.js';
-import { defaultStorePath, Store } from './store/store.js';
+import { findStore, type StoreSource } from './store/discover.js';
+import { Store } from './store/store.js';
 
 export interface Context {
   storePath: string;
+  /** where storePath came from: --store, $VFI_STORE, $GIT_DIR, the current directory, the default */
+  storeFrom: StoreSource;
+  /** the command was given --json: results (and errors) are JSON */
+  json: boolean;
   env: NodeJS.ProcessEnv;
   /** write data to stdout (a line gets its newline added) */
   out(line: string): void;
@@ -17,11 +22,14 @@ export interface Context {
   store(opts: { create: boolean }): Store;
 }
 
-export function processContext(storeOption: string | undefined): Context {
+export function processContext(storeOption: string | undefined, json = false): Context {
   let opened: Store | undefined;
   const env = process.env;
+  const found = findStore(storeOption, env, process.cwd());
   return {
-    storePath: storeOption ?? defaultStorePath(env),
+    storePath: found.path,
+    storeFrom: found.from,
+    json,
     env,
     out: (line) => void process.stdout.write(`${line}\n`),
     outBytes: (bytes) => void process.stdout.write(bytes),
