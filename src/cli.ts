@@ -94,6 +94,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<from>', 'reference')
     .argument('<to>', 'reference')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/diff.js')).diff));
 
   program
@@ -102,6 +103,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<name>', 'lineage name')
     .option('-n, --max-count <n>', 'show at most n publications', parseCount)
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).log));
 
   program
@@ -109,6 +111,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('ls')
     .description('lineages with their head VFIs')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).list));
 
   program
@@ -155,6 +158,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .command('verify')
       .description('check that every pinned image digest still exists, locally or in its registry')
       .argument('<ref>', 'the VFI to verify')
+      .option('--no-headers', 'no header row (for scripts)')
       .addHelpText('after', '\nEach image is reported ok, MISSING (the digest is gone) or ERROR (it could not be checked).\nExit 3 when every failure is MISSING, else 1.'),
   ).action(act(async () => (await import('./commands/resolve.js')).verify));
 
@@ -194,6 +198,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description("a VFI's assertions, oldest first, and its current score")
     .argument('<ref>', 'the VFI')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .addOption(new Option('--format <format>', 'text, json, or intoto (one in-toto Statement per line: a .intoto.jsonl bundle)')
       .choices(['text', 'json', 'intoto']))
     .action(act(async () => (await import('./commands/assert.js')).assertions));
@@ -233,6 +238,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('remote')
     .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
     .option('--json', 'machine-readable output (the list)')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/remote.js')).remoteList));
   remote
     .command('add')
@@ -245,10 +251,11 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('ls')
     .description('the remotes, with their URLs')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
     .action(act(async () => {
       const { remoteList } = await import('./commands/remote.js');
-      return (ctx: Context, opts: { json?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json });
+      return (ctx: Context, opts: { json?: boolean; headers?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json, headers: opts.headers !== false && remote.opts().headers !== false });
     }));
   remote
     .command('remove')

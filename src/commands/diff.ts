@@ -3,9 +3,9 @@ import type { Context } from '../context.js';
 import { parseVfiRef } from '../core/vfiRef.js';
 import { diffVfis, type Component, type ComponentChange } from '../core/vfi.js';
 import type { JsonValue } from '../core/canonical.js';
-import { formatTable, printJson } from './table.js';
+import { formatTable, printResult } from './table.js';
 
-export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean }): Promise<void> {
+export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean; headers?: boolean }): Promise<void> {
   const refs = [parseVfiRef(a), parseVfiRef(b)];
   const store = ctx.store({ create: false });
   const [from, to] = await Promise.all(refs.map(async (r) => {
@@ -14,7 +14,7 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
   }));
   const d = diffVfis(from!.stored.vfi, to!.stored.vfi);
   if (opts.json) {
-    printJson(ctx.out, { from: from!.id, to: to!.id, ...d });
+    printResult(ctx.out, { from: from!.id, to: to!.id, ...d });
     return;
   }
   const addr = (c?: Component) => (c ? (c.type === 'dockerImage' ? c.address : `${c.type}:${c.address}`) : '');
@@ -27,7 +27,7 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
     ctx.note('vfi: no differences');
     return;
   }
-  for (const line of formatTable([[' ', 'COMPONENT', 'FROM', 'TO'], ...rows])) ctx.out(line);
+  for (const line of formatTable(rows, { header: [' ', 'COMPONENT', 'FROM', 'TO'], headers: opts.headers })) ctx.out(line);
 
   /** One row for the address (with the type when it is not dockerImage), one per other changed field. */
   function changedRows(c: ComponentChange): string[][] {

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { fsckStore } from '../store/fsck.js';
 import '../store/assertionFsck.js';
-import { printJson } from './table.js';
+import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const report = await fsckStore(ctx.store({ create: false }));
@@ -15,6 +15,6 @@ export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void
     ctx.out(`${report.problems.length === 0 ? 'ok' : 'damaged'}: ${counts}`);
   }
   if (report.problems.length > 0) {
-    throw new VfiError('STORE_DAMAGED', `store damaged: ${report.problems.length} problem(s)`, { problems: report.problems.length });
+    throw new VfiError('STORE_DAMAGED', `store damaged: ${plural(report.problems.length, 'problem')}`, { problems: report.problems.length });
   }
 }
