@@ -46,7 +46,9 @@ export async function runCli(argv: string[]): Promise<number> {
   /** Wrap a lazily imported command: errors become one line and an exit code. */
   const act = (load: () => Promise<Action>) =>
     async function (this: Command, ...args: unknown[]) {
+      // `vfi remote --json add` and `vfi remote add --json` alike: commander gives the flag to the parent.
       const json = Boolean(this.optsWithGlobals().json);
+      if (json) this.setOptionValue('json', true);
       const ctx = processContext(program.opts().store, json);
       try {
         const run = await load();

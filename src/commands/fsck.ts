@@ -7,7 +7,8 @@ import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const report = await fsckStore(ctx.store({ create: false }));
-  if (opts.json) printJson(ctx.out, { ok: report.problems.length === 0, ...report });
+  const damaged = report.problems.length > 0;
+  if (opts.json) printJson(ctx.out, { ok: !damaged, ...(damaged ? { code: 'STORE_DAMAGED' } : {}), ...report });
   else {
     for (const p of report.problems) ctx.out(`damaged: ${p}`);
     for (const w of report.warnings) ctx.note(`vfi: warning: ${w}`);

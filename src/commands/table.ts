@@ -15,7 +15,9 @@ export interface TableOptions {
   width?: number;
 }
 
+/** The rows as aligned lines under the header; no rows, no lines (stdout stays empty, as `git branch` leaves it). */
 export function formatTable(rows: readonly (readonly string[])[], opts: TableOptions = {}): string[] {
+  if (rows.length === 0) return [];
   const all = opts.header && opts.headers !== false ? [opts.header, ...rows] : rows;
   const widths: number[] = [];
   for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));

@@ -209,7 +209,7 @@ describe('two stores sharing one remote', () => {
       expect(listed.code).toBe(0);
       expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
     }
-    expect(local(a, ['remote']).stdout).toMatch(/^origin\s+http:/);
+    expect(local(a, ['remote']).stdout).toMatch(/^NAME\s+URL\norigin\s+http:/);
     expect(local(a, ['remote', 'remove', 'origin']).code).toBe(0);
     expect(git(a, ['for-each-ref', 'refs/vfi-remotes/']).stdout).toBe('');
     expect(local(a, ['remote', 'list']).stdout).toBe('');
