@@ -12,7 +12,7 @@ export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void
   else {
     for (const p of report.problems) ctx.out(`damaged: ${p}`);
     for (const w of report.warnings) ctx.note(`vfi: warning: ${w}`);
-    const counts = Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+    const counts = Object.entries(report.counts).map(([k, v]) => plural(v, k.replace(/s$/, ''), k)).join(', ');
     ctx.out(`${report.problems.length === 0 ? 'ok' : 'damaged'}: ${counts}`);
   }
   if (report.problems.length > 0) {

@@ -214,6 +214,8 @@ describe('completion', () => {
     fs.writeFileSync(path.join(bin, 'vfi'), `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`, { mode: 0o755 });
   });
 
+  const withVfi = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, VFI_STORE: '' });
+
   /** `vfi completion bash` sourced in bash, its function run on `line` with the cursor at the end. */
   function complete(line: string): string[] {
     const words = line.split(' ');
@@ -223,7 +225,7 @@ describe('completion', () => {
       '_vfi',
       'printf "%s\\n" "${COMPREPLY[@]}"',
     ].join('\n');
-    const r = spawnSync('bash', ['--norc', '-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, VFI_STORE: '' } });
+    const r = spawnSync('bash', ['--norc', '-c', script], { encoding: 'utf8', env: withVfi() });
     expect(r.stderr).toBe('');
     return r.stdout.split('\n').filter(Boolean).sort();
   }
@@ -250,9 +252,38 @@ describe('completion', () => {
     expect(vfi(path.join(dir, 'none'), ['__complete', 'lineages'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('zsh and fish scripts are printed; an unknown shell is bad usage', () => {
-    expect(vfi(store, ['completion', 'zsh']).stdout).toMatch(/^#compdef vfi/);
-    expect(vfi(store, ['completion', 'fish']).stdout).toContain("complete -c vfi -n '__fish_use_subcommand' -a 'pick'");
+  it('zsh runs the same completion through bashcompinit', () => {
+    // As zsh's _bash_complete calls it: sh emulation, COMP_WORDS from 0. zsh's compgen leaves
+    // matching the typed prefix to compadd, so the words come back unfiltered.
+    const zsh = (line: string) => {
+      const r = spawnSync('zsh', ['-f', '-c', [
+        'source <(vfi completion zsh)',
+        't() { emulate -L sh; COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMPREPLY=(); _vfi; print -l -- "${COMPREPLY[@]}"; }',
+        `t ${line.split(' ').map((w) => `'${w}'`).join(' ')}`,
+      ].join('\n')], { encoding: 'utf8', env: withVfi() });
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean).sort();
+    };
+    expect(zsh('vfi remote ')).toEqual(['add', 'list', 'ls', 'remove', 'rm']);
+    expect(zsh(`vfi --store ${store} log `)).toEqual(['Base', 'Runtime']);
+    expect(zsh('vfi set --type ')).toEqual(['dockerImage', 'git', 'vfi']);
+  });
+
+  it('fish completes with its own script', () => {
+    const fish = (line: string) => {
+      const r = spawnSync('fish', ['--no-config', '-c', `vfi completion fish | source; complete -C '${line}'`], { encoding: 'utf8', env: withVfi() });
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+    };
+    expect(fish('vfi rel')).toEqual(['release']);
+    expect(fish('vfi remote ')).toEqual(['add', 'list', 'remove']);
+    expect(fish(`vfi --store ${store} log `)).toEqual(['Base', 'Runtime']);
+    expect(fish(`vfi set --store ${store} --from R`)).toEqual(['Runtime']);
+    expect(fish('vfi remote add ')).toEqual([]); // a remote's new name: nothing to offer, not add's file
+    expect(fish('vfi log --m')).toEqual(['--max-count']);
+  });
+
+  it('an unknown shell is bad usage', () => {
     expect(vfi(store, ['completion', 'tcsh']).code).toBe(2);
   });
 });

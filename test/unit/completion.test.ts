@@ -86,10 +86,12 @@ describe('bash completion, sourced in bash', () => {
     expect(zsh).toContain('bashcompinit');
     expect(zsh).toContain('complete -F _vfi vfi');
     const fish = completionScript(commandSpec(program()), 'fish');
-    expect(fish).toContain("complete -c vfi -n '__fish_use_subcommand' -a 'remote'");
-    expect(fish).toContain("complete -c vfi -n '__fish_seen_subcommand_from remote; and not __fish_seen_subcommand_from add remove rm' -a 'remove'");
-    expect(fish).toContain("complete -c vfi -n '__fish_seen_subcommand_from set' -l type -r -xa 'dockerImage git vfi' -d 'type'");
-    expect(fish).toContain("complete -c vfi -n '__fish_seen_subcommand_from log' -xa '(vfi __complete lineages 2>/dev/null)'");
+    expect(fish).toContain(`complete -c vfi -n "__vfi_in ''" -a 'remote'`);
+    expect(fish).toContain(`complete -c vfi -n "__vfi_in 'remote'" -a 'remove'`);
+    expect(fish).toContain(`complete -c vfi -n "__vfi_in 'set'" -l type -r -xa 'dockerImage git vfi' -d 'type'`);
+    expect(fish).toContain(`complete -c vfi -n "__vfi_in 'log'" -xa '(__vfi_names lineages)'`);
+    expect(fish).toContain(`case '--store' '--max-count' '-n' '--from' '--type'
+`);
     expect(fish).not.toContain('__complete\'');
   });
 });
