@@ -45,8 +45,7 @@ function fit(widths: readonly number[], shrink: readonly number[], width: number
   return out;
 }
 
-/** `1 assertion`, `2 assertions`, `0 VFIs`. */
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+export { plural } from '../core/words.js';
 
 export const isoTime = (seconds: number): string => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 
