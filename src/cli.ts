@@ -49,7 +49,7 @@ export async function runCli(argv: string[]): Promise<number> {
       // `vfi remote --json add` and `vfi remote add --json` alike: commander gives the flag to the parent.
       const json = Boolean(this.optsWithGlobals().json);
       if (json) this.setOptionValue('json', true);
-      const ctx = processContext(program.opts().store, json);
+      const ctx = processContext(program.opts().store);
       try {
         const run = await load();
         await run(ctx, ...args.slice(0, -1));

@@ -201,6 +201,15 @@ describe('store discovery', () => {
     const r = bare(dir, ['show', 'Runtime'], { ...env, GIT_DIR: plain });
     expect(r.code).toBe(3);
   });
+
+  it('a store that is not there says how it was found', () => {
+    const viaGitDir = bare(dir, ['list'], { ...env, GIT_DIR: path.join(dir, 'nothing') });
+    expect(viaGitDir.code).toBe(3);
+    expect(viaGitDir.stderr).toMatch(/^vfi: no vfi store at \S+nothing \(\$GIT_DIR\)/);
+    const viaDefault = bare(dir, ['list'], { XDG_DATA_HOME: path.join(dir, 'empty-home') });
+    expect(viaDefault.code).toBe(3);
+    expect(viaDefault.stderr).toMatch(/\(the default store; there is no vfi store at or above the current directory\)/);
+  });
 });
 
 describe('completion', () => {
