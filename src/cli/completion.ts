@@ -46,9 +46,9 @@ async function completeNames(ctx: Context, what: string): Promise<void> {
 }
 
 /** The command tree as completion needs it; hidden commands are left out. */
-export function commandSpec(cmd: Command, path: readonly string[] = []): CommandSpec {
+export function commandSpec(cmd: Command, path: readonly string[] = [], topNames: readonly string[] = []): CommandSpec {
   const visible = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
-  const topNames = path.length === 0 ? visible.map((c) => c.name()) : [];
+  if (path.length === 0) topNames = visible.map((c) => c.name());
   return {
     name: cmd.name(),
     aliases: cmd.aliases(),
@@ -58,7 +58,7 @@ export function commandSpec(cmd: Command, path: readonly string[] = []): Command
       const complete = argumentCompletion(path, a.name(), a.argChoices);
       return { name: a.name(), variadic: a.variadic, ...(complete ? { complete } : cmd.name() === 'help' ? { complete: topNames } : {}) };
     }),
-    commands: visible.map((c) => commandSpec(c, [...path, c.name()])),
+    commands: visible.map((c) => commandSpec(c, [...path, c.name()], topNames)),
   };
 }
 

@@ -247,6 +247,7 @@ describe('completion', () => {
     // the program's options are taken after a command too, as commander parses them
     expect(complete('vfi log --')).toEqual(['--help', '--json', '--max-count', '--no-headers', '--store', '--version']);
     expect(complete('vfi completion ')).toEqual(['bash', 'fish', 'zsh']);
+    expect(complete('vfi help rem')).toEqual(['remote']);
   });
 
   it('completes lineage names from the store, asking vfi itself (and the --store given)', () => {
