@@ -14,7 +14,7 @@ if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
 say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
 vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
-if (( $($VFI log Runtime | wc -l) < 3 )); then
+if (( $($VFI log Runtime --no-headers | wc -l) < 3 )); then
   say "Publish one more Runtime so that there are three to choose from"
   vfi set Runtime nsq=nsqio/nsq:v1.2.1
 fi

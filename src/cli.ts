@@ -1,34 +1,61 @@
 /**
  * The commander program: subcommands, options and examples. Each command's module is imported
- * only when that command runs, so `vfi show` never loads ajv, momoa or dockerode.
+ * only when that command runs, so `vfi show` never loads ajv, momoa or dockerode; help walking,
+ * completion scripts and the like are loaded by the commands that print them.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isVfiError } from './errors.js';
+import { isVfiError, VfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
+import { registerCompletion } from './cli/completion.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
+export const VERSION = '0.1.0';
+
+const storeHelp = [
+  '',
+  'The store, found as git finds a repository: --store DIR, else $VFI_STORE, else $GIT_DIR, else the',
+  'nearest git repository at or above the current directory (bare, or its .git) when it is a vfi store',
+  '(it has refs/vfi/*, refs/vfi-assertions/* or vfi-cache/), else $XDG_DATA_HOME/vfi/store',
+  '(~/.local/share/vfi/store).',
+  '',
+  'Every command takes --json; with it, or with VFI_ERROR_FORMAT=json, an error is one JSON line on',
+  'stderr: {"ok":false,"code":"NOT_FOUND","exit":3,"message":"…","hint":"…"}.',
+  '',
+  'vfi help COMMAND [SUBCOMMAND] shows a command\'s help; vfi completion bash|zsh|fish prints a shell',
+  'completion script.',
+].join('\n');
+
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
+  const jsonErrors = process.env.VFI_ERROR_FORMAT === 'json' || argv.includes('--json');
   const program = new Command('vfi')
     .description('Content-addressed compositions of software components (VFIs) in a git-backed store')
-    .version('0.1.0')
-    .option('--store <dir>', 'the store (default: $VFI_STORE, else $XDG_DATA_HOME/vfi/store)')
+    .option('--store <dir>', 'the store (see below for where it is found without this)')
+    .addHelpText('after', storeHelp)
     .showSuggestionAfterError()
     .exitOverride()
     // One line, as every error is: commander puts its "(Did you mean …?)" on a line of its own.
-    .configureOutput({ outputError: (s, write) => write(`vfi: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+    .configureOutput({
+      outputError: (s, write) => {
+        const message = s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+        write(jsonErrors ? `${JSON.stringify({ ok: false, code: 'USAGE', exit: 2, message })}\n` : `vfi: ${message}\n`);
+      },
+    });
 
   /** Wrap a lazily imported command: errors become one line and an exit code. */
   const act = (load: () => Promise<Action>) =>
     async function (this: Command, ...args: unknown[]) {
+      // `vfi remote --json add` and `vfi remote add --json` alike: commander gives the flag to the parent.
+      const json = Boolean(this.optsWithGlobals().json);
+      if (json) this.setOptionValue('json', true);
       const ctx = processContext(program.opts().store);
       try {
         const run = await load();
         await run(ctx, ...args.slice(0, -1));
       } catch (e) {
-        exitCode = report(e);
+        exitCode = report(e, json || jsonErrors);
       }
     };
 
@@ -71,6 +98,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<to>', 'reference')
     .option('--json', 'machine-readable output')
     .option('--short', 'digests and commits shortened to 12 hex, rows cut to 100 columns')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/diff.js')).diff));
 
   program
@@ -79,6 +107,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<name>', 'lineage name')
     .option('-n, --max-count <n>', 'show at most n publications', parseCount)
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).log));
 
   program
@@ -86,6 +115,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('ls')
     .description('lineages with their head VFIs')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).list));
 
   program
@@ -133,6 +163,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .command('verify')
       .description('check that every pinned image digest still exists, locally or in its registry')
       .argument('<ref>', 'the VFI to verify')
+      .option('--no-headers', 'no header row (for scripts)')
       .addHelpText('after', '\nEach image is reported ok, MISSING (the digest is gone) or ERROR (it could not be checked).\nExit 3 when every failure is MISSING, else 1.'),
   ).action(act(async () => (await import('./commands/resolve.js')).verify));
 
@@ -172,6 +203,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description("a VFI's assertions, oldest first, and its current score")
     .argument('<ref>', 'the VFI')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     .addOption(new Option('--format <format>', 'text, json, or intoto (one in-toto Statement per line: a .intoto.jsonl bundle)')
       .choices(['text', 'json', 'intoto']))
     .action(act(async () => (await import('./commands/assert.js')).assertions));
@@ -211,6 +243,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('remote')
     .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
     .option('--json', 'machine-readable output (the list)')
+    .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/remote.js')).remoteList));
   remote
     .command('add')
@@ -223,10 +256,11 @@ export async function runCli(argv: string[]): Promise<number> {
     .alias('ls')
     .description('the remotes, with their URLs')
     .option('--json', 'machine-readable output')
+    .option('--no-headers', 'no header row (for scripts)')
     // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
     .action(act(async () => {
       const { remoteList } = await import('./commands/remote.js');
-      return (ctx: Context, opts: { json?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json });
+      return (ctx: Context, opts: { json?: boolean; headers?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json, headers: opts.headers !== false && remote.opts().headers !== false });
     }));
   remote
     .command('remove')
@@ -265,16 +299,61 @@ export async function runCli(argv: string[]): Promise<number> {
 
   registerDeploy(program, act);
 
+  program
+    .command('help')
+    .description("a command's help: vfi help remote add")
+    .argument('[command...]', 'a command, and a subcommand of it')
+    .action(act(async () => (_ctx: Context, words: string[]) => showHelp(program, words)));
+
+  registerCompletion(program, act);
+
   try {
+    applyConventions(program);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2; // commander has printed its one line already
     }
-    return report(e);
+    return report(e, jsonErrors);
   }
   return exitCode;
+}
+
+/**
+ * What every command gets, whoever registered it: --json (results and errors as JSON), `vfi help
+ * X Y` in place of commander's own help command (which shows only X's help and exits 0 on a topic
+ * it does not know), and -v for --version unless some command already uses -v.
+ */
+function applyConventions(program: Command): void {
+  const all: Command[] = [];
+  const walk = (c: Command) => {
+    all.push(c);
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  for (const c of all) {
+    c.helpCommand(false);
+    const noJson = c === program || c.name() === 'help' || c.name() === 'completion' || (c as unknown as { _hidden?: boolean })._hidden;
+    if (!noJson && !c.options.some((o) => o.long === '--json')) c.option('--json', 'machine-readable output');
+  }
+  const vTaken = all.some((c) => c.options.some((o) => o.short === '-v'));
+  program.version(VERSION, vTaken ? '-V, --version' : '-v, --version', 'print the version');
+}
+
+/** `vfi help A B`: B's help, B a subcommand of A (aliases too); an unknown topic is bad usage. */
+async function showHelp(program: Command, words: readonly string[]): Promise<void> {
+  let cmd = program;
+  for (const w of words) {
+    const next = cmd.commands.find((c) => (c.name() === w || c.aliases().includes(w)) && !(c as unknown as { _hidden?: boolean })._hidden);
+    if (!next) {
+      const known = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden).map((c) => c.name());
+      throw new VfiError('USAGE', `no help topic ${JSON.stringify(words.join(' '))}: ${cmd === program ? 'vfi' : `vfi ${cmd.name()}`} has no command ${JSON.stringify(w)}`, { topic: words.join(' ') },
+        `one of: ${known.join(', ')}`);
+    }
+    cmd = next;
+  }
+  cmd.outputHelp();
 }
 
 // Option parsers throw InvalidArgumentError, which commander prints (as one `vfi: option … is
@@ -303,21 +382,25 @@ export function parseSeconds(v: string): number {
   return n;
 }
 
-/** Print an error as one line and return its exit code; stack traces only with VFI_DEBUG=1. */
-export function report(e: unknown): number {
+/** Print an error as one line (a JSON line with `json`) and return its exit code; stack traces only with VFI_DEBUG=1. */
+export function report(e: unknown, json = false): number {
   const debug = process.env.VFI_DEBUG === '1';
+  const say = (code: string, exit: number, message: string, hint?: string) =>
+    process.stderr.write(json
+      ? `${JSON.stringify({ ok: false, code, exit, message, ...(hint ? { hint } : {}) })}\n`
+      : `vfi: ${message}${hint ? ` (${hint})` : ''}\n`);
   if (isVfiError(e)) {
-    process.stderr.write(`vfi: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+    say(e.code, e.exitCode, e.message, e.hint);
     if (debug) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPIPE') return 0;
   if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') {
-    process.stderr.write(`vfi: cannot write: ${err.message}\n`);
+    say('STORE_IO', 1, `cannot write: ${err.message}`);
     return 1;
   }
-  process.stderr.write(`vfi: internal error: ${err?.message ?? String(e)} (this is a bug; VFI_DEBUG=1 shows where)\n`);
+  say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) process.stderr.write(`${err?.stack}\n`);
   return 1;
 }

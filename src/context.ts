@@ -1,9 +1,12 @@
 /** What a command needs from the outside world, passed in so commands stay thin and testable. */
 import { VfiError } from './errors.js';
-import { defaultStorePath, Store } from './store/store.js';
+import { findStore, type StoreSource } from './store/discover.js';
+import { Store } from './store/store.js';
 
 export interface Context {
   storePath: string;
+  /** where storePath came from: --store, $VFI_STORE, $GIT_DIR, the current directory, the default */
+  storeFrom: StoreSource;
   env: NodeJS.ProcessEnv;
   /** write data to stdout (a line gets its newline added) */
   out(line: string): void;
@@ -20,8 +23,10 @@ export interface Context {
 export function processContext(storeOption: string | undefined): Context {
   let opened: Store | undefined;
   const env = process.env;
+  const found = findStore(storeOption, env, process.cwd());
   return {
-    storePath: storeOption ?? defaultStorePath(env),
+    storePath: found.path,
+    storeFrom: found.from,
     env,
     out: (line) => void process.stdout.write(`${line}\n`),
     outBytes: (bytes) => void process.stdout.write(bytes),
@@ -36,8 +41,22 @@ export function processContext(storeOption: string | undefined): Context {
     store(opts) {
       // `--store "$UNSET"` would otherwise be the current directory, and write into its .git.
       if (this.storePath === '') throw new VfiError('USAGE', '--store: the path is empty (an unset variable?)', {}, 'give a directory, or leave --store out for $VFI_STORE or the default');
-      opened ??= Store.open(this.storePath, opts);
+      try {
+        opened ??= Store.open(this.storePath, opts);
+      } catch (e) {
+        // Found without --store: say how, or a $GIT_DIR left set by a git hook is a mystery.
+        if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && found.from !== '--store')) throw e;
+        throw new VfiError(e.code, `${e.message} (${FOUND_THROUGH[found.from]})`, { ...e.data, from: found.from }, e.hint);
+      }
       return opened;
     },
   };
 }
+
+const FOUND_THROUGH: Record<StoreSource, string> = {
+  '--store': '--store',
+  VFI_STORE: '$VFI_STORE',
+  GIT_DIR: '$GIT_DIR',
+  'current directory': 'the vfi store at or above the current directory',
+  default: 'the default store; there is no vfi store at or above the current directory',
+};

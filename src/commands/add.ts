@@ -8,8 +8,9 @@ import { publish, publishMany } from '../store/publish.js';
 import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
 import { inputLines, readInput, vfiFromBytes } from './input.js';
+import { plural, printResult, publicationJson } from './table.js';
 
-export async function add(ctx: Context, name: string, file: string): Promise<void> {
+export async function add(ctx: Context, name: string, file: string, opts: { json?: boolean } = {}): Promise<void> {
   checkName(name);
   const input = await readInput(ctx, file);
   const stored = vfiFromBytes(input.bytes, input.source);
@@ -17,10 +18,11 @@ export async function add(ctx: Context, name: string, file: string): Promise<voi
   const store = ctx.store({ create: true });
   const pub = await publish(store, name, () => ({ vfi: stored.vfi, message: `add ${label(input.source)}` }));
   if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
-  ctx.out(formatVfiRef(name, pub.id));
+  if (opts.json) printResult(ctx.out, publicationJson(pub));
+  else ctx.out(formatVfiRef(name, pub.id));
 }
 
-export async function importMany(ctx: Context, name: string, file: string): Promise<void> {
+export async function importMany(ctx: Context, name: string, file: string, opts: { json?: boolean } = {}): Promise<void> {
   checkName(name);
   const input = await readInput(ctx, file);
   // Every line is checked before anything is written: a bad line leaves the store untouched.
@@ -33,10 +35,11 @@ export async function importMany(ctx: Context, name: string, file: string): Prom
   const bar = await progressBar(ctx, `publishing on ${name}`, vfis.length);
   const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`, (done) => bar.tick(done));
   bar.stop();
-  ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
+  if (opts.json) printResult(ctx.out, { name, publications: pubs.map(publicationJson) });
+  else ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
   const published = pubs.filter((p) => !p.unchanged).length;
   const repeats = pubs.length - published;
-  ctx.note(`vfi: published ${published} of ${pubs.length} VFIs on ${name}` +
+  ctx.note(`vfi: published ${published} of ${plural(pubs.length, 'VFI')} on ${name}` +
     (repeats ? ` (${repeats} equal to the head before them: re-publishing the head's own VFI is a no-op)` : ''));
 }
 

@@ -28,12 +28,13 @@ import {
   type Subject,
 } from '../store/assertions.js';
 import { recordNow } from '../store/identity.js';
-import { formatTable, printJson } from './table.js';
+import { formatTable, plural, printResult } from './table.js';
 
 interface RecordOptions {
   note?: string;
   evidence?: string;
   by?: string;
+  json?: boolean;
 }
 
 interface AssertOptions extends RecordOptions {
@@ -46,17 +47,17 @@ export async function assert(ctx: Context, ref: string | undefined, claims: stri
     if (ref !== undefined || opts.fail || opts.note !== undefined || opts.evidence !== undefined || opts.by !== undefined) {
       throw new VfiError('USAGE', '--batch takes no REF, CLAIM, --fail, --note, --evidence or --by: each line says them', {});
     }
-    return assertBatch(ctx, opts.batch);
+    return assertBatch(ctx, opts.batch, opts);
   }
   if (ref === undefined || claims.length === 0) {
     throw new VfiError('USAGE', 'expected REF and at least one CLAIM (or --batch FILE)', {}, 'vfi assert Runtime@b383463 tests-passed');
   }
   const requests = [...new Set(claims)].map((claim) => request(ref, claim, opts.fail ? 'fail' : 'pass', opts));
-  await recordAndPrint(ctx, requests);
+  await recordAndPrint(ctx, requests, opts);
 }
 
 export async function release(ctx: Context, ref: string, opts: RecordOptions): Promise<void> {
-  await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)]);
+  await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)], opts);
 }
 
 function request(ref: string, claim: string, result: 'pass' | 'fail', opts: RecordOptions): AssertionRequest {
@@ -67,15 +68,19 @@ function request(ref: string, claim: string, result: 'pass' | 'fail', opts: Reco
   return req;
 }
 
-async function recordAndPrint(ctx: Context, requests: AssertionRequest[]): Promise<void> {
+async function recordAndPrint(ctx: Context, requests: AssertionRequest[], opts: { json?: boolean }): Promise<void> {
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
   const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
   const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock });
   noteDatedAhead(ctx, clock, records);
-  for (const r of records) ctx.out(formatRecordLine(r));
+  if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
+  else for (const r of records) ctx.out(formatRecordLine(r));
 }
+
+/** A record as assert, release and assert --batch print it with --json: its REF, then the record. */
+const recordWithRef = (r: AssertionRecord) => ({ ref: `${r.name}@${r.vfi}`, ...recordJson(r) });
 
 /**
  * Records are dated after every record already about their VFI (store/assertions.ts), so a record
@@ -100,7 +105,7 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
 }
 
 /** Every line is checked and every reference resolved before anything is written. */
-async function assertBatch(ctx: Context, file: string): Promise<void> {
+async function assertBatch(ctx: Context, file: string, opts: { json?: boolean }): Promise<void> {
   const { inputLines, readInput } = await import('./input.js');
   const { parseIJson } = await import('../core/ijson.js');
   const input = await readInput(ctx, file);
@@ -131,14 +136,15 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
   const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
     { clock, onProgress: (n) => bar.tick(n) });
   bar.stop();
-  ctx.out(String(records.length));
-  ctx.note(`vfi: recorded ${records.length} assertions`);
+  if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
+  else ctx.out(String(records.length));
+  ctx.note(`vfi: recorded ${plural(records.length, 'assertion')}`);
   noteDatedAhead(ctx, clock, records);
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
 
-export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }): Promise<void> {
+export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string; headers?: boolean }): Promise<void> {
   if (opts.json && opts.format !== undefined && opts.format !== 'json') {
     throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
   }
@@ -157,7 +163,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
     for (const r of records) latest.set(r.claim, r); // oldest first: the last one wins
-    printJson(ctx.out, {
+    printResult(ctx.out, {
       ref: display,
       name: subject.name,
       id: subject.id,
@@ -174,7 +180,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
     const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
-    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
+    for (const line of formatTable(rows, { header: ['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], headers: opts.headers, shrink: [3, 4] })) ctx.out(line);
   }
   const scored = standing.passing.filter(isEvidence);
   const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];

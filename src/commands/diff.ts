@@ -4,12 +4,12 @@ import { parseVfiRef } from '../core/vfiRef.js';
 import { diffVfis, type Component, type ComponentChange } from '../core/vfi.js';
 import type { JsonValue } from '../core/canonical.js';
 import { describeComponent, fitCell } from '../core/shortAddress.js';
-import { formatTable, printJson } from './table.js';
+import { formatTable, printResult } from './table.js';
 
 /** `--short` rows fit a terminal this wide. */
 const SHORT_WIDTH = 100;
 
-export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean; short?: boolean }): Promise<void> {
+export async function diff(ctx: Context, a: string, b: string, opts: { json?: boolean; short?: boolean; headers?: boolean }): Promise<void> {
   const refs = [parseVfiRef(a), parseVfiRef(b)];
   const store = ctx.store({ create: false });
   const [from, to] = await Promise.all(refs.map(async (r) => {
@@ -18,7 +18,7 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
   }));
   const d = diffVfis(from!.stored.vfi, to!.stored.vfi);
   if (opts.json) {
-    printJson(ctx.out, { from: from!.id, to: to!.id, ...d });
+    printResult(ctx.out, { from: from!.id, to: to!.id, ...d });
     return;
   }
   const addr = (c?: Component) => describeComponent(c, opts.short);
@@ -31,8 +31,8 @@ export async function diff(ctx: Context, a: string, b: string, opts: { json?: bo
     ctx.note('vfi: no differences');
     return;
   }
-  const table = [[' ', 'COMPONENT', 'FROM', 'TO'], ...rows];
-  for (const line of formatTable(opts.short ? fitColumns(table) : table)) ctx.out(line);
+  const [header, ...body] = opts.short ? fitColumns([[' ', 'COMPONENT', 'FROM', 'TO'], ...rows]) : [[' ', 'COMPONENT', 'FROM', 'TO'], ...rows];
+  for (const line of formatTable(body, { header: header!, headers: opts.headers })) ctx.out(line);
 
   /** One row for the address (with the type when it is not dockerImage), one per other changed field. */
   function changedRows(c: ComponentChange): string[][] {

@@ -3,18 +3,19 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { fsckStore } from '../store/fsck.js';
 import '../store/assertionFsck.js';
-import { printJson } from './table.js';
+import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const report = await fsckStore(ctx.store({ create: false }));
-  if (opts.json) printJson(ctx.out, { ok: report.problems.length === 0, ...report });
+  const damaged = report.problems.length > 0;
+  if (opts.json) printJson(ctx.out, { ok: !damaged, ...(damaged ? { code: 'STORE_DAMAGED' } : {}), ...report });
   else {
     for (const p of report.problems) ctx.out(`damaged: ${p}`);
     for (const w of report.warnings) ctx.note(`vfi: warning: ${w}`);
-    const counts = Object.entries(report.counts).map(([k, v]) => `${v} ${k}`).join(', ');
+    const counts = Object.entries(report.counts).map(([k, v]) => plural(v, k.replace(/s$/, ''), k)).join(', ');
     ctx.out(`${report.problems.length === 0 ? 'ok' : 'damaged'}: ${counts}`);
   }
   if (report.problems.length > 0) {
-    throw new VfiError('STORE_DAMAGED', `store damaged: ${report.problems.length} problem(s)`, { problems: report.problems.length });
+    throw new VfiError('STORE_DAMAGED', `store damaged: ${plural(report.problems.length, 'problem')}`, { problems: report.problems.length });
   }
 }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { checkName } from '../core/names.js';
 import { formatTable, isoTime, printJson } from './table.js';
 
-export async function log(ctx: Context, name: string, opts: { json?: boolean; maxCount?: number }): Promise<void> {
+export async function log(ctx: Context, name: string, opts: { json?: boolean; maxCount?: number; headers?: boolean }): Promise<void> {
   checkName(name);
   const lineage = await ctx.store({ create: false }).lineage(name);
   // Publications only: the merge commits of `vfi pull` re-carry a parent's VFI (git log shows them).
@@ -13,27 +13,29 @@ export async function log(ctx: Context, name: string, opts: { json?: boolean; ma
       ref: `${name}@${e.id}`,
       id: e.id,
       commit: e.commit,
-      date: isoTime(e.time),
+      at: isoTime(e.time),
       author: e.author,
       message: e.subject,
       parents: e.parents.map((p) => lineage.entries[p]!.commit),
     })));
     return;
   }
-  for (const line of formatTable(newestFirst.map((e) => [e.id, isoTime(e.time), e.author, e.subject]))) ctx.out(line);
+  const rows = newestFirst.map((e) => [e.id, isoTime(e.time), e.author, e.subject]);
+  for (const line of formatTable(rows, { header: ['ID', 'AT', 'AUTHOR', 'MESSAGE'], headers: opts.headers, shrink: [2, 3] })) ctx.out(line);
 }
 
-export async function list(ctx: Context, opts: { json?: boolean }): Promise<void> {
+export async function list(ctx: Context, opts: { json?: boolean; headers?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const rows = [];
   for (const name of store.lineageNames()) {
     const lineage = (await store.lineages.load(name))!;
     const head = lineage.headEntry();
-    rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.publications().length, updated: isoTime(head.time) });
+    rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.publications().length, at: isoTime(head.time) });
   }
   if (opts.json) {
     printJson(ctx.out, rows);
     return;
   }
-  for (const line of formatTable(rows.map((r) => [r.name, r.head, `${r.publications}`, r.updated]))) ctx.out(line);
+  const table = rows.map((r) => [r.name, r.head, `${r.publications}`, r.at]);
+  for (const line of formatTable(table, { header: ['NAME', 'HEAD', 'PUBLICATIONS', 'AT'], headers: opts.headers })) ctx.out(line);
 }

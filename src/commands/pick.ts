@@ -11,7 +11,7 @@ import { shownAt } from '../core/assertion.js';
 import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
-import { printJson } from './table.js';
+import { plural, printJson } from './table.js';
 
 const EXPLAIN_ROWS = 20;
 
@@ -110,7 +110,7 @@ async function describe(store: Store, c: Candidate) {
 /** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
 async function explain(ctx: Context, store: Store, scope: string, total: number, require: string[], result: ReleasePick): Promise<void> {
   const { ranked, rejected, counts } = result;
-  const parts = [`${total} VFI(s)`, `${counts.qualified} candidate(s)`];
+  const parts = [plural(total, 'VFI'), plural(counts.qualified, 'candidate')];
   if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
   if (counts.missing > 0) parts.push(`${counts.missing} missing a required claim`);
   ctx.note(`ranking of ${scope}${require.length > 0 ? ` requiring ${require.join(', ')}` : ''}: ${parts.join(', ')}`);

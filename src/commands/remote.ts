@@ -5,26 +5,28 @@ import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/c
 import { quietProgress, terminalProgress } from '../remote/progress.js';
 import { deleteTracking } from '../remote/tracking.js';
 import { displayUrl, looksLikePath, looksLikeUrl } from '../remote/url.js';
-import { formatTable, printJson } from './table.js';
+import { formatTable, printJson, printResult } from './table.js';
 
-export function remoteAdd(ctx: Context, name: string, url: string): void {
+export function remoteAdd(ctx: Context, name: string, url: string, opts: { json?: boolean } = {}): void {
   const store = ctx.store({ create: true });
   const added = addRemote(store.gitdir, name, url);
   ctx.note(`added remote ${added.name} ${displayUrl(added.url)}`);
+  if (opts.json) printResult(ctx.out, { remote: added.name, url: displayUrl(added.url), added: true });
 }
 
-export function remoteList(ctx: Context, opts: { json?: boolean }): void {
+export function remoteList(ctx: Context, opts: { json?: boolean; headers?: boolean }): void {
   const store = ctx.store({ create: false });
   const remotes = listRemotes(store.gitdir).map((r) => ({ name: r.name, url: displayUrl(r.url) }));
   if (opts.json) printJson(ctx.out, remotes);
-  else for (const line of formatTable(remotes.map((r) => [r.name, r.url]))) ctx.out(line);
+  else for (const line of formatTable(remotes.map((r) => [r.name, r.url]), { header: ['NAME', 'URL'], headers: opts.headers })) ctx.out(line);
 }
 
-export function remoteRemove(ctx: Context, name: string): void {
+export function remoteRemove(ctx: Context, name: string, opts: { json?: boolean } = {}): void {
   const store = ctx.store({ create: false });
   removeRemote(store.gitdir, name);
   deleteTracking(store.gitdir, name);
   ctx.note(`removed remote ${name}`);
+  if (opts.json) printResult(ctx.out, { remote: name, removed: true });
 }
 
 /**
@@ -56,20 +58,21 @@ function sessionOptions(ctx: Context) {
   };
 }
 
-export async function push(ctx: Context, remote: string | undefined): Promise<void> {
+export async function push(ctx: Context, remote: string | undefined, opts: { json?: boolean } = {}): Promise<void> {
   const store = ctx.store({ create: false });
   const target = resolveRemote(store.gitdir, remote);
   const { push: run } = await import('../remote/sync.js');
   try {
     const report = await settled(run(store, target, sessionOptions(ctx)));
     for (const m of report.messages) ctx.note(m);
+    if (opts.json) printResult(ctx.out, transferJson(report));
   } catch (e) {
     if (e instanceof VfiError && Array.isArray(e.data.messages)) for (const m of e.data.messages as string[]) ctx.note(m);
     throw e;
   }
 }
 
-export async function pull(ctx: Context, remote: string | undefined): Promise<void> {
+export async function pull(ctx: Context, remote: string | undefined, opts: { json?: boolean } = {}): Promise<void> {
   const { pull: run } = await import('../remote/sync.js');
   let store;
   try {
@@ -87,9 +90,15 @@ export async function pull(ctx: Context, remote: string | undefined): Promise<vo
     });
     for (const m of report.messages) ctx.note(m);
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);
+    if (opts.json) printResult(ctx.out, transferJson(report));
     return;
   }
   const target = resolveRemote(store.gitdir, remote);
   const report = await settled(run(store, target, sessionOptions(ctx)));
   for (const m of report.messages) ctx.note(m);
+  if (opts.json) printResult(ctx.out, transferJson(report));
 }
+
+/** push and pull with --json: the remote and what happened to each ref (stderr has the same in words). */
+const transferJson = (report: { url: string; outcomes: readonly object[]; messages: readonly string[] }) =>
+  ({ url: report.url, refs: report.outcomes, messages: report.messages });

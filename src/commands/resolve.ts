@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import { progressBar } from '../progress.js';
 import { applyPins, parsePlatform, pinImages, verifyImages, type EngineCallOptions } from '../docker/resolve.js';
 import { dockerCredentials } from '../docker/credentials.js';
-import { printJson } from './table.js';
+import { formatTable, plural, printJson } from './table.js';
 
 interface EngineFlags {
   json?: boolean;
@@ -46,7 +46,7 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   noteHints(ctx, results);
   const failure = failureOf(results, 'resolve', requests.length, 'nothing published');
   if (failure) {
-    if (opts.json) printJson(ctx.out, { ok: false, from: stored.id, published: false, components: results.map(componentJson) });
+    if (opts.json) printJson(ctx.out, { ok: false, code: failure.code, from: stored.id, published: false, components: results.map(componentJson) });
     throw failure;
   }
   const fromLocal = results.filter((r) => r.source === 'local').map((r) => r.component);
@@ -84,20 +84,23 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   } else ctx.out(formatVfiRef(name, pub.id));
 }
 
-export async function verify(ctx: Context, ref: string, opts: EngineFlags): Promise<void> {
+export async function verify(ctx: Context, ref: string, opts: EngineFlags & { headers?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
   const images = Object.entries(stored.vfi).filter(([, c]) => c.type === 'dockerImage');
   const pinned = images.filter(([, c]) => hasDigest(c.address)).map(([component, c]) => ({ component, address: c.address }));
   const unpinned = images.length - pinned.length;
-  if (unpinned > 0) ctx.note(`vfi: ${unpinned} image(s) not pinned by digest, not verified (vfi resolve ${formatVfiRef(name, stored.id)} pins them)`);
+  if (unpinned > 0) ctx.note(`vfi: ${plural(unpinned, 'image')} not pinned by digest, not verified (vfi resolve ${formatVfiRef(name, stored.id)} pins them)`);
   const bar = await progressBar(ctx, 'verifying', pinned.length);
   const results = await verifyImages(pinned, await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c)));
   bar.stop();
-  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, stored.id), ok: results.every((r) => r.ok), unpinned, components: results.map(componentJson) });
-  else for (const r of results) ctx.out(r.ok ? `ok       ${r.component}  ${r.address}  (${r.where})` : `${r.status === 'missing' ? 'MISSING' : 'ERROR  '}  ${r.component}  ${r.address}: ${r.error!.message}`);
-  noteHints(ctx, results);
   const failure = failureOf(results, 'verify', pinned.length, formatVfiRef(name, stored.id));
+  if (opts.json) printJson(ctx.out, { ok: !failure, ...(failure ? { code: failure.code } : {}), ref: formatVfiRef(name, stored.id), unpinned, components: results.map(componentJson) });
+  else if (results.length > 0) {
+    const rows = results.map((r) => [r.ok ? 'ok' : r.status === 'missing' ? 'MISSING' : 'ERROR', r.component, r.address, r.ok ? `${r.where}` : r.error!.message]);
+    for (const line of formatTable(rows, { header: ['STATUS', 'COMPONENT', 'IMAGE', 'WHERE OR ERROR'], headers: opts.headers, shrink: [3] })) ctx.out(line);
+  }
+  noteHints(ctx, results);
   if (failure) throw failure;
 }
 
@@ -148,5 +151,5 @@ function failureOf(results: readonly { component: string; error?: VfiError }[], 
   if (failed.length === 0) return undefined;
   const code: ErrorCode = failed.find((r) => r.error!.code !== 'IMAGE_NOT_FOUND')?.error!.code ?? 'IMAGE_NOT_FOUND';
   const list = failed.map((r) => `${r.component} (${r.error!.code.toLowerCase().replace(/_/g, ' ')})`).join(', ');
-  return new VfiError(code, `${verb} failed for ${failed.length} of ${total} component(s): ${list}; ${consequence}`, { failed: failed.map((r) => r.component) });
+  return new VfiError(code, `${verb} failed for ${failed.length} of ${plural(total, 'component')}: ${list}; ${consequence}`, { failed: failed.map((r) => r.component) });
 }

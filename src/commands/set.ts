@@ -6,9 +6,11 @@ import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
 import { checkComponentNames, describeSet, parseAssignments, removeComponents, setComponents, type ComponentType, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
 import type { Store } from '../store/store.js';
+import { printResult, publicationJson } from './table.js';
 
 interface FromOption {
   from?: string;
+  json?: boolean;
 }
 
 export async function set(ctx: Context, name: string, args: string[], opts: FromOption & { type?: ComponentType }): Promise<void> {
@@ -44,7 +46,8 @@ async function publishEdit(ctx: Context, name: string, opts: FromOption, edit: (
     // that VFI lacks is now not in the lineage's head: say so, as resolve does.
     ctx.note(`vfi: published from ${from.label}, not from the head of ${name} (${formatVfiRef(name, replaced.id)}): what the head had and ${from.label} lacks is not in the new head`);
   }
-  ctx.out(formatVfiRef(name, pub.id));
+  if (opts.json) printResult(ctx.out, publicationJson(pub));
+  else ctx.out(formatVfiRef(name, pub.id));
 }
 
 async function fromRef(store: Store, ref: string): Promise<{ stored: StoredVfi; label: string }> {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { VfiError } from '../errors.js';
 import { decodeCommit, decodeTree } from '../core/gitObject.js';
+import { plural } from '../core/words.js';
 import type { StoredVfi, Vfi } from '../core/vfi.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { ObjectStore } from './objects.js';
@@ -133,7 +134,7 @@ export class Store {
         const lineage = await this.lineage(ref.name);
         const entry = lineage.back(ref.back);
         if (!entry) {
-          throw new VfiError('NOT_FOUND', `${ref.name}~${ref.back}: the lineage has only ${lineage.depth()} publications before its head`,
+          throw new VfiError('NOT_FOUND', `${ref.name}~${ref.back}: the lineage has only ${plural(lineage.depth(), 'publication')} before its head`,
             { name: ref.name });
         }
         return { id: entry.id, name: ref.name, names: await this.namesOf(entry.id) };

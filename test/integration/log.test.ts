@@ -47,7 +47,7 @@ async function merge(store: string, theirs: string): Promise<string> {
 interface LogEntry {
   id: string;
   commit: string;
-  date: string;
+  at: string;
 }
 
 /** Everything that depends on the lineage's order, as one comparable value. */
@@ -64,7 +64,7 @@ function answers(store: string) {
   }
   return {
     log,
-    text: ok(store, ['log', 'Runtime']),
+    text: ok(store, ['log', 'Runtime', '--no-headers']),
     list: JSON.parse(ok(store, ['list', '--json'])),
     back,
     pick: JSON.parse(ok(store, ['pick', 'Runtime', '--top', '20', '--json'])).map((c: { id: string }) => c.id),
@@ -108,9 +108,9 @@ describe('a lineage merged after concurrent publications', () => {
     const fromA = answers(a);
     // Newest first by publication time; the merge commit (which re-carries b2) is not a publication.
     expect(fromA.log.map((e) => e.id)).toEqual([b2, a2, b1, a1, base]);
-    expect(fromA.log.map((e) => e.date)).toEqual(['12:04', '12:03', '12:02', '12:01', '12:00'].map((t) => `2026-11-01T${t}:00Z`));
+    expect(fromA.log.map((e) => e.at)).toEqual(['12:04', '12:03', '12:02', '12:01', '12:00'].map((t) => `2026-11-01T${t}:00Z`));
     expect(fromA.text.trim().split('\n')).toHaveLength(5);
-    expect(fromA.list).toEqual([expect.objectContaining({ name: 'Runtime', head: b2, publications: 5, updated: '2026-11-01T12:04:00Z' })]);
+    expect(fromA.list).toEqual([expect.objectContaining({ name: 'Runtime', head: b2, publications: 5, at: '2026-11-01T12:04:00Z' })]);
     expect(fromA.head).toBe(b2);
     expect(fromA.back.slice(0, -1)).toEqual([b2, a2, b1, a1, base]);
     expect(fromA.back.at(-1)).toMatch(/^3 .*only 4 publications before its head/);
@@ -161,11 +161,11 @@ describe('a lineage merged after concurrent publications', () => {
     expect(head.router).toEqual(JSON.parse(ok(a, ['show', before[0]!.id])).router); // what both had
     expect(fromA.head).not.toBe(a4);
     expect(fromA.head).not.toBe(b4);
-    expect(fromA.log[0]).toMatchObject({ id: fromA.head, commit: merged, date: '2026-11-01T12:07:00Z' });
-    expect(fromA.text.split('\n')[0]).toMatch(/vfi merge\s+merge concurrent publications$/);
+    expect(fromA.log[0]).toMatchObject({ id: fromA.head, commit: merged, at: '2026-11-01T12:07:00Z' });
+    expect(fromA.text.split('\n')[0]).toMatch(/vfi merge\s+merge concurrent publi/); // cut to fit 100 columns: --json has it whole
     expect(fromA.log.slice(1, 4).map((e) => e.id)).toEqual([b4, a4, before[0]!.id]);
     expect(fromA.log).toHaveLength(10);
-    expect(fromA.list[0]).toMatchObject({ head: fromA.head, publications: 10, updated: '2026-11-01T12:07:00Z' });
+    expect(fromA.list[0]).toMatchObject({ head: fromA.head, publications: 10, at: '2026-11-01T12:07:00Z' });
     expect(fromA.back.slice(0, 3)).toEqual([fromA.head, b4, a4]);
     expect(fromA.back.at(-1)).toMatch(/^3 .*only 9 publications before its head/);
     expect(answers(b)).toEqual(fromA);

@@ -94,7 +94,7 @@ describe('reading packs git wrote', () => {
     expect(longestChain(store)).toBeGreaterThanOrEqual(3); // deltas on deltas on deltas
     expect(await expectSameObjects(store)).toBeGreaterThan(250);
     // and the CLI reads it: the lineage, the head, the assertions
-    expect(ok(store, ['fsck'])).toMatch(/^ok: .*1 packs/m);
+    expect(ok(store, ['fsck'])).toMatch(/^ok: .* 1 pack(,|$)/m);
     expect(JSON.parse(ok(store, ['log', 'Runtime', '--json']))).toHaveLength(80);
     expect(ok(store, ['pick', 'Runtime', '--require', 'reviewed'])).toMatch(/^Runtime@[0-9a-f]{40}/);
   });
@@ -283,7 +283,7 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
     const scratch = path.join(dir, 'index-pack.idx');
     expect(git(pulled, ['index-pack', '-o', scratch, idx.replace(/\.idx$/, '.pack')]).code).toBe(0);
     expect(fs.readFileSync(scratch).equals(fs.readFileSync(idx))).toBe(true);
-    expect(ok(pulled, ['fsck'])).toMatch(/^ok: .*1 packs/m);
+    expect(ok(pulled, ['fsck'])).toMatch(/^ok: .* 1 pack(,|$)/m);
     expect(ok(pulled, ['pick', 'Runtime'])).toBe(ok(source, ['pick', 'Runtime']));
     expect(ok(pulled, ['log', 'Runtime'])).toBe(ok(source, ['log', 'Runtime']));
   });

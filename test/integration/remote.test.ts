@@ -203,13 +203,13 @@ describe('two stores sharing one remote', () => {
     const tracking = git(a, ['for-each-ref', '--format=%(refname)', 'refs/vfi-remotes/origin/']).stdout;
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi/Runtime\n');
     expect(tracking).toContain('refs/vfi-remotes/origin/vfi-assertions/main\n');
-    expect(local(a, ['list']).stdout.split('\n').filter(Boolean)).toHaveLength(2); // tracking refs are not lineages
+    expect(local(a, ['list', '--no-headers']).stdout.split('\n').filter(Boolean)).toHaveLength(2); // tracking refs are not lineages
     for (const args of [['remote', 'list', '--json'], ['remote', '--json'], ['remote', 'ls', '--json'], ['remote', '--json', 'list']]) {
       const listed = local(a, args);
       expect(listed.code).toBe(0);
       expect(JSON.parse(listed.stdout)).toEqual([{ name: 'origin', url }]);
     }
-    expect(local(a, ['remote']).stdout).toMatch(/^origin\s+http:/);
+    expect(local(a, ['remote']).stdout).toMatch(/^NAME\s+URL\norigin\s+http:/);
     expect(local(a, ['remote', 'remove', 'origin']).code).toBe(0);
     expect(git(a, ['for-each-ref', 'refs/vfi-remotes/']).stdout).toBe('');
     expect(local(a, ['remote', 'list']).stdout).toBe('');

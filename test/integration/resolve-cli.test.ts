@@ -189,7 +189,7 @@ describe('vfi resolve / verify', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/nope: .*nope:v9/);
     expect(r.stderr).toMatch(/app: .* -> .*@sha256:/);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^vfi: resolve failed for 1 of 2 component\(s\): nope \(image not found\); nothing published$/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^vfi: resolve failed for 1 of 2 components: nope \(image not found\); nothing published$/);
     expect(snapshot(store)).toEqual(before);
   });
 
@@ -368,7 +368,7 @@ describe('without an engine (these need none)', () => {
       const s = storeWith('Hang', { a: image('127.0.0.1:1/demo/a:v1'), b: image('127.0.0.1:1/demo/b:v1'), c: image('127.0.0.1:1/demo/c:v1') });
       const r = await finished(vfiAsync(s, ['resolve', 'Hang', '--timeout', '1'], { DOCKER_HOST: `unix://${hanging.socketPath}` }));
       expect(r.code).toBe(1);
-      expect(r.stderr.trim().split('\n').at(-1)).toMatch(/resolve failed for 3 of 3 component\(s\): a \(timeout\), b \(timeout\), c \(timeout\)/);
+      expect(r.stderr.trim().split('\n').at(-1)).toMatch(/resolve failed for 3 of 3 components: a \(timeout\), b \(timeout\), c \(timeout\)/);
       expect(hanging.requests).toEqual(['GET /images/json']);
     } finally {
       await hanging.stop();

@@ -74,7 +74,7 @@ describe('publish and expand', () => {
       'rm extra\nset router=polyverse/router:1.0.3 extra=nsqio/nsq:v1.2.1\nadd runtime.json\n');
     const log = JSON.parse(vfi(store, ['log', 'Runtime', '--json']).stdout);
     expect(log.map((e: { id: string }) => e.id)).toEqual([third, second, first]);
-    expect(log[0]).toMatchObject({ author: 'Test Author', date: '2026-11-01T12:00:00Z', message: 'rm extra' });
+    expect(log[0]).toMatchObject({ author: 'Test Author', at: '2026-11-01T12:00:00Z', message: 'rm extra' });
     const list = JSON.parse(vfi(store, ['list', '--json']).stdout);
     expect(list).toEqual([expect.objectContaining({ name: 'Runtime', head: third, publications: 3 })]);
     const diff = JSON.parse(vfi(store, ['diff', 'Runtime~2', 'Runtime', '--json']).stdout);
@@ -293,7 +293,7 @@ describe('numeric options: one line saying which option and why, exit 2', () => 
 
   it('takes good values', () => {
     expect(vfi(store, ['log', 'Runtime', '-n', '0'])).toMatchObject({ code: 0, stdout: '' });
-    expect(vfi(store, ['log', 'Runtime', '--max-count', '1']).stdout.trim().split('\n')).toHaveLength(1);
+    expect(vfi(store, ['log', 'Runtime', '--max-count', '1', '--no-headers']).stdout.trim().split('\n')).toHaveLength(1);
   });
 
   /** Every option of every command (and subcommand) whose argument is a number, from the CLI's own help. */
