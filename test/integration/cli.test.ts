@@ -285,7 +285,7 @@ describe('completion', () => {
       expect(r.stderr).toBe('');
       return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
     };
-    expect(fish('vfi rel')).toEqual(['release']);
+    expect(fish('vfi rel')).toEqual(['release', 'releases']);
     expect(fish('vfi remote ')).toEqual(['add', 'list', 'remove']);
     expect(fish(`vfi --store ${store} log `)).toEqual(['Base', 'Runtime']);
     expect(fish(`vfi set --store ${store} --from R`)).toEqual(['Runtime']);
