@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
+import { registerCreds } from './cli/creds.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
@@ -260,6 +261,7 @@ export async function runCli(argv: string[]): Promise<number> {
     ].join('\n'))
     .action(act(async () => (await import('./commands/remote.js')).pull));
 
+  registerCreds(program, act);
   try {
     await program.parseAsync(argv);
   } catch (e) {
