@@ -38,6 +38,7 @@ function addRow(c: Partial<Credential> = {}): void {
     const td = document.createElement('td');
     const input = document.createElement('input');
     input.name = f;
+    if (f === 'password') input.type = 'password';
     input.value = c[f] ?? '';
     input.spellcheck = false;
     input.autocomplete = 'off';
