@@ -44,13 +44,15 @@ async function rowFromOptions(ctx: Context, o: RowOptions): Promise<Credential> 
 /** Documents carrying secrets go to a pipe or file; a terminal only shows them with --show-secrets. */
 function printSecretDocument(ctx: Context, text: string, o: OutputOptions): void {
   if (process.stdout.isTTY && !o.showSecrets) {
-    throw new VfiError('USAGE', 'this output holds registry passwords: not printed on a terminal', {}, 'pipe it (| kubectl apply -f -), redirect it to a file, or add --show-secrets');
+    throw new VfiError('USAGE', 'this output holds registry passwords: not printed on a terminal', {}, 'pipe it to kubectl apply -f -, redirect it to a file, or add --show-secrets');
   }
   ctx.outBytes(Buffer.from(text, 'utf8'));
 }
 
 /** Write a file atomically with mode 0600: a temporary file beside it, then a rename. */
-export function writePrivateFile(file: string, text: string): void {
+export function writePrivateFile(target: string, text: string): void {
+  // A config.json linked from a dotfiles repository stays a link: write where it points.
+  const file = fs.existsSync(target) ? fs.realpathSync(target) : target;
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     fs.writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });

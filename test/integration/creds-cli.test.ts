@@ -1,6 +1,6 @@
 /** vfi creds on the command line, as a person uses it: real files, real kubectl to compare with. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, vfi } from '../helpers/cli.js';
@@ -106,6 +106,13 @@ describe('round trips: credentials -> secret -> config.json -> credentials', () 
     expect(mode(cfg)).toBe(0o600);
     const missing = creds(['rm', cfg, '--registry', 'a.example.com']);
     expect(missing.code).toBe(3);
+
+    // A config.json that is a link (to a dotfiles repository) stays a link; its target is written.
+    const link = join(dir, 'link.json');
+    symlinkSync(cfg, link);
+    expect(creds(['config', '--into', link, '--registry', 'c.example.com', '--username', 'c', '--password-stdin'], 'pc').code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(cfg, 'utf8')).auths)).toEqual(['c.example.com']);
   });
 });
 

@@ -116,6 +116,13 @@ describe('vfi creds serve', () => {
     expect(await page.inputValue('#secret')).toBe('kind: Secret\ntype: Opaque\n');
     await page.fill('#secret', secretBefore);
     await expect.poll(() => page.textContent('#secret-error')).toBe('');
+
+    await page.fill('#secret-name', 'Team_Pull');
+    await expect.poll(() => page.textContent('#secret-error')).toMatch(/Team_Pull/);
+    expect(await page.inputValue('#secret')).toBe(secretBefore);
+    await page.fill('#secret-name', 'team-pull');
+    await expect.poll(() => page.textContent('#secret-error')).toBe('');
+    expect(await page.inputValue('#secret')).toBe(secretBefore);
   });
 
   it('each pane downloads what it shows', async () => {

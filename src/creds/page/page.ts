@@ -100,8 +100,9 @@ async function update(pane: Pane, convert: () => Promise<void>): Promise<void> {
   }
 }
 
-const fromRows = () =>
-  update('rows', async () => {
+// A bad Secret name is the Secret pane's error, though the rows are what get converted.
+const fromRows = (pane: Pane = 'rows') =>
+  update(pane, async () => {
     const creds = readRows();
     const config = renderConfig(configOf(creds));
     secretText.value = await secretFor(creds);
@@ -139,7 +140,7 @@ $('add-row').addEventListener('click', () => {
 });
 configText.addEventListener('input', () => void fromConfig());
 secretText.addEventListener('input', () => void fromSecret());
-for (const input of [nameInput, namespaceInput]) input.addEventListener('input', () => void fromRows());
+for (const input of [nameInput, namespaceInput]) input.addEventListener('input', () => void fromRows('secret'));
 $('rows-download').addEventListener('click', () => download('credentials.json', `${JSON.stringify(readRows(), null, 2)}\n`, 'application/json'));
 $('config-download').addEventListener('click', () => download('config.json', configText.value, 'application/json'));
 $('secret-download').addEventListener('click', () => download(`${nameInput.value.trim() || 'regcred'}.yaml`, secretText.value, 'application/yaml'));
