@@ -8,6 +8,7 @@ import { isVfiError, VfiError } from './errors.js';
 import { processContext, type Context } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
+import { registerCreds } from './cli/creds.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
@@ -305,6 +306,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('[command...]', 'a command, and a subcommand of it')
     .action(act(async () => (_ctx: Context, words: string[]) => showHelp(program, words)));
 
+  registerCreds(program, act);
   registerCompletion(program, act);
 
   try {
