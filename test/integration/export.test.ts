@@ -196,6 +196,11 @@ describe('vfi export refuses, writing nothing', () => {
     expect(r.stderr).toMatch(/unpinned/);
     expect(fs.existsSync(out)).toBe(false);
     expect(ok(['export', tagged, '--format', 'env', '--allow-unpinned'])).toContain('WEB_IMAGE=nginx:1.25');
+    // imgpkg rejects a lock entry that is not a digest reference: no --allow-unpinned for imageslock
+    const lock = vfi(store, ['export', tagged, '--format', 'imageslock', '--allow-unpinned', '--out', out]);
+    expect(lock.code).toBe(2);
+    expect(lock.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('an existing --out file (exit 2) unless --force, which replaces it whole', () => {
