@@ -1,4 +1,5 @@
 /** `vfi notes FROM TO` and `vfi notes --since DATE NAME`: release notes for people. */
+import * as fs from 'node:fs';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { flattenVfi } from '../core/export/deployables.js';
@@ -21,6 +22,10 @@ interface NotesOptions {
 }
 
 export async function notes(ctx: Context, from: string | undefined, to: string | undefined, opts: NotesOptions): Promise<void> {
+  // A mistyped --repos would otherwise read as "no clone of X" under every component: say it once.
+  if (opts.repos !== undefined && !fs.statSync(opts.repos, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new VfiError('USAGE', `--repos ${opts.repos}: not a directory`, { repos: opts.repos }, 'give the directory your clones are in');
+  }
   if (opts.since !== undefined) return monthly(ctx, from, to, opts);
   if (from === undefined || to === undefined) {
     throw new VfiError('USAGE', 'expected FROM and TO (or --since DATE NAME)', {}, 'vfi notes Runtime~1 Runtime');

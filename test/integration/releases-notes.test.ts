@@ -116,6 +116,8 @@ describe('vfi notes', () => {
     ['one VFI only', ['notes', 'Runtime']],
     ['--since without NAME', ['notes', '--since', '2026-11-01']],
     ['an unknown format', ['notes', first, second, '--format', 'pdf']],
+    ['--repos that is no directory', ['notes', 'Runtime~1', 'Runtime', '--repos', path.join(dir, 'no-such-dir')]],
+    ['--repos that is no directory, with --since', ['notes', '--since', '2026-11-01', 'Runtime', '--repos', path.join(dir, 'no-such-dir')]],
   ])('refuses %s (exit 2)', (_title, args) => {
     const r = vfi(store, args);
     expect(r.code).toBe(2);
