@@ -170,8 +170,10 @@ describe('vfi export refuses, writing nothing', () => {
   it.each<[string, string[], number]>([
     ['an unknown format', ['--format', 'terraform'], 2],
     ['no format', [], 2],
-  ])('%s (exit %d)', (_title, args, code) => {
-    const out = path.join(dir, `refused-${code}-${args.length}.yml`);
+    ['a --warehouse no Kubernetes object can be named', ['--format', 'freight', '--warehouse', 'My Warehouse'], 2],
+    ['--warehouse with a format other than freight', ['--format', 'env', '--warehouse', 'runtime'], 2],
+  ])('%s (exit %d)', (title, args, code) => {
+    const out = path.join(dir, `refused-${title.replace(/\W+/g, '-')}.yml`);
     const r = vfi(store, ['export', release, ...args, '--out', out]);
     expect(r.code).toBe(code);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -82,7 +82,7 @@ export function renderCompose(items: readonly Deployable[]): Rendered {
     const name = service ?? d.name;
     if (!/^[a-zA-Z0-9._-]+$/.test(name)) {
       throw new VfiError('INVALID_INPUT', `component ${JSON.stringify(d.name)}: ${JSON.stringify(name)} is not a compose service name ([a-zA-Z0-9._-]+)`, { component: d.name },
-        'set "x-compose-service" on the component');
+        service === undefined ? 'set "x-compose-service" on the component' : 'change its "x-compose-service"');
     }
     refuseDuplicate(seen, name, d.name, 'service');
     services[name] = { image: imageString(d.image) };
