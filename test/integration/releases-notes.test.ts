@@ -90,6 +90,15 @@ describe('vfi notes', () => {
     expect(md).toMatch(/- reviewed: pass by ci at 2026-11-10T10:00:00Z \(https:\/\/ci\.example\.com\/2\)/);
   });
 
+  it('a plain directory named after the repository inside another git repository is no clone of it', () => {
+    const outer = path.join(dir, 'monorepo');
+    fs.mkdirSync(path.join(outer, 'api'), { recursive: true });
+    gitIn(outer, ['init', '-q']);
+    gitIn(outer, ['commit', '-q', '--allow-empty', '-m', 'Outer history']);
+    const n = JSON.parse(ok(['notes', first, second, '--format', 'json', '--repos', outer]));
+    expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: `no clone of api under ${outer}` }]);
+  });
+
   it('--format json; without --repos the commits say why they are missing', () => {
     const n = JSON.parse(ok(['notes', first, second, '--format', 'json']));
     expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: 'no --repos given' }]);
