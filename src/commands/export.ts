@@ -18,7 +18,9 @@ export interface ExportOptions {
   warehouse?: string;
 }
 
-export async function exportVfi(ctx: Context, ref: string, opts: ExportOptions): Promise<void> {
+export async function exportVfi(ctx: Context, ref: string, given: ExportOptions): Promise<void> {
+  // `--out -` is stdout, as `-` is stdin for vfi add: not a file named "-".
+  const opts = given.out === '-' ? { ...given, out: undefined } : given;
   const format = checkFormat(opts.format);
   if (opts.warehouse !== undefined) checkWarehouse(opts.warehouse, format);
   if (opts.out !== undefined) checkOut(opts.out, opts.force ?? false);

@@ -149,6 +149,13 @@ describe('vfi export', () => {
     expect(freight.images).toContainEqual({ repoURL: 'postgres', tag: '16', digest: D_DB });
   });
 
+  it('--out - is stdout, not a file named "-"', () => {
+    const r = vfi(store, ['export', release, '--format', 'env', '--out', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(ok(['export', release, '--format', 'env']) + '\n');
+    expect(fs.existsSync('-')).toBe(false); // the CLI runs in the test's working directory
+  });
+
   it('env: lines a shell can source', () => {
     const file = path.join(dir, 'release.env');
     ok(['export', release, '--format', 'env', '--out', file]);
