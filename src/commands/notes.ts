@@ -62,7 +62,11 @@ async function monthly(ctx: Context, name: string | undefined, extra: string | u
   const sections: { release: Release; notes: ReleaseNotes }[] = [];
   for (const [i, release] of all.entries()) {
     if (parseAt(release.at)! < since) continue;
-    const previous = all[i - 1];
+    // Released again with no other release between: its section is already there (notes against
+    // itself would say nothing changed); before the window, this one stands for it.
+    if (i > 0 && all[i - 1]!.id === release.id && parseAt(all[i - 1]!.at)! >= since) continue;
+    // A rollback (A, B, A again) is noted against B: what the customer gets back.
+    const previous = all.slice(0, i).reverse().find((r) => r.id !== release.id);
     sections.push({ release, notes: await notesBetween(store, previous && `${previous.name}@${previous.id}`, `${release.name}@${release.id}`, opts.repos) });
   }
   sections.reverse(); // newest first, as `vfi releases` lists them

@@ -121,6 +121,24 @@ describe('vfi notes', () => {
     expect(later.split(/^## /m).slice(1).map((s) => s.split('\n')[0])).toEqual([second]);
   });
 
+  it('--since: a VFI released again is one section, and a rollback is noted against the release it replaced', () => {
+    const a = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.25@${D1}` } }));
+    const b = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.26@${D2}` } }));
+    ok(['release', a], '2026-11-02T10:00:00Z');
+    ok(['release', b], '2026-11-03T10:00:00Z');
+    ok(['release', b], '2026-11-04T10:00:00Z');
+    ok(['release', a], '2026-11-05T10:00:00Z');
+    const sections = ok(['notes', '--since', '2026-11-01', 'Again']).split(/^## /m).slice(1);
+    expect(sections.map((s) => s.split('\n')[0])).toEqual([a, b, a]);
+    expect(sections[0]).toContain(`Changes since ${b}.`);
+    expect(sections[1]).toContain(`Changes since ${a}.`);
+    expect(sections[1]).toContain('Released 2026-11-03T10:00:00Z');
+    // the window starting after b's first release: its second stands for it, against a
+    const later = ok(['notes', '--since', '2026-11-04', 'Again']).split(/^## /m).slice(1);
+    expect(later.map((s) => s.split('\n')[0])).toEqual([a, b]);
+    expect(later[1]).toContain(`Changes since ${a}.`);
+  });
+
   it.each<[string, string[]]>([
     ['one VFI only', ['notes', 'Runtime']],
     ['--since without NAME', ['notes', '--since', '2026-11-01']],
