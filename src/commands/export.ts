@@ -18,8 +18,11 @@ export interface ExportOptions {
   warehouse?: string;
 }
 
-export async function exportVfi(ctx: Context, ref: string, opts: ExportOptions): Promise<void> {
+export async function exportVfi(ctx: Context, ref: string, given: ExportOptions): Promise<void> {
+  // `--out -` is stdout, as `-` is stdin for vfi add: not a file named "-".
+  const opts = given.out === '-' ? { ...given, out: undefined } : given;
   const format = checkFormat(opts.format);
+  if (opts.warehouse !== undefined) checkWarehouse(opts.warehouse, format);
   if (opts.out !== undefined) checkOut(opts.out, opts.force ?? false);
   const store = ctx.store({ create: false });
   const tree = await readVfiTree(store, ref);
@@ -54,6 +57,15 @@ function checkFormat(format: string | undefined): ExportFormat {
     throw new VfiError('USAGE', `unknown format ${JSON.stringify(format)}: expected ${EXPORT_FORMATS.join(', ')}`, { format });
   }
   return format as ExportFormat;
+}
+
+/** A Warehouse is a Kubernetes object: its name an RFC 1123 subdomain, or no Warehouse can have it. */
+function checkWarehouse(warehouse: string, format: ExportFormat): void {
+  if (format !== 'freight') throw new VfiError('USAGE', `--warehouse is for --format freight, not ${format}`, { format });
+  if (warehouse.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(warehouse)) {
+    throw new VfiError('USAGE', `--warehouse ${JSON.stringify(warehouse)} is not a Kubernetes object name`, { warehouse },
+      'lower-case letters, digits, "-" and ".", starting and ending with a letter or digit');
+  }
 }
 
 function checkOut(out: string, force: boolean): void {

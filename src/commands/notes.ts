@@ -1,4 +1,5 @@
 /** `vfi notes FROM TO` and `vfi notes --since DATE NAME`: release notes for people. */
+import * as fs from 'node:fs';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { flattenVfi } from '../core/export/deployables.js';
@@ -21,6 +22,10 @@ interface NotesOptions {
 }
 
 export async function notes(ctx: Context, from: string | undefined, to: string | undefined, opts: NotesOptions): Promise<void> {
+  // A mistyped --repos would otherwise read as "no clone of X" under every component: say it once.
+  if (opts.repos !== undefined && !fs.statSync(opts.repos, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new VfiError('USAGE', `--repos ${opts.repos}: not a directory`, { repos: opts.repos }, 'give the directory your clones are in');
+  }
   if (opts.since !== undefined) return monthly(ctx, from, to, opts);
   if (from === undefined || to === undefined) {
     throw new VfiError('USAGE', 'expected FROM and TO (or --since DATE NAME)', {}, 'vfi notes Runtime~1 Runtime');
@@ -57,7 +62,11 @@ async function monthly(ctx: Context, name: string | undefined, extra: string | u
   const sections: { release: Release; notes: ReleaseNotes }[] = [];
   for (const [i, release] of all.entries()) {
     if (parseAt(release.at)! < since) continue;
-    const previous = all[i - 1];
+    // Released again with no other release between: its section is already there (notes against
+    // itself would say nothing changed); before the window, this one stands for it.
+    if (i > 0 && all[i - 1]!.id === release.id && parseAt(all[i - 1]!.at)! >= since) continue;
+    // A rollback (A, B, A again) is noted against B: what the customer gets back.
+    const previous = all.slice(0, i).reverse().find((r) => r.id !== release.id);
     sections.push({ release, notes: await notesBetween(store, previous && `${previous.name}@${previous.id}`, `${release.name}@${release.id}`, opts.repos) });
   }
   sections.reverse(); // newest first, as `vfi releases` lists them

@@ -8,8 +8,13 @@ import type { CommitLog, CommitRange } from '../core/notes.js';
 export function findClone(dir: string, repository: string): string | undefined {
   for (const candidate of [path.join(dir, repository), path.join(dir, `${repository}.git`)]) {
     if (!fs.statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) continue;
-    const r = spawnSync('git', ['-C', candidate, 'rev-parse', '--git-dir'], { encoding: 'utf8' });
-    if (r.status === 0) return candidate;
+    // Only a repository of its own: a plain directory inside some other repository (--repos in a
+    // monorepo checkout) would otherwise answer with that repository's git dir and history.
+    const r = spawnSync('git', ['-C', candidate, 'rev-parse', '--absolute-git-dir'], { encoding: 'utf8' });
+    if (r.status !== 0) continue;
+    const gitDir = fs.realpathSync(r.stdout.trim());
+    const own = fs.realpathSync(candidate);
+    if (gitDir === own || gitDir === path.join(own, '.git')) return candidate;
   }
   return undefined;
 }

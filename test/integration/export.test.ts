@@ -149,6 +149,13 @@ describe('vfi export', () => {
     expect(freight.images).toContainEqual({ repoURL: 'postgres', tag: '16', digest: D_DB });
   });
 
+  it('--out - is stdout, not a file named "-"', () => {
+    const r = vfi(store, ['export', release, '--format', 'env', '--out', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(ok(['export', release, '--format', 'env']) + '\n');
+    expect(fs.existsSync('-')).toBe(false); // the CLI runs in the test's working directory
+  });
+
   it('env: lines a shell can source', () => {
     const file = path.join(dir, 'release.env');
     ok(['export', release, '--format', 'env', '--out', file]);
@@ -170,8 +177,10 @@ describe('vfi export refuses, writing nothing', () => {
   it.each<[string, string[], number]>([
     ['an unknown format', ['--format', 'terraform'], 2],
     ['no format', [], 2],
-  ])('%s (exit %d)', (_title, args, code) => {
-    const out = path.join(dir, `refused-${code}-${args.length}.yml`);
+    ['a --warehouse no Kubernetes object can be named', ['--format', 'freight', '--warehouse', 'My Warehouse'], 2],
+    ['--warehouse with a format other than freight', ['--format', 'env', '--warehouse', 'runtime'], 2],
+  ])('%s (exit %d)', (title, args, code) => {
+    const out = path.join(dir, `refused-${title.replace(/\W+/g, '-')}.yml`);
     const r = vfi(store, ['export', release, ...args, '--out', out]);
     expect(r.code).toBe(code);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -196,6 +205,11 @@ describe('vfi export refuses, writing nothing', () => {
     expect(r.stderr).toMatch(/unpinned/);
     expect(fs.existsSync(out)).toBe(false);
     expect(ok(['export', tagged, '--format', 'env', '--allow-unpinned'])).toContain('WEB_IMAGE=nginx:1.25');
+    // imgpkg rejects a lock entry that is not a digest reference: no --allow-unpinned for imageslock
+    const lock = vfi(store, ['export', tagged, '--format', 'imageslock', '--allow-unpinned', '--out', out]);
+    expect(lock.code).toBe(2);
+    expect(lock.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('an existing --out file (exit 2) unless --force, which replaces it whole', () => {

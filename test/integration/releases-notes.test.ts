@@ -90,6 +90,15 @@ describe('vfi notes', () => {
     expect(md).toMatch(/- reviewed: pass by ci at 2026-11-10T10:00:00Z \(https:\/\/ci\.example\.com\/2\)/);
   });
 
+  it('a plain directory named after the repository inside another git repository is no clone of it', () => {
+    const outer = path.join(dir, 'monorepo');
+    fs.mkdirSync(path.join(outer, 'api'), { recursive: true });
+    gitIn(outer, ['init', '-q']);
+    gitIn(outer, ['commit', '-q', '--allow-empty', '-m', 'Outer history']);
+    const n = JSON.parse(ok(['notes', first, second, '--format', 'json', '--repos', outer]));
+    expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: `no clone of api under ${outer}` }]);
+  });
+
   it('--format json; without --repos the commits say why they are missing', () => {
     const n = JSON.parse(ok(['notes', first, second, '--format', 'json']));
     expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: 'no --repos given' }]);
@@ -112,10 +121,30 @@ describe('vfi notes', () => {
     expect(later.split(/^## /m).slice(1).map((s) => s.split('\n')[0])).toEqual([second]);
   });
 
+  it('--since: a VFI released again is one section, and a rollback is noted against the release it replaced', () => {
+    const a = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.25@${D1}` } }));
+    const b = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.26@${D2}` } }));
+    ok(['release', a], '2026-11-02T10:00:00Z');
+    ok(['release', b], '2026-11-03T10:00:00Z');
+    ok(['release', b], '2026-11-04T10:00:00Z');
+    ok(['release', a], '2026-11-05T10:00:00Z');
+    const sections = ok(['notes', '--since', '2026-11-01', 'Again']).split(/^## /m).slice(1);
+    expect(sections.map((s) => s.split('\n')[0])).toEqual([a, b, a]);
+    expect(sections[0]).toContain(`Changes since ${b}.`);
+    expect(sections[1]).toContain(`Changes since ${a}.`);
+    expect(sections[1]).toContain('Released 2026-11-03T10:00:00Z');
+    // the window starting after b's first release: its second stands for it, against a
+    const later = ok(['notes', '--since', '2026-11-04', 'Again']).split(/^## /m).slice(1);
+    expect(later.map((s) => s.split('\n')[0])).toEqual([a, b]);
+    expect(later[1]).toContain(`Changes since ${a}.`);
+  });
+
   it.each<[string, string[]]>([
     ['one VFI only', ['notes', 'Runtime']],
     ['--since without NAME', ['notes', '--since', '2026-11-01']],
     ['an unknown format', ['notes', first, second, '--format', 'pdf']],
+    ['--repos that is no directory', ['notes', 'Runtime~1', 'Runtime', '--repos', path.join(dir, 'no-such-dir')]],
+    ['--repos that is no directory, with --since', ['notes', '--since', '2026-11-01', 'Runtime', '--repos', path.join(dir, 'no-such-dir')]],
   ])('refuses %s (exit 2)', (_title, args) => {
     const r = vfi(store, args);
     expect(r.code).toBe(2);

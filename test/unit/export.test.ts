@@ -105,6 +105,10 @@ describe('imageslock', () => {
       images: [{ image: `docker.io/library/nginx@${D1}`, annotations: { 'kbld.carvel.dev/id': 'nginx:1.25', 'vfi.dev/component': 'web', 'vfi.dev/vfi': `Runtime@${OPTS.id}` } }],
     } });
   });
+
+  it('refuses an image without a digest even with --allow-unpinned: imgpkg rejects a lock entry that is not a digest reference', () => {
+    expect(codeOf(() => renderExport('imageslock', flat({ web: img('nginx:1.25'), db: img(`postgres@${D1}`) }), OPTS))).toBe('INVALID_INPUT');
+  });
 });
 
 describe('freight', () => {

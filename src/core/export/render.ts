@@ -82,7 +82,7 @@ export function renderCompose(items: readonly Deployable[]): Rendered {
     const name = service ?? d.name;
     if (!/^[a-zA-Z0-9._-]+$/.test(name)) {
       throw new VfiError('INVALID_INPUT', `component ${JSON.stringify(d.name)}: ${JSON.stringify(name)} is not a compose service name ([a-zA-Z0-9._-]+)`, { component: d.name },
-        'set "x-compose-service" on the component');
+        service === undefined ? 'set "x-compose-service" on the component' : 'change its "x-compose-service"');
     }
     refuseDuplicate(seen, name, d.name, 'service');
     services[name] = { image: imageString(d.image) };
@@ -136,9 +136,16 @@ export function renderHelm(items: readonly Deployable[]): Rendered {
 }
 
 export function renderImagesLock(items: readonly Deployable[], opts: RenderOptions): Rendered {
+  // imgpkg refuses a lock whose images are not digest references ("Expected ref to be in digest
+  // form"), so --allow-unpinned cannot make one: a tag here is a file imgpkg would reject.
+  const tagged = images(items).filter((d) => !d.image.digest).map((d) => d.name);
+  if (tagged.length > 0) {
+    throw new VfiError('INVALID_INPUT', `imageslock holds only images by digest: ${tagged.join(', ')} ha${tagged.length > 1 ? 've' : 's'} none`,
+      { components: tagged }, `vfi resolve ${opts.lineage} pins them`);
+  }
   const entries = images(items).map((d) => ({
     // imgpkg relocates by digest: the image is the fully-qualified repository @digest.
-    image: d.image.digest ? `${d.image.fullName}@${d.image.digest}` : imageString(d.image),
+    image: `${d.image.fullName}@${d.image.digest}`,
     annotations: {
       // kbld's key for "the reference this image was resolved from"
       'kbld.carvel.dev/id': d.image.original.replace(/@.*$/, ''),
