@@ -33,6 +33,7 @@ interface RecordOptions {
   note?: string;
   evidence?: string;
   by?: string;
+  sign?: string;
 }
 
 interface AssertOptions extends RecordOptions {
@@ -45,17 +46,23 @@ export async function assert(ctx: Context, ref: string | undefined, claims: stri
     if (ref !== undefined || opts.fail || opts.note !== undefined || opts.evidence !== undefined || opts.by !== undefined) {
       throw new VfiError('USAGE', '--batch takes no REF, CLAIM, --fail, --note, --evidence or --by: each line says them', {});
     }
-    return assertBatch(ctx, opts.batch);
+    return assertBatch(ctx, opts.batch, opts.sign);
   }
   if (ref === undefined || claims.length === 0) {
     throw new VfiError('USAGE', 'expected REF and at least one CLAIM (or --batch FILE)', {}, 'vfi assert Runtime@b383463 tests-passed');
   }
   const requests = [...new Set(claims)].map((claim) => request(ref, claim, opts.fail ? 'fail' : 'pass', opts));
-  await recordAndPrint(ctx, requests);
+  await recordAndPrint(ctx, requests, opts.sign);
 }
 
 export async function release(ctx: Context, ref: string, opts: RecordOptions): Promise<void> {
-  await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)]);
+  await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)], opts.sign);
+}
+
+/** The key of --sign or $VFI_SIGNING_KEY, read before anything is resolved or written. */
+async function keyFor(ctx: Context, option: string | undefined) {
+  if (option === undefined && !ctx.env.VFI_SIGNING_KEY) return undefined;
+  return (await import('./trust.js')).signingKey(ctx, option);
 }
 
 function request(ref: string, claim: string, result: 'pass' | 'fail', opts: RecordOptions): AssertionRequest {
@@ -66,12 +73,13 @@ function request(ref: string, claim: string, result: 'pass' | 'fail', opts: Reco
   return req;
 }
 
-async function recordAndPrint(ctx: Context, requests: AssertionRequest[]): Promise<void> {
+async function recordAndPrint(ctx: Context, requests: AssertionRequest[], signWith: string | undefined): Promise<void> {
+  const sign = await keyFor(ctx, signWith);
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
   const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
-  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock });
+  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock, ...(sign ? { sign } : {}) });
   noteDatedAhead(ctx, clock, records);
   for (const r of records) ctx.out(formatRecordLine(r));
 }
@@ -99,7 +107,8 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
 }
 
 /** Every line is checked and every reference resolved before anything is written. */
-async function assertBatch(ctx: Context, file: string): Promise<void> {
+async function assertBatch(ctx: Context, file: string, signWith: string | undefined): Promise<void> {
+  const sign = await keyFor(ctx, signWith);
   const { inputLines, readInput } = await import('./input.js');
   const { parseIJson } = await import('../core/ijson.js');
   const input = await readInput(ctx, file);
@@ -128,7 +137,7 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
   const { progressBar } = await import('../progress.js');
   const bar = await progressBar(ctx, 'recording assertions', drafts.length);
   const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
-    { clock, onProgress: (n) => bar.tick(n) });
+    { clock, onProgress: (n) => bar.tick(n), ...(sign ? { sign } : {}) });
   bar.stop();
   ctx.out(String(records.length));
   ctx.note(`vfi: recorded ${records.length} assertions`);
@@ -147,16 +156,31 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const subject = await new SubjectResolver(store).resolve(ref, parsed);
   const records = await readRecordsOf(store, subject.id);
   if (format === 'intoto') {
-    // One Statement per line, compact (the stored bytes are indented): a valid .intoto.jsonl bundle.
-    for (const r of records) ctx.out(JSON.stringify(statementOf(r), sortedKeys));
+    // One line per record, compact: the DSSE envelope of a signed record, the Statement of an unsigned one.
+    for (const r of records) ctx.out(r.signed ? JSON.stringify(r.signed.envelope, sortedKeys) : JSON.stringify(statementOf(r), sortedKeys));
     return;
   }
-  const standing = standingOf(records.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
+  const { loadTrust } = await import('../store/trust.js');
+  const trust = await loadTrust(store);
+  const untrusted = new Map<string, string>();
+  const signerOf = new Map<string, string>();
+  for (const r of records) {
+    const name = { claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record, ...(r.signed ? { signed: true as const } : {}) };
+    const reason = await trust.reason(subject.id.slice(0, 2), name);
+    if (reason) untrusted.set(r.record, reason);
+    if (r.signed) {
+      const s = [...trust.state.signers.values()].find((t) => t.keyid === r.signed!.keyid);
+      signerOf.set(r.record, s ? s.signer : `key ${r.signed.keyid.slice(0, 12)}`);
+    }
+  }
+  trust.flush();
+  const counted = records.filter((r) => !untrusted.has(r.record));
+  const standing = standingOf(counted.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
   const byRecord = new Map(records.map((r) => [r.record, r]));
   const display = `${subject.name}@${subject.id}`;
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
-    for (const r of records) latest.set(r.claim, r); // oldest first: the last one wins
+    for (const r of counted) latest.set(r.claim, r); // oldest first: the last one wins
     printJson(ctx.out, {
       ref: display,
       name: subject.name,
@@ -175,14 +199,18 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
         at: r.at,
         ...(r.note !== undefined ? { note: r.note } : {}),
         ...(r.evidence !== undefined ? { evidence: r.evidence } : {}),
+        signed: r.signed ? { keyid: r.signed.keyid, signer: signerOf.get(r.record) } : null,
+        counts: !untrusted.has(r.record),
+        ...(untrusted.has(r.record) ? { untrusted: untrusted.get(r.record) } : {}),
       })),
     });
     return;
   }
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
-    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
-    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
+    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, signerOf.get(r.record) ?? '-',
+      [untrusted.has(r.record) ? `UNTRUSTED: ${untrusted.get(r.record)}` : '', r.note, r.evidence].filter(Boolean).join(', ')]);
+    for (const line of formatTable([['AT', 'CLAIM', 'RESULT', 'BY', 'SIGNED', 'NOTE, EVIDENCE'], ...rows])) ctx.out(line);
   }
   const scored = standing.passing.filter(isEvidence);
   const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];

@@ -84,21 +84,30 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   } else ctx.out(formatVfiRef(name, pub.id));
 }
 
-export async function verify(ctx: Context, ref: string, opts: EngineFlags): Promise<void> {
+export async function verify(ctx: Context, ref: string, opts: EngineFlags & { local?: boolean; allowUnpinned?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
   const images = Object.entries(stored.vfi).filter(([, c]) => c.type === 'dockerImage');
   const pinned = images.filter(([, c]) => hasDigest(c.address)).map(([component, c]) => ({ component, address: c.address }));
-  const unpinned = images.length - pinned.length;
-  if (unpinned > 0) ctx.note(`vfi: ${unpinned} image(s) not pinned by digest, not verified (vfi resolve ${formatVfiRef(name, stored.id)} pins them)`);
+  const unpinnedNames = images.filter(([, c]) => !hasDigest(c.address)).map(([component]) => component);
+  const unpinned = unpinnedNames.length;
   const bar = await progressBar(ctx, 'verifying', pinned.length);
-  const results = await verifyImages(pinned, await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c)));
+  const results = await verifyImages(pinned, { ...(await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c))), local: Boolean(opts.local) });
   bar.stop();
-  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, stored.id), ok: results.every((r) => r.ok), unpinned, components: results.map(componentJson) });
-  else for (const r of results) ctx.out(r.ok ? `ok       ${r.component}  ${r.address}  (${r.where})` : `${r.status === 'missing' ? 'MISSING' : 'ERROR  '}  ${r.component}  ${r.address}: ${r.error!.message}`);
+  const unpinnedFails = unpinned > 0 && !opts.allowUnpinned;
+  const ok = results.every((r) => r.ok) && !unpinnedFails;
+  if (opts.json) printJson(ctx.out, { ref: formatVfiRef(name, stored.id), ok, unpinned, unpinnedComponents: unpinnedNames, components: results.map(componentJson) });
+  else {
+    for (const r of results) ctx.out(r.ok ? `ok       ${r.component}  ${r.address}  (${r.where})` : `${r.status === 'missing' ? 'MISSING' : 'ERROR  '}  ${r.component}  ${r.address}: ${r.error!.message}`);
+    for (const c of unpinnedNames) ctx.out(`${unpinnedFails ? 'UNPINNED' : 'unpinned'} ${c}  ${stored.vfi[c]!.address}: not pinned by digest`);
+  }
   noteHints(ctx, results);
   const failure = failureOf(results, 'verify', pinned.length, formatVfiRef(name, stored.id));
   if (failure) throw failure;
+  if (unpinnedFails) {
+    throw new VfiError('VERIFY_FAILED', `verify failed: ${unpinned} image(s) not pinned by digest: ${unpinnedNames.join(', ')}`, { unpinned: unpinnedNames },
+      `vfi resolve ${formatVfiRef(name, stored.id)} pins them; --allow-unpinned accepts them`);
+  }
 }
 
 /** The VFI a REF names and the lineage to publish the pinned one on. */
