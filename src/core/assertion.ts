@@ -77,7 +77,8 @@ export function makeRecord(a: Assertion): AssertionRecord {
 export function makeSignedRecord(a: Assertion, key: SigningKey): AssertionRecord {
   const statement = makeRecord(a).bytes;
   const bytes = signEnvelope(statement, key);
-  return { ...parseRecord(bytes), bytes };
+  const envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
+  return { ...a, record: blobId(bytes), bytes, signed: { keyid: key.keyid, envelope, statement } };
 }
 
 /** Read a stored record back (a Statement, or an envelope around one); throws an Error saying what is wrong. */
