@@ -165,7 +165,9 @@ async function why(store: Store, trust: Trust, r: Ranked): Promise<string> {
     const reason = await trust.reason(r.candidate.id.slice(0, 2), n);
     if (reason) ignored.push(`${n.claim} ${n.result} (${reason})`);
   }
-  return ignored.length === 0 ? verdict : `${verdict}; not counted: ${ignored.join(', ')}`;
+  if (ignored.length === 0) return verdict;
+  const shown = ignored.slice(0, 4).join(', ');
+  return `${verdict}; not counted: ${shown}${ignored.length > 4 ? ` and ${ignored.length - 4} more (vfi assertions shows them)` : ''}`;
 }
 
 async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<string> {
