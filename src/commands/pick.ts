@@ -61,7 +61,8 @@ export async function find(ctx: Context, name: string | undefined, opts: RuleFla
   const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
   const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
   trust.flush();
-  const found = findNewest(candidates.filter((c) => !exclusion(c, rules)), scoped.claims);
+  // find's own rule: other claims do not matter, so a failing one does not exclude (a policy's rules do).
+  const found = findNewest(candidates.filter((c) => !exclusion({ ...c, failing: [] }, rules)), scoped.claims);
   if (!found) throw nothingFound(ctx, opts, noMatchError(scope, [...new Set([...scoped.claims, ...rules.require])]));
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust)) });
   else ctx.out(`${found.name}@${found.id}`);
