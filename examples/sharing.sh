@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 VFI=${VFI:-"node $here/../dist/main.js"}
 : "${VFI_STORE:?set VFI_STORE to a store with a Runtime lineage (examples/walkthrough.sh makes one)}"
 work=$(dirname "$VFI_STORE")
+# The CI key examples/assertions.sh made: the teammate's CI signs with it too.
+[[ -f "$work/keys/vfi.key" ]] && export VFI_SIGNING_KEY="$work/keys/vfi.key"
 
 bold=$'\033[1m' plain=$'\033[0m'
 if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi

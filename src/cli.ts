@@ -9,6 +9,7 @@ import { processContext, type Context } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
 import { registerCreds } from './cli/creds.js';
+import { registerTrust } from './cli/trust.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
@@ -165,6 +166,8 @@ export async function runCli(argv: string[]): Promise<number> {
       .description('check that every pinned image digest still exists, locally or in its registry')
       .argument('<ref>', 'the VFI to verify')
       .option('--no-headers', 'no header row (for scripts)')
+      .option('--local', 'accept a digest carried by a local image (default: only the registry counts)')
+      .option('--allow-unpinned', 'do not fail on images that are not pinned by digest')
       .addHelpText('after', '\nEach image is reported ok, MISSING (the digest is gone) or ERROR (it could not be checked).\nExit 3 when every failure is MISSING, else 1.'),
   ).action(act(async () => (await import('./commands/resolve.js')).verify));
 
@@ -187,6 +190,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--note <text>', 'a one-line note kept with each record')
     .option('--evidence <url>', 'an http(s) URL backing the claim (CI run, report)')
     .option('--by <who>', 'who asserts (default: $GIT_AUTHOR_NAME, git config user.name, else $USER)')
+    .option('--sign <key.pem>', 'sign each record (a DSSE envelope) with this ed25519 or ECDSA P-256 private key (default: $VFI_SIGNING_KEY)')
     .option('--batch <file>', 'record many: JSON Lines {"vfi", "claim", "result", "note"?, "evidence"?, "by"?}, or - for stdin; prints the count')
     .addHelpText('after', [
       '',
@@ -215,6 +219,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('[name]', 'lineage (default: every lineage of the store)')
     .option('--require <claims...>', 'only VFIs whose latest records pass these claims (--require a b, a,b, or repeated)', claimList)
     .option('--top <n>', 'print the best n candidates, best first', parsePositiveCount)
+    .option('--min-score <n>', 'a VFI scoring less is not a candidate (default 1, or the policy\'s; 0 allows untested VFIs)', parseCount)
+    .option('--allow-unpinned', 'let VFIs whose images are not pinned by digest be candidates')
     .option('--explain', 'write the ranking, and why each runner-up lost, to stderr')
     .option('--json', 'machine-readable output: ref, name, id, score, claims (an array with --top)')
     .addHelpText('after', `${claimsThenName('--require')}\n\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
@@ -225,6 +231,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('the newest VFI whose latest records pass every --has claim')
     .argument('[name]', 'lineage (default: every lineage of the store)')
     .option('--has <claims...>', 'claims that must pass (--has a b, a,b, or repeated)', claimList)
+    .option('--min-score <n>', 'only VFIs scoring at least n', parseCount)
+    .option('--allow-unpinned', 'let VFIs whose images are not pinned by digest match when the policy forbids them')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `${claimsThenName('--has')}\n\nExample:\n  $ vfi find --has supports-scrambling reviewed Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).find));
@@ -236,6 +244,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--note <text>', 'a one-line note kept with the record')
     .option('--evidence <url>', 'an http(s) URL (the deploy, the release notes)')
     .option('--by <who>', 'who releases')
+    .option('--sign <key.pem>', 'sign the record with this private key (default: $VFI_SIGNING_KEY)')
     .addHelpText('after', '\nExample:\n  $ vfi release "$(vfi pick Runtime)"\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2 released pass')
     .action(act(async () => (await import('./commands/assert.js')).release));
 
@@ -308,6 +317,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   registerCreds(program, act);
   registerCompletion(program, act);
+  registerTrust(program, act);
 
   try {
     applyConventions(program);

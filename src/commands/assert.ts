@@ -35,6 +35,7 @@ interface RecordOptions {
   evidence?: string;
   by?: string;
   json?: boolean;
+  sign?: string;
 }
 
 interface AssertOptions extends RecordOptions {
@@ -60,6 +61,12 @@ export async function release(ctx: Context, ref: string, opts: RecordOptions): P
   await recordAndPrint(ctx, [request(ref, RELEASED, 'pass', opts)], opts);
 }
 
+/** The key of --sign or $VFI_SIGNING_KEY, read before anything is resolved or written. */
+async function keyFor(ctx: Context, option: string | undefined) {
+  if (option === undefined && !ctx.env.VFI_SIGNING_KEY) return undefined;
+  return (await import('./trust.js')).signingKey(ctx, option);
+}
+
 function request(ref: string, claim: string, result: 'pass' | 'fail', opts: RecordOptions): AssertionRequest {
   const req: AssertionRequest = { ref, vfiRef: parseVfiRef(ref), claim: checkClaim(claim), result };
   if (opts.note !== undefined) req.note = checkNote(opts.note);
@@ -68,12 +75,13 @@ function request(ref: string, claim: string, result: 'pass' | 'fail', opts: Reco
   return req;
 }
 
-async function recordAndPrint(ctx: Context, requests: AssertionRequest[], opts: { json?: boolean }): Promise<void> {
+async function recordAndPrint(ctx: Context, requests: AssertionRequest[], opts: { json?: boolean; sign?: string }): Promise<void> {
+  const sign = await keyFor(ctx, opts.sign);
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
   const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
-  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock });
+  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock, ...(sign ? { sign } : {}) });
   noteDatedAhead(ctx, clock, records);
   if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
   else for (const r of records) ctx.out(formatRecordLine(r));
@@ -105,7 +113,8 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
 }
 
 /** Every line is checked and every reference resolved before anything is written. */
-async function assertBatch(ctx: Context, file: string, opts: { json?: boolean }): Promise<void> {
+async function assertBatch(ctx: Context, file: string, opts: { json?: boolean; sign?: string }): Promise<void> {
+  const sign = await keyFor(ctx, opts.sign);
   const { inputLines, readInput } = await import('./input.js');
   const { parseIJson } = await import('../core/ijson.js');
   const input = await readInput(ctx, file);
@@ -134,7 +143,7 @@ async function assertBatch(ctx: Context, file: string, opts: { json?: boolean })
   const { progressBar } = await import('../progress.js');
   const bar = await progressBar(ctx, 'recording assertions', drafts.length);
   const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
-    { clock, onProgress: (n) => bar.tick(n) });
+    { clock, onProgress: (n) => bar.tick(n), ...(sign ? { sign } : {}) });
   bar.stop();
   if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
   else ctx.out(String(records.length));
@@ -157,12 +166,27 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
     for (const line of intotoLines(records)) ctx.out(line);
     return;
   }
-  const standing = standingOf(records.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
+  const { loadTrust } = await import('../store/trust.js');
+  const trust = await loadTrust(store);
+  const untrusted = new Map<string, string>();
+  const signerOf = new Map<string, string>();
+  for (const r of records) {
+    const name = { claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record, ...(r.signed ? { signed: true as const } : {}) };
+    const reason = await trust.reason(subject.id.slice(0, 2), name);
+    if (reason) untrusted.set(r.record, reason);
+    if (r.signed) {
+      const s = [...trust.state.signers.values()].find((t) => t.keyid === r.signed!.keyid);
+      signerOf.set(r.record, s ? s.signer : `key ${r.signed.keyid.slice(0, 12)}`);
+    }
+  }
+  trust.flush();
+  const counted = records.filter((r) => !untrusted.has(r.record));
+  const standing = standingOf(counted.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
   const byRecord = new Map(records.map((r) => [r.record, r]));
   const display = `${subject.name}@${subject.id}`;
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
-    for (const r of records) latest.set(r.claim, r); // oldest first: the last one wins
+    for (const r of counted) latest.set(r.claim, r); // oldest first: the last one wins
     printResult(ctx.out, {
       ref: display,
       name: subject.name,
@@ -173,14 +197,20 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
         const r = latest.get(c)!;
         return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
       })),
-      records: records.map(recordJson),
+      records: records.map((r) => ({
+        ...recordJson(r),
+        signed: r.signed ? { keyid: r.signed.keyid, signer: signerOf.get(r.record) } : null,
+        counts: !untrusted.has(r.record),
+        ...(untrusted.has(r.record) ? { untrusted: untrusted.get(r.record) } : {}),
+      })),
     });
     return;
   }
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
-    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, [r.note, r.evidence].filter(Boolean).join(', ')]);
-    for (const line of formatTable(rows, { header: ['AT', 'CLAIM', 'RESULT', 'BY', 'NOTE, EVIDENCE'], headers: opts.headers, shrink: [3, 4] })) ctx.out(line);
+    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, signerOf.get(r.record) ?? '-',
+      [untrusted.has(r.record) ? `UNTRUSTED: ${untrusted.get(r.record)}` : '', r.note, r.evidence].filter(Boolean).join(', ')]);
+    for (const line of formatTable(rows, { header: ['AT', 'CLAIM', 'RESULT', 'BY', 'SIGNED', 'NOTE, EVIDENCE'], headers: opts.headers, shrink: [5] })) ctx.out(line);
   }
   const scored = standing.passing.filter(isEvidence);
   const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];
@@ -194,9 +224,13 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   ctx.out(parts.join('; '));
 }
 
-/** The records as an in-toto bundle: one Statement per line, compact (the stored bytes are indented), a valid .intoto.jsonl. `vfi export --format intoto` writes the same. */
+/**
+ * The records as an in-toto bundle, one compact line per record (the stored bytes are indented):
+ * the DSSE envelope of a signed record, the Statement of an unsigned one. `vfi export --format
+ * intoto` writes the same.
+ */
 export function intotoLines(records: readonly AssertionRecord[]): string[] {
-  return records.map((r) => JSON.stringify(statementOf(r), sortedKeys));
+  return records.map((r) => JSON.stringify(r.signed ? r.signed.envelope : statementOf(r), sortedKeys));
 }
 
 /** JSON.stringify replacer writing object keys sorted, as the canonical form orders them. */

@@ -8,14 +8,21 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkClaim, checkName, nameProblem } from '../core/names.js';
 import { shownAt } from '../core/assertion.js';
-import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
-import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
+import { exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { effectiveRules, type PickRules } from '../core/trust.js';
+import { claimsEverAsserted, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
+import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
 import { plural, printJson } from './table.js';
 
 const EXPLAIN_ROWS = 20;
 
-interface PickOptions {
+interface RuleFlags {
+  minScore?: number;
+  allowUnpinned?: boolean;
+}
+
+interface PickOptions extends RuleFlags {
   require?: string[];
   top?: number;
   explain?: boolean;
@@ -28,31 +35,36 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.require);
-  const require = scoped.claims;
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
+  const { trust, rules } = await rulesFor(store, scoped.name, { ...opts, require: scoped.claims });
+  const require = rules.require;
+  const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
   const top = opts.top ?? 1;
-  const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
-  if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
+  const result = pickReleaseCandidate(candidates, { ...rules, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
+  if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result);
+  trust.flush();
   if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
   if (opts.json) {
     const rows = [];
-    for (const r of result.top) rows.push(await describe(store, r.candidate));
+    for (const r of result.top) rows.push(await describe(store, r.candidate, trust));
     printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
     return;
   }
   for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
 }
 
-export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean }): Promise<void> {
+export async function find(ctx: Context, name: string | undefined, opts: RuleFlags & { has?: string[]; json?: boolean }): Promise<void> {
   const words = claimWords(opts.has, '--has');
   if (words.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM… (several: --has a b, --has a,b or --has a --has b)', {});
   if (name !== undefined) checkName(name);
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
-  const found = findNewest(candidates, scoped.claims);
-  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims));
-  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found)) });
+  const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
+  const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
+  trust.flush();
+  // find's own rule: other claims do not matter, so a failing one does not exclude (a policy's rules do).
+  const found = findNewest(candidates.filter((c) => !exclusion({ ...c, failing: [] }, rules)), scoped.claims);
+  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, [...new Set([...scoped.claims, ...rules.require])]));
+  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust)) });
   else ctx.out(`${found.name}@${found.id}`);
 }
 
@@ -95,9 +107,23 @@ async function claimsAndName(ctx: Context, store: Store, name: string | undefine
 
 const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkClaim))];
 
-/** The --json form of a picked VFI, with the latest record of each claim read from the store. */
-async function describe(store: Store, c: Candidate) {
-  const latest = await latestRecordsOf(store, c.id);
+/**
+ * The trust list, and the rules of the lineage's policy combined with the command line. Without
+ * NAME, a store of one lineage uses that lineage's policy; across several, none (the defaults).
+ * `find` applies a policy when there is one, and otherwise only what its flags say.
+ */
+async function rulesFor(store: Store, name: string | undefined, flags: RuleFlags & { require?: string[] }, forFind = false): Promise<{ trust: Trust; rules: PickRules }> {
+  const trust = await loadTrust(store);
+  const lineages = name === undefined ? store.lineageNames() : [name];
+  const policy = lineages.length === 1 ? (await loadPolicies(store)).get(lineages[0]!) : undefined;
+  const rules = effectiveRules(policy, flags);
+  if (forFind && !policy) return { trust, rules: { ...rules, minScore: flags.minScore ?? 0, allowUnpinned: flags.allowUnpinned ?? true } };
+  return { trust, rules };
+}
+
+/** The --json form of a picked VFI, with the latest record of each claim that counts read from the store. */
+async function describe(store: Store, c: Candidate, trust: Trust) {
+  const latest = await latestRecordsOf(store, c.id, trust);
   return {
     ref: `${c.name}@${c.id}`,
     name: c.name,
@@ -108,24 +134,44 @@ async function describe(store: Store, c: Candidate) {
 }
 
 /** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
-async function explain(ctx: Context, store: Store, scope: string, total: number, require: string[], result: ReleasePick): Promise<void> {
+async function explain(ctx: Context, store: Store, trust: Trust, scope: string, total: number, rules: PickRules, result: ReleasePick): Promise<void> {
   const { ranked, rejected, counts } = result;
   const parts = [plural(total, 'VFI'), plural(counts.qualified, 'candidate')];
   if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
+  if (counts.unpinned > 0) parts.push(`${counts.unpinned} not pinned`);
   if (counts.missing > 0) parts.push(`${counts.missing} missing a required claim`);
-  ctx.note(`ranking of ${scope}${require.length > 0 ? ` requiring ${require.join(', ')}` : ''}: ${parts.join(', ')}`);
+  if (counts.lowScore > 0) parts.push(`${counts.lowScore} below the minimum score`);
+  const ruleText = [`minimum score ${rules.minScore}`, rules.allowUnpinned ? 'unpinned images allowed' : 'images pinned by digest'];
+  if (rules.require.length > 0) ruleText.unshift(`requiring ${rules.require.join(', ')}`);
+  if (rules.policy) ruleText.push(`policy of ${rules.policy.lineage} set ${shownAt(rules.policy.at)} by ${rules.policy.by}`);
+  if (trust.active) ruleText.push(`only records signed by trusted keys count (${trust.state.signers.size} signer(s))`);
+  ctx.note(`ranking of ${scope} (${ruleText.join('; ')}): ${parts.join(', ')}`);
   const rows: string[][] = [];
   const label = (r: Ranked) => `${r.candidate.name}@${r.candidate.id}`;
-  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${r.score}`, await why(store, r)]);
+  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${r.score}`, await why(store, trust, r)]);
   if (counts.qualified > ranked.length) rows.push(['…', `${counts.qualified - ranked.length} more candidates`, '', '']);
-  for (const r of rejected) rows.push(['-', label(r), `score ${r.score}`, await why(store, r)]);
-  const notShown = counts.disqualified + counts.missing - rejected.length;
+  for (const r of rejected) rows.push(['-', label(r), `score ${r.score}`, await why(store, trust, r)]);
+  const notShown = counts.disqualified + counts.missing + counts.unpinned + counts.lowScore - rejected.length;
   if (notShown > 0) rows.push(['…', `${notShown} more that are not candidates`, '', '']);
   const widths = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
   for (const row of rows) ctx.note(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()}`);
 }
 
-async function why(store: Store, r: Ranked): Promise<string> {
+/** The verdict, and under a trust list the records that did not count and why. */
+async function why(store: Store, trust: Trust, r: Ranked): Promise<string> {
+  const verdict = await verdictText(store, trust, r);
+  if (!trust.active) return verdict;
+  const ignored: string[] = [];
+  for (const n of await recordNamesOf(store, r.candidate.id)) {
+    const reason = await trust.reason(r.candidate.id.slice(0, 2), n);
+    if (reason) ignored.push(`${n.claim} ${n.result} (${reason})`);
+  }
+  if (ignored.length === 0) return verdict;
+  const shown = ignored.slice(0, 4).join(', ');
+  return `${verdict}; not counted: ${shown}${ignored.length > 4 ? ` and ${ignored.length - 4} more (vfi assertions shows them)` : ''}`;
+}
+
+async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<string> {
   const v = r.verdict;
   switch (v.kind) {
     case 'picked':
@@ -138,9 +184,13 @@ async function why(store: Store, r: Ranked): Promise<string> {
       return `tie on score and time, lost to the smaller id ${v.winner.slice(0, 12)}`;
     case 'missing':
       return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
+    case 'unpinned':
+      return 'not pinned: an image is not pinned by digest (vfi resolve pins it; --allow-unpinned allows it)';
+    case 'low-score':
+      return `below the minimum score ${v.minScore}${r.score === 0 ? ' (nothing trusted asserted about it; --min-score 0 allows it)' : ''}`;
     case 'disqualified': {
       // The most recent failure is the telling one; the index keeps only which claims fail.
-      const latest = await latestRecordsOf(store, r.candidate.id);
+      const latest = await latestRecordsOf(store, r.candidate.id, trust);
       const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
       const record = failed[0];
       const more = v.claims.length > 1 ? ` (and ${v.claims.length - 1} more failing claim${v.claims.length > 2 ? 's' : ''})` : '';

@@ -84,24 +84,33 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   } else ctx.out(formatVfiRef(name, pub.id));
 }
 
-export async function verify(ctx: Context, ref: string, opts: EngineFlags & { headers?: boolean }): Promise<void> {
+export async function verify(ctx: Context, ref: string, opts: EngineFlags & { headers?: boolean; local?: boolean; allowUnpinned?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
   const images = Object.entries(stored.vfi).filter(([, c]) => c.type === 'dockerImage');
   const pinned = images.filter(([, c]) => hasDigest(c.address)).map(([component, c]) => ({ component, address: c.address }));
-  const unpinned = images.length - pinned.length;
-  if (unpinned > 0) ctx.note(`vfi: ${plural(unpinned, 'image')} not pinned by digest, not verified (vfi resolve ${formatVfiRef(name, stored.id)} pins them)`);
+  const unpinnedNames = images.filter(([, c]) => !hasDigest(c.address)).map(([component]) => component);
+  const unpinned = unpinnedNames.length;
   const bar = await progressBar(ctx, 'verifying', pinned.length);
-  const results = await verifyImages(pinned, await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c)));
+  const results = await verifyImages(pinned, { ...(await engineOptions(ctx, opts, (done, _t, c) => bar.tick(done, c))), local: Boolean(opts.local) });
   bar.stop();
+  const unpinnedFails = unpinned > 0 && !opts.allowUnpinned;
   const failure = failureOf(results, 'verify', pinned.length, formatVfiRef(name, stored.id));
-  if (opts.json) printJson(ctx.out, { ok: !failure, ...(failure ? { code: failure.code } : {}), ref: formatVfiRef(name, stored.id), unpinned, components: results.map(componentJson) });
-  else if (results.length > 0) {
+  if (opts.json) {
+    const code = failure?.code ?? (unpinnedFails ? 'VERIFY_FAILED' : undefined);
+    printJson(ctx.out, { ok: !code, ...(code ? { code } : {}), ref: formatVfiRef(name, stored.id), unpinned, unpinnedComponents: unpinnedNames, components: results.map(componentJson) });
+  }
+  else if (results.length + unpinned > 0) {
     const rows = results.map((r) => [r.ok ? 'ok' : r.status === 'missing' ? 'MISSING' : 'ERROR', r.component, r.address, r.ok ? `${r.where}` : r.error!.message]);
+    for (const c of unpinnedNames) rows.push([unpinnedFails ? 'UNPINNED' : 'unpinned', c, stored.vfi[c]!.address, 'not pinned by digest']);
     for (const line of formatTable(rows, { header: ['STATUS', 'COMPONENT', 'IMAGE', 'WHERE OR ERROR'], headers: opts.headers, shrink: [3] })) ctx.out(line);
   }
   noteHints(ctx, results);
   if (failure) throw failure;
+  if (unpinnedFails) {
+    throw new VfiError('VERIFY_FAILED', `verify failed: ${plural(unpinned, 'image')} not pinned by digest: ${unpinnedNames.join(', ')}`, { unpinned: unpinnedNames },
+      `vfi resolve ${formatVfiRef(name, stored.id)} pins them; --allow-unpinned accepts them`);
+  }
 }
 
 /** The VFI a REF names and the lineage to publish the pinned one on. */

@@ -6,12 +6,13 @@
  * named by its lineage and digested as `gitBlob` (the VFI id) and `sha256` (of the same bytes),
  * both registered in-toto digest names. The record's git blob id is its identity.
  *
- * Signing later: a DSSE envelope (payloadType `application/vnd.in-toto+json`) signs exactly these
- * bytes, so an envelope can be stored beside its record as `<record file stem>.dsse.json` without
- * changing the record, its id or its file name; readers ignore names they do not know.
+ * A signed record is a DSSE envelope (core/dsse.ts) whose payload is exactly those Statement bytes;
+ * the envelope's canonical bytes are the stored file, so its blob id is the record id, and its file
+ * name ends in `.dsse.json` instead of `.json`.
  */
 import { VfiError } from '../errors.js';
 import { canonicalText, type JsonObject, type JsonValue } from './canonical.js';
+import { looksLikeEnvelope, parseEnvelope, signEnvelope, type Envelope, type SigningKey } from './dsse.js';
 import { blobId } from './gitObject.js';
 import { checkClaim, nameProblem } from './names.js';
 import { parseVfiRef, type VfiRef } from './vfiRef.js';
@@ -49,6 +50,8 @@ export interface Assertion {
 export interface AssertionRecord extends Assertion {
   record: string;
   bytes: Buffer;
+  /** for a signed record: its envelope (whose payload is the Statement) and the signer's keyid */
+  signed?: { keyid: string; envelope: Envelope; statement: Buffer };
 }
 
 /** The in-toto Statement v1 of an assertion. */
@@ -70,14 +73,39 @@ export function makeRecord(a: Assertion): AssertionRecord {
   return { ...a, record: blobId(bytes), bytes };
 }
 
-/** Read a stored record back; throws an Error saying what is wrong when it is not one of ours. */
+/** The signed record of an assertion: a DSSE envelope around the Statement, signed with `key`. */
+export function makeSignedRecord(a: Assertion, key: SigningKey): AssertionRecord {
+  const statement = makeRecord(a).bytes;
+  const bytes = signEnvelope(statement, key);
+  const envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
+  return { ...a, record: blobId(bytes), bytes, signed: { keyid: key.keyid, envelope, statement } };
+}
+
+/** Read a stored record back (a Statement, or an envelope around one); throws an Error saying what is wrong. */
 export function parseRecord(bytes: Buffer, record: string = blobId(bytes)): AssertionRecord {
-  let s: JsonValue;
+  const s = parseJson(bytes);
+  if (looksLikeEnvelope(s)) {
+    const { envelope, payload } = parseEnvelope(s);
+    let inner: AssertionRecord;
+    try {
+      inner = parseStatement(parseJson(payload), payload, record);
+    } catch (e) {
+      throw new Error(`envelope payload: ${(e as Error).message}`);
+    }
+    return { ...inner, bytes, signed: { keyid: envelope.signatures[0]!.keyid, envelope, statement: payload } };
+  }
+  return parseStatement(s, bytes, record);
+}
+
+function parseJson(bytes: Buffer): JsonValue {
   try {
-    s = JSON.parse(bytes.toString('utf8')) as JsonValue;
+    return JSON.parse(bytes.toString('utf8')) as JsonValue;
   } catch {
     throw new Error('not JSON');
   }
+}
+
+function parseStatement(s: JsonValue, bytes: Buffer, record: string): AssertionRecord {
   const obj = (v: JsonValue | undefined, what: string): JsonObject => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${what} is not an object`);
     return v;
@@ -121,7 +149,8 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   if (textProblem(r.by, 200)) return `"by" ${textProblem(r.by, 200)}`;
   if (r.note !== undefined && textProblem(r.note, 1000)) return `"note" ${textProblem(r.note, 1000)}`;
   if (r.evidence !== undefined && evidenceProblem(r.evidence)) return `"evidence" ${evidenceProblem(r.evidence)}`;
-  if (!makeRecord(r).bytes.equals(r.bytes)) return 'not in canonical form';
+  if (!makeRecord(r).bytes.equals(r.signed ? r.signed.statement : r.bytes)) return 'not in canonical form';
+  if (r.signed && canonicalText(JSON.parse(r.bytes.toString('utf8')) as JsonValue) !== r.bytes.toString('utf8')) return 'envelope not in canonical form';
   return undefined;
 }
 
@@ -173,23 +202,25 @@ export function parseAt(at: string): number | undefined {
  * compacted the same way). Every part comes from the record's content, so two stores that hold
  * the same record name it the same way and a union of their trees never conflicts; `git ls-tree`
  * shows what each record says without opening it. The suffix has a fixed length, so a claim
- * containing "-pass-" still parses.
+ * containing "-pass-" still parses. A signed record's name ends in `.dsse.json`.
  */
-const NAME_SUFFIX = /-(pass|fail)-([0-9a-f]{40})\.json$/;
+const NAME_SUFFIX = /-(pass|fail)-([0-9a-f]{40})(\.dsse)?\.json$/;
 const COMPACT_AT = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\.\d{3}|\.\d{6})?Z-/;
 
 /** The tree entry name of a record. */
-export function recordFileName(r: { at: string; claim: string; result: AssertionResult; record: string }): string {
-  return `${r.at.replace(/[-:]/g, '')}-${r.claim}-${r.result}-${r.record}.json`;
+export function recordFileName(r: { at: string; claim: string; result: AssertionResult; record: string; signed?: unknown }): string {
+  return `${r.at.replace(/[-:]/g, '')}-${r.claim}-${r.result}-${r.record}${r.signed ? '.dsse' : ''}.json`;
 }
 
-/** What a record's file name says; undefined for names that are not records (e.g. a future `.dsse.json`). */
+/** What a record's file name says; undefined for names that are not records. */
 export interface RecordName {
   claim: string;
   result: AssertionResult;
   /** microseconds since the epoch */
   at: number;
   record: string;
+  /** the record is a DSSE envelope */
+  signed?: true;
 }
 
 export function parseRecordFileName(file: string): RecordName | undefined {
@@ -200,7 +231,9 @@ export function parseRecordFileName(file: string): RecordName | undefined {
   if (nameProblem(claim)) return undefined;
   const at = parseAt(`${time[1]}-${time[2]}-${time[3]}T${time[4]}:${time[5]}:${time[6]}${time[7] ?? ''}Z`);
   if (at === undefined) return undefined;
-  return { claim, result: suffix[1] as AssertionResult, at, record: suffix[2]! };
+  const n: RecordName = { claim, result: suffix[1] as AssertionResult, at, record: suffix[2]! };
+  if (suffix[3]) n.signed = true;
+  return n;
 }
 
 /** Why `s` is not acceptable free text (a note, a name in `by`), or undefined. */

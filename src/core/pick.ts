@@ -87,6 +87,8 @@ export interface Candidate {
   passing: readonly string[];
   /** claims whose latest record fails, sorted (when and by whom is looked up only to explain) */
   failing: readonly string[];
+  /** some dockerImage component is not pinned by digest */
+  unpinned?: boolean;
 }
 
 /** A candidate's claims from its standing. */
@@ -98,7 +100,9 @@ export type Verdict =
   | { kind: 'tie-older'; winner: string }
   | { kind: 'tie-larger-id'; winner: string }
   | { kind: 'disqualified'; claims: readonly string[] }
-  | { kind: 'missing'; claims: string[] };
+  | { kind: 'missing'; claims: string[] }
+  | { kind: 'unpinned' }
+  | { kind: 'low-score'; minScore: number };
 
 export interface Ranked {
   candidate: Candidate;
@@ -108,6 +112,10 @@ export interface Ranked {
 
 export interface PickOptions {
   require?: readonly string[];
+  /** a VFI scoring less is not a candidate (default 0: every score) */
+  minScore?: number;
+  /** when false, a VFI with an image not pinned by digest is not a candidate (default true) */
+  allowUnpinned?: boolean;
   /** how many candidates to return, best first (default 1) */
   top?: number;
   /** how many of the ranking and of the rejected to keep, for explaining (default: top) */
@@ -121,7 +129,7 @@ export interface ReleasePick {
   top: Ranked[];
   /** VFIs that are not candidates, most recently published first, at most `limit` */
   rejected: Ranked[];
-  counts: { qualified: number; disqualified: number; missing: number };
+  counts: { qualified: number; disqualified: number; missing: number; unpinned: number; lowScore: number };
 }
 
 /** Better candidate first: score, then recency, then smaller id. */
@@ -153,30 +161,42 @@ class Best<T> {
   }
 }
 
+export type Exclusion = Extract<Verdict, { kind: 'disqualified' | 'unpinned' | 'missing' | 'low-score' }>;
+
+/**
+ * The first rule that keeps `c` from being a candidate, or undefined: a failing claim, then an
+ * image not pinned by digest (unless allowed), then a required claim not passing, then a score
+ * under the minimum.
+ */
+export function exclusion(c: Candidate, opts: Pick<PickOptions, 'require' | 'minScore' | 'allowUnpinned'>): Exclusion | undefined {
+  if (c.failing.length > 0) {
+    const claims = disqualifying(c.failing);
+    if (claims.length > 0) return { kind: 'disqualified', claims };
+  }
+  if (opts.allowUnpinned === false && c.unpinned) return { kind: 'unpinned' };
+  if (opts.require && opts.require.length > 0) {
+    const missing = opts.require.filter((claim) => !c.passing.includes(claim));
+    if (missing.length > 0) return { kind: 'missing', claims: missing };
+  }
+  const minScore = opts.minScore ?? 0;
+  if (minScore > 0 && scoreOf(c) < minScore) return { kind: 'low-score', minScore };
+  return undefined;
+}
+
 /** Rank candidates and say why each one that is not first lost. */
 export function pickReleaseCandidate(candidates: readonly Candidate[], opts: PickOptions = {}): ReleasePick {
-  const require = opts.require ?? [];
   const top = Math.max(1, opts.top ?? 1);
   const limit = Math.max(top, opts.limit ?? top);
   const best = new Best<Candidate>(limit, compareCandidates);
   const rejected = new Best<Ranked>(limit, newestFirst);
-  const counts = { qualified: 0, disqualified: 0, missing: 0 };
+  const counts = { qualified: 0, disqualified: 0, missing: 0, unpinned: 0, lowScore: 0 };
+  const countOf = { disqualified: 'disqualified', unpinned: 'unpinned', missing: 'missing', 'low-score': 'lowScore' } as const;
   for (const c of candidates) {
-    if (c.failing.length > 0) {
-      const claims = disqualifying(c.failing);
-      if (claims.length > 0) {
-        counts.disqualified++;
-        rejected.add({ candidate: c, score: scoreOf(c), verdict: { kind: 'disqualified', claims } });
-        continue;
-      }
-    }
-    if (require.length > 0) {
-      const missing = require.filter((claim) => !c.passing.includes(claim));
-      if (missing.length > 0) {
-        counts.missing++;
-        rejected.add({ candidate: c, score: scoreOf(c), verdict: { kind: 'missing', claims: missing } });
-        continue;
-      }
+    const verdict = exclusion(c, opts);
+    if (verdict) {
+      counts[countOf[verdict.kind]]++;
+      rejected.add({ candidate: c, score: scoreOf(c), verdict });
+      continue;
     }
     counts.qualified++;
     best.add(c);
@@ -217,11 +237,13 @@ export function noCandidateError(scope: string, candidates: readonly Candidate[]
     return new VfiError('NO_CANDIDATE', `no candidate: no VFI of ${scope} has any assertion of ${never.map((c) => JSON.stringify(c)).join(', ')}`,
       { scope, require, neverAsserted: never }, `record one with vfi assert REF ${never[0]}`);
   }
-  const { disqualified, missing } = pick.counts;
+  const { disqualified, missing, unpinned, lowScore } = pick.counts;
   const parts = [`${disqualified} disqualified by a failing claim`];
+  if (unpinned > 0) parts.push(`${unpinned} with images not pinned by digest`);
   if (require.length > 0) parts.push(`${missing} not passing ${require.join(', ')}`);
+  if (lowScore > 0) parts.push(`${lowScore} below the minimum score`);
   return new VfiError('NO_CANDIDATE', `no candidate among the ${candidates.length} VFIs of ${scope}: ${parts.join(', ')}`,
-    { scope, require, disqualified, missing }, 'vfi pick --explain lists them');
+    { scope, require, disqualified, missing, unpinned, lowScore }, 'vfi pick --explain lists them');
 }
 
 /** The newest VFI that passes `has`, or NO_CANDIDATE. */

@@ -463,18 +463,20 @@ export async function pinImages(reqs: PinRequest[], opts: PinOptions): Promise<P
 // ---------------------------------------------------------------------------------------------
 // verify
 
-async function verifyOne(ref: ImageReference, opts: EngineCallOptions): Promise<'local' | 'registry'> {
+async function verifyOne(ref: ImageReference, opts: VerifyOptions): Promise<'local' | 'registry'> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const digestRef = `${ref.fullName}@${ref.digest}`;
-  const local = await opts.engine.localImage(digestRef, AbortSignal.timeout(timeoutMs));
-  if (local && repoDigestsFor(ref, local.repoDigests).includes(ref.digest!)) return 'local';
+  if (opts.local) {
+    const local = await opts.engine.localImage(digestRef, AbortSignal.timeout(timeoutMs));
+    if (local && repoDigestsFor(ref, local.repoDigests).includes(ref.digest!)) return 'local';
+  }
   const auth = await opts.credentials(ref.domain);
   let info: DistributionInfo;
   try {
     info = await opts.engine.distributionInspect(digestRef, auth, AbortSignal.timeout(timeoutMs));
   } catch (e) {
     if (isVfiError(e) && e.code === 'IMAGE_NOT_FOUND') {
-      throw new VfiError('IMAGE_NOT_FOUND', `${ref.digest} no longer exists in ${ref.domain}/${ref.path} (nor in the local engine)`, { ...e.data, digest: ref.digest });
+      throw new VfiError('IMAGE_NOT_FOUND', `${ref.digest} no longer exists in ${ref.domain}/${ref.path}${opts.local ? ' (nor in the local engine)' : ''}`, { ...e.data, digest: ref.digest });
     }
     throw e;
   }
@@ -490,7 +492,12 @@ async function verifyOne(ref: ImageReference, opts: EngineCallOptions): Promise<
  * that could not be made (engine or registry down, unauthorized, timeout) or an address without
  * digest. Both have `ok: false` and an error.
  */
-export async function verifyImages(reqs: VerifyRequest[], opts: EngineCallOptions): Promise<VerifyResult[]> {
+export interface VerifyOptions extends EngineCallOptions {
+  /** accept a digest a local image carries (else only the registry's answer counts) */
+  local?: boolean;
+}
+
+export async function verifyImages(reqs: VerifyRequest[], opts: VerifyOptions): Promise<VerifyResult[]> {
   const total = reqs.length;
   let done = 0;
   return mapBounded(reqs, opts.concurrency ?? DEFAULT_CONCURRENCY, async (req): Promise<VerifyResult> => {

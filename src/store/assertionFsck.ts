@@ -9,9 +9,11 @@ import { vfiSha256 } from '../core/vfi.js';
 import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
 import { ASSERTIONS_REF, TreeReader } from './assertions.js';
 import type { Store } from './store.js';
+import { envelopeVerifies } from '../core/dsse.js';
+import { foldTrust } from '../core/trust.js';
+import { readEvents, TRUST_REF } from './events.js';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 
-/** A DSSE envelope stored beside its record (see core/assertion.ts): allowed, not yet checked. */
-const ENVELOPE = /^.+-[0-9a-f]{40}\.dsse\.json$/;
 
 async function checkAssertions(store: Store, report: FsckReport): Promise<void> {
   const head = store.refs.read(ASSERTIONS_REF);
@@ -36,6 +38,16 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
     return shaOf.get(id);
   };
   const missingVfis = new Set<string>();
+  // Every key the trust log ever named: an envelope whose signature fails under its key was changed after signing.
+  const keys = new Map<string, KeyObject | undefined>();
+  for (const [keyid, pem] of foldTrust((await readEvents(store, TRUST_REF)).events).keys) {
+    try {
+      keys.set(keyid, createPublicKey(pem));
+    } catch {
+      keys.set(keyid, undefined);
+    }
+  }
+  const unknownKeys = new Set<string>();
   try {
     for (const shard of await reader.read(root, 'root tree')) {
       if (shard.mode !== '40000' || !/^[0-9a-f]{2}$/.test(shard.name)) {
@@ -50,10 +62,9 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
         }
         for (const file of await reader.read(dir.id, `${shard.name}/${dir.name}`)) {
           const where = `${shard.name}/${dir.name}/${file.name}`;
-          if (ENVELOPE.test(file.name) && file.mode === '100644') continue;
           const name = parseRecordFileName(file.name);
           if (!name || file.mode !== '100644') {
-            problem(where, 'not a record file name (<time>-<claim>-<pass|fail>-<record id>.json)');
+            problem(where, 'not a record file name (<time>-<claim>-<pass|fail>-<record id>.json or .dsse.json)');
             continue;
           }
           try {
@@ -64,6 +75,11 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
             const bad = recordProblem(r);
             if (bad) throw new Error(bad);
             if (r.vfi !== vfi) throw new Error(`is about VFI ${r.vfi}, filed under ${vfi}`);
+            if (r.signed) {
+              const key = keys.get(r.signed.keyid);
+              if (!key) unknownKeys.add(r.signed.keyid);
+              else if (!envelopeVerifies(r.signed.envelope, key)) throw new Error(`tampered: the envelope's signature does not verify under key ${r.signed.keyid.slice(0, 12)} (the payload was changed after signing)`);
+            }
             if (recordFileName(r) !== file.name) {
               throw new Error('its file name does not say what the record says');
             }
@@ -79,6 +95,9 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
     }
   } catch (e) {
     problem('tree', (e as Error).message);
+  }
+  if (unknownKeys.size > 0) {
+    report.warnings.push(`signed records by ${unknownKeys.size} key(s) the trust list never named were not verified (e.g. ${[...unknownKeys][0]})`);
   }
   if (missingVfis.size > 0) {
     report.warnings.push(`${missingVfis.size} VFI(s) have assertions but are not in this store (e.g. ${[...missingVfis][0]}); pull the lineages that publish them`);

@@ -23,13 +23,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
 import { claimsOf, standingOf } from '../core/pick.js';
+import { unpinnedImages } from '../core/trust.js';
 import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
+import type { RecordFilter } from './trust.js';
 
 // 4: record times in microseconds, and names in whole seconds read again (v3 skipped them);
 // a lineage's order is its publications' (merge commits left out).
-const VERSION = 4;
+// 5: only the records a trust list lets count (`trust`), and which VFIs have unpinned images.
+const VERSION = 5;
 const OID = /^[0-9a-f]{40}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */
@@ -50,6 +53,8 @@ interface Shard {
 
 interface StandingsFile {
   v: number;
+  /** the RecordFilter fingerprint the standings were computed under */
+  trust: string;
   commit: string;
   root: string;
   claims: string[];
@@ -111,15 +116,16 @@ export class AssertionView {
 export class AssertionIndex {
   private readonly file: string;
 
-  constructor(private readonly store: Store) {
-    this.file = path.join(store.gitdir, 'vfi-cache', 'assertions.json');
+  constructor(private readonly store: Store, private readonly filter?: RecordFilter) {
+    this.file = path.join(store.gitdir, 'vfi-cache', filter?.fingerprint ? 'assertions-trusted.json' : 'assertions.json');
   }
 
   /** The view as of the current assertions ref, catching the cache up first when it is behind. */
   async load(): Promise<AssertionView> {
     const head = this.store.refs.read(ASSERTIONS_REF);
     if (!head) return new AssertionView({ commit: '', root: '', claims: [], standings: [], shards: {} });
-    const cached = this.readCache();
+    const read = this.readCache();
+    const cached = read?.trust === (this.filter?.fingerprint ?? '') ? read : undefined;
     if (cached?.commit === head) return new AssertionView(cached);
     const root = (await assertionsRoot(this.store, head))!;
     const next = cached?.root === root ? { ...cached, commit: head } : await this.update(cached, head, root);
@@ -149,7 +155,7 @@ export class AssertionIndex {
       }
       const shard: Shard = { t: entry.id, ids: '', s: [] };
       const ids: string[] = [];
-      for (const [rest, st] of await readShard(reader, entry.name, entry.id)) {
+      for (const [rest, st] of await readShard(reader, entry.name, entry.id, this.filter)) {
         const row: StandingRow = [st.passing.map(intern), st.failing.map(intern)];
         const key = `${row[0].join(',')}|${row[1].join(',')}`;
         let k = standingIndex.get(key);
@@ -160,7 +166,7 @@ export class AssertionIndex {
       shard.ids = ids.join('');
       shards[entry.name] = shard;
     }
-    return { v: VERSION, commit, root, claims, standings, shards };
+    return { v: VERSION, trust: this.filter?.fingerprint ?? '', commit, root, claims, standings, shards };
   }
 
   private readCache(): StandingsFile | undefined {
@@ -175,14 +181,14 @@ export class AssertionIndex {
 }
 
 /** The claims of every VFI with records in one fanout directory, from its trees alone. */
-async function readShard(reader: TreeReader, xx: string, tree: string): Promise<Map<string, Claims>> {
+async function readShard(reader: TreeReader, xx: string, tree: string, filter?: RecordFilter): Promise<Map<string, Claims>> {
   const out = new Map<string, Claims>();
   for (const dir of await reader.read(tree, xx)) {
     if (dir.mode !== '40000' || !REST.test(dir.name)) continue; // not ours; fsck reports it
     const names: RecordName[] = [];
     for (const file of await reader.read(dir.id, `${xx}/${dir.name}`)) {
       const n = parseRecordFileName(file.name);
-      if (n && n.record === file.id) names.push(n);
+      if (n && n.record === file.id && (!filter?.fingerprint || (await filter.reason(xx, n)) === undefined)) names.push(n);
     }
     if (names.length > 0) out.set(dir.name, claimsOf(standingOf(names)));
   }
@@ -191,7 +197,7 @@ async function readShard(reader: TreeReader, xx: string, tree: string): Promise<
 
 /** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
 function isStandingsFile(d: StandingsFile): boolean {
-  if (d === null || typeof d !== 'object' || d.v !== VERSION || !OID.test(d.commit) || !OID.test(d.root)) return false;
+  if (d === null || typeof d !== 'object' || d.v !== VERSION || typeof d.trust !== 'string' || !OID.test(d.commit) || !OID.test(d.root)) return false;
   if (!Array.isArray(d.claims) || !Array.isArray(d.standings) || d.shards === null || typeof d.shards !== 'object') return false;
   const nClaims = d.claims.length;
   const isClaim = (i: unknown) => typeof i === 'number' && i >= 0 && i < nClaims && Number.isInteger(i);
@@ -220,10 +226,14 @@ export interface LineageStandings {
   /** the claims of each one, an index into `standings` */
   s: number[];
   standings: Claims[];
+  /** per VFI, "1" when every dockerImage is pinned by digest, else "0" */
+  pinned: string;
 }
 
 interface LineageStandingsFile extends LineageStandings {
   v: number;
+  /** the RecordFilter fingerprint the join was made under */
+  trust: string;
   head: string;
   /** the assertions commit and root tree `s` reflects ("" for none) */
   assertions: string;
@@ -239,23 +249,24 @@ export class PickIndex {
   private readonly dir: string;
   private view: Promise<AssertionView> | undefined;
 
-  constructor(private readonly store: Store) {
-    this.dir = path.join(store.gitdir, 'vfi-cache', 'picks');
+  constructor(private readonly store: Store, private readonly filter?: RecordFilter) {
+    this.dir = path.join(store.gitdir, 'vfi-cache', filter?.fingerprint ? 'picks-trusted' : 'picks');
   }
 
   /** The standings of lineage `name` as the refs say now; NOT_FOUND when there is no such lineage. */
   async load(name: string): Promise<LineageStandings> {
     const cached = await this.ordered(name);
     const head = this.store.refs.read(ASSERTIONS_REF) ?? '';
-    if (cached.assertions === head) return cached;
-    const joined = (await this.joinChanges(cached, head)) ?? (await this.join(cached));
+    const trust = this.filter?.fingerprint ?? '';
+    if (cached.assertions === head && cached.trust === trust) return cached;
+    const joined = (cached.trust === trust ? await this.joinChanges(cached, head) : undefined) ?? (await this.join(cached));
     writeFileAtomic(this.file(name), JSON.stringify(joined));
     return joined;
   }
 
   /** Join every VFI of the lineage with the standings cache. */
   private async join(order: LineageStandingsFile): Promise<LineageStandingsFile> {
-    const view = await (this.view ??= new AssertionIndex(this.store).load());
+    const view = await (this.view ??= new AssertionIndex(this.store, this.filter).load());
     const standings: Claims[] = [];
     const index = new Map<Claims, number>();
     const s: number[] = [];
@@ -265,7 +276,7 @@ export class PickIndex {
       if (k === undefined) index.set(claims, (k = standings.push(claims) - 1));
       s.push(k);
     }
-    return { ...order, assertions: view.commit, root: view.root, s, standings };
+    return { ...order, trust: this.filter?.fingerprint ?? '', assertions: view.commit, root: view.root, s, standings };
   }
 
   /**
@@ -289,7 +300,7 @@ export class PickIndex {
       if (!SHARD.test(xx) || before.get(xx) === after.get(xx)) continue;
       if (changed.size === MAX_INCREMENTAL_SHARDS) return undefined;
       const tree = after.get(xx);
-      changed.set(parseInt(xx, 16), tree ? await readShard(reader, xx, tree) : new Map());
+      changed.set(parseInt(xx, 16), tree ? await readShard(reader, xx, tree, this.filter) : new Map());
     }
     const standings = [...cached.standings];
     const s = [...cached.s];
@@ -328,6 +339,12 @@ export class PickIndex {
         /* missing or unreadable: rebuilt */
       }
     }
+    let previous: LineageStandingsFile | undefined;
+    try {
+      previous = JSON.parse(fs.readFileSync(file, 'utf8')) as LineageStandingsFile;
+    } catch {
+      /* none */
+    }
     const lineage = await this.store.lineage(name);
     const oldestFirst = [...lineage.publications()].reverse();
     const last = new Map<string, number>();
@@ -336,11 +353,20 @@ export class PickIndex {
     let time = -Infinity;
     for (const e of oldestFirst) effective.push((time = Math.max(time, e.time)));
     const order = [...last].sort((a, b) => a[1] - b[1]);
+    // Whether a VFI's images are pinned never changes: read only the VFIs the last file did not know.
+    const known = new Map<string, string>();
+    if (previous?.v === VERSION && typeof previous.ids === 'string' && typeof previous.pinned === 'string' && previous.pinned.length * 40 === previous.ids.length) {
+      for (let i = 0; i < previous.pinned.length; i++) known.set(previous.ids.slice(i * 40, i * 40 + 40), previous.pinned[i]!);
+    }
+    let pinned = '';
+    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages((await this.store.readVfi(id)).vfi).length === 0 ? '1' : '0');
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {
       v: VERSION,
+      trust: '',
       name,
       head: lineage.head,
+      pinned,
       assertions: STALE,
       root: '',
       ids: order.map(([id]) => id).join(''),
@@ -355,7 +381,8 @@ export class PickIndex {
 
 function isLineageStandingsFile(d: LineageStandingsFile, name: string, head: string): boolean {
   if (d === null || typeof d !== 'object' || d.v !== VERSION || d.name !== name || d.head !== head) return false;
-  if (typeof d.assertions !== 'string' || typeof d.root !== 'string') return false;
+  if (typeof d.assertions !== 'string' || typeof d.root !== 'string' || typeof d.trust !== 'string') return false;
+  if (typeof d.pinned !== 'string' || d.pinned.length * 40 !== d.ids.length) return false;
   if (typeof d.ids !== 'string' || !Array.isArray(d.times) || !Array.isArray(d.s) || !Array.isArray(d.standings)) return false;
   const n = d.times.length;
   if (d.ids.length !== n * 40 || d.s.length !== n || !d.times.every(Number.isFinite)) return false;

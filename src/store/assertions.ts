@@ -19,6 +19,7 @@ import {
   firstNewAt,
   formatMicros,
   makeRecord,
+  makeSignedRecord,
   parseRecord,
   parseRecordFileName,
   recordFileName,
@@ -33,6 +34,8 @@ import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signature } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
 import { lineageRef, type Store } from './store.js';
+import type { RecordFilter } from './trust.js';
+import type { SigningKey } from '../core/dsse.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
 
@@ -105,9 +108,11 @@ export async function readRecordsOf(store: Store, id: string): Promise<Assertion
   return Promise.all(names.map((n) => readRecord(store, n.record)));
 }
 
-/** The latest record of each claim about a VFI, read in full (for `--json` and explanations). */
-export async function latestRecordsOf(store: Store, id: string): Promise<Map<string, AssertionRecord>> {
-  const latest = latestPerClaim(await recordNamesOf(store, id));
+/** The latest record of each claim about a VFI that counts under `filter`, read in full (for `--json` and explanations). */
+export async function latestRecordsOf(store: Store, id: string, filter?: RecordFilter): Promise<Map<string, AssertionRecord>> {
+  const names = [];
+  for (const n of await recordNamesOf(store, id)) if (!filter || (await filter.reason(id.slice(0, 2), n)) === undefined) names.push(n);
+  const latest = latestPerClaim(names);
   const out = new Map<string, AssertionRecord>();
   for (const claim of [...latest.keys()].sort()) out.set(claim, await readRecord(store, latest.get(claim)!.record));
   return out;
@@ -224,7 +229,7 @@ export async function appendRecords(
   store: Store,
   drafts: readonly Draft[],
   message: string,
-  opts: { clock: Date; onProgress?: (written: number) => void },
+  opts: { clock: Date; onProgress?: (written: number) => void; sign?: SigningKey },
 ): Promise<Appended> {
   const clock = opts.clock.getTime() * 1000;
   formatMicros(clock); // a clock RFC 3339 cannot write is refused before anything is written
@@ -263,7 +268,7 @@ export async function appendRecords(
           const at = formatMicros(first + k);
           let r = made[i];
           if (r?.at !== at) {
-            made[i] = r = makeRecord({ ...drafts[i]!, at });
+            made[i] = r = opts.sign ? makeSignedRecord({ ...drafts[i]!, at }, opts.sign) : makeRecord({ ...drafts[i]!, at });
             store.objects.write('blob', r.bytes);
             if (opts.onProgress && written++ % 256 === 0) opts.onProgress(written);
           }
@@ -289,33 +294,33 @@ export function assertMessage(records: readonly Draft[]): string {
   return subjects.length === 1 ? `assert ${subjects[0]} ${claims}` : `assert ${records.length} records`;
 }
 
-/** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims. */
-export async function loadCandidates(store: Store, name: string | undefined): Promise<{ scope: string; candidates: Candidate[] }> {
+/** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims (those that count under `filter`). */
+export async function loadCandidates(store: Store, name: string | undefined, filter?: RecordFilter): Promise<{ scope: string; candidates: Candidate[] }> {
   const names = name === undefined ? store.lineageNames() : [name];
-  const index = new PickIndex(store);
+  const index = new PickIndex(store, filter);
   const lists = [];
   for (const n of names) lists.push(await index.load(n));
   const candidates: Candidate[] = [];
   if (lists.length === 1) {
     // One lineage: its order is the publication order (the common case, kept allocation-light).
-    const { name: lineage, ids, s, standings } = lists[0]!;
+    const { name: lineage, ids, s, standings, pinned } = lists[0]!;
     for (let i = 0, n = s.length; i < n; i++) {
       const { passing, failing } = standings[s[i]!]!;
-      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name: lineage, recency: i, passing, failing });
+      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name: lineage, recency: i, passing, failing, unpinned: pinned.charCodeAt(i) === 48 });
     }
   } else {
-    const claims = new Map<string, Claims>();
+    const claims = new Map<string, Claims & { unpinned: boolean }>();
     const order = publicationOrder(lists.map((l) => ({
       name: l.name,
       entries: l.times.map((time, i) => {
         const id = l.ids.slice(i * 40, i * 40 + 40);
-        claims.set(id, l.standings[l.s[i]!]!);
+        claims.set(id, { ...l.standings[l.s[i]!]!, unpinned: l.pinned.charCodeAt(i) === 48 });
         return { id, time };
       }),
     })));
     for (const [id, { name: lineage, recency }] of order) {
-      const { passing, failing } = claims.get(id)!;
-      candidates.push({ id, name: lineage, recency, passing, failing });
+      const { passing, failing, unpinned } = claims.get(id)!;
+      candidates.push({ id, name: lineage, recency, passing, failing, unpinned });
     }
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);

@@ -4,7 +4,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRecord, parseAt, recordFileName } from '../../src/core/assertion.js';
-import { finished, git, runtimeVfi, snapshot, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { finished, git, runtimeVfi, snapshot, tempDir, vfi as run, vfiAsync } from '../helpers/cli.js';
+
+/**
+ * These tests are about scoring and ranking, so pick is asked for every VFI as a candidate
+ * (`--allow-unpinned --min-score 0`: tags and score 0 allowed); the safe defaults of a release
+ * gate are tested in trust.test.ts.
+ */
+function vfi(store: string, args: string[], opts?: Parameters<typeof run>[2]) {
+  return run(store, args[0] === 'pick' ? ['pick', '--allow-unpinned', '--min-score', '0', ...args.slice(1)] : args, opts);
+}
+
 
 const REF = 'refs/vfi-assertions/main';
 const at = (t: string) => ({ env: { VFI_NOW: t } });
@@ -83,7 +93,7 @@ describe('vfi assert', () => {
     const r = vfi(store, ['assertions', `Runtime@${ids[1]}`]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^AT\s+CLAIM\s+RESULT\s+BY\s+NOTE, EVIDENCE$/);
+    expect(lines[0]).toMatch(/^AT\s+CLAIM\s+RESULT\s+BY\s+SIGNED\s+NOTE, EVIDENCE$/);
     expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
       ['2026-11-01T12:00:00Z', 'tests-passed', 'pass'],
       ['2026-11-01T12:05:00Z', 'smoke-verified', 'fail'],

@@ -67,8 +67,8 @@ function answers(store: string) {
     text: ok(store, ['log', 'Runtime', '--no-headers']),
     list: JSON.parse(ok(store, ['list', '--json'])),
     back,
-    pick: JSON.parse(ok(store, ['pick', 'Runtime', '--top', '20', '--json'])).map((c: { id: string }) => c.id),
-    pickAll: ok(store, ['pick']),
+    pick: JSON.parse(ok(store, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0', '--top', '20', '--json'])).map((c: { id: string }) => c.id),
+    pickAll: ok(store, ['pick', '--allow-unpinned', '--min-score', '0']),
     find: ok(store, ['find', '--has', 'tests-passed', 'Runtime']),
     head: git(store, ['hash-object', '--stdin'], ok(store, ['show', 'Runtime'])).stdout.trim(),
   };

@@ -2,7 +2,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+import { git, runtimeVfi, snapshot, tempDir, vfi as run } from '../helpers/cli.js';
+
+/**
+ * These tests are about scoring and ranking, so pick is asked for every VFI as a candidate
+ * (`--allow-unpinned --min-score 0`: tags and score 0 allowed); the safe defaults of a release
+ * gate are tested in trust.test.ts.
+ */
+function vfi(store: string, args: string[], opts?: Parameters<typeof run>[2]) {
+  return run(store, args[0] === 'pick' ? ['pick', '--allow-unpinned', '--min-score', '0', ...args.slice(1)] : args, opts);
+}
+
 
 const REF = 'refs/vfi-assertions/main';
 const T0 = { env: { VFI_NOW: '2026-11-01T12:00:00Z' } };

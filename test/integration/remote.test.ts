@@ -146,7 +146,7 @@ describe('two stores sharing one remote', () => {
     expect(vfiRefs(b2)).toBe(vfiRefs(b));
     expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
     // pick sees both publications as candidates
-    const picked = local(b, ['pick', 'Runtime', '--top', '5', '--json']);
+    const picked = local(b, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0', '--top', '5', '--json']);
     expect(picked.code).toBe(0);
     expect((JSON.parse(picked.stdout) as { id: string }[]).map((c) => c.id)).toEqual(expect.arrayContaining([fromA, fromB]));
   });

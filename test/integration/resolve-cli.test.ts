@@ -156,6 +156,37 @@ describe('vfi resolve / verify', () => {
     expect(r.stdout).toMatch(/^ok\s+app\s/m);
   });
 
+  it('verify asks the registry: a digest it deleted is MISSING (exit 3) though a local image carries it; --local accepts the local image', async (ctx) => {
+    const { engine, registry: { host } } = need(ctx);
+    const ref = `${host}/demo/deleted:v1`;
+    await importImage(engine, ref, { 'deleted.txt': 'deleted\n' });
+    const digest = await pushImage(engine, ref);
+    const s = storeWith('Deleted', { gone: image(`${ref}@${digest}`) });
+    const env = { DOCKER_HOST: engine.host };
+    expect(vfi(s, ['verify', 'Deleted'], { env }).code).toBe(0);
+    const res = await fetch(`http://${host}/v2/demo/deleted/manifests/${digest}`, { method: 'DELETE' });
+    expect(res.status).toBe(202);
+    expect(JSON.parse(await engine.docker(['image', 'inspect', ref, '--format', '{{json .RepoDigests}}']))).toContain(`${host}/demo/deleted@${digest}`);
+    const r = vfi(s, ['verify', 'Deleted'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^MISSING\s+gone\s/m);
+    const local = vfi(s, ['verify', 'Deleted', '--local'], { env });
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stdout).toMatch(/^ok\s+gone\s.*\(local\)$/m);
+  });
+
+  it('verify fails on an image not pinned by digest (exit 1) unless --allow-unpinned', (ctx) => {
+    const { engine, registry: { host }, digests } = need(ctx);
+    const s = storeWith('Loose', { app: image(`${host}/demo/app@${digests.app}`), web: image(`${host}/demo/web:v1`) });
+    const env = { DOCKER_HOST: engine.host };
+    const r = vfi(s, ['verify', 'Loose'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^UNPINNED web\s/m);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(vfi(s, ['verify', 'Loose', '--json'], { env }).stdout)).toMatchObject({ ok: false, unpinned: 1, unpinnedComponents: ['web'] });
+    expect(vfi(s, ['verify', 'Loose', '--allow-unpinned'], { env }).code).toBe(0);
+  });
+
   it('verify: a digest that could not be checked is ERROR, not MISSING, and the exit code is 1', (ctx) => {
     const { engine, registry: { host }, digests } = need(ctx);
     const s = storeWith('Mixed', {

@@ -148,7 +148,8 @@ describe('record file names', () => {
 
   it.each([
     'README.md',
-    `20261101T120000.000Z-tests-passed-pass-${'a'.repeat(40)}.dsse.json`,
+    // a signed record's name is `….dsse.json` (test/unit/trust.test.ts); nothing else after the id
+    `20261101T120000.000Z-tests-passed-pass-${'a'.repeat(40)}.sig.json`,
     `20261101T120000.000Z-tests-passed-ok-${'a'.repeat(40)}.json`,
     `20261101T120000.000Z-tests-passed-pass-${'a'.repeat(39)}.json`,
     `20261101T120000.000Z--pass-${'a'.repeat(40)}.json`,

@@ -128,7 +128,7 @@ describe('pickReleaseCandidate', () => {
       ['e1', { kind: 'missing', claims: ['t'] }],
       ['d1', { kind: 'disqualified', claims: ['r'] }],
     ]);
-    expect(pick.counts).toEqual({ qualified: 3, disqualified: 1, missing: 1 });
+    expect(pick.counts).toEqual({ qualified: 3, disqualified: 1, missing: 1, unpinned: 0, lowScore: 0 });
   });
 
   it('keeps only `limit` of the ranking, and ranks as a full sort would', () => {
