@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError } from './errors.js';
+import { errnoError } from './errno.js';
 import { processContext, type Context } from './context.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
@@ -308,10 +309,8 @@ export function report(e: unknown): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPIPE') return 0;
-  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') {
-    process.stderr.write(`vfi: cannot write: ${err.message}\n`);
-    return 1;
-  }
+  const mapped = errnoError(e);
+  if (mapped) return report(mapped);
   process.stderr.write(`vfi: internal error: ${err?.message ?? String(e)} (this is a bug; VFI_DEBUG=1 shows where)\n`);
   if (debug) process.stderr.write(`${err?.stack}\n`);
   return 1;

@@ -46,8 +46,13 @@ export class ObjectStore {
     const tmp = path.join(fanout, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
     // Level 1: objects are small and many; git inflates any level.
     const data = deflateSync(Buffer.concat([objectHeader(type, body.length), body]), { level: 1 });
-    fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 });
-    fs.renameSync(tmp, file);
+    try {
+      fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 });
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true }); // a half-written temp (a full disk) is nobody's
+      throw e;
+    }
     return id;
   }
 
