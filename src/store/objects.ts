@@ -40,7 +40,13 @@ export class ObjectStore {
     if (fs.existsSync(file)) return id;
     const fanout = path.dirname(file);
     if (!this.madeDirs.has(fanout)) {
-      fs.mkdirSync(fanout, { recursive: true });
+      // Not recursive: were the store moved or removed meanwhile, this must fail, not make a new
+      // half a store where it was.
+      try {
+        fs.mkdirSync(fanout);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       this.madeDirs.add(fanout);
     }
     const tmp = path.join(fanout, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
