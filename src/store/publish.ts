@@ -6,11 +6,11 @@
  */
 import { VfiError } from '../errors.js';
 import { encodeCommit, encodeTree, type Signature } from '../core/gitObject.js';
-
-type Signed = { author: Signature; committer: Signature };
 import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
+
+type Signed = { author: Signature; committer: Signature };
 
 export interface Publication {
   name: string;
