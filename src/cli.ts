@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError, VfiError } from './errors.js';
+import { errnoError } from './errno.js';
 import { processContext, type Context } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
@@ -408,10 +409,8 @@ export function report(e: unknown, json = false): number {
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPIPE') return 0;
-  if (err?.code === 'EACCES' || err?.code === 'EROFS' || err?.code === 'ENOSPC') {
-    say('STORE_IO', 1, `cannot write: ${err.message}`);
-    return 1;
-  }
+  const mapped = errnoError(e);
+  if (mapped) return report(mapped, json);
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) process.stderr.write(`${err?.stack}\n`);
   return 1;

@@ -4,6 +4,7 @@ import { VfiError } from '../errors.js';
 import { fsckStore } from '../store/fsck.js';
 import '../store/assertionFsck.js';
 import '../store/trustFsck.js';
+import '../store/gitFsck.js';
 import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {

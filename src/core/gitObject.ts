@@ -84,7 +84,8 @@ function formatSignature(s: Signature): string {
 }
 
 function parseSignature(s: string): Signature {
-  const m = /^(.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/.exec(s);
+  // s: a name may hold a CR or U+2028, which git keeps and `.` would not match
+  const m = /^(.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/s.exec(s);
   if (!m) throw new Error(`malformed signature: ${s}`);
   const offset = Number(m[5]) * 60 + Number(m[6]);
   return { name: m[1]!, email: m[2]!, timestamp: Number(m[3]), tzOffset: m[4] === '-' ? -offset : offset };

@@ -22,7 +22,8 @@ export interface ParseOptions {
   describe?: (path: JsonPath) => string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a BOM in the text, so that exactly one is skipped below, not one here and one there.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong forms,

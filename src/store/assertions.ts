@@ -31,7 +31,7 @@ import {
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
 import type { VfiRef } from '../core/vfiRef.js';
-import { currentPerson, now, signature } from './identity.js';
+import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
@@ -242,7 +242,7 @@ export async function appendRecords(
     if (list) list.push(i);
     else dirs.set(d.vfi.slice(2), [i]);
   }
-  const sig = signature(currentPerson(), now());
+  const sig = signatures(now());
   const reader = new TreeReader(store);
   // Records made on an earlier attempt, reused when their time still holds.
   const made: AssertionRecord[] = [];
@@ -279,7 +279,7 @@ export async function appendRecords(
       rootEntries.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
     }
     const tree = store.objects.write('tree', encodeTree([...rootEntries.values()]));
-    const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], author: sig, committer: sig, message }));
+    const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], ...sig, message }));
     if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) return { commit, records: made };
     // Lost the race: let the winner's followers through before rebuilding on the new head.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));

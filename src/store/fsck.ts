@@ -112,7 +112,7 @@ function scanLeftovers(gitdir: string, report: FsckReport): void {
     }
   };
   walk(path.join(gitdir, 'refs'));
-  for (const l of locks) report.warnings.push(`lock file ${l} (a writer is running, or was killed; vfi removes it once it is stale)`);
+  for (const l of locks) report.warnings.push(`lock file ${l} (a writer is running, or was killed; the next writer removes it once that process is gone)`);
 }
 
 function safeReaddir(dir: string, withFileTypes = false): any[] {

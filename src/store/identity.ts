@@ -29,13 +29,51 @@ function gitConfigPerson(): Person | undefined {
   return configured;
 }
 
-/** The person acting: GIT_AUTHOR_NAME/EMAIL, else git config user.*, else $USER. */
+/**
+ * The person acting, as git makes an author: GIT_AUTHOR_NAME/EMAIL, else git config user.*, else
+ * $USER, cleaned as git cleans it (cleanIdent). One git would refuse is refused before anything is
+ * written: a commit git's fsck rejects cannot be pushed to a host that checks what it receives,
+ * nor repaired without rewriting history.
+ */
 export function currentPerson(env: NodeJS.ProcessEnv = process.env): Person {
-  if (env.GIT_AUTHOR_NAME) return { name: env.GIT_AUTHOR_NAME, email: env.GIT_AUTHOR_EMAIL ?? '' };
+  return usable(rawPerson(env, 'AUTHOR'), 'GIT_AUTHOR_NAME');
+}
+
+/** The committer, as git makes one: GIT_COMMITTER_NAME/EMAIL, falling back as the author does. */
+export function currentCommitter(env: NodeJS.ProcessEnv = process.env): Person {
+  const author = currentPerson(env);
+  if (!env.GIT_COMMITTER_NAME && !env.GIT_COMMITTER_EMAIL) return author;
+  return usable({ name: env.GIT_COMMITTER_NAME || author.name, email: env.GIT_COMMITTER_EMAIL ?? author.email }, 'GIT_COMMITTER_NAME');
+}
+
+function rawPerson(env: NodeJS.ProcessEnv, who: 'AUTHOR'): Person {
+  const name = env[`GIT_${who}_NAME`];
+  const email = env[`GIT_${who}_EMAIL`];
+  if (name) return { name, email: email ?? gitConfigPerson()?.email ?? '' };
   const fromConfig = gitConfigPerson();
-  if (fromConfig) return fromConfig;
+  if (fromConfig) return { name: fromConfig.name, email: email ?? fromConfig.email };
   const user = env.USER || env.LOGNAME || os.userInfo().username || 'unknown';
-  return { name: user, email: `${user}@${os.hostname()}` };
+  return { name: user, email: email ?? `${user}@${os.hostname()}` };
+}
+
+function usable(raw: Person, variable: string): Person {
+  const person = { name: cleanIdent(raw.name), email: cleanIdent(raw.email) };
+  if (person.name === '') {
+    throw new VfiError('USAGE', `the name ${JSON.stringify(raw.name)} is empty once cleaned as git cleans names`, { name: raw.name },
+      `set ${variable} or git config user.name to a name`);
+  }
+  return person;
+}
+
+// git's ident.c: crud() and strbuf_addstr_without_crud().
+const CRUD = /^[\x00-\x20,:;<>"\\']+|[\x00-\x20,:;<>"\\']+$/g;
+
+/**
+ * A name or email as git writes it in a commit: crud (spaces, control characters and `,:;<>"\'`)
+ * trimmed from both ends, and every `<`, `>` and newline removed, as git's ident.c does.
+ */
+export function cleanIdent(s: string): string {
+  return s.replace(CRUD, '').replace(/[<>\n]/g, '');
 }
 
 // The date forms git takes in GIT_AUTHOR_DATE (git-commit(1) "DATE FORMATS"), RFC 3339 among them.
@@ -93,4 +131,9 @@ function validDate(d: Date): Date | undefined {
 
 export function signature(person: Person, at: Date): Signature {
   return { name: person.name, email: person.email, timestamp: Math.floor(at.getTime() / 1000), tzOffset: 0 };
+}
+
+/** Author and committer of a commit made now, as git would sign it. */
+export function signatures(at: Date): { author: Signature; committer: Signature } {
+  return { author: signature(currentPerson(), at), committer: signature(currentCommitter(), at) };
 }

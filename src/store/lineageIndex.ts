@@ -239,10 +239,30 @@ function lineageCommit(name: string, id: string, obj: GitObject): Commit {
   }
 }
 
-/** Write a file by temp-and-rename, so readers see the old or the new content, never half. */
+/**
+ * Write a cache file by temp-and-rename, so readers see the old or the new content, never half.
+ * A cache is derived: failing to write one (a full disk, a file-size limit, a store the user may
+ * only read) never fails the command, whose publication has landed by then; the next command
+ * that needs the cache rebuilds it from git. Said once, unless the store is simply not writable.
+ */
 export function writeFileAtomic(file: string, content: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* the directory itself is gone or unwritable */
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || cacheWarned) return;
+    cacheWarned = true;
+    process.stderr.write(`vfi: warning: could not update the cache ${file} (${code ?? (e as Error).message}); ` +
+      'the store itself is complete (what this command wrote has landed), and a later command rebuilds the cache\n');
+  }
 }
+
+let cacheWarned = false;

@@ -1,28 +1,34 @@
 /**
- * Git-compatible lock files: `<file>.lock` created with O_EXCL, the new content written into it,
- * then renamed over `<file>`. git itself honours the same locks, so vfi and git never interleave
- * a ref update.
+ * Git-compatible lock files: `<file>.lock` created with O_EXCL; the new content is written to a
+ * temp file git ignores (a dotfile beside the target) and renamed over `<file>`; then the lock is
+ * removed. git itself honours the same locks, so vfi and git never interleave a ref update.
+ *
+ * As `git gc` does with gc.pid, the lock holds its holder's pid and host. A lock is never broken
+ * for its age: only when its holder is on this host and that process is gone (killed mid-write).
+ * Breaking takes a second lock, `.<file>.lock.break` (a dotfile, which git ignores), and checks the holder again under it, so two
+ * processes that both find the same dead holder cannot remove a lock a third has just taken.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
-
-/** A lock older than this was left by a killed process: a ref update holds its lock for milliseconds. */
-const STALE_MS = 10_000;
 
 function timeoutMs(): number {
   const v = Number(process.env.VFI_LOCK_TIMEOUT_MS);
   return Number.isFinite(v) && v > 0 ? v : 20_000;
 }
 
+const holderLine = () => `${process.pid} ${os.hostname()}\n`;
+
 export class FileLock {
   private constructor(
     readonly target: string,
     readonly lockPath: string,
-    private fd: number | undefined,
+    private held: boolean,
   ) {}
 
   /** Take the lock on `target`, waiting (with jittered backoff) while another process holds it. */
@@ -32,48 +38,130 @@ export class FileLock {
     const deadline = Date.now() + timeoutMs();
     let wait = 1;
     for (;;) {
-      try {
-        return new FileLock(target, lockPath, fs.openSync(lockPath, 'wx', 0o644));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      if (breakIfStale(lockPath)) continue;
+      if (createExclusive(lockPath, holderLine())) return new FileLock(target, lockPath, true);
+      if (breakIfHolderGone(lockPath)) continue;
       if (Date.now() > deadline) {
-        throw new VfiError('STORE_BUSY', `store is busy: ${lockPath} exists`, { lock: lockPath },
-          'another vfi or git process is writing; if none is, remove the lock file');
+        const holder = describeHolder(readHolder(lockPath));
+        throw new VfiError('STORE_BUSY', `store is busy: ${lockPath} is held by ${holder}`, { lock: lockPath, holder },
+          'another vfi or git process is writing; wait for it, or, if it is surely gone, remove the lock file');
       }
       sleep(wait + Math.random() * wait);
       wait = Math.min(wait * 2, 50);
     }
   }
 
-  /** Write the new content and rename it over the target: the commit point. */
+  /** Write the new content and rename it over the target: the commit point. Then let go. */
   commit(content: string | Buffer): void {
-    fs.writeFileSync(this.fd!, content);
-    fs.closeSync(this.fd!);
-    this.fd = undefined;
-    fs.renameSync(this.lockPath, this.target);
+    const tmp = path.join(path.dirname(this.target), `.${path.basename(this.target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o644 });
+      fs.renameSync(tmp, this.target);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    this.release();
   }
 
   release(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
+    if (!this.held) return;
+    this.held = false;
     fs.rmSync(this.lockPath, { force: true });
   }
 }
 
-function breakIfStale(lockPath: string): boolean {
+/**
+ * Create `file` with `content` if it does not exist; false if it does. The content is written first
+ * and linked into place, so a lock never exists without the holder it names, even after a kill.
+ */
+function createExclusive(file: string, content: string): boolean {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o644 });
   try {
-    const age = Date.now() - fs.statSync(lockPath).mtimeMs;
-    if (age < STALE_MS) return false;
-    // Rename first so that two processes cannot both decide to break the same lock.
-    const aside = `${lockPath}.stale-${process.pid}`;
-    fs.renameSync(lockPath, aside);
-    fs.rmSync(aside, { force: true });
-    process.stderr.write(`vfi: warning: removed stale lock ${lockPath} (${Math.round(age / 1000)} s old)\n`);
+    fs.linkSync(tmp, file);
     return true;
-  } catch {
-    return true; // it vanished meanwhile: try again
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
+  // A file system without hard links: create it in place (a kill right here leaves it empty).
+  try {
+    fs.writeFileSync(file, content, { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+interface Holder {
+  pid: number;
+  host: string;
+}
+
+/** The holder a lock file names, or undefined (git's own locks name none; a lock being written names none yet). */
+function readHolder(lockPath: string): Holder | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^(\d+) (\S+)\n$/.exec(text);
+  return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
+}
+
+function describeHolder(h: Holder | undefined): string {
+  if (!h) return 'another process (git, or a writer that names no holder)';
+  return h.host === os.hostname() ? `process ${h.pid} on this host` : `process ${h.pid} on host ${h.host}`;
+}
+
+function isGone(h: Holder | undefined): h is Holder {
+  if (!h || h.host !== os.hostname() || h.pid === process.pid) return false;
+  try {
+    process.kill(h.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+const sameHolder = (a: Holder | undefined, b: Holder) => a !== undefined && a.pid === b.pid && a.host === b.host;
+
+/** Remove the lock if its holder is gone; true when the caller should try to take it again at once. */
+function breakIfHolderGone(lockPath: string): boolean {
+  const holder = readHolder(lockPath);
+  if (!isGone(holder)) return false;
+  testHook('judged', lockPath);
+  const breakPath = path.join(path.dirname(lockPath), `.${path.basename(lockPath)}.break`);
+  if (!createExclusive(breakPath, holderLine())) {
+    // Another process is breaking it now; a breaker that was itself killed is broken the same way.
+    if (isGone(readHolder(breakPath))) fs.rmSync(breakPath, { force: true });
+    return false;
+  }
+  try {
+    // Only a breaker (holding .break) removes another's lock, and the dead holder cannot let go:
+    // if the lock still names it now, nobody has taken it since.
+    if (!sameHolder(readHolder(lockPath), holder)) return true;
+    fs.rmSync(lockPath, { force: true });
+    process.stderr.write(`vfi: warning: removed ${lockPath}, left by process ${holder.pid}, which is gone\n`);
+    return true;
+  } finally {
+    fs.rmSync(breakPath, { force: true });
+  }
+}
+
+/**
+ * Tests only: with VFI_TEST_LOCK_HOOK=<dir>, a process that has judged a lock's holder gone says
+ * so in <dir>/<event>-<pid> and waits for <dir>/go, so that a test can line up two breakers.
+ */
+function testHook(event: string, lockPath: string): void {
+  const dir = process.env.VFI_TEST_LOCK_HOOK;
+  if (!dir) return;
+  fs.writeFileSync(path.join(dir, `${event}-${process.pid}`), lockPath);
+  const until = Date.now() + 30_000;
+  while (!fs.existsSync(path.join(dir, 'go')) && Date.now() < until) sleep(5);
 }

@@ -40,14 +40,25 @@ export class ObjectStore {
     if (fs.existsSync(file)) return id;
     const fanout = path.dirname(file);
     if (!this.madeDirs.has(fanout)) {
-      fs.mkdirSync(fanout, { recursive: true });
+      // Not recursive: were the store moved or removed meanwhile, this must fail, not make a new
+      // half a store where it was.
+      try {
+        fs.mkdirSync(fanout);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       this.madeDirs.add(fanout);
     }
     const tmp = path.join(fanout, `tmp_obj_${process.pid}_${randomBytes(4).toString('hex')}`);
     // Level 1: objects are small and many; git inflates any level.
     const data = deflateSync(Buffer.concat([objectHeader(type, body.length), body]), { level: 1 });
-    fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 });
-    fs.renameSync(tmp, file);
+    try {
+      fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 });
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true }); // a half-written temp (a full disk) is nobody's
+      throw e;
+    }
     return id;
   }
 

@@ -7,8 +7,10 @@
 import { VfiError } from '../errors.js';
 import { encodeCommit, encodeTree, type Signature } from '../core/gitObject.js';
 import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
-import { currentPerson, now, signature } from './identity.js';
+import { now, signatures } from './identity.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
+
+type Signed = { author: Signature; committer: Signature };
 
 export interface Publication {
   name: string;
@@ -32,7 +34,7 @@ export async function publish(
   build: (head: StoredVfi | undefined) => PublishStep | Promise<PublishStep>,
 ): Promise<Publication> {
   const ref = lineageRef(name);
-  const sig = signature(currentPerson(), now());
+  const sig = signatures(now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const headCommit = store.refs.read(ref);
     const head = headCommit ? await store.readVfi(await store.vfiIdOfCommit(headCommit)) : undefined;
@@ -60,7 +62,7 @@ export async function publishMany(
   onProgress?: (done: number) => void,
 ): Promise<Publication[]> {
   const ref = lineageRef(name);
-  const sig = signature(currentPerson(), now());
+  const sig = signatures(now());
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const start = store.refs.read(ref);
     let prevId = start ? await store.vfiIdOfCommit(start) : undefined;
@@ -92,12 +94,12 @@ export function writeVfiTree(store: Store, bytes: Buffer): string {
   return store.objects.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: blob }]));
 }
 
-function writePublication(store: Store, stored: StoredVfi, parent: string | undefined, message: string, sig: Signature): string {
+function writePublication(store: Store, stored: StoredVfi, parent: string | undefined, message: string, sig: Signed): string {
   const tree = writeVfiTree(store, stored.bytes);
-  const body = encodeCommit({ tree, parents: parent ? [parent] : [], author: sig, committer: sig, message });
+  const body = encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message });
   return store.objects.write('commit', body);
 }
 
-function entryOf(commit: string, id: string, sig: Signature, message: string) {
-  return { commit, id, time: sig.timestamp, author: sig.name, subject: message.split('\n', 1)[0]! };
+function entryOf(commit: string, id: string, sig: Signed, message: string) {
+  return { commit, id, time: sig.committer.timestamp, author: sig.author.name, subject: message.split('\n', 1)[0]! };
 }

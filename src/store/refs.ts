@@ -61,7 +61,7 @@ export class RefStore {
       for (const e of entries) {
         const child = `${rel}${e.name}`;
         if (e.isDirectory()) walk(`${child}/`);
-        else if (!e.name.endsWith('.lock') && !e.name.includes('.stale-')) {
+        else if (!e.name.endsWith('.lock') && !e.name.startsWith('.') && !e.name.includes('.stale-')) {
           const id = this.readLoose(child);
           if (id) out.set(child, id);
         }

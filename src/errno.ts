@@ -1,0 +1,75 @@
+/**
+ * What the machine or the user can do to a command (a full disk, a read-only store, a path that is
+ * a file, a server that hangs up) said as one line with an exit code: a VfiError, never "a bug".
+ * Only errors that are truly ours stay unmapped.
+ */
+import { VfiError, type ErrorCode } from './errors.js';
+
+interface Cause {
+  code: ErrorCode;
+  what: string;
+  hint?: string;
+}
+
+const CAUSES: Record<string, Cause> = {
+  ENOENT: { code: 'STORE_IO', what: 'no such file or directory', hint: 'was the store moved or removed meanwhile? check --store or VFI_STORE' },
+  ENOTDIR: { code: 'STORE_IO', what: 'a part of the path is a file, not a directory', hint: 'check --store or VFI_STORE' },
+  EISDIR: { code: 'STORE_IO', what: 'it is a directory' },
+  EACCES: { code: 'STORE_IO', what: 'permission denied', hint: 'check the owner and mode of the store (or use a store of your own)' },
+  EPERM: { code: 'STORE_IO', what: 'operation not permitted', hint: 'check the owner and mode of the store' },
+  EROFS: { code: 'STORE_IO', what: 'read-only file system', hint: 'reading works; write to a store on a writable file system' },
+  ENOSPC: { code: 'STORE_IO', what: 'no space left on device', hint: 'free some space and run the command again' },
+  EDQUOT: { code: 'STORE_IO', what: 'disk quota exceeded', hint: 'free some space or raise the quota, and run the command again' },
+  EFBIG: { code: 'STORE_IO', what: 'file too large (a file-size limit, ulimit -f)', hint: 'raise the limit and run the command again' },
+  EMFILE: { code: 'STORE_IO', what: 'too many open files (ulimit -n)', hint: 'raise the limit and run the command again' },
+  ENFILE: { code: 'STORE_IO', what: 'too many open files in the system' },
+  ELOOP: { code: 'STORE_IO', what: 'too many levels of symbolic links', hint: 'a symbolic link in the path points at itself' },
+  ENAMETOOLONG: { code: 'USAGE', what: 'file name too long' },
+  EIO: { code: 'STORE_IO', what: 'input/output error (the disk or the network file system)' },
+  ESTALE: { code: 'STORE_IO', what: 'stale file handle (the network file system)' },
+  EXDEV: { code: 'STORE_IO', what: 'the store spans file systems' },
+  EBUSY: { code: 'STORE_IO', what: 'resource busy' },
+  EAGAIN: { code: 'STORE_IO', what: 'resource temporarily unavailable', hint: 'run the command again' },
+  ENOMEM: { code: 'STORE_IO', what: 'out of memory' },
+  EPIPE: { code: 'NETWORK', what: 'the other end closed the connection (broken pipe)' },
+  ECONNRESET: { code: 'NETWORK', what: 'the connection was reset' },
+  ECONNREFUSED: { code: 'NETWORK', what: 'connection refused' },
+  ECONNABORTED: { code: 'NETWORK', what: 'the connection was aborted' },
+  ETIMEDOUT: { code: 'TIMEOUT', what: 'timed out' },
+  EHOSTUNREACH: { code: 'NETWORK', what: 'no route to host' },
+  ENETUNREACH: { code: 'NETWORK', what: 'the network is unreachable' },
+  ENOTFOUND: { code: 'NETWORK', what: 'host not found' },
+  EAI_AGAIN: { code: 'NETWORK', what: 'host name lookup failed for now', hint: 'run the command again' },
+};
+
+/**
+ * The VfiError a Node error from fs, child_process or a socket stands for, or undefined when it
+ * is none of those (a real bug).
+ */
+export function errnoError(e: unknown): VfiError | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const err = e as NodeJS.ErrnoException & { signal?: string; dest?: string; spawnargs?: string[] };
+  const syscall = err.syscall ?? '';
+  if (typeof err.signal === 'string' && err.signal !== '' && !err.code) {
+    const what = err.spawnargs?.[0] ?? 'a helper process';
+    return new VfiError('STORE_IO', `${what} was killed by ${err.signal}`, { signal: err.signal });
+  }
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const cause = code ? CAUSES[code] : undefined;
+  if (!code || !cause) return undefined;
+  if (syscall.startsWith('spawn') && code === 'ENOENT') {
+    const program = err.path ?? syscall.slice('spawn '.length);
+    return new VfiError('STORE_IO', `cannot run ${program}: it is not installed (or not on PATH)`, { program, errno: code },
+      `install ${program}`);
+  }
+  const where = [err.path, err.dest].filter((p): p is string => typeof p === 'string' && p !== '');
+  const network = cause.code === 'NETWORK' || cause.code === 'TIMEOUT';
+  const subject = where.length > 0 ? `${verbOf(syscall)} ${where.join(' -> ')}` : network ? 'the connection failed' : `${verbOf(syscall)}`;
+  return new VfiError(cause.code, `${subject}: ${cause.what} (${code})`, { errno: code, syscall, path: where[0] }, cause.hint);
+}
+
+function verbOf(syscall: string): string {
+  if (/^(open|read|stat|lstat|fstat|scandir|opendir|readlink|access|realpath)/.test(syscall)) return 'cannot read';
+  if (/^(write|mkdir|rename|unlink|rmdir|rm|link|symlink|chmod|copyfile|ftruncate|fsync|close|utime|mkdtemp)/.test(syscall)) return 'cannot write';
+  return syscall ? `${syscall} failed` : 'an operation failed';
+}
