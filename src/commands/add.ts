@@ -9,12 +9,16 @@ import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
 import { inputLines, readInput, vfiFromBytes } from './input.js';
 
-export async function add(ctx: Context, name: string, file: string): Promise<void> {
+export async function add(ctx: Context, name: string, file: string, opts: { allowMissing?: boolean } = {}): Promise<void> {
   checkName(name);
   const input = await readInput(ctx, file);
   const stored = vfiFromBytes(input.bytes, input.source);
   now(ctx.env); // a bad VFI_NOW is refused before the first write creates the store
   const store = ctx.store({ create: true });
+  if (Object.values(stored.vfi).some((c) => c.type === 'vfi')) {
+    const { checkNested } = await import('../store/composition.js');
+    await checkNested(store, stored, Boolean(opts.allowMissing));
+  }
   const pub = await publish(store, name, () => ({ vfi: stored.vfi, message: `add ${label(input.source)}` }));
   if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
   ctx.out(formatVfiRef(name, pub.id));

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { fsckStore } from '../store/fsck.js';
 import '../store/assertionFsck.js';
+import '../store/compositionFsck.js';
 import { printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {

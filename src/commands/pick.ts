@@ -6,10 +6,11 @@
  */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { checkClaim, checkName, nameProblem } from '../core/names.js';
+import { checkClaim, checkComponentName, checkName, nameProblem } from '../core/names.js';
+import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
 import { shownAt } from '../core/assertion.js';
-import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
-import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
+import { disqualifying, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { printJson } from './table.js';
 
@@ -27,32 +28,50 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   if (name !== undefined) checkName(name);
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
-  const scoped = await claimsAndName(ctx, store, name, words, opts.require);
-  const require = scoped.claims;
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
   const top = opts.top ?? 1;
-  const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
-  if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
+  const { scope, require, candidates, seen, result } = await rank(ctx, store, name, words, opts.require, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
+  if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result, seen);
   if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
   if (opts.json) {
     const rows = [];
-    for (const r of result.top) rows.push(await describe(store, r.candidate));
+    for (const r of result.top) rows.push(await describe(store, r.candidate, seen));
     printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
     return;
   }
   for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
 }
 
-export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean }): Promise<void> {
+/** The ranking `pick` makes: candidates seen through their compositions. */
+async function rank(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined, top: number, limit: number) {
+  const scoped = await claimsAndName(ctx, store, name, words, values);
+  const require = scoped.claims;
+  const loaded = await loadCandidates(store, scoped.name);
+  const seen = await seeInside(store, loaded.candidates, require, loaded.scope);
+  const result = pickReleaseCandidate(seen.candidates, { require, top, limit });
+  return { scope: loaded.scope, require, candidates: seen.candidates, seen, result };
+}
+
+/** What `vfi pick NAME --require …` would choose (for `set --from-best`), or NO_CANDIDATE. */
+export async function pickBest(ctx: Context, store: Store, name: string, require: string[] | undefined): Promise<Candidate> {
+  const { scope, require: claims, candidates, result } = await rank(ctx, store, name, claimWords(require, '--require'), undefined, 1, 1);
+  if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, claims);
+  return result.ranked[0]!.candidate;
+}
+
+export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean; any?: boolean }): Promise<void> {
   const words = claimWords(opts.has, '--has');
   if (words.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM… (several: --has a b, --has a,b or --has a --has b)', {});
   if (name !== undefined) checkName(name);
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
-  const found = findNewest(candidates, scoped.claims);
-  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims));
-  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found)) });
+  const loaded = await loadCandidates(store, scoped.name);
+  const { scope } = loaded;
+  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope);
+  // Without --any, only release candidates: nothing failing on the VFI or inside it.
+  const pool = opts.any ? seen.candidates : seen.candidates.filter((c) => disqualifying(c.failing).length === 0);
+  const found = findNewest(pool, scoped.claims);
+  if (!found) throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, scoped.claims));
+  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, seen)) });
   else ctx.out(`${found.name}@${found.id}`);
 }
 
@@ -93,22 +112,48 @@ async function claimsAndName(ctx: Context, store: Store, name: string | undefine
   return { name, claims: uniqueClaims(words) };
 }
 
-const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkClaim))];
+/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
+const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
+  const colon = w.indexOf(':');
+  if (colon < 0) return checkClaim(w);
+  const component = w.slice(0, colon);
+  if (component !== '*') checkComponentName(component);
+  checkClaim(w.slice(colon + 1));
+  return w;
+}))];
 
-/** The --json form of a picked VFI, with the latest record of each claim read from the store. */
-async function describe(store: Store, c: Candidate) {
+interface Seen {
+  candidates: Candidate[];
+  taints: Map<string, readonly Taint[]>;
+}
+
+/** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
+async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string): Promise<Seen> {
+  const { loadComposition } = await import('../store/composition.js');
+  const { parts, claims: lookup } = await loadComposition(store, candidates.map((c) => c.id));
+  const reqs = splitRequirements(claims).parts;
+  if (reqs.length > 0) checkRequirementNames(reqs, componentNames(candidates.map((c) => c.id), parts.partsOf), scope);
+  return seeThrough(candidates, reqs, parts.partsOf, lookup);
+}
+
+/** The --json form of a picked VFI, with the latest record of each claim read from the store; `candidate`, and why not. */
+async function describe(store: Store, c: Candidate, seen: Seen) {
   const latest = await latestRecordsOf(store, c.id);
+  const own = disqualifying(c.failing.filter((f) => !f.includes(':'))).map((claim) => ({ claim }));
+  const inside = (seen.taints.get(c.id) ?? []).map((t) => ({ component: t.path, subject: t.part.address, claim: t.claim }));
   return {
     ref: `${c.name}@${c.id}`,
     name: c.name,
     id: c.id,
-    score: scoreOf(c),
+    score: ownScore(c),
+    candidate: own.length + inside.length === 0,
+    ...(own.length + inside.length > 0 ? { why: [...own, ...inside] } : {}),
     claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
   };
 }
 
 /** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
-async function explain(ctx: Context, store: Store, scope: string, total: number, require: string[], result: ReleasePick): Promise<void> {
+async function explain(ctx: Context, store: Store, scope: string, total: number, require: string[], result: ReleasePick, seen: Seen): Promise<void> {
   const { ranked, rejected, counts } = result;
   const parts = [`${total} VFI(s)`, `${counts.qualified} candidate(s)`];
   if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
@@ -116,22 +161,22 @@ async function explain(ctx: Context, store: Store, scope: string, total: number,
   ctx.note(`ranking of ${scope}${require.length > 0 ? ` requiring ${require.join(', ')}` : ''}: ${parts.join(', ')}`);
   const rows: string[][] = [];
   const label = (r: Ranked) => `${r.candidate.name}@${r.candidate.id}`;
-  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${r.score}`, await why(store, r)]);
+  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${ownScore(r.candidate)}`, await why(store, r, seen)]);
   if (counts.qualified > ranked.length) rows.push(['…', `${counts.qualified - ranked.length} more candidates`, '', '']);
-  for (const r of rejected) rows.push(['-', label(r), `score ${r.score}`, await why(store, r)]);
+  for (const r of rejected) rows.push(['-', label(r), `score ${ownScore(r.candidate)}`, await why(store, r, seen)]);
   const notShown = counts.disqualified + counts.missing - rejected.length;
   if (notShown > 0) rows.push(['…', `${notShown} more that are not candidates`, '', '']);
   const widths = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
   for (const row of rows) ctx.note(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()}`);
 }
 
-async function why(store: Store, r: Ranked): Promise<string> {
+async function why(store: Store, r: Ranked, seen: Seen): Promise<string> {
   const v = r.verdict;
   switch (v.kind) {
     case 'picked':
       return 'picked';
     case 'lower-score':
-      return `lower score (${r.score} < ${v.winnerScore})`;
+      return `lower score (${ownScore(r.candidate)} < ${ownScore(r.candidate) + v.winnerScore - r.score})`;
     case 'tie-older':
       return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
     case 'tie-larger-id':
@@ -139,6 +184,8 @@ async function why(store: Store, r: Ranked): Promise<string> {
     case 'missing':
       return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
     case 'disqualified': {
+      const inside = seen.taints.get(r.candidate.id);
+      if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside)}`;
       // The most recent failure is the telling one; the index keeps only which claims fail.
       const latest = await latestRecordsOf(store, r.candidate.id);
       const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -147,4 +194,13 @@ async function why(store: Store, r: Ranked): Promise<string> {
       return record ? `disqualified: ${record.claim} failed at ${shownAt(record.at)} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
     }
   }
+}
+
+/** The first failing part of a tainted VFI, with its record: `runtime/router (…@sha256:…) tests-passed failed at T by X, record R`. */
+async function insideRecord(store: Store, taints: readonly Taint[]): Promise<string> {
+  const t = taints[0]!;
+  const latest = t.part.kind === 'vfi' ? await latestRecordsOf(store, t.part.key) : await latestRecordsOf(store, t.part.key, COMPONENTS_DIR);
+  const r = latest.get(t.claim);
+  const more = taints.length > 1 ? ` (and ${taints.length - 1} more failing inside)` : '';
+  return `${t.path} (${t.part.address}) ${t.claim} failed${r ? ` at ${shownAt(r.at)} by ${r.by}, record ${r.record.slice(0, 12)}` : ''}${more}`;
 }

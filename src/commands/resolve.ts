@@ -7,7 +7,7 @@ import type { StoredVfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
 import type { Store } from '../store/store.js';
 import { progressBar } from '../progress.js';
-import { applyPins, parsePlatform, pinImages, verifyImages, type EngineCallOptions } from '../docker/resolve.js';
+import { applyPins, parsePlatform, pinImages, verifyImages, type EngineCallOptions, type PinRequest, type PinResult, type Platform } from '../docker/resolve.js';
 import { dockerCredentials } from '../docker/credentials.js';
 import { printJson } from './table.js';
 
@@ -31,23 +31,13 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
     else ctx.out(formatVfiRef(name, stored.id));
     return;
   }
-  const bar = await progressBar(ctx, 'resolving', requests.length);
-  const results = await pinImages(requests, {
-    ...(await engineOptions(ctx, opts, (done, _total, component) => bar.tick(done, component))),
-    pull: Boolean(opts.pull),
-    registry: Boolean(opts.registry),
-    ...(platform ? { platform } : {}),
-  });
-  bar.stop();
-  for (const r of results) {
-    if (r.error) ctx.note(`  ${r.component}: ${r.error.message}`);
-    else ctx.note(`  ${r.component}: ${r.address} -> ${r.pinned} (${r.source}${r.platform ? `, platform ${r.platform} of index ${r.index}` : ''})`);
-  }
-  noteHints(ctx, results);
-  const failure = failureOf(results, 'resolve', requests.length, 'nothing published');
-  if (failure) {
-    if (opts.json) printJson(ctx.out, { ok: false, from: stored.id, published: false, components: results.map(componentJson) });
-    throw failure;
+  let results: PinResult[];
+  try {
+    const { platform: _asWritten, ...flags } = opts;
+    results = await pinWith(ctx, requests, { ...flags, ...(platform ? { platform } : {}) }, 'nothing published');
+  } catch (e) {
+    if (opts.json && e instanceof PinFailure) printJson(ctx.out, { ok: false, from: stored.id, published: false, components: e.results.map(componentJson) });
+    throw e instanceof PinFailure ? e.error : e;
   }
   const fromLocal = results.filter((r) => r.source === 'local').map((r) => r.component);
   if (fromLocal.length > 0) {
@@ -99,6 +89,41 @@ export async function verify(ctx: Context, ref: string, opts: EngineFlags): Prom
   noteHints(ctx, results);
   const failure = failureOf(results, 'verify', pinned.length, formatVfiRef(name, stored.id));
   if (failure) throw failure;
+}
+
+class PinFailure extends Error {
+  constructor(readonly error: VfiError, readonly results: PinResult[]) {
+    super(error.message);
+  }
+}
+
+/** Pin image tags through the engine, reporting each on stderr; PinFailure (with the results) when any failed. */
+async function pinWith(ctx: Context, requests: PinRequest[], opts: EngineFlags & { pull?: boolean; registry?: boolean; platform?: Platform }, consequence: string): Promise<PinResult[]> {
+  const bar = await progressBar(ctx, 'resolving', requests.length);
+  const results = await pinImages(requests, {
+    ...(await engineOptions(ctx, opts, (done, _total, component) => bar.tick(done, component))),
+    pull: Boolean(opts.pull),
+    registry: Boolean(opts.registry),
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
+  bar.stop();
+  for (const r of results) {
+    if (r.error) ctx.note(`  ${r.component}: ${r.error.message}`);
+    else ctx.note(`  ${r.component}: ${r.address} -> ${r.pinned} (${r.source}${r.platform ? `, platform ${r.platform} of index ${r.index}` : ''})`);
+  }
+  noteHints(ctx, results);
+  const failure = failureOf(results, 'resolve', requests.length, consequence);
+  if (failure) throw new PinFailure(failure, results);
+  return results;
+}
+
+/** Pin image tags (for `set --resolve` and resolve): every one pinned, or the error. */
+export async function pinComponents(ctx: Context, requests: PinRequest[], opts: EngineFlags & { pull?: boolean; registry?: boolean; platform?: Platform }, consequence: string): Promise<PinResult[]> {
+  try {
+    return await pinWith(ctx, requests, opts, consequence);
+  } catch (e) {
+    throw e instanceof PinFailure ? e.error : e;
+  }
 }
 
 /** The VFI a REF names and the lineage to publish the pinned one on. */

@@ -7,7 +7,7 @@
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
-import { ASSERTIONS_REF, TreeReader } from './assertions.js';
+import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader } from './assertions.js';
 import type { Store } from './store.js';
 
 /** A DSSE envelope stored beside its record (see core/assertion.ts): allowed, not yet checked. */
@@ -38,6 +38,7 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
   const missingVfis = new Set<string>();
   try {
     for (const shard of await reader.read(root, 'root tree')) {
+      if (shard.name === COMPONENTS_DIR && shard.mode === '40000') continue; // compositionFsck.ts checks it
       if (shard.mode !== '40000' || !/^[0-9a-f]{2}$/.test(shard.name)) {
         problem(shard.name, 'unexpected entry in the root tree (expected 2-hex directories)');
         continue;
