@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The vfi walkthrough, on a throwaway store: publish a 9-component runtime, expand it, verify
 # it with plain git, swap one component, diff, then (examples/assertions.sh) bless, pick, release,
-# and (examples/sharing.sh) share the store through a git remote with a teammate.
+# (examples/sharing.sh) share the store through a git remote with a teammate, and (examples/compose.sh)
+# nest VFIs, assert claims about single images and swap one component in one command.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vfi_cmd=${VFI:-"node $here/../dist/main.js"}
@@ -45,6 +46,7 @@ vfi list
 
 bash "$here/assertions.sh"
 bash "$here/sharing.sh"
+bash "$here/compose.sh"
 
 say "The store is a plain bare git repository"
 printf '$ git --git-dir "$VFI_STORE" log --oneline refs/vfi/Runtime\n' >&2

@@ -77,7 +77,7 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
 export async function verify(ctx: Context, ref: string, opts: EngineFlags): Promise<void> {
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
-  const images = Object.entries(stored.vfi).filter(([, c]) => c.type === 'dockerImage');
+  const images = await imagesWithin(ctx, store, stored);
   const pinned = images.filter(([, c]) => hasDigest(c.address)).map(([component, c]) => ({ component, address: c.address }));
   const unpinned = images.length - pinned.length;
   if (unpinned > 0) ctx.note(`vfi: ${unpinned} image(s) not pinned by digest, not verified (vfi resolve ${formatVfiRef(name, stored.id)} pins them)`);
@@ -124,6 +124,20 @@ export async function pinComponents(ctx: Context, requests: PinRequest[], opts: 
   } catch (e) {
     throw e instanceof PinFailure ? e.error : e;
   }
+}
+
+/** The images of a VFI and of the VFIs nested in it, each by its path (`platform/runtime/router`). */
+async function imagesWithin(ctx: Context, store: Store, stored: StoredVfi): Promise<[string, { address: string }][]> {
+  const own = Object.entries(stored.vfi).filter(([, c]) => c.type === 'dockerImage');
+  if (!Object.values(stored.vfi).some((c) => c.type === 'vfi')) return own;
+  const { PartsIndex } = await import('../store/composition.js');
+  const { walk } = await import('../core/composition.js');
+  const parts = new PartsIndex(store);
+  await parts.ensure([stored.id]);
+  parts.save();
+  const { reached, missing } = walk(stored.id, parts.partsOf);
+  for (const m of missing) ctx.note(`vfi: ${m.path}: the store has no VFI ${m.part.address}; its images are not verified`);
+  return reached.filter((r) => r.part.kind === 'image' || r.part.kind === 'unpinned').map((r) => [r.path, { address: r.part.address }]);
 }
 
 /** The VFI a REF names and the lineage to publish the pinned one on. */
