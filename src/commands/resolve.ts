@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { VfiError, type ErrorCode } from '../errors.js';
 import { tryParseImageReference } from '../core/imageRef.js';
 import { formatVfiRef, parseVfiRef } from '../core/vfiRef.js';
-import type { StoredVfi } from '../core/vfi.js';
+import type { StoredVfi, Vfi } from '../core/vfi.js';
 import { publish } from '../store/publish.js';
 import type { Store } from '../store/store.js';
 import { progressBar } from '../progress.js';
@@ -22,10 +22,12 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
   const startHead = await headId(store, name);
-  const requests = Object.entries(stored.vfi)
-    .filter(([, c]) => c.type === 'dockerImage' && tryParseImageReference(c.address).ok && !hasDigest(c.address))
-    .map(([component, c]) => ({ component, address: c.address }));
-  if (requests.length === 0) {
+  const requests = unpinnedImages(stored.vfi, '');
+  const { platform: _asWritten, ...flags } = opts;
+  const pinFlags = { ...flags, ...(platform ? { platform } : {}) };
+  // Nested VFIs first, innermost first, each published pinned on its own lineage.
+  const nested = await resolveNested(ctx, store, stored.vfi, '', pinFlags, new Set([stored.id]));
+  if (requests.length === 0 && nested.size === 0) {
     ctx.note('vfi: nothing to resolve: every image is already pinned by digest');
     if (opts.json) printJson(ctx.out, { ok: true, ref: formatVfiRef(name, stored.id), id: stored.id, from: stored.id, published: false, components: [] });
     else ctx.out(formatVfiRef(name, stored.id));
@@ -33,8 +35,7 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   }
   let results: PinResult[];
   try {
-    const { platform: _asWritten, ...flags } = opts;
-    results = await pinWith(ctx, requests, { ...flags, ...(platform ? { platform } : {}) }, 'nothing published');
+    results = requests.length > 0 ? await pinWith(ctx, requests, pinFlags, 'nothing published') : [];
   } catch (e) {
     if (opts.json && e instanceof PinFailure) printJson(ctx.out, { ok: false, from: stored.id, published: false, components: e.results.map(componentJson) });
     throw e instanceof PinFailure ? e.error : e;
@@ -57,9 +58,9 @@ export async function resolve(ctx: Context, ref: string, opts: EngineFlags & { p
   let landed = { on: stored.id, skipped: [] as string[] };
   const pub = await publish(store, name, (head) => {
     const base = fromHead && head ? head : stored;
-    const pinned = applyPins(base.vfi, results);
+    const pinned = applyPins(withNested(base.vfi, nested), results);
     landed = { on: base.id, skipped: pinned.skipped };
-    const detail = pinned.applied.map((r) => `${r.component}=${r.pinned}`).join('\n');
+    const detail = [...pinned.applied.map((r) => `${r.component}=${r.pinned}`), ...[...nested].map(([c, n]) => `${c}=${n.to}`)].join('\n');
     return { vfi: pinned.vfi, message: `resolve${platform ? ` --platform ${opts.platform}` : ''}\n\nfrom ${formatVfiRef(name, base.id)}\n${detail}` };
   });
   if (landed.on !== stored.id) {
@@ -124,6 +125,60 @@ export async function pinComponents(ctx: Context, requests: PinRequest[], opts: 
   } catch (e) {
     throw e instanceof PinFailure ? e.error : e;
   }
+}
+
+/** A VFI's image components named by tag alone, as pin requests (component names as written, paths in notes come from `prefix`). */
+function unpinnedImages(vfi: Vfi, prefix: string): PinRequest[] {
+  return Object.entries(vfi)
+    .filter(([, c]) => c.type === 'dockerImage' && tryParseImageReference(c.address).ok && !hasDigest(c.address))
+    .map(([component, c]) => ({ component: `${prefix}${component}`, address: c.address }));
+}
+
+type NestedPins = Map<string, { from: string; to: string }>;
+
+/** `vfi` with its nested VFI components moved to their resolved VFIs, where they still name what was resolved. */
+function withNested(vfi: Vfi, nested: NestedPins): Vfi {
+  const out: Vfi = { ...vfi };
+  for (const [component, n] of nested) {
+    const c = Object.hasOwn(out, component) ? out[component] : undefined;
+    if (c?.type === 'vfi' && c.address === n.from) out[component] = { ...c, address: n.to };
+  }
+  return out;
+}
+
+/**
+ * Resolve the VFIs nested in `vfi` (SPEC §4 applied all the way down): for each, innermost first,
+ * pin its tags and publish it pinned on its own lineage (the name its address gives), reporting
+ * per path (`platform/runtime/router`). Returns, by component, the new address of each nested VFI
+ * that changed.
+ */
+async function resolveNested(ctx: Context, store: Store, vfi: Vfi, prefix: string, opts: EngineFlags & { pull?: boolean; registry?: boolean; platform?: Platform }, onPath: Set<string>): Promise<NestedPins> {
+  const out: NestedPins = new Map();
+  for (const [component, c] of Object.entries(vfi)) {
+    if (c.type !== 'vfi') continue;
+    const at = c.address.lastIndexOf('@');
+    const name = c.address.slice(0, at);
+    const id = c.address.slice(at + 1);
+    const path = `${prefix}${component}`;
+    if (onPath.has(id) || onPath.size > 32) continue; // a cycle, or too deep: fsck and add refuse these
+    if (!(await store.objects.has(id))) {
+      ctx.note(`vfi: ${path}: the store has no VFI ${c.address}; not resolved`);
+      continue;
+    }
+    const inner = await store.readVfi(id);
+    onPath.add(id);
+    const innerNested = await resolveNested(ctx, store, inner.vfi, `${path}/`, opts, onPath);
+    onPath.delete(id);
+    const requests = unpinnedImages(inner.vfi, `${path}/`);
+    if (requests.length === 0 && innerNested.size === 0) continue;
+    const results = requests.length > 0 ? await pinWith(ctx, requests, opts, `nothing published (${path})`) : [];
+    const local = results.map((r) => ({ ...r, component: r.component.slice(path.length + 1) }));
+    const pinned = applyPins(withNested(inner.vfi, innerNested), local).vfi;
+    const pub = await publish(store, name, () => ({ vfi: pinned, message: `resolve\n\nfrom ${c.address}, nested at ${path}` }));
+    ctx.note(`vfi: ${path}: ${c.address} -> ${formatVfiRef(name, pub.id)} (published on ${name})`);
+    out.set(component, { from: c.address, to: formatVfiRef(name, pub.id) });
+  }
+  return out;
 }
 
 /** The images of a VFI and of the VFIs nested in it, each by its path (`platform/runtime/router`). */
