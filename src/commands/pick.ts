@@ -46,7 +46,7 @@ async function rank(ctx: Context, store: Store, name: string | undefined, words:
   const scoped = await claimsAndName(ctx, store, name, words, values);
   const require = scoped.claims;
   const loaded = await loadCandidates(store, scoped.name);
-  const seen = await seeInside(store, loaded.candidates, require, loaded.scope);
+  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
   const result = pickReleaseCandidate(seen.candidates, { require, top, limit });
   return { scope: loaded.scope, require, candidates: seen.candidates, seen, result };
 }
@@ -66,7 +66,7 @@ export async function find(ctx: Context, name: string | undefined, opts: { has?:
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
   const loaded = await loadCandidates(store, scoped.name);
   const { scope } = loaded;
-  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope);
+  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
   // Without --any, only release candidates: nothing failing on the VFI or inside it.
   const pool = opts.any ? seen.candidates : seen.candidates.filter((c) => disqualifying(c.failing).length === 0);
   const found = findNewest(pool, scoped.claims);
@@ -128,13 +128,21 @@ interface Seen {
 }
 
 /** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
-async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string): Promise<Seen> {
-  const { loadComposition } = await import('../store/composition.js');
-  const { parts, claims: lookup } = await loadComposition(store, candidates.map((c) => c.id));
+async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[]): Promise<Seen> {
+  const { loadComposition, taintsOf } = await import('../store/composition.js');
   const reqs = splitRequirements(claims).parts;
-  if (reqs.length > 0) checkRequirementNames(reqs, componentNames(candidates.map((c) => c.id), parts.partsOf), scope);
+  const ids = candidates.map((c) => c.id);
+  if (reqs.length === 0) {
+    // The common pick: taints alone, from their cache when nothing moved.
+    const known = await taintsOf(store, lineages.length === 1 ? lineages[0]! : '_all', lineages, ids);
+    return seeThrough(candidates, reqs, () => undefined, { component: () => NOTHING, vfi: () => NOTHING }, known);
+  }
+  const { parts, claims: lookup } = await loadComposition(store, ids);
+  checkRequirementNames(reqs, componentNames(ids, parts.partsOf), scope);
   return seeThrough(candidates, reqs, parts.partsOf, lookup);
 }
+
+const NOTHING = Object.freeze({ passing: Object.freeze([]), failing: Object.freeze([]) });
 
 /** The --json form of a picked VFI, with the latest record of each claim read from the store; `candidate`, and why not. */
 async function describe(store: Store, c: Candidate, seen: Seen) {

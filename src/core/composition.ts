@@ -99,6 +99,10 @@ export interface Taint {
   claim: string;
 }
 
+const NO_PARTS: readonly Part[] = Object.freeze([]);
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 /**
  * The failing claims that taint VFIs, memoized per VFI: a pick asks for thousands of VFIs that
  * share most of their parts. Only the first failing claim of each part is kept, in component order.
@@ -115,23 +119,25 @@ export class Taints {
   private visit(id: string, onPath: Set<string>, depth: number): readonly Taint[] {
     const known = this.memo.get(id);
     if (known) return known;
-    const out: Taint[] = [];
+    // Most parts of most VFIs fail nothing: allocate only for those that do (a pick asks 10k VFIs).
+    let out: Taint[] | undefined;
     let complete = true;
-    for (const part of this.partsOf(id) ?? []) {
+    for (const part of this.partsOf(id) ?? NO_PARTS) {
       if (part.kind === 'unpinned') continue;
-      const failing = (part.kind === 'vfi' ? this.claims.vfi(part.key) : this.claims.component(part.key)).failing.filter(isEvidence);
-      for (const claim of failing) out.push({ path: part.component, part, claim });
+      const { failing } = part.kind === 'vfi' ? this.claims.vfi(part.key) : this.claims.component(part.key);
+      for (const claim of failing) if (isEvidence(claim)) (out ??= []).push({ path: part.component, part, claim });
       if (part.kind !== 'vfi') continue;
       if (onPath.has(part.key) || depth >= MAX_DEPTH) {
         complete = false; // a cycle: what is inside is counted where the cycle started
         continue;
       }
       onPath.add(part.key);
-      for (const t of this.visit(part.key, onPath, depth + 1)) out.push({ ...t, path: `${part.component}/${t.path}` });
+      for (const t of this.visit(part.key, onPath, depth + 1)) (out ??= []).push({ ...t, path: `${part.component}/${t.path}` });
       onPath.delete(part.key);
     }
-    if (complete) this.memo.set(id, out);
-    return out;
+    const result = out ?? NO_TAINTS;
+    if (complete) this.memo.set(id, result);
+    return result;
   }
 }
 
@@ -221,13 +227,13 @@ export const taintClaim = (t: Taint): string => `${t.path}:${t.claim}`;
  * `--require` keeps it). Every qualified VFI meets every requirement alike, so the ranking among
  * them is that of their own claims; ownScore gives the score without the requirements.
  */
-export function seeThrough(candidates: readonly Candidate[], reqs: readonly PartRequirement[], partsOf: PartsOf, claims: ClaimsOf): { candidates: Candidate[]; taints: Map<string, readonly Taint[]> } {
-  const taints = new Taints(partsOf, claims);
+export function seeThrough(candidates: readonly Candidate[], reqs: readonly PartRequirement[], partsOf: PartsOf, claims: ClaimsOf, known?: ReadonlyMap<string, readonly Taint[]>): { candidates: Candidate[]; taints: Map<string, readonly Taint[]> } {
+  const taints = known ? undefined : new Taints(partsOf, claims);
   const found = new Map<string, readonly Taint[]>();
   const out: Candidate[] = [];
   for (const c of candidates) {
-    const t = taints.of(c.id);
-    const met = reqs.filter((r) => meetsRequirement(c.id, r, partsOf, claims)).map((r) => r.text);
+    const t = taints ? taints.of(c.id) : (known!.get(c.id) ?? NO_TAINTS);
+    const met = reqs.length === 0 ? NO_NAMES : reqs.filter((r) => meetsRequirement(c.id, r, partsOf, claims)).map((r) => r.text);
     if (t.length === 0 && met.length === 0) {
       out.push(c);
       continue;

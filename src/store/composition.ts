@@ -17,7 +17,7 @@ import { claimsOf, standingOf } from '../core/pick.js';
 import { VfiError } from '../errors.js';
 import type { StoredVfi, Vfi } from '../core/vfi.js';
 import { canonicalText } from '../core/canonical.js';
-import { cycleThrough, expandVfi, nestedIds, partsOf as partsOfVfi, type ClaimsOf, type Part, type PartKind, type PartsOf, type SubjectClaims } from '../core/composition.js';
+import { cycleThrough, expandVfi, nestedIds, partsOf as partsOfVfi, Taints, type Taint, type ClaimsOf, type Part, type PartKind, type PartsOf, type SubjectClaims } from '../core/composition.js';
 import { ASSERTIONS_REF, assertionsRoot, COMPONENTS_DIR, TreeReader } from './assertions.js';
 import { AssertionIndex } from './assertionIndex.js';
 import { writeFileAtomic } from './lineageIndex.js';
@@ -38,7 +38,7 @@ interface PartsFile {
 export class PartsIndex {
   private readonly file: string;
   private data: PartsFile | undefined;
-  private readonly decoded = new Map<number, Part>();
+  private readonly decoded: Part[] = [];
   private readonly absent = new Set<string>();
   private changed = false;
 
@@ -100,10 +100,10 @@ export class PartsIndex {
   }
 
   private part(i: number): Part {
-    let p = this.decoded.get(i);
+    let p = this.decoded[i];
     if (!p) {
       const [component, kind, key, address] = this.data!.parts[i]!.split('\t');
-      this.decoded.set(i, (p = Object.freeze({ component: component!, kind: KINDS[Number(kind)]!, key: key!, address: address! })));
+      this.decoded[i] = p = Object.freeze({ component: component!, kind: KINDS[Number(kind)]!, key: key!, address: address! });
     }
     return p;
   }
@@ -224,4 +224,42 @@ export async function expanded(store: Store, stored: StoredVfi): Promise<{ text:
   const notes: string[] = [];
   const doc = expandVfi(stored.vfi, (id) => vfis.get(id), notes, new Set([stored.id]));
   return { text: canonicalText(doc), notes };
+}
+
+interface TaintsFile {
+  v: number;
+  key: string;
+  taints: [id: string, path: string, kind: number, partKey: string, address: string, claim: string][];
+}
+
+/**
+ * The taints of a scope's VFIs, remembered per scope (`vfi-cache/taints/<scope>.json`) for the
+ * lineage heads and assertions commit they were computed at: they depend on nothing else (VFIs
+ * never change), so a repeated pick reads one small file instead of every VFI's parts.
+ */
+export async function taintsOf(store: Store, scope: string, lineages: readonly string[], ids: readonly string[]): Promise<Map<string, readonly Taint[]>> {
+  const key = [ASSERTIONS_REF, ...lineages].map((r) => `${r}=${store.refs.read(r.startsWith('refs/') ? r : `refs/vfi/${r}`) ?? ''}`).join(' ');
+  const file = path.join(store.gitdir, 'vfi-cache', 'taints', `${scope}.json`);
+  try {
+    const d = JSON.parse(fs.readFileSync(file, 'utf8')) as TaintsFile;
+    if (d && d.v === VERSION && d.key === key && Array.isArray(d.taints)) return group(d.taints);
+  } catch {
+    /* missing or unreadable: recomputed */
+  }
+  const { parts, claims } = await loadComposition(store, ids);
+  const t = new Taints(parts.partsOf, claims);
+  const rows: TaintsFile['taints'] = [];
+  for (const id of ids) for (const x of t.of(id)) rows.push([id, x.path, KINDS.indexOf(x.part.kind), x.part.key, x.part.address, x.claim]);
+  writeFileAtomic(file, JSON.stringify({ v: VERSION, key, taints: rows }));
+  return group(rows);
+}
+
+function group(rows: TaintsFile['taints']): Map<string, readonly Taint[]> {
+  const out = new Map<string, Taint[]>();
+  for (const [id, p, kind, key, address, claim] of rows) {
+    const list = out.get(id) ?? [];
+    list.push({ path: p, claim, part: { component: p.slice(p.lastIndexOf('/') + 1), kind: KINDS[kind]!, key, address } });
+    out.set(id, list);
+  }
+  return out;
 }
