@@ -2,7 +2,8 @@
 # The vfi walkthrough, on a throwaway store: publish a 9-component runtime, expand it, verify
 # it with plain git, swap one component, diff, then (examples/assertions.sh) bless, pick, release,
 # (examples/deploy.sh) export the release for kustomize and write its release notes,
-# and (examples/sharing.sh) share the store through a git remote with a teammate.
+# (examples/sharing.sh) share the store through a git remote with a teammate, and (examples/compose.sh)
+# nest VFIs, assert claims about single images and swap one component in one command.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 vfi_cmd=${VFI:-"node $here/../dist/main.js"}
@@ -47,6 +48,7 @@ vfi list
 bash "$here/assertions.sh"
 bash "$here/deploy.sh"
 bash "$here/sharing.sh"
+bash "$here/compose.sh"
 
 say "The store is a plain bare git repository"
 printf '$ git --git-dir "$VFI_STORE" log --oneline refs/vfi/Runtime\n' >&2

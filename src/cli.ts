@@ -11,8 +11,9 @@ import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
 import { registerCreds } from './cli/creds.js';
 import { registerTrust } from './cli/trust.js';
+import { registerCompose } from './cli/compose.js';
 
-type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
+export type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 
 export const VERSION = '0.1.0';
 
@@ -67,6 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('validate a VFI file, store it and publish it under NAME')
     .argument('<name>', 'lineage name, e.g. Runtime')
     .argument('<file>', 'a JSON file, or - for stdin')
+    .option('--allow-missing', 'accept nested VFIs (type vfi) the store does not have')
     .addHelpText('after', '\nExample:\n  $ vfi add Runtime runtime.json\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
     .action(act(async () => (await import('./commands/add.js')).add));
 
@@ -74,6 +76,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('show')
     .description('expand a reference into its VFI: exactly the stored bytes, hash verified')
     .argument('<ref>', 'Name@<id>, Name@<prefix>, <id>, Name or Name~N')
+    .option('--expand', 'inline nested VFIs, recursively: {"type": "vfi", "address": …, "vfi": {…}}')
     .action(act(async () => (await import('./commands/show.js')).show));
 
   program
@@ -82,8 +85,14 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<name>', 'lineage to publish on')
     .argument('<assignments...>', 'component=address')
     .option('--from <ref>', 'start from this VFI instead of the head of NAME')
+    .option('--from-best', 'start from what vfi pick NAME chooses (exit 3 when nothing qualifies)')
+    .option('--require <claim>', 'with --from-best: as vfi pick --require (repeat, or a,b; comp:claim, *:claim)', (v: string, p: string[] = []) => [...p, v])
+    .option('--resolve', 'pin the tags of the images this command sets, in the same publication')
+    .option('--registry', "with --resolve: pin the registry's digest, not a local image's")
+    .option('--timeout <seconds>', 'with --resolve: per engine call (default 60)', parseSeconds)
+    .option('--allow-missing', 'accept nested VFIs the store does not have')
     .addOption(new Option('--type <type>', 'type of every component this command sets (default: from the address for a new one, kept for a replaced one)').choices(['dockerImage', 'git', 'vfi']))
-    .addHelpText('after', '\nExample:\n  $ vfi set Runtime router=polyverse/router@sha256:…')
+    .addHelpText('after', '\nExamples:\n  $ vfi set Runtime router=polyverse/router@sha256:…\n  $ vfi set Runtime router=polyverse/router:1.0.4 --from-best --require tests-passed --resolve')
     .action(act(async () => (await import('./commands/set.js')).set));
 
   program
@@ -92,6 +101,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .argument('<name>', 'lineage to publish on')
     .argument('<components...>', 'component names')
     .option('--from <ref>', 'start from this VFI instead of the head of NAME')
+    .option('--from-best', 'start from what vfi pick NAME chooses (exit 3 when nothing qualifies)')
+    .option('--require <claim>', 'with --from-best: as vfi pick --require', (v: string, p: string[] = []) => [...p, v])
     .action(act(async () => (await import('./commands/set.js')).rm));
 
   program
@@ -184,8 +195,8 @@ export async function runCli(argv: string[]): Promise<number> {
   program
     .command('assert')
     .alias('bless')
-    .description('record assertions about a VFI: each CLAIM passes (or fails, with --fail)')
-    .argument('[ref]', 'the VFI: Name@<id>, Name@<prefix>, <id>, Name or Name~N')
+    .description('record assertions about a VFI or a component: each CLAIM passes (or fails, with --fail)')
+    .argument('[ref]', 'the VFI (Name@<id>, Name@<prefix>, <id>, Name, Name~N), a pinned image (repo[:tag]@sha256:…) or git commit (<url>@<40 hex>)')
     .argument('[claims...]', 'claims, e.g. tests-passed smoke-verified')
     .option('--fail', 'record the claims as failing')
     .option('--note <text>', 'a one-line note kept with each record')
@@ -218,7 +229,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('pick')
     .description('the release candidate: highest score, ties to the most recently published, then the smaller id')
     .argument('[name]', 'lineage (default: every lineage of the store)')
-    .option('--require <claims...>', 'only VFIs whose latest records pass these claims (--require a b, a,b, or repeated)', claimList)
+    .option('--require <claims...>', 'only VFIs whose latest records pass these claims (--require a b, a,b, or repeated); comp:claim on a component, *:claim on every image and git component', claimList)
     .option('--top <n>', 'print the best n candidates, best first', parsePositiveCount)
     .option('--min-score <n>', 'a VFI scoring less is not a candidate (default 1, or the policy\'s; 0 allows untested VFIs)', parseCount)
     .option('--allow-unpinned', 'let VFIs whose images are not pinned by digest be candidates')
@@ -229,12 +240,13 @@ export async function runCli(argv: string[]): Promise<number> {
 
   program
     .command('find')
-    .description('the newest VFI whose latest records pass every --has claim')
+    .description('the newest release candidate whose latest records pass every --has claim')
     .argument('[name]', 'lineage (default: every lineage of the store)')
-    .option('--has <claims...>', 'claims that must pass (--has a b, a,b, or repeated)', claimList)
+    .option('--has <claims...>', 'claims that must pass (--has a b, a,b, or repeated; comp:claim, *:claim on parts)', claimList)
+    .option('--any', 'any VFI, also one that is not a candidate (a failing claim on it or inside it)')
     .option('--min-score <n>', 'only VFIs scoring at least n', parseCount)
     .option('--allow-unpinned', 'let VFIs whose images are not pinned by digest match when the policy forbids them')
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output, with candidate: true|false and why')
     .addHelpText('after', `${claimsThenName('--has')}\n\nExample:\n  $ vfi find --has supports-scrambling reviewed Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).find));
 
@@ -319,6 +331,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerCreds(program, act);
   registerCompletion(program, act);
   registerTrust(program, act);
+  registerCompose(program, act);
 
   try {
     applyConventions(program);

@@ -10,12 +10,16 @@ import { progressBar } from '../progress.js';
 import { inputLines, readInput, vfiFromBytes } from './input.js';
 import { plural, printResult, publicationJson } from './table.js';
 
-export async function add(ctx: Context, name: string, file: string, opts: { json?: boolean } = {}): Promise<void> {
+export async function add(ctx: Context, name: string, file: string, opts: { json?: boolean; allowMissing?: boolean } = {}): Promise<void> {
   checkName(name);
   const input = await readInput(ctx, file);
   const stored = vfiFromBytes(input.bytes, input.source);
   now(ctx.env); // a bad VFI_NOW is refused before the first write creates the store
   const store = ctx.store({ create: true });
+  if (Object.values(stored.vfi).some((c) => c.type === 'vfi')) {
+    const { checkNested } = await import('../store/composition.js');
+    await checkNested(store, stored, Boolean(opts.allowMissing));
+  }
   const pub = await publish(store, name, () => ({ vfi: stored.vfi, message: `add ${label(input.source)}` }));
   if (pub.unchanged) ctx.note(`vfi: ${name} is already at this VFI; nothing published`);
   if (opts.json) printResult(ctx.out, publicationJson(pub));

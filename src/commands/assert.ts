@@ -12,17 +12,22 @@ import {
   recordJson,
   shownAt,
   RELEASED,
+  COMPONENT_REF,
   statementOf,
   type AssertionRecord,
   type AssertionRequest,
 } from '../core/assertion.js';
 import { checkClaim } from '../core/names.js';
 import { disqualifying, isEvidence, scoreOf, standingOf } from '../core/pick.js';
-import { parseVfiRef } from '../core/vfiRef.js';
+import { formatComponentSubject, parseSubject } from '../core/subject.js';
+import { walk, type Part } from '../core/composition.js';
+import type { Store } from '../store/store.js';
 import {
   appendRecords,
   assertMessage,
   draftRecords,
+  COMPONENTS_DIR,
+  latestRecordsOf,
   readRecordsOf,
   SubjectResolver,
   type Subject,
@@ -68,7 +73,8 @@ async function keyFor(ctx: Context, option: string | undefined) {
 }
 
 function request(ref: string, claim: string, result: 'pass' | 'fail', opts: RecordOptions): AssertionRequest {
-  const req: AssertionRequest = { ref, vfiRef: parseVfiRef(ref), claim: checkClaim(claim), result };
+  const subject = parseSubject(ref);
+  const req: AssertionRequest = { ref, vfiRef: subject.kind === 'vfi' ? subject.ref : COMPONENT_REF, ...(subject.kind === 'component' ? { subject } : {}), claim: checkClaim(claim), result };
   if (opts.note !== undefined) req.note = checkNote(opts.note);
   if (opts.evidence !== undefined) req.evidence = checkEvidence(opts.evidence);
   if (opts.by !== undefined) req.by = checkBy(opts.by);
@@ -79,7 +85,7 @@ async function recordAndPrint(ctx: Context, requests: AssertionRequest[], opts: 
   const sign = await keyFor(ctx, opts.sign);
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
-  const subject = await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
+  const subject = requests[0]!.subject?.kind === 'component' ? undefined : await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
   const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
   const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock, ...(sign ? { sign } : {}) });
   noteDatedAhead(ctx, clock, records);
@@ -131,10 +137,11 @@ async function assertBatch(ctx: Context, file: string, opts: { json?: boolean; s
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
   const resolver = new SubjectResolver(store);
-  const resolved: { request: AssertionRequest; subject: Subject }[] = [];
+  const resolved: { request: AssertionRequest; subject: Subject | undefined }[] = [];
   for (const { line, request } of items) {
     try {
-      resolved.push({ request, subject: await resolver.resolve(request.ref, request.vfiRef) });
+      const component = request.subject?.kind === 'component';
+      resolved.push({ request, subject: component ? undefined : await resolver.resolve(request.ref, request.vfiRef) });
     } catch (e) {
       throw withSource(e, `${source}:${line}`);
     }
@@ -158,10 +165,11 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
     throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
   }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
-  const parsed = parseVfiRef(ref);
+  const parsed = parseSubject(ref);
   const store = ctx.store({ create: false });
-  const subject = await new SubjectResolver(store).resolve(ref, parsed);
-  const records = await readRecordsOf(store, subject.id);
+  const component = parsed.kind === 'component' ? parsed.component : undefined;
+  const subject = parsed.kind === 'component' ? { id: parsed.component.digest, name: parsed.component.name } : await new SubjectResolver(store).resolve(ref, parsed.ref);
+  const records = await readRecordsOf(store, subject.id, component ? COMPONENTS_DIR : undefined);
   if (format === 'intoto') {
     for (const line of intotoLines(records)) ctx.out(line);
     return;
@@ -183,7 +191,9 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const counted = records.filter((r) => !untrusted.has(r.record));
   const standing = standingOf(counted.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
   const byRecord = new Map(records.map((r) => [r.record, r]));
-  const display = `${subject.name}@${subject.id}`;
+  const display = component ? formatComponentSubject(component) : `${subject.name}@${subject.id}`;
+  const inside = component ? [] : await partsWithRecords(store, subject.id);
+  const insideFailing = inside.flatMap((p) => [...p.latest.values()].filter((r) => r.result === 'fail' && isEvidence(r.claim)).map((r) => ({ path: p.path, r })));
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
     for (const r of counted) latest.set(r.claim, r); // oldest first: the last one wins
@@ -192,7 +202,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
       name: subject.name,
       id: subject.id,
       score: scoreOf(standing),
-      candidate: disqualifying(standing.failing).length === 0,
+      candidate: disqualifying(standing.failing).length === 0 && insideFailing.length === 0,
       claims: Object.fromEntries([...latest.keys()].sort().map((c) => {
         const r = latest.get(c)!;
         return [c, { result: r.result, at: r.at, by: r.by, record: r.record }];
@@ -203,6 +213,14 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
         counts: !untrusted.has(r.record),
         ...(untrusted.has(r.record) ? { untrusted: untrusted.get(r.record) } : {}),
       })),
+      ...(component ? {} : {
+        parts: inside.map((p) => ({
+          component: p.path,
+          type: p.part.kind,
+          address: p.part.address,
+          claims: Object.fromEntries([...p.latest].map(([c, r]) => [c, { result: r.result, at: r.at, by: r.by, record: r.record }])),
+        })),
+      }),
     });
     return;
   }
@@ -212,12 +230,18 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
       [untrusted.has(r.record) ? `UNTRUSTED: ${untrusted.get(r.record)}` : '', r.note, r.evidence].filter(Boolean).join(', ')]);
     for (const line of formatTable(rows, { header: ['AT', 'CLAIM', 'RESULT', 'BY', 'SIGNED', 'NOTE, EVIDENCE'], headers: opts.headers, shrink: [5] })) ctx.out(line);
   }
+  if (inside.length > 0) {
+    // What is inside, by its current (latest) results: a part's records are its own, whatever VFI holds it.
+    const rows = inside.flatMap((p) => [...p.latest.values()].map((r) => [p.path, p.part.address, r.claim, r.result, shownAt(r.at), r.by]));
+    for (const line of formatTable([['INSIDE', 'SUBJECT', 'CLAIM', 'RESULT', 'AT', 'BY'], ...rows])) ctx.out(line);
+  }
   const scored = standing.passing.filter(isEvidence);
   const parts = [`score ${scored.length}${scored.length ? `: ${scored.join(', ')}` : ''}`];
   for (const f of disqualifying(standing.failing)) {
     const r = byRecord.get(f.record)!;
     parts.push(`not a candidate: ${r.claim} failed at ${shownAt(r.at)} by ${r.by}`);
   }
+  for (const { path: at, r } of insideFailing) parts.push(`not a candidate: ${at} ${r.claim} failed at ${shownAt(r.at)} by ${r.by}`);
   // A decision, shown apart from the evidence it does not add to.
   const released = standing.passing.includes(RELEASED) ? 'pass' : standing.failing.some((f) => f.claim === RELEASED) ? 'fail' : undefined;
   if (released) parts.push(`${RELEASED} ${released} (not scored)`);
@@ -239,3 +263,16 @@ function sortedKeys(_key: string, value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+
+/** Every part of a VFI (at any depth) that has records, with the latest record of each claim. */
+async function partsWithRecords(store: Store, id: string): Promise<{ path: string; part: Part; latest: Map<string, AssertionRecord> }[]> {
+  const { loadComposition } = await import('../store/composition.js');
+  const { parts } = await loadComposition(store, [id]);
+  const out = [];
+  for (const { path: at, part } of walk(id, parts.partsOf).reached) {
+    if (part.kind === 'unpinned') continue;
+    const latest = await latestRecordsOf(store, part.key, undefined, part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
+    if (latest.size > 0) out.push({ path: at, part, latest });
+  }
+  return out;
+}

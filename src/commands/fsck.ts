@@ -5,6 +5,7 @@ import { fsckStore } from '../store/fsck.js';
 import '../store/assertionFsck.js';
 import '../store/trustFsck.js';
 import '../store/gitFsck.js';
+import '../store/compositionFsck.js';
 import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {

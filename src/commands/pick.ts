@@ -6,11 +6,12 @@
  */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { checkClaim, checkName, nameProblem } from '../core/names.js';
+import { checkClaim, checkComponentName, checkName, nameProblem } from '../core/names.js';
+import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
 import { shownAt } from '../core/assertion.js';
-import { exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, scoreOf, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { effectiveRules, type PickRules } from '../core/trust.js';
-import { claimsEverAsserted, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
+import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
 import { plural, printJson } from './table.js';
@@ -34,37 +35,55 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   if (name !== undefined) checkName(name);
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
-  const scoped = await claimsAndName(ctx, store, name, words, opts.require);
-  const { trust, rules } = await rulesFor(store, scoped.name, { ...opts, require: scoped.claims });
-  const require = rules.require;
-  const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
   const top = opts.top ?? 1;
-  const result = pickReleaseCandidate(candidates, { ...rules, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
-  if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result);
+  const { scope, require, rules, trust, candidates, seen, result } = await rank(ctx, store, name, words, opts.require, opts, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
+  if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result, seen);
   trust.flush();
   if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
   if (opts.json) {
     const rows = [];
-    for (const r of result.top) rows.push(await describe(store, r.candidate, trust));
+    for (const r of result.top) rows.push(await describe(store, r.candidate, trust, seen));
     printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
     return;
   }
   for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
 }
 
-export async function find(ctx: Context, name: string | undefined, opts: RuleFlags & { has?: string[]; json?: boolean }): Promise<void> {
+/** The ranking `pick` makes: the lineage's policy and the flags, only trusted records, candidates seen through their compositions. */
+async function rank(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined, flags: RuleFlags, top: number, limit: number) {
+  const scoped = await claimsAndName(ctx, store, name, words, values);
+  const { trust, rules } = await rulesFor(store, scoped.name, { ...flags, require: scoped.claims });
+  const require = rules.require;
+  const loaded = await loadCandidates(store, scoped.name, trust);
+  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
+  const result = pickReleaseCandidate(seen.candidates, { ...rules, top, limit });
+  return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result };
+}
+
+/** What `vfi pick NAME --require …` would choose (for `set --from-best`), or NO_CANDIDATE. */
+export async function pickBest(ctx: Context, store: Store, name: string, require: string[] | undefined): Promise<Candidate> {
+  const { scope, require: claims, trust, candidates, result } = await rank(ctx, store, name, claimWords(require, '--require'), undefined, {}, 1, 1);
+  trust.flush();
+  if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, claims);
+  return result.ranked[0]!.candidate;
+}
+
+export async function find(ctx: Context, name: string | undefined, opts: RuleFlags & { has?: string[]; json?: boolean; any?: boolean }): Promise<void> {
   const words = claimWords(opts.has, '--has');
   if (words.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM… (several: --has a b, --has a,b or --has a --has b)', {});
   if (name !== undefined) checkName(name);
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
   const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
-  const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
+  const loaded = await loadCandidates(store, scoped.name, trust);
   trust.flush();
-  // find's own rule: other claims do not matter, so a failing one does not exclude (a policy's rules do).
-  const found = findNewest(candidates.filter((c) => !exclusion({ ...c, failing: [] }, rules)), scoped.claims);
-  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, [...new Set([...scoped.claims, ...rules.require])]));
-  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust)) });
+  const { scope } = loaded;
+  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
+  // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
+  const pool = seen.candidates.filter((c) => !exclusion(opts.any ? { ...c, failing: [] } : c, rules));
+  const found = findNewest(pool, scoped.claims);
+  if (!found) throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, [...new Set([...scoped.claims, ...rules.require])]));
+  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust, seen)) });
   else ctx.out(`${found.name}@${found.id}`);
 }
 
@@ -105,7 +124,15 @@ async function claimsAndName(ctx: Context, store: Store, name: string | undefine
   return { name, claims: uniqueClaims(words) };
 }
 
-const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkClaim))];
+/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
+const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
+  const colon = w.indexOf(':');
+  if (colon < 0) return checkClaim(w);
+  const component = w.slice(0, colon);
+  if (component !== '*') checkComponentName(component);
+  checkClaim(w.slice(colon + 1));
+  return w;
+}))];
 
 /**
  * The trust list, and the rules of the lineage's policy combined with the command line. Without
@@ -121,20 +148,46 @@ async function rulesFor(store: Store, name: string | undefined, flags: RuleFlags
   return { trust, rules };
 }
 
-/** The --json form of a picked VFI, with the latest record of each claim that counts read from the store. */
-async function describe(store: Store, c: Candidate, trust: Trust) {
+interface Seen {
+  candidates: Candidate[];
+  taints: Map<string, readonly Taint[]>;
+}
+
+/** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
+async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[]): Promise<Seen> {
+  const { loadComposition, taintsOf } = await import('../store/composition.js');
+  const reqs = splitRequirements(claims).parts;
+  const ids = candidates.map((c) => c.id);
+  if (reqs.length === 0) {
+    // The common pick: taints alone, from their cache when nothing moved.
+    const known = await taintsOf(store, lineages.length === 1 ? lineages[0]! : '_all', lineages, ids);
+    return seeThrough(candidates, reqs, () => undefined, { component: () => NOTHING, vfi: () => NOTHING }, known);
+  }
+  const { parts, claims: lookup } = await loadComposition(store, ids);
+  checkRequirementNames(reqs, componentNames(ids, parts.partsOf), scope);
+  return seeThrough(candidates, reqs, parts.partsOf, lookup);
+}
+
+const NOTHING = Object.freeze({ passing: Object.freeze([]), failing: Object.freeze([]) });
+
+/** The --json form of a picked VFI, with the latest record of each claim that counts read from the store; `candidate`, and why not. */
+async function describe(store: Store, c: Candidate, trust: Trust, seen: Seen) {
   const latest = await latestRecordsOf(store, c.id, trust);
+  const own = disqualifying(c.failing.filter((f) => !f.includes(':'))).map((claim) => ({ claim }));
+  const inside = (seen.taints.get(c.id) ?? []).map((t) => ({ component: t.path, subject: t.part.address, claim: t.claim }));
   return {
     ref: `${c.name}@${c.id}`,
     name: c.name,
     id: c.id,
-    score: scoreOf(c),
+    score: ownScore(c),
+    candidate: own.length + inside.length === 0,
+    ...(own.length + inside.length > 0 ? { why: [...own, ...inside] } : {}),
     claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
   };
 }
 
 /** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
-async function explain(ctx: Context, store: Store, trust: Trust, scope: string, total: number, rules: PickRules, result: ReleasePick): Promise<void> {
+async function explain(ctx: Context, store: Store, trust: Trust, scope: string, total: number, rules: PickRules, result: ReleasePick, seen: Seen): Promise<void> {
   const { ranked, rejected, counts } = result;
   const parts = [plural(total, 'VFI'), plural(counts.qualified, 'candidate')];
   if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
@@ -148,9 +201,9 @@ async function explain(ctx: Context, store: Store, trust: Trust, scope: string, 
   ctx.note(`ranking of ${scope} (${ruleText.join('; ')}): ${parts.join(', ')}`);
   const rows: string[][] = [];
   const label = (r: Ranked) => `${r.candidate.name}@${r.candidate.id}`;
-  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${r.score}`, await why(store, trust, r)]);
+  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${ownScore(r.candidate)}`, await why(store, trust, r, seen)]);
   if (counts.qualified > ranked.length) rows.push(['…', `${counts.qualified - ranked.length} more candidates`, '', '']);
-  for (const r of rejected) rows.push(['-', label(r), `score ${r.score}`, await why(store, trust, r)]);
+  for (const r of rejected) rows.push(['-', label(r), `score ${ownScore(r.candidate)}`, await why(store, trust, r, seen)]);
   const notShown = counts.disqualified + counts.missing + counts.unpinned + counts.lowScore - rejected.length;
   if (notShown > 0) rows.push(['…', `${notShown} more that are not candidates`, '', '']);
   const widths = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
@@ -158,8 +211,8 @@ async function explain(ctx: Context, store: Store, trust: Trust, scope: string, 
 }
 
 /** The verdict, and under a trust list the records that did not count and why. */
-async function why(store: Store, trust: Trust, r: Ranked): Promise<string> {
-  const verdict = await verdictText(store, trust, r);
+async function why(store: Store, trust: Trust, r: Ranked, seen: Seen): Promise<string> {
+  const verdict = await verdictText(store, trust, r, seen);
   if (!trust.active) return verdict;
   const ignored: string[] = [];
   for (const n of await recordNamesOf(store, r.candidate.id)) {
@@ -171,13 +224,13 @@ async function why(store: Store, trust: Trust, r: Ranked): Promise<string> {
   return `${verdict}; not counted: ${shown}${ignored.length > 4 ? ` and ${ignored.length - 4} more (vfi assertions shows them)` : ''}`;
 }
 
-async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<string> {
+async function verdictText(store: Store, trust: Trust, r: Ranked, seen: Seen): Promise<string> {
   const v = r.verdict;
   switch (v.kind) {
     case 'picked':
       return 'picked';
     case 'lower-score':
-      return `lower score (${r.score} < ${v.winnerScore})`;
+      return `lower score (${ownScore(r.candidate)} < ${ownScore(r.candidate) + v.winnerScore - r.score})`;
     case 'tie-older':
       return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
     case 'tie-larger-id':
@@ -189,6 +242,8 @@ async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<strin
     case 'low-score':
       return `below the minimum score ${v.minScore}${r.score === 0 ? ' (nothing trusted asserted about it; --min-score 0 allows it)' : ''}`;
     case 'disqualified': {
+      const inside = seen.taints.get(r.candidate.id);
+      if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside)}`;
       // The most recent failure is the telling one; the index keeps only which claims fail.
       const latest = await latestRecordsOf(store, r.candidate.id, trust);
       const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -197,4 +252,13 @@ async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<strin
       return record ? `disqualified: ${record.claim} failed at ${shownAt(record.at)} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
     }
   }
+}
+
+/** The first failing part of a tainted VFI, with its record: `runtime/router (…@sha256:…) tests-passed failed at T by X, record R`. */
+async function insideRecord(store: Store, taints: readonly Taint[]): Promise<string> {
+  const t = taints[0]!;
+  const latest = t.part.kind === 'vfi' ? await latestRecordsOf(store, t.part.key) : await latestRecordsOf(store, t.part.key, undefined, COMPONENTS_DIR);
+  const r = latest.get(t.claim);
+  const more = taints.length > 1 ? ` (and ${taints.length - 1} more failing inside)` : '';
+  return `${t.path} (${t.part.address}) ${t.claim} failed${r ? ` at ${shownAt(r.at)} by ${r.by}, record ${r.record.slice(0, 12)}` : ''}${more}`;
 }

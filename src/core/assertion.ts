@@ -15,7 +15,8 @@ import { canonicalText, type JsonObject, type JsonValue } from './canonical.js';
 import { looksLikeEnvelope, parseEnvelope, signEnvelope, type Envelope, type SigningKey } from './dsse.js';
 import { blobId } from './gitObject.js';
 import { checkClaim, nameProblem } from './names.js';
-import { parseVfiRef, type VfiRef } from './vfiRef.js';
+import type { VfiRef } from './vfiRef.js';
+import { componentSubjectOf, formatComponentSubject, parseSubject, type AssertionSubject, type ComponentSubject } from './subject.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://vfi.dev/assertion/v1';
@@ -44,6 +45,11 @@ export interface Assertion {
   at: string;
   note?: string;
   evidence?: string;
+  /**
+   * Set when the record is about a component, not a VFI (`vfi` and `sha256` are then ""): the
+   * subject is the image or commit itself, `name` its repository.
+   */
+  component?: ComponentSubject;
 }
 
 /** A record as stored: the assertion, its canonical bytes and their blob id. */
@@ -61,10 +67,15 @@ export function statementOf(a: Assertion): JsonObject {
   if (a.evidence !== undefined) predicate.evidence = a.evidence;
   return {
     _type: STATEMENT_TYPE,
-    subject: [{ name: a.name, digest: { gitBlob: a.vfi, sha256: a.sha256 } }],
+    subject: [{ name: a.name, digest: subjectDigest(a) }],
     predicateType: PREDICATE_TYPE,
     predicate,
   };
+}
+
+function subjectDigest(a: Assertion): JsonObject {
+  if (!a.component) return { gitBlob: a.vfi, sha256: a.sha256 };
+  return a.component.type === 'dockerImage' ? { sha256: a.component.digest } : { gitCommit: a.component.digest };
 }
 
 /** The record of an assertion: canonical Statement bytes and their git blob id. */
@@ -123,10 +134,15 @@ function parseStatement(s: JsonValue, bytes: Buffer, record: string): AssertionR
   const p = obj(st.predicate, 'predicate');
   const result = str(p.result, 'predicate.result');
   if (result !== 'pass' && result !== 'fail') throw new Error('predicate.result is neither "pass" nor "fail"');
+  const name = str(subject.name, 'subject[0].name');
+  // A VFI is digested as gitBlob and sha256; an image by sha256 alone; a git component by gitCommit.
+  const component: ComponentSubject | undefined = digest.gitBlob !== undefined ? undefined
+    : digest.gitCommit !== undefined ? { type: 'git', name, digest: str(digest.gitCommit, 'subject[0].digest.gitCommit') }
+    : { type: 'dockerImage', name, digest: str(digest.sha256, 'subject[0].digest.sha256') };
   const a: Assertion = {
-    name: str(subject.name, 'subject[0].name'),
-    vfi: str(digest.gitBlob, 'subject[0].digest.gitBlob'),
-    sha256: str(digest.sha256, 'subject[0].digest.sha256'),
+    name,
+    vfi: component ? '' : str(digest.gitBlob, 'subject[0].digest.gitBlob'),
+    sha256: component ? '' : str(digest.sha256, 'subject[0].digest.sha256'),
     claim: str(p.claim, 'predicate.claim'),
     result,
     by: str(p.by, 'predicate.by'),
@@ -134,15 +150,25 @@ function parseStatement(s: JsonValue, bytes: Buffer, record: string): AssertionR
   };
   if (p.note !== undefined) a.note = str(p.note, 'predicate.note');
   if (p.evidence !== undefined) a.evidence = str(p.evidence, 'predicate.evidence');
+  if (component) a.component = component;
   return { ...a, record, bytes };
 }
 
 /** Why a parsed record is not one `makeRecord` could have written, or undefined. */
 export function recordProblem(r: AssertionRecord): string | undefined {
-  if (!/^[0-9a-f]{40}$/.test(r.vfi)) return 'subject gitBlob is not a 40-hex id';
-  if (!/^[0-9a-f]{64}$/.test(r.sha256)) return 'subject sha256 is not 64 hex digits';
-  const np = nameProblem(r.name);
-  if (np) return `subject name ${np}`;
+  if (r.component) {
+    const c = r.component;
+    const address = c.type === 'git' ? `${c.name}@${c.digest}` : `${c.name}@sha256:${c.digest}`;
+    const parsed = componentSubjectOf(c.type, address);
+    if (typeof parsed === 'string' || parsed.name !== c.name || parsed.digest !== c.digest) {
+      return `subject is not a pinned ${c.type === 'git' ? 'git commit' : 'image, its name normalized'}: ${address}`;
+    }
+  } else {
+    if (!/^[0-9a-f]{40}$/.test(r.vfi)) return 'subject gitBlob is not a 40-hex id';
+    if (!/^[0-9a-f]{64}$/.test(r.sha256)) return 'subject sha256 is not 64 hex digits';
+    const np = nameProblem(r.name);
+    if (np) return `subject name ${np}`;
+  }
   const cp = nameProblem(r.claim);
   if (cp) return `claim ${cp}`;
   if (parseAt(r.at) === undefined) return `"at" ${JSON.stringify(r.at)} is not RFC 3339 UTC (seconds, with 3 or 6 fractional digits)`;
@@ -286,6 +312,8 @@ export function checkBy(s: string): string {
 export interface AssertionRequest {
   ref: string;
   vfiRef: VfiRef;
+  /** the subject as parsed; a component subject has no vfiRef worth reading */
+  subject?: AssertionSubject;
   claim: string;
   result: AssertionResult;
   note?: string;
@@ -317,9 +345,11 @@ export function batchRequest(value: JsonValue): AssertionRequest {
     return v;
   };
   const ref = field('vfi', true)!;
+  const subject = parseSubject(ref);
   const req: AssertionRequest = {
     ref,
-    vfiRef: parseVfiRef(ref),
+    vfiRef: subject.kind === 'vfi' ? subject.ref : COMPONENT_REF,
+    ...(subject.kind === 'component' ? { subject } : {}),
     claim: checkClaim(field('claim', true)!),
     result: checkResult(field('result', true)!),
   };
@@ -332,9 +362,12 @@ export function batchRequest(value: JsonValue): AssertionRequest {
   return req;
 }
 
-/** The line `vfi assert` prints for a record: `Runtime@<id> tests-passed pass`. */
-export const formatRecordLine = (r: { name: string; vfi: string; claim: string; result: AssertionResult }): string =>
-  `${r.name}@${r.vfi} ${r.claim} ${r.result}`;
+/** What a request about a component carries as its (unused) VFI reference. */
+export const COMPONENT_REF: VfiRef = Object.freeze({ kind: 'bare', prefix: '', alsoName: false });
+
+/** The line `vfi assert` prints for a record: `Runtime@<id> tests-passed pass`, `docker.io/x/router@sha256:… tests-passed pass`. */
+export const formatRecordLine = (r: { name: string; vfi: string; claim: string; result: AssertionResult; component?: ComponentSubject }): string =>
+  `${r.component ? formatComponentSubject(r.component) : `${r.name}@${r.vfi}`} ${r.claim} ${r.result}`;
 
 /** A record as `--json` outputs show it: id, claim, result, by, at, and note and evidence when present. */
 export function recordJson(r: AssertionRecord): { record: string; claim: string; result: AssertionResult; by: string; at: string; note?: string; evidence?: string } {

@@ -7,7 +7,7 @@
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
-import { ASSERTIONS_REF, TreeReader } from './assertions.js';
+import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader } from './assertions.js';
 import type { Store } from './store.js';
 import { envelopeVerifies } from '../core/dsse.js';
 import { foldTrust } from '../core/trust.js';
@@ -50,6 +50,7 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
   const unknownKeys = new Set<string>();
   try {
     for (const shard of await reader.read(root, 'root tree')) {
+      if (shard.name === COMPONENTS_DIR && shard.mode === '40000') continue; // compositionFsck.ts checks it
       if (shard.mode !== '40000' || !/^[0-9a-f]{2}$/.test(shard.name)) {
         problem(shard.name, 'unexpected entry in the root tree (expected 2-hex directories)');
         continue;

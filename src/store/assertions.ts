@@ -30,6 +30,7 @@ import {
 } from '../core/assertion.js';
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
+import { formatComponentSubject } from '../core/subject.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
@@ -38,6 +39,8 @@ import type { RecordFilter } from './trust.js';
 import type { SigningKey } from '../core/dsse.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
+/** The fanout of records about components (images, git commits), keyed by their digest, beside the VFIs' at the root. */
+export const COMPONENTS_DIR = 'components';
 
 const MAX_ATTEMPTS = 200;
 
@@ -69,21 +72,22 @@ export async function assertionsRoot(store: Store, head = store.refs.read(ASSERT
   return decodeCommit(obj.body).tree;
 }
 
-/** The tree entries of one VFI's directory (empty when it has no records). */
-async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store)): Promise<TreeEntry[]> {
-  const root = await assertionsRoot(store);
+/** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */
+async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store), base?: string): Promise<TreeEntry[]> {
+  let root = await assertionsRoot(store);
+  if (root && base) root = (await reader.read(root, 'root tree')).find((e) => e.name === base && e.mode === '40000')?.id;
   if (!root) return [];
-  const shard = (await reader.read(root, 'root tree')).find((e) => e.name === id.slice(0, 2));
+  const shard = (await reader.read(root, base ?? 'root tree')).find((e) => e.name === id.slice(0, 2));
   if (!shard) return [];
   const dir = (await reader.read(shard.id, id.slice(0, 2))).find((e) => e.name === id.slice(2));
   if (!dir) return [];
   return reader.read(dir.id, `${id.slice(0, 2)}/${id.slice(2)}`);
 }
 
-/** What the file names of a VFI's records say, oldest first. */
-export async function recordNamesOf(store: Store, id: string): Promise<RecordName[]> {
+/** What the file names of a VFI's records say (a component's, given its digest and COMPONENTS_DIR), oldest first. */
+export async function recordNamesOf(store: Store, id: string, base?: string): Promise<RecordName[]> {
   const names: RecordName[] = [];
-  for (const e of await vfiDirectory(store, id)) {
+  for (const e of await vfiDirectory(store, id, undefined, base)) {
     const n = parseRecordFileName(e.name);
     if (n && n.record === e.id) names.push(n);
   }
@@ -103,15 +107,15 @@ export async function readRecord(store: Store, record: string): Promise<Assertio
 }
 
 /** Every record about a VFI, oldest first (by `at`, then record id). */
-export async function readRecordsOf(store: Store, id: string): Promise<AssertionRecord[]> {
-  const names = await recordNamesOf(store, id);
+export async function readRecordsOf(store: Store, id: string, base?: string): Promise<AssertionRecord[]> {
+  const names = await recordNamesOf(store, id, base);
   return Promise.all(names.map((n) => readRecord(store, n.record)));
 }
 
-/** The latest record of each claim about a VFI that counts under `filter`, read in full (for `--json` and explanations). */
-export async function latestRecordsOf(store: Store, id: string, filter?: RecordFilter): Promise<Map<string, AssertionRecord>> {
+/** The latest record of each claim about a VFI (or, under `base`, a component) that counts under `filter`, read in full (for `--json` and explanations). */
+export async function latestRecordsOf(store: Store, id: string, filter?: RecordFilter, base?: string): Promise<Map<string, AssertionRecord>> {
   const names = [];
-  for (const n of await recordNamesOf(store, id)) if (!filter || (await filter.reason(id.slice(0, 2), n)) === undefined) names.push(n);
+  for (const n of await recordNamesOf(store, id, base)) if (!filter || (await filter.reason(id.slice(0, 2), n)) === undefined) names.push(n);
   const latest = latestPerClaim(names);
   const out = new Map<string, AssertionRecord>();
   for (const claim of [...latest.keys()].sort()) out.set(claim, await readRecord(store, latest.get(claim)!.record));
@@ -189,17 +193,20 @@ export class SubjectResolver {
 export type Draft = Omit<Assertion, 'at'>;
 
 /** The drafts for checked requests on resolved subjects, with who filled in, in request order. */
-export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject }[]): Promise<Draft[]> {
+export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject | undefined }[]): Promise<Draft[]> {
   const by = currentPerson().name;
   const sha = new Map<string, string>();
   const out: Draft[] = [];
   for (const { request, subject } of items) {
-    let sha256 = sha.get(subject.id);
-    if (!sha256) sha.set(subject.id, (sha256 = vfiSha256((await store.readVfi(subject.id)).bytes)));
+    // A component is its own subject: nothing to look up.
+    const component = request.subject?.kind === 'component' ? request.subject.component : undefined;
+    let sha256 = component ? '' : sha.get(subject!.id);
+    if (sha256 === undefined) sha.set(subject!.id, (sha256 = vfiSha256((await store.readVfi(subject!.id)).bytes)));
     out.push({
-      name: subject.name,
-      vfi: subject.id,
+      name: component ? component.name : subject!.name,
+      vfi: component ? '' : subject!.id,
       sha256,
+      ...(component ? { component } : {}),
       claim: request.claim,
       result: request.result,
       by: request.by ?? by,
@@ -233,31 +240,30 @@ export async function appendRecords(
 ): Promise<Appended> {
   const clock = opts.clock.getTime() * 1000;
   formatMicros(clock); // a clock RFC 3339 cannot write is refused before anything is written
+  // Records about VFIs fan out at the root; records about components under COMPONENTS_DIR.
   const byShard = new Map<string, Map<string, number[]>>();
+  const byComponentShard = new Map<string, Map<string, number[]>>();
   for (const [i, d] of drafts.entries()) {
-    const xx = d.vfi.slice(0, 2);
-    let dirs = byShard.get(xx);
-    if (!dirs) byShard.set(xx, (dirs = new Map()));
-    const list = dirs.get(d.vfi.slice(2));
+    const key = d.component ? d.component.digest : d.vfi;
+    const shards = d.component ? byComponentShard : byShard;
+    let dirs = shards.get(key.slice(0, 2));
+    if (!dirs) shards.set(key.slice(0, 2), (dirs = new Map()));
+    const list = dirs.get(key.slice(2));
     if (list) list.push(i);
-    else dirs.set(d.vfi.slice(2), [i]);
+    else dirs.set(key.slice(2), [i]);
   }
   const sig = signatures(now());
   const reader = new TreeReader(store);
   // Records made on an earlier attempt, reused when their time still holds.
   const made: AssertionRecord[] = [];
   let written = 0;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const head = store.refs.read(ASSERTIONS_REF);
-    if (drafts.length === 0) return { commit: head, records: [] };
-    const root = await assertionsRoot(store, head);
-    const rootEntries = new Map((root ? await reader.read(root, 'root tree') : []).map((e) => [e.name, e]));
-    for (const [xx, dirs] of [...byShard].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const shard = rootEntries.get(xx);
-      const shardEntries = new Map((shard ? await reader.read(shard.id, xx) : []).map((e) => [e.name, e]));
+  const fill = async (fanout: Map<string, TreeEntry>, shards: Map<string, Map<string, number[]>>, base: string): Promise<void> => {
+    for (const [xx, dirs] of [...shards].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const shard = fanout.get(xx);
+      const shardEntries = new Map((shard ? await reader.read(shard.id, `${base}${xx}`) : []).map((e) => [e.name, e]));
       for (const [rest, indexes] of dirs) {
         const dir = shardEntries.get(rest);
-        const entries = dir ? [...(await reader.read(dir.id, `${xx}/${rest}`))] : [];
+        const entries = dir ? [...(await reader.read(dir.id, `${base}${xx}/${rest}`))] : [];
         let latest: number | undefined;
         for (const e of entries) {
           const at = parseRecordFileName(e.name)?.at;
@@ -276,7 +282,20 @@ export async function appendRecords(
         }
         shardEntries.set(rest, { mode: '40000', name: rest, id: store.objects.write('tree', encodeTree(entries)) });
       }
-      rootEntries.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
+      fanout.set(xx, { mode: '40000', name: xx, id: store.objects.write('tree', encodeTree([...shardEntries.values()])) });
+    }
+  };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const head = store.refs.read(ASSERTIONS_REF);
+    if (drafts.length === 0) return { commit: head, records: [] };
+    const root = await assertionsRoot(store, head);
+    const rootEntries = new Map((root ? await reader.read(root, 'root tree') : []).map((e) => [e.name, e]));
+    await fill(rootEntries, byShard, '');
+    if (byComponentShard.size > 0) {
+      const sub = rootEntries.get(COMPONENTS_DIR);
+      const subEntries = new Map((sub ? await reader.read(sub.id, COMPONENTS_DIR) : []).map((e) => [e.name, e]));
+      await fill(subEntries, byComponentShard, `${COMPONENTS_DIR}/`);
+      rootEntries.set(COMPONENTS_DIR, { mode: '40000', name: COMPONENTS_DIR, id: store.objects.write('tree', encodeTree([...subEntries.values()])) });
     }
     const tree = store.objects.write('tree', encodeTree([...rootEntries.values()]));
     const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], ...sig, message }));
@@ -289,7 +308,7 @@ export async function appendRecords(
 
 /** The commit message of one `vfi assert` call. */
 export function assertMessage(records: readonly Draft[]): string {
-  const subjects = [...new Set(records.map((r) => `${r.name}@${r.vfi}`))];
+  const subjects = [...new Set(records.map((r) => (r.component ? formatComponentSubject(r.component) : `${r.name}@${r.vfi}`)))];
   const claims = records.map((r) => `${r.claim}=${r.result}`).join(' ');
   return subjects.length === 1 ? `assert ${subjects[0]} ${claims}` : `assert ${records.length} records`;
 }

@@ -507,7 +507,7 @@ describe('records made by earlier versions (whole seconds, then milliseconds)', 
       '2026-10-01T08:00:02.000000Z flaky=fail',
     ]);
     expect(j).toMatchObject({ score: 1, candidate: false });
-    expect(vfi(store, ['find', '--has', 'reviewed', 'Runtime']).stdout).toBe(`Runtime@${ids[0]}\n`);
+    expect(vfi(store, ['find', '--any', '--has', 'reviewed', 'Runtime']).stdout).toBe(`Runtime@${ids[0]}\n`);
     const fsck = vfi(store, ['fsck']);
     expect(fsck.code, fsck.stdout).toBe(0);
     expect(fsck.stdout).toContain('4 assertions');

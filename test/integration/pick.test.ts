@@ -63,13 +63,14 @@ describe('vfi pick', () => {
     expect(row(ids[1]!)).toMatch(/^\s+-\s.*disqualified: smoke-verified failed at 2026-11-01T13:00:00Z by Smoke Bot$/);
   });
 
-  it('--json gives ref, name, id, score and the latest record of each claim', () => {
+  it('--json gives ref, name, id, score, candidate and the latest record of each claim', () => {
     expect(JSON.parse(ok(store, ['pick', 'Runtime', '--json']))).toEqual({
       ok: true,
       ref: `Runtime@${ids[2]}`,
       name: 'Runtime',
       id: ids[2],
       score: 2,
+      candidate: true,
       claims: {
         reviewed: { result: 'pass', at: '2026-11-01T12:00:00.000001Z', by: 'Test Author' },
         'tests-passed': { result: 'pass', at: '2026-11-01T12:00:00.000000Z', by: 'Test Author' },

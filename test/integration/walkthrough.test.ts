@@ -7,7 +7,7 @@ import { FIXED_ENV } from '../helpers/cli.js';
 const script = path.resolve(import.meta.dirname, '../../examples/walkthrough.sh');
 
 describe('examples/walkthrough.sh', () => {
-  it('publishes, expands, swaps, diffs, asserts, picks, releases, exports, writes notes and shares, and its own checks hold', () => {
+  it('publishes, expands, swaps, diffs, asserts, picks, releases, exports, writes notes, shares and nests, and its own checks hold', () => {
     const r = spawnSync('bash', [script], { env: { ...process.env, ...FIXED_ENV, NO_COLOR: '1', VFI_DEBUG: '' }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const refs = r.stdout.match(/^Runtime@[0-9a-f]{40}$/gm) ?? [];
@@ -17,7 +17,6 @@ describe('examples/walkthrough.sh', () => {
     expect(r.stderr).toMatch(/pulled from .*team\.git: 3 new/);
     // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
-    expect(r.stdout).toMatch(/^ok: 2 lineages, 5 publications, 5 vfis, 9 assertions/m);
     // CI signs, the store trusts its key: the reviewer's unsigned record is shown and not counted.
     expect(r.stdout).toMatch(/reviewed\s+pass\s+alice\s+-\s+UNTRUSTED: unsigned/);
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed .*; not counted: reviewed pass \(unsigned\)/);
@@ -29,5 +28,9 @@ describe('examples/walkthrough.sh', () => {
     // (which VFI is released is pick's business, whose defaults may change: only the shape is checked)
     expect(r.stdout).toMatch(/^# Runtime@[0-9a-f]{40}\n\nChanges since Runtime@[0-9a-f]{40}\.\n\n## Components\n/m);
     expect(r.stdout).toMatch(/^- released: pass by release-manager at .* \(rolled out to production\)$/m);
+    // examples/compose.sh: a nested VFI, claims about single images, the one-command swap
+    expect(r.stderr).toMatch(/disqualified: web \(nginx:1\.27\.4@sha256:0a1b[0-9a-f]+\) smoke-verified failed/);
+    expect(r.stdout).toMatch(/^Platform@[0-9a-f]{40}  web  -$/m);
+    expect(r.stdout).toMatch(/^ok: 3 lineages, 6 publications, 6 vfis, 10 assertions, .*2 component assertions/m);
   }, 120_000);
 });
