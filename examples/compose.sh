@@ -19,6 +19,7 @@ vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 router=polyverse/router:1.0.3@sha256:8d3f6bb2a1ea6f3f4c3f1c1a0ee2c2b7a6e1e1f0d3a3c7e9b5b1f2f4e6a8c0d2
 web=nginx:1.27.3@sha256:6f1a2c3e4d5b6a7980f1e2d3c4b5a69788f9e0d1c2b3a4958677e8f9a0b1c2d3
+keys="$(dirname "$VFI_STORE")/keys"
 web_next=nginx:1.27.4@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9
 
 say "A claim about one image, by digest: it holds in every VFI that contains that image"
@@ -28,7 +29,7 @@ say "A Platform VFI nests the released Runtime (a VFI inside a VFI) beside a web
 runtime=$($VFI find --has released Runtime)
 platform=$(printf '{"runtime": {"type": "vfi", "address": "%s"}, "web": {"type": "dockerImage", "address": "%s"}}' "$runtime" "$web" | vfi add Platform -)
 echo "$platform"
-vfi assert Platform tests-passed --by ci
+vfi assert Platform tests-passed --by ci --sign "$keys/vfi.key"   # CI signs: the store trusts only its key (examples/assertions.sh)
 
 say "show --expand inlines the nested VFI (plain show stays the stored bytes)"
 vfi show Platform --expand | head -n 8

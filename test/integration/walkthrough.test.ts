@@ -31,6 +31,6 @@ describe('examples/walkthrough.sh', () => {
     // examples/compose.sh: a nested VFI, claims about single images, the one-command swap
     expect(r.stderr).toMatch(/disqualified: web \(nginx:1\.27\.4@sha256:0a1b[0-9a-f]+\) smoke-verified failed/);
     expect(r.stdout).toMatch(/^Platform@[0-9a-f]{40}  web  -$/m);
-    expect(r.stdout).toMatch(/^ok: 3 lineages, 6 publications, 6 vfis, 10 assertions, .*2 component assertions/m);
+    expect(r.stdout).toMatch(/^ok: 3 lineages, 7 publications, 7 vfis, 10 assertions, .*2 component assertions/m);
   }, 120_000);
 });
