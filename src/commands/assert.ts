@@ -138,6 +138,15 @@ async function assertBatch(ctx: Context, file: string): Promise<void> {
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
 
 export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }): Promise<void> {
+  const damaged: VfiError[] = [];
+  await showAssertions(ctx, ref, opts, damaged);
+  // The records that read are shown; a damaged one is said (one line each) and the store is damaged.
+  if (damaged.length > 0) {
+    throw new VfiError('STORE_DAMAGED', `${damaged.length} assertion record(s) damaged, left out`, { records: damaged.map((e) => e.data.record) }, 'run `vfi fsck`');
+  }
+}
+
+async function showAssertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }, damaged: VfiError[]): Promise<void> {
   if (opts.json && opts.format !== undefined && opts.format !== 'json') {
     throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
   }
@@ -145,7 +154,10 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const parsed = parseVfiRef(ref);
   const store = ctx.store({ create: false });
   const subject = await new SubjectResolver(store).resolve(ref, parsed);
-  const records = await readRecordsOf(store, subject.id);
+  const records = await readRecordsOf(store, subject.id, (e) => {
+    damaged.push(e);
+    ctx.note(`vfi: damaged, left out: ${e.message}`);
+  });
   if (format === 'intoto') {
     // One Statement per line, compact (the stored bytes are indented): a valid .intoto.jsonl bundle.
     for (const r of records) ctx.out(JSON.stringify(statementOf(r), sortedKeys));

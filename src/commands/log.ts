@@ -1,5 +1,6 @@
 /** `vfi log NAME` and `vfi list`: a lineage's publications (store/lineageIndex.ts Lineage), newest first. */
 import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
 import { checkName } from '../core/names.js';
 import { formatTable, isoTime, printJson } from './table.js';
 
@@ -26,14 +27,24 @@ export async function log(ctx: Context, name: string, opts: { json?: boolean; ma
 export async function list(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const rows = [];
+  const damaged: string[] = [];
   for (const name of store.lineageNames()) {
-    const lineage = (await store.lineages.load(name))!;
+    let lineage;
+    try {
+      lineage = (await store.lineages.load(name))!;
+    } catch (e) {
+      // One line for a damaged lineage, and the others are listed still.
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+      ctx.note(`vfi: damaged: ${e.message}`);
+      damaged.push(name);
+      continue;
+    }
     const head = lineage.headEntry();
     rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.publications().length, updated: isoTime(head.time) });
   }
-  if (opts.json) {
-    printJson(ctx.out, rows);
-    return;
+  if (opts.json) printJson(ctx.out, rows);
+  else for (const line of formatTable(rows.map((r) => [r.name, r.head, `${r.publications}`, r.updated]))) ctx.out(line);
+  if (damaged.length > 0) {
+    throw new VfiError('STORE_DAMAGED', `${damaged.length} lineage(s) damaged: ${damaged.join(', ')}`, { damaged }, 'run `vfi fsck`');
   }
-  for (const line of formatTable(rows.map((r) => [r.name, r.head, `${r.publications}`, r.updated]))) ctx.out(line);
 }

@@ -29,9 +29,10 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.require);
   const require = scoped.claims;
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
+  const { scope, candidates, damaged } = await loadCandidates(store, scoped.name);
   const top = opts.top ?? 1;
-  const result = pickReleaseCandidate(candidates, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
+  const choose = (from: Candidate[]) => pickReleaseCandidate(from, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
+  const result = await readableChoice(ctx, store, candidates, damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
   if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
   if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
   if (opts.json) {
@@ -49,11 +50,37 @@ export async function find(ctx: Context, name: string | undefined, opts: { has?:
   if (name !== undefined) checkName(name);
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
-  const { scope, candidates } = await loadCandidates(store, scoped.name);
-  const found = findNewest(candidates, scoped.claims);
+  const { scope, candidates, damaged } = await loadCandidates(store, scoped.name);
+  const found = await readableChoice(ctx, store, candidates, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
+    (from) => findNewest(from, scoped.claims));
   if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims));
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found)) });
   else ctx.out(`${found.name}@${found.id}`);
+}
+
+/**
+ * Choose among the candidates whose VFIs the store can read: a chosen VFI that is damaged is said
+ * (one line) and left out, and the choice made again, so pick and find never name one.
+ */
+async function readableChoice<T>(ctx: Context, store: Store, candidates: Candidate[], damaged: VfiError[],
+  named: (from: Candidate[]) => Candidate[], choose: (from: Candidate[]) => T): Promise<T> {
+  for (const e of damaged) ctx.note(`vfi: skipped, damaged: ${e.message}`);
+  let from = candidates;
+  for (;;) {
+    let bad: Candidate | undefined;
+    for (const c of named(from)) {
+      try {
+        await store.readVfi(c.id);
+      } catch (e) {
+        if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+        ctx.note(`vfi: skipped ${c.name}@${c.id}, damaged: ${e.message}`);
+        bad = c;
+        break;
+      }
+    }
+    if (!bad) return choose(from);
+    from = from.filter((c) => c.id !== bad.id);
+  }
 }
 
 /**

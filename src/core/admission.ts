@@ -3,6 +3,10 @@
  * fsck --strict` also accepts), with dates RFC 3339 can write. store/admit.ts applies it.
  */
 
+/** Size bounds (README, "What a pull admits"): vfi reads no VFI or record larger. */
+export const MAX_VFI_BYTES = 64 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
 /** The last second RFC 3339 can write (9999-12-31T23:59:59Z), in seconds since the epoch. */
 export const LAST_WRITABLE_SECOND = 253402300799;
 

@@ -8,7 +8,7 @@
  * without being inflated. Only the new part is walked: what the old head reaches was admitted before.
  */
 import { VfiError } from '../errors.js';
-import { commitProblem } from '../core/admission.js';
+import { commitProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
 import { decodeCommit, decodeTree, type TreeEntry } from '../core/gitObject.js';
 import { parseIJson } from '../core/ijson.js';
 import { canonicalVfi, describeVfiPath, vfiSha256 } from '../core/vfi.js';
@@ -19,9 +19,7 @@ import { commitFacts } from '../remote/graph.js';
 import { ASSERTIONS_REF } from './assertions.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
 
-/** Size bounds (README, "What a pull admits"). */
-export const MAX_VFI_BYTES = 64 * 1024 * 1024;
-export const MAX_RECORD_BYTES = 1024 * 1024;
+export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
 /** commits and trees: a lineage tree holds one entry; an assertions tree one per record of a VFI */
 export const MAX_COMMIT_BYTES = 1024 * 1024;
 export const MAX_TREE_BYTES = 64 * 1024 * 1024;
@@ -99,7 +97,7 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
   } catch (e) {
     return { rule: 'vfi-schema', message: (e as Error).message };
   }
-  if (stored.id !== id) return { rule: 'vfi-canonical', message: `VFI ${id} is not in canonical form` };
+  if (stored.id !== id) return { rule: 'vfi-canonical', message: 'not in canonical form' };
   return undefined;
 }
 

@@ -19,6 +19,7 @@ import {
   firstNewAt,
   formatMicros,
   makeRecord,
+  parseAt,
   parseRecord,
   parseRecordFileName,
   recordFileName,
@@ -29,6 +30,7 @@ import {
 } from '../core/assertion.js';
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
+import { MAX_RECORD_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signature } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
@@ -89,7 +91,7 @@ export async function recordNamesOf(store: Store, id: string): Promise<RecordNam
 
 /** Read one record blob. */
 export async function readRecord(store: Store, record: string): Promise<AssertionRecord> {
-  const obj = await store.objects.read(record);
+  const obj = await store.objects.read(record, { maxBytes: MAX_RECORD_BYTES });
   try {
     if (obj.type !== 'blob') throw new Error(`is a ${obj.type}`);
     return parseRecord(obj.body, record);
@@ -100,9 +102,24 @@ export async function readRecord(store: Store, record: string): Promise<Assertio
 }
 
 /** Every record about a VFI, oldest first (by `at`, then record id). */
-export async function readRecordsOf(store: Store, id: string): Promise<AssertionRecord[]> {
+export async function readRecordsOf(store: Store, id: string, onDamaged?: (e: VfiError) => void): Promise<AssertionRecord[]> {
   const names = await recordNamesOf(store, id);
-  return Promise.all(names.map((n) => readRecord(store, n.record)));
+  if (!onDamaged) return Promise.all(names.map((n) => readRecord(store, n.record)));
+  // Each damaged record is said and left out; the others are read still.
+  const out: AssertionRecord[] = [];
+  for (const n of names) {
+    try {
+      const r = await readRecord(store, n.record);
+      if (r.claim !== n.claim || r.result !== n.result || parseAt(r.at) !== n.at || r.vfi !== id) {
+        throw new VfiError('STORE_DAMAGED', `assertion record ${n.record} does not say what its file name says`, { record: n.record });
+      }
+      out.push(r);
+    } catch (e) {
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+      onDamaged(e);
+    }
+  }
+  return out;
 }
 
 /** The latest record of each claim about a VFI, read in full (for `--json` and explanations). */
@@ -258,7 +275,7 @@ export async function appendRecords(
           const at = parseRecordFileName(e.name)?.at;
           if (at !== undefined && (latest === undefined || at > latest)) latest = at;
         }
-        const first = firstNewAt(clock, latest);
+        const first = firstNewAt(clock, latest, indexes.length);
         for (const [k, i] of indexes.entries()) {
           const at = formatMicros(first + k);
           let r = made[i];
@@ -290,11 +307,20 @@ export function assertMessage(records: readonly Draft[]): string {
 }
 
 /** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims. */
-export async function loadCandidates(store: Store, name: string | undefined): Promise<{ scope: string; candidates: Candidate[] }> {
+export async function loadCandidates(store: Store, name: string | undefined): Promise<{ scope: string; candidates: Candidate[]; damaged: VfiError[] }> {
   const names = name === undefined ? store.lineageNames() : [name];
   const index = new PickIndex(store);
   const lists = [];
-  for (const n of names) lists.push(await index.load(n));
+  // A damaged lineage is left out (and said): it does not stop picking from the others.
+  const damaged: VfiError[] = [];
+  for (const n of names) {
+    try {
+      lists.push(await index.load(n));
+    } catch (e) {
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED' || name !== undefined) throw e;
+      damaged.push(e);
+    }
+  }
   const candidates: Candidate[] = [];
   if (lists.length === 1) {
     // One lineage: its order is the publication order (the common case, kept allocation-light).
@@ -319,7 +345,7 @@ export async function loadCandidates(store: Store, name: string | undefined): Pr
     }
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
-  return { scope, candidates };
+  return { scope, candidates, damaged };
 }
 
 /** Every claim some record in the store is about. */
