@@ -1,6 +1,7 @@
 /** `vfi assert` (alias `bless`), `vfi assert --batch`, `vfi release` and `vfi assertions`. */
 import * as path from 'node:path';
 import type { Context } from '../context.js';
+import { reportDamage } from './damage.js';
 import { VfiError, withSource } from '../errors.js';
 import {
   batchRequest,
@@ -141,9 +142,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const damaged: VfiError[] = [];
   await showAssertions(ctx, ref, opts, damaged);
   // The records that read are shown; a damaged one is said (one line each) and the store is damaged.
-  if (damaged.length > 0) {
-    throw new VfiError('STORE_DAMAGED', `${damaged.length} assertion record(s) damaged, left out`, { records: damaged.map((e) => e.data.record) }, 'run `vfi fsck`');
-  }
+  reportDamage(ctx, damaged);
 }
 
 async function showAssertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string }, damaged: VfiError[]): Promise<void> {
@@ -154,10 +153,7 @@ async function showAssertions(ctx: Context, ref: string, opts: { json?: boolean;
   const parsed = parseVfiRef(ref);
   const store = ctx.store({ create: false });
   const subject = await new SubjectResolver(store).resolve(ref, parsed);
-  const records = await readRecordsOf(store, subject.id, (e) => {
-    damaged.push(e);
-    ctx.note(`vfi: damaged, left out: ${e.message}`);
-  });
+  const records = await readRecordsOf(store, subject.id, (e) => damaged.push(e));
   if (format === 'intoto') {
     // One Statement per line, compact (the stored bytes are indented): a valid .intoto.jsonl bundle.
     for (const r of records) ctx.out(JSON.stringify(statementOf(r), sortedKeys));

@@ -1,6 +1,7 @@
 /** `vfi log NAME` and `vfi list`: a lineage's publications (store/lineageIndex.ts Lineage), newest first. */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
+import { reportDamage } from './damage.js';
 import { checkName } from '../core/names.js';
 import { formatTable, isoTime, printJson } from './table.js';
 
@@ -27,7 +28,7 @@ export async function log(ctx: Context, name: string, opts: { json?: boolean; ma
 export async function list(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const rows = [];
-  const damaged: string[] = [];
+  const damaged: VfiError[] = [];
   for (const name of store.lineageNames()) {
     let lineage;
     try {
@@ -35,8 +36,7 @@ export async function list(ctx: Context, opts: { json?: boolean }): Promise<void
     } catch (e) {
       // One line for a damaged lineage, and the others are listed still.
       if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
-      ctx.note(`vfi: damaged: ${e.message}`);
-      damaged.push(name);
+      damaged.push(e);
       continue;
     }
     const head = lineage.headEntry();
@@ -44,7 +44,5 @@ export async function list(ctx: Context, opts: { json?: boolean }): Promise<void
   }
   if (opts.json) printJson(ctx.out, rows);
   else for (const line of formatTable(rows.map((r) => [r.name, r.head, `${r.publications}`, r.updated]))) ctx.out(line);
-  if (damaged.length > 0) {
-    throw new VfiError('STORE_DAMAGED', `${damaged.length} lineage(s) damaged: ${damaged.join(', ')}`, { damaged }, 'run `vfi fsck`');
-  }
+  reportDamage(ctx, damaged);
 }

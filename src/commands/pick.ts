@@ -12,6 +12,7 @@ import { findNewest, noCandidateError, noMatchError, pickReleaseCandidate, score
 import { claimsEverAsserted, latestRecordsOf, loadCandidates } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { printJson } from './table.js';
+import { reportDamage } from './damage.js';
 
 const EXPLAIN_ROWS = 20;
 
@@ -32,16 +33,17 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   const { scope, candidates, damaged } = await loadCandidates(store, scoped.name);
   const top = opts.top ?? 1;
   const choose = (from: Candidate[]) => pickReleaseCandidate(from, { require, top, limit: opts.explain ? Math.max(EXPLAIN_ROWS, top) : top });
-  const result = await readableChoice(ctx, store, candidates, damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
+  const result = await readableChoice(store, candidates, damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
   if (opts.explain) await explain(ctx, store, scope, candidates.length, require, result);
-  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
+  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require), damaged);
   if (opts.json) {
     const rows = [];
     for (const r of result.top) rows.push(await describe(store, r.candidate));
     printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
-    return;
+  } else {
+    for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
   }
-  for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
+  reportDamage(ctx, damaged);
 }
 
 export async function find(ctx: Context, name: string | undefined, opts: { has?: string[]; json?: boolean }): Promise<void> {
@@ -51,20 +53,20 @@ export async function find(ctx: Context, name: string | undefined, opts: { has?:
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
   const { scope, candidates, damaged } = await loadCandidates(store, scoped.name);
-  const found = await readableChoice(ctx, store, candidates, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
+  const found = await readableChoice(store, candidates, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
     (from) => findNewest(from, scoped.claims));
-  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims));
+  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims), damaged);
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found)) });
   else ctx.out(`${found.name}@${found.id}`);
+  reportDamage(ctx, damaged);
 }
 
 /**
- * Choose among the candidates whose VFIs the store can read: a chosen VFI that is damaged is said
- * (one line) and left out, and the choice made again, so pick and find never name one.
+ * Choose among the candidates whose VFIs the store can read: a chosen VFI that is damaged is added
+ * to `damaged` and left out, and the choice made again, so pick and find never name one.
  */
-async function readableChoice<T>(ctx: Context, store: Store, candidates: Candidate[], damaged: VfiError[],
+async function readableChoice<T>(store: Store, candidates: Candidate[], damaged: VfiError[],
   named: (from: Candidate[]) => Candidate[], choose: (from: Candidate[]) => T): Promise<T> {
-  for (const e of damaged) ctx.note(`vfi: skipped, damaged: ${e.message}`);
   let from = candidates;
   for (;;) {
     let bad: Candidate | undefined;
@@ -73,7 +75,7 @@ async function readableChoice<T>(ctx: Context, store: Store, candidates: Candida
         await store.readVfi(c.id);
       } catch (e) {
         if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
-        ctx.note(`vfi: skipped ${c.name}@${c.id}, damaged: ${e.message}`);
+        damaged.push(new VfiError(e.code, `${c.name}@${c.id}: ${e.message}`, e.data, e.hint));
         bad = c;
         break;
       }
@@ -88,7 +90,8 @@ async function readableChoice<T>(ctx: Context, store: Store, candidates: Candida
  * --json` give one, so that `vfi pick --json | jq -e .ok` reads it: `{"ok": false, "code",
  * "reason"}`, or `[]` with --top (the best N of none). The error then exits 3 as without --json.
  */
-function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError): VfiError {
+function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError, damaged: readonly VfiError[]): VfiError {
+  for (const e of damaged) ctx.note(`vfi: ${e.message}`);
   if (opts.json) printJson(ctx.out, opts.top === undefined ? { ok: false, code: error.code, reason: error.message } : []);
   return error;
 }

@@ -115,7 +115,7 @@ class Admission {
     } else if (u.ref !== ASSERTIONS_REF) {
       throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF})`);
     }
-    const old = u.old ? await this.reachable(u.old) : new Set<string>();
+    const old = u.old ? await this.reachable(u.old, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : new Set<string>();
     const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
     const todo = [u.new];
     const seen = new Set<string>();
@@ -134,7 +134,10 @@ class Admission {
   }
 
   /** Commits reachable from `head` (already admitted), read leniently: a damaged old history ends the walk there. */
-  private async reachable(head: string): Promise<Set<string>> {
+  private async reachable(head: string, lineage: string | undefined): Promise<Set<string>> {
+    // The lineage cache already lists every commit of the local head (the common case of a pull).
+    const known = lineage === undefined ? undefined : await this.store.lineages.load(lineage).catch(() => undefined);
+    if (known?.head === head) return new Set(known.entries.map((e) => e.commit));
     const out = new Set<string>();
     const todo = [head];
     while (todo.length > 0) {

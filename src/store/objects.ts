@@ -63,7 +63,7 @@ export class ObjectStore {
 
   /**
    * Read an object, verifying that its content hashes to `id`. With `maxBytes`, an object larger
-   * than that is refused (OBJECT_TOO_LARGE) before it is inflated whole: a small compressed object
+   * than that is refused (STORE_DAMAGED, data.tooLarge) before it is inflated whole: a small compressed object
    * may inflate to gigabytes.
    */
   async read(id: string, opts: { maxBytes?: number } = {}): Promise<GitObject> {

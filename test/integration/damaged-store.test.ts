@@ -1,7 +1,8 @@
 /**
  * Readers never crash on what a store already holds (issue 19): a store built with plain git to
  * hold every bad item a broken or hostile remote once could bring in (before pulls were checked).
- * Each reader names a damaged item in one line, goes on with the rest, and a damaged store exits 1.
+ * Each reader names a damaged item in one line, goes on with the rest, and a damaged store exits 1
+ * (pick and find still print their answer on stdout).
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -110,8 +111,9 @@ describe('a store holding damaged items', () => {
   it('pick never names an unreadable VFI', () => {
     const all = vfi(['pick']);
     expectClean(all.stderr);
-    expect(all.code).toBe(0);
     expect(all.stdout.trim()).toBe(`Good@${goodId}`);
+    expect(all.code).toBe(1); // the answer, and the store is damaged
+    for (const name of ['Neg', 'NoCommitter', 'Missing']) expect(all.stderr).toContain(`refs/vfi/${name}:`);
     const only = vfi(['pick', 'NotJson']);
     expectClean(only.stderr);
     expect(only.stdout).not.toMatch(/NotJson@/);
@@ -122,6 +124,7 @@ describe('a store holding damaged items', () => {
     const r = vfi(['find', '--has', 'tests']);
     expectClean(r.stderr);
     expect(r.stdout.trim()).toBe(`Good@${goodId}`);
+    expect(r.code).toBe(1);
   });
 
   it('assertions shows the readable records, names the damaged one, exits 1', () => {
