@@ -1,6 +1,7 @@
 /** `vfi assert` (alias `bless`), `vfi assert --batch`, `vfi release` and `vfi assertions`. */
 import * as path from 'node:path';
 import type { Context } from '../context.js';
+import { reportDamage } from './damage.js';
 import { VfiError, withSource } from '../errors.js';
 import {
   batchRequest,
@@ -161,6 +162,13 @@ async function assertBatch(ctx: Context, file: string, opts: { json?: boolean; s
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));
 
 export async function assertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string; headers?: boolean }): Promise<void> {
+  const damaged: VfiError[] = [];
+  await showAssertions(ctx, ref, opts, damaged);
+  // The records that read are shown; a damaged one is said (one line each) and the store is damaged.
+  reportDamage(ctx, damaged);
+}
+
+async function showAssertions(ctx: Context, ref: string, opts: { json?: boolean; format?: string; headers?: boolean }, damaged: VfiError[]): Promise<void> {
   if (opts.json && opts.format !== undefined && opts.format !== 'json') {
     throw new VfiError('USAGE', `--json and --format ${opts.format} ask for different outputs`, { format: opts.format }, 'give one of them');
   }
@@ -169,7 +177,7 @@ export async function assertions(ctx: Context, ref: string, opts: { json?: boole
   const store = ctx.store({ create: false });
   const component = parsed.kind === 'component' ? parsed.component : undefined;
   const subject = parsed.kind === 'component' ? { id: parsed.component.digest, name: parsed.component.name } : await new SubjectResolver(store).resolve(ref, parsed.ref);
-  const records = await readRecordsOf(store, subject.id, component ? COMPONENTS_DIR : undefined);
+  const records = await readRecordsOf(store, subject.id, component ? COMPONENTS_DIR : undefined, (e) => damaged.push(e));
   if (format === 'intoto') {
     for (const line of intotoLines(records)) ctx.out(line);
     return;

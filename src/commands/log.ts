@@ -1,5 +1,7 @@
 /** `vfi log NAME` and `vfi list`: a lineage's publications (store/lineageIndex.ts Lineage), newest first. */
 import type { Context } from '../context.js';
+import { VfiError } from '../errors.js';
+import { reportDamage } from './damage.js';
 import { checkName } from '../core/names.js';
 import { formatTable, isoTime, printJson } from './table.js';
 
@@ -27,15 +29,24 @@ export async function log(ctx: Context, name: string, opts: { json?: boolean; ma
 export async function list(ctx: Context, opts: { json?: boolean; headers?: boolean }): Promise<void> {
   const store = ctx.store({ create: false });
   const rows = [];
+  const damaged: VfiError[] = [];
   for (const name of store.lineageNames()) {
-    const lineage = (await store.lineages.load(name))!;
+    let lineage;
+    try {
+      lineage = (await store.lineages.load(name))!;
+    } catch (e) {
+      // One line for a damaged lineage, and the others are listed still.
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+      damaged.push(e);
+      continue;
+    }
     const head = lineage.headEntry();
     rows.push({ name, head: head.id, ref: `${name}@${head.id}`, publications: lineage.publications().length, at: isoTime(head.time) });
   }
-  if (opts.json) {
-    printJson(ctx.out, rows);
-    return;
+  if (opts.json) printJson(ctx.out, rows);
+  else {
+    const table = rows.map((r) => [r.name, r.head, `${r.publications}`, r.at]);
+    for (const line of formatTable(table, { header: ['NAME', 'HEAD', 'PUBLICATIONS', 'AT'], headers: opts.headers })) ctx.out(line);
   }
-  const table = rows.map((r) => [r.name, r.head, `${r.publications}`, r.at]);
-  for (const line of formatTable(table, { header: ['NAME', 'HEAD', 'PUBLICATIONS', 'AT'], headers: opts.headers })) ctx.out(line);
+  reportDamage(ctx, damaged);
 }

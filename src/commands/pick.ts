@@ -15,6 +15,7 @@ import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, re
 import { lineageRef, type Store } from '../store/store.js';
 import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
 import { plural, printJson } from './table.js';
+import { reportDamage } from './damage.js';
 
 const EXPLAIN_ROWS = 20;
 
@@ -36,17 +37,18 @@ export async function pick(ctx: Context, name: string | undefined, opts: PickOpt
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
   const top = opts.top ?? 1;
-  const { scope, require, rules, trust, candidates, seen, result } = await rank(ctx, store, name, words, opts.require, opts, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
+  const { scope, require, rules, trust, candidates, seen, result, damaged } = await rank(ctx, store, name, words, opts.require, opts, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
   if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result, seen);
   trust.flush();
-  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require));
+  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require), damaged);
   if (opts.json) {
     const rows = [];
     for (const r of result.top) rows.push(await describe(store, r.candidate, trust, seen));
     printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
-    return;
+  } else {
+    for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
   }
-  for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
+  reportDamage(ctx, damaged);
 }
 
 /** The ranking `pick` makes: the lineage's policy and the flags, only trusted records, candidates seen through their compositions. */
@@ -56,8 +58,9 @@ async function rank(ctx: Context, store: Store, name: string | undefined, words:
   const require = rules.require;
   const loaded = await loadCandidates(store, scoped.name, trust);
   const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
-  const result = pickReleaseCandidate(seen.candidates, { ...rules, top, limit });
-  return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result };
+  const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
+  const result = await readableChoice(store, seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
+  return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result, damaged: loaded.damaged };
 }
 
 /** What `vfi pick NAME --require …` would choose (for `set --from-best`), or NO_CANDIDATE. */
@@ -77,14 +80,40 @@ export async function find(ctx: Context, name: string | undefined, opts: RuleFla
   const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
   const loaded = await loadCandidates(store, scoped.name, trust);
   trust.flush();
-  const { scope } = loaded;
+  const { scope, damaged } = loaded;
   const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
   const pool = seen.candidates.filter((c) => !exclusion(opts.any ? { ...c, failing: [] } : c, rules));
-  const found = findNewest(pool, scoped.claims);
-  if (!found) throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, [...new Set([...scoped.claims, ...rules.require])]));
+  const found = await readableChoice(store, pool, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
+    (from) => findNewest(from, scoped.claims));
+  if (!found) throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, [...new Set([...scoped.claims, ...rules.require])]), damaged);
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust, seen)) });
   else ctx.out(`${found.name}@${found.id}`);
+  reportDamage(ctx, damaged);
+}
+
+/**
+ * Choose among the candidates whose VFIs the store can read: a chosen VFI that is damaged is added
+ * to `damaged` and left out, and the choice made again, so pick and find never name one.
+ */
+async function readableChoice<T>(store: Store, candidates: Candidate[], damaged: VfiError[],
+  named: (from: Candidate[]) => Candidate[], choose: (from: Candidate[]) => T): Promise<T> {
+  let from = candidates;
+  for (;;) {
+    let bad: Candidate | undefined;
+    for (const c of named(from)) {
+      try {
+        await store.readVfi(c.id);
+      } catch (e) {
+        if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+        damaged.push(new VfiError(e.code, `${c.name}@${c.id}: ${e.message}`, e.data, e.hint));
+        bad = c;
+        break;
+      }
+    }
+    if (!bad) return choose(from);
+    from = from.filter((c) => c.id !== bad.id);
+  }
 }
 
 /**
@@ -92,7 +121,8 @@ export async function find(ctx: Context, name: string | undefined, opts: RuleFla
  * --json` give one, so that `vfi pick --json | jq -e .ok` reads it: `{"ok": false, "code",
  * "reason"}`, or `[]` with --top (the best N of none). The error then exits 3 as without --json.
  */
-function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError): VfiError {
+function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError, damaged: readonly VfiError[]): VfiError {
+  for (const e of damaged) ctx.note(`vfi: ${e.message}`);
   if (opts.json) printJson(ctx.out, opts.top === undefined ? { ok: false, code: error.code, reason: error.message } : []);
   return error;
 }

@@ -201,8 +201,11 @@ export function formatMicros(total: number): string {
  * before a record already in the store about the same VFI: the record appended later is the later
  * one, whatever the clocks say (fixed, or behind another machine's).
  */
-export function firstNewAt(clock: number, latestInStore: number | undefined): number {
-  return latestInStore !== undefined && latestInStore >= clock ? latestInStore + 1 : clock;
+export function firstNewAt(clock: number, latestInStore: number | undefined, count = 1): number {
+  const after = latestInStore !== undefined && latestInStore >= clock ? latestInStore + 1 : clock;
+  // A record dated where no later one can be written (a crafted one, say 9999-12-31T23:59:59.999999Z)
+  // does not stop the VFI from being asserted: those records are dated at the clock.
+  return after + count - 1 > Number.MAX_SAFE_INTEGER ? clock : after;
 }
 
 /** An `at` to the second, for people: listings and explanations (`--json` keeps the full precision). */

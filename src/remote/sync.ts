@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { encodeCommit } from '../core/gitObject.js';
 import { VfiError } from '../errors.js';
 import { unionTrees, type UnionConflict } from '../store/merge.js';
+import { admitIncoming, discardRefused, refusalError } from '../store/admit.js';
 import type { Store } from '../store/store.js';
 import type { RemoteTarget } from './config.js';
 import { CommitReader, relate, type Relation } from './graph.js';
@@ -103,6 +104,12 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     const wants: string[] = [];
     for (const [, remote] of remoteRefs) if (!wants.includes(remote) && !(await store.objects.has(remote))) wants.push(remote);
     if (wants.length > 0) await session.fetch(wants, await haves(store, target.name));
+    const incoming = remoteRefs.filter(([ref, remote]) => store.refs.read(ref) !== remote).map(([ref, remote]) => ({ ref, old: store.refs.read(ref) ?? null, new: remote }));
+    const { refused } = await admitIncoming(store, incoming);
+    if (refused.length > 0) {
+      discardRefused(store, refused);
+      throw refusalError(refused);
+    }
     const reader = new CommitReader(store.objects);
     for (const [ref, remote] of remoteRefs) await checkRemoteHead(store, reader, ref, remote, target);
     await hooks.afterPlan?.();
@@ -308,6 +315,8 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     const refused: { ref: string; reason: string }[] = [];
     let said: string[] = [];
     if (updates.length > 0) {
+      const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+      if (invalid.length > 0) throw refusalError(invalid);
       const result = await session.push(updates, known);
       said = result.messages;
       for (const u of updates) {

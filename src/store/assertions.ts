@@ -20,6 +20,7 @@ import {
   formatMicros,
   makeRecord,
   makeSignedRecord,
+  parseAt,
   parseRecord,
   parseRecordFileName,
   recordFileName,
@@ -31,6 +32,7 @@ import {
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { formatComponentSubject } from '../core/subject.js';
+import { MAX_RECORD_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
@@ -96,7 +98,7 @@ export async function recordNamesOf(store: Store, id: string, base?: string): Pr
 
 /** Read one record blob. */
 export async function readRecord(store: Store, record: string): Promise<AssertionRecord> {
-  const obj = await store.objects.read(record);
+  const obj = await store.objects.read(record, { maxBytes: MAX_RECORD_BYTES });
   try {
     if (obj.type !== 'blob') throw new Error(`is a ${obj.type}`);
     return parseRecord(obj.body, record);
@@ -107,9 +109,26 @@ export async function readRecord(store: Store, record: string): Promise<Assertio
 }
 
 /** Every record about a VFI, oldest first (by `at`, then record id). */
-export async function readRecordsOf(store: Store, id: string, base?: string): Promise<AssertionRecord[]> {
+/** Every record about a VFI (or, under `base`, a component), oldest first (by `at`, then record id); with `onDamaged`, a damaged record is said and left out. */
+export async function readRecordsOf(store: Store, id: string, base?: string, onDamaged?: (e: VfiError) => void): Promise<AssertionRecord[]> {
   const names = await recordNamesOf(store, id, base);
-  return Promise.all(names.map((n) => readRecord(store, n.record)));
+  if (!onDamaged) return Promise.all(names.map((n) => readRecord(store, n.record)));
+  // Each damaged record is said and left out; the others are read still.
+  const out: AssertionRecord[] = [];
+  for (const n of names) {
+    try {
+      const r = await readRecord(store, n.record);
+      const about = r.component ? r.component.digest : r.vfi;
+      if (r.claim !== n.claim || r.result !== n.result || parseAt(r.at) !== n.at || about !== id) {
+        throw new VfiError('STORE_DAMAGED', `assertion record ${n.record} does not say what its file name says`, { record: n.record });
+      }
+      out.push(r);
+    } catch (e) {
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+      onDamaged(e);
+    }
+  }
+  return out;
 }
 
 /** The latest record of each claim about a VFI (or, under `base`, a component) that counts under `filter`, read in full (for `--json` and explanations). */
@@ -269,7 +288,7 @@ export async function appendRecords(
           const at = parseRecordFileName(e.name)?.at;
           if (at !== undefined && (latest === undefined || at > latest)) latest = at;
         }
-        const first = firstNewAt(clock, latest);
+        const first = firstNewAt(clock, latest, indexes.length);
         for (const [k, i] of indexes.entries()) {
           const at = formatMicros(first + k);
           let r = made[i];
@@ -313,12 +332,21 @@ export function assertMessage(records: readonly Draft[]): string {
   return subjects.length === 1 ? `assert ${subjects[0]} ${claims}` : `assert ${records.length} records`;
 }
 
-/** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims (those that count under `filter`). */
-export async function loadCandidates(store: Store, name: string | undefined, filter?: RecordFilter): Promise<{ scope: string; candidates: Candidate[] }> {
+/** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims (those that count under `filter`); damaged lineages left out and said. */
+export async function loadCandidates(store: Store, name: string | undefined, filter?: RecordFilter): Promise<{ scope: string; candidates: Candidate[]; damaged: VfiError[] }> {
   const names = name === undefined ? store.lineageNames() : [name];
   const index = new PickIndex(store, filter);
   const lists = [];
-  for (const n of names) lists.push(await index.load(n));
+  // A damaged lineage is left out (and said): it does not stop picking from the others.
+  const damaged: VfiError[] = [];
+  for (const n of names) {
+    try {
+      lists.push(await index.load(n));
+    } catch (e) {
+      if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED' || name !== undefined) throw e;
+      damaged.push(e);
+    }
+  }
   const candidates: Candidate[] = [];
   if (lists.length === 1) {
     // One lineage: its order is the publication order (the common case, kept allocation-light).
@@ -343,7 +371,7 @@ export async function loadCandidates(store: Store, name: string | undefined, fil
     }
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
-  return { scope, candidates };
+  return { scope, candidates, damaged };
 }
 
 /** Every claim some record in the store is about. */

@@ -7,10 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeCommit, decodeTree, type Commit } from '../core/gitObject.js';
-import { parseIJson } from '../core/ijson.js';
 import { nameProblem } from '../core/names.js';
-import { canonicalVfi } from '../core/vfi.js';
-import { validateVfi } from '../schema/validate.js';
+import { MAX_VFI_BYTES, storedVfiProblem } from './admit.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
 
 export interface FsckReport {
@@ -82,9 +80,9 @@ async function checkLineages(store: Store, report: FsckReport): Promise<void> {
       if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
       carried.set(id, { vfi: entry.id, parents });
       if (goodVfis.has(entry.id)) return;
-      const blob = await store.objects.read(entry.id);
-      const stored = canonicalVfi(validateVfi(parseIJson(blob.body)));
-      if (stored.id !== entry.id) throw new Error(`VFI ${entry.id} is not in canonical form`);
+      const blob = await store.objects.read(entry.id, { maxBytes: MAX_VFI_BYTES });
+      const problem = storedVfiProblem(blob.body, entry.id);
+      if (problem) throw new Error(`VFI ${entry.id}: ${problem.message}`);
       goodVfis.add(entry.id);
     }, (commit, message) => report.problems.push(`${ref}: commit ${commit}: ${message}`));
     for (const { vfi, parents } of carried.values()) {

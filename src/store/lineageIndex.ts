@@ -140,7 +140,13 @@ export class LineageIndex {
     const cached = memo ?? this.readCache(name);
     let lineage = cached && cached.head === head ? cached : undefined;
     if (!lineage) {
-      lineage = (cached && (await this.extend(name, cached, head))) ?? (await this.extend(name, undefined, head))!;
+      try {
+        lineage = (cached && (await this.extend(name, cached, head))) ?? (await this.extend(name, undefined, head))!;
+      } catch (e) {
+        // An object the lineage needs is gone: the store is damaged, the lineage is not "not found".
+        if (!(e instanceof VfiError) || e.code !== 'NOT_FOUND') throw e;
+        throw new VfiError('STORE_DAMAGED', `refs/vfi/${name}: ${e.message}`, { name, ...e.data }, 'run `vfi fsck`; restore the object from a clone of the store');
+      }
       this.writeCache(lineage);
     }
     this.loaded.set(name, lineage);

@@ -62,16 +62,32 @@ export class ObjectStore {
     return id;
   }
 
+  /** Remove a loose object no ref reaches and vfi never writes (a malformed commit a refused pull left). */
+  discardLoose(id: string): void {
+    fs.rmSync(this.loosePath(id), { force: true });
+  }
+
   /** Does the store hold this object, loose or packed? */
   async has(id: string): Promise<boolean> {
     return this.packs.has(id, false) || fs.existsSync(this.loosePath(id)) || this.packs.has(id);
   }
 
-  /** Read an object, verifying that its content hashes to `id`. */
-  async read(id: string): Promise<GitObject> {
+  /**
+   * Read an object, verifying that its content hashes to `id`. With `maxBytes`, an object larger
+   * than that is refused (STORE_DAMAGED, data.tooLarge) before it is inflated whole: a small compressed object
+   * may inflate to gigabytes.
+   */
+  async read(id: string, opts: { maxBytes?: number } = {}): Promise<GitObject> {
     // As git does: the packs known, then a loose object, then the packs again, read afresh (a
     // failed open of a loose file costs more than a lookup in an index held in memory).
-    const obj = this.packs.read(id, false) ?? this.readLoose(id) ?? this.packs.read(id);
+    const max = opts.maxBytes;
+    let obj;
+    try {
+      obj = this.packs.read(id, false, max) ?? this.readLoose(id, max) ?? this.packs.read(id, true, max);
+    } catch (e) {
+      if (e instanceof VfiError && e.data.tooLarge) throw tooLarge(id, max!);
+      throw e;
+    }
     if (!obj) throw new VfiError('NOT_FOUND', `object ${id} is not in the store`, { id });
     if (objectId(obj.type, obj.body) !== id) {
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: its content does not hash to its id`, { id },
@@ -80,7 +96,7 @@ export class ObjectStore {
     return obj;
   }
 
-  private readLoose(id: string): GitObject | undefined {
+  private readLoose(id: string, maxBytes?: number): GitObject | undefined {
     let raw: Buffer;
     try {
       raw = fs.readFileSync(this.loosePath(id));
@@ -90,14 +106,17 @@ export class ObjectStore {
     }
     let data: Buffer;
     try {
-      data = inflateSync(raw);
-    } catch {
+      // the header ("blob 123\0") is at most 32 bytes
+      data = maxBytes === undefined ? inflateSync(raw) : inflateSync(raw, { maxOutputLength: maxBytes + 32 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(id, maxBytes!);
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: it does not inflate`, { id },
         'run `vfi fsck`; restore the object from a clone of the store');
     }
     const nul = data.indexOf(0);
     const [type, size] = data.toString('latin1', 0, nul).split(' ');
     const body = data.subarray(nul + 1);
+    if (maxBytes !== undefined && body.length > maxBytes) throw tooLarge(id, maxBytes);
     if (Number(size) !== body.length) {
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: wrong length`, { id });
     }
@@ -116,4 +135,10 @@ export class ObjectStore {
   verifyPacks(): { packs: number; problems: string[] } {
     return this.packs.verify();
   }
+}
+
+/** An object larger than a reader's bound: damaged data to the store, refused data to a pull. */
+export function tooLarge(id: string, maxBytes: number): VfiError {
+  return new VfiError('STORE_DAMAGED', `object ${id} is larger than ${maxBytes} bytes`, { id, limit: maxBytes, tooLarge: true },
+    'run `vfi fsck`; vfi writes no object that large');
 }

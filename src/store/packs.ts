@@ -60,7 +60,7 @@ class Pack {
   }
 
   /** The entry at `offset`: its header and inflated data (the object, or its delta). */
-  entry(offset: number): { header: EntryHeader; data: Buffer } {
+  entry(offset: number, maxBytes?: number): { header: EntryHeader; data: Buffer } {
     const fd = this.open();
     const end = this.size - 20;
     if (offset < 12 || offset >= end) throw damaged(this.name, `no entry at offset ${offset}`);
@@ -71,6 +71,7 @@ class Pack {
       const got = fs.readSync(fd, buf, 0, len, offset);
       try {
         const header = readEntryHeader(buf.subarray(0, got), offset, offset);
+        if (maxBytes !== undefined && header.size > maxBytes) throw tooLargeEntry(maxBytes);
         // zlib's worst case (deflateBound) for the stored size, so a second read is rare
         const bound = header.dataAt - offset + header.size + Math.ceil(header.size / 4096) + 64;
         if (bound > got && got < end - offset) {
@@ -203,20 +204,20 @@ export class PackSet {
    * The object `id` from a pack, or undefined if no pack has it (without `rescan`: no pack already
    * known). Not hash-checked: the caller does.
    */
-  read(id: string, rescan = true): PackedObject | undefined {
+  read(id: string, rescan = true, maxBytes?: number): PackedObject | undefined {
     const at = this.find(id, rescan);
     try {
-      return at && this.resolve(at.pack, at.offset);
+      return at && this.resolve(at.pack, at.offset, maxBytes);
     } catch (e) {
       // A pack that `git gc` removed after the list was read: read the list again.
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !this.rescan()) throw e;
       const again = this.locate(id);
-      return again && this.resolve(again.pack, again.offset);
+      return again && this.resolve(again.pack, again.offset, maxBytes);
     }
   }
 
   /** The object of the entry at `offset`: walk down to a whole object (or a cached one), then apply the deltas back up. */
-  private resolve(pack: Pack, offset: number): PackedObject {
+  private resolve(pack: Pack, offset: number, maxBytes?: number): PackedObject {
     const deltas: { key: string; data: Buffer }[] = [];
     let base: PackedObject | undefined;
     let at = { pack, offset };
@@ -227,7 +228,7 @@ export class PackSet {
         base = cached;
         break;
       }
-      const { header, data } = at.pack.entry(at.offset);
+      const { header, data } = at.pack.entry(at.offset, maxBytes);
       const type = PACK_TYPES[header.type];
       if (type) {
         base = { type, body: data };
@@ -249,6 +250,7 @@ export class PackSet {
     for (let k = deltas.length - 1; k >= 0; k--) {
       try {
         base = { type: base.type, body: applyDelta(base.body, deltas[k]!.data) };
+        if (maxBytes !== undefined && base.body.length > maxBytes) throw tooLargeEntry(maxBytes);
       } catch (e) {
         if (e instanceof PackFormatError) throw damaged(pack.name, e.message);
         throw e;
@@ -306,6 +308,11 @@ export class PackSet {
 }
 
 /** `length` bytes of an open file from `at`. */
+/** A reader's bound exceeded (objects.ts names the object). */
+export function tooLargeEntry(maxBytes: number): VfiError {
+  return new VfiError('STORE_DAMAGED', `a packed object is larger than ${maxBytes} bytes`, { limit: maxBytes, tooLarge: true });
+}
+
 function read(fd: number, at: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
   return buf.subarray(0, fs.readSync(fd, buf, 0, length, at));

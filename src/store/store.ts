@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import { VfiError } from '../errors.js';
 import { decodeCommit, decodeTree } from '../core/gitObject.js';
 import { plural } from '../core/words.js';
-import type { StoredVfi, Vfi } from '../core/vfi.js';
+import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
+import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { ObjectStore } from './objects.js';
 import { RefStore } from './refs.js';
@@ -86,7 +87,7 @@ export class Store {
   async readVfi(id: string): Promise<StoredVfi> {
     let obj;
     try {
-      obj = await this.objects.read(id);
+      obj = await this.objects.read(id, { maxBytes: MAX_VFI_BYTES });
     } catch (e) {
       if (e instanceof VfiError && e.code === 'NOT_FOUND') {
         throw new VfiError('STORE_DAMAGED', `VFI ${id} is published but its blob is missing from the store`, { id },
@@ -95,7 +96,19 @@ export class Store {
       throw e;
     }
     if (obj.type !== 'blob') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a VFI blob`, { id });
-    return { id, bytes: obj.body, vfi: JSON.parse(obj.body.toString('utf8')) as Vfi };
+    // What vfi writes is canonical: anything else (not JSON, a duplicate key, another layout) is
+    // damage, found without loading the schema validator (show starts fast).
+    let vfi: Vfi | undefined;
+    try {
+      vfi = JSON.parse(obj.body.toString('utf8')) as Vfi;
+    } catch {
+      vfi = undefined;
+    }
+    if (vfi === undefined || vfi === null || typeof vfi !== 'object' || !canonicalVfi(vfi).bytes.equals(obj.body)) {
+      throw new VfiError('STORE_DAMAGED', `VFI ${id} is not a VFI in canonical form (${vfi === undefined ? 'not JSON' : 'not as vfi writes it'})`, { id },
+        'run `vfi fsck`; the lineage that publishes it needs repair');
+    }
+    return { id, bytes: obj.body, vfi };
   }
 
   /** The id of the VFI a lineage commit publishes. */

@@ -197,6 +197,7 @@ describe('times', () => {
     ['records before the clock: the clock', 100, 99, 100],
     ['a record at the clock (a fixed clock, run again): just after it', 100, 100, 101],
     ['a record after the clock (a clock behind another machine\'s): just after it', 100, 5000, 5001],
+    ['a record dated 9999-12-31T23:59:59.999999Z, after which none can be written: the clock', 100, parseAt('9999-12-31T23:59:59.999999Z')!, 100],
   ])('date new records after every record about the VFI: %s', (_what, clock, latest, first) => {
     expect(firstNewAt(clock, latest)).toBe(first);
   });

@@ -1,0 +1,46 @@
+/**
+ * What vfi admits from another store, pure: a commit exactly as encodeCommit writes it (what `git
+ * fsck --strict` also accepts), with dates RFC 3339 can write. store/admit.ts applies it.
+ */
+
+/** Size bounds (README, "What a pull admits"): vfi reads no VFI or record larger. */
+export const MAX_VFI_BYTES = 64 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+
+/** The last second RFC 3339 can write (9999-12-31T23:59:59Z), in seconds since the epoch. */
+export const LAST_WRITABLE_SECOND = 253402300799;
+
+const HEX40 = /^[0-9a-f]{40}$/;
+// git's fsck: no "<", ">" or newline in the name, one "<email>", a date without leading zeros, a +hhmm zone
+const SIGNATURE = /^([^<>\n]*) <([^<>\n]*)> (0|[1-9]\d{0,15}) [+-](\d\d)(\d\d)$/;
+
+/** Why a commit object's bytes are not a commit vfi would write, or undefined. */
+export function commitProblem(body: Buffer): string | undefined {
+  const text = body.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(body)) return 'it is not UTF-8';
+  const split = text.indexOf('\n\n');
+  if (split < 0) return 'it has no message';
+  const lines = text.slice(0, split).split('\n');
+  let i = 0;
+  if (!lines[i]?.startsWith('tree ') || !HEX40.test(lines[i]!.slice(5))) return 'its first line is not "tree <id>"';
+  for (i = 1; lines[i]?.startsWith('parent '); i++) {
+    if (!HEX40.test(lines[i]!.slice(7))) return `malformed parent line ${JSON.stringify(lines[i])}`;
+  }
+  for (const who of ['author', 'committer']) {
+    const line = lines[i++];
+    if (!line?.startsWith(`${who} `)) return `it has no ${who} line where git expects one`;
+    const problem = signatureProblem(line.slice(who.length + 1));
+    if (problem) return `its ${who} ${problem}`;
+  }
+  if (i < lines.length) return `unexpected header ${JSON.stringify(lines[i]!.slice(0, 40))}`;
+  return undefined;
+}
+
+function signatureProblem(s: string): string | undefined {
+  const m = SIGNATURE.exec(s);
+  if (!m) return `is malformed (${JSON.stringify(s.slice(0, 80))}): expected "Name <email> seconds +hhmm"`;
+  const seconds = Number(m[3]);
+  if (seconds > LAST_WRITABLE_SECOND) return `date ${m[3]} is after the year 9999`;
+  if (Number(m[4]) > 23 || Number(m[5]) > 59) return `time zone is not +hhmm`;
+  return undefined;
+}

@@ -1,0 +1,247 @@
+/**
+ * Admission of fetched data (`vfi pull`) and of data about to be sent (`vfi push`): a ref may
+ * move to a commit only if every object it reaches beyond the ref's old head is in the store and
+ * is what vfi itself writes: well-formed commits with writable dates; for a lineage, a tree of
+ * exactly one `vfi.json` holding a valid VFI in canonical form (the checks of `vfi add`); for the
+ * assertions, records `vfi assert` could have written, filed under names that say what they say.
+ * Every object is read with a size bound, so a small pack that inflates to gigabytes is refused
+ * without being inflated. Only the new part is walked: what the old head reaches was admitted before.
+ */
+import { VfiError } from '../errors.js';
+import { commitProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
+import { decodeCommit, decodeTree, type TreeEntry } from '../core/gitObject.js';
+import { parseIJson } from '../core/ijson.js';
+import { canonicalVfi, describeVfiPath, vfiSha256 } from '../core/vfi.js';
+import { nameProblem } from '../core/names.js';
+import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
+import { validateVfi } from '../schema/validate.js';
+import { commitFacts } from '../remote/graph.js';
+import { ASSERTIONS_REF } from './assertions.js';
+import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
+
+export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
+/** commits and trees: a lineage tree holds one entry; an assertions tree one per record of a VFI */
+export const MAX_COMMIT_BYTES = 1024 * 1024;
+export const MAX_TREE_BYTES = 64 * 1024 * 1024;
+
+export interface RefUpdate {
+  /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
+  ref: string;
+  old: string | null;
+  /** fetched commit id, readable via store.objects */
+  new: string;
+}
+
+export interface Refusal {
+  ref: string;
+  object: string;
+  rule: string;
+  message: string;
+}
+
+/** A refusal on its way out of the walk. */
+class Refused extends Error {
+  constructor(readonly object: string, readonly rule: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Check each update; without `skipInvalid`, one refused update admits none (the caller throws
+ * refusalError), with it the valid ones are admitted and the others listed.
+ */
+export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[] }> {
+  const checker = new Admission(store);
+  const admitted: RefUpdate[] = [];
+  const refused: Refusal[] = [];
+  for (const u of updates) {
+    try {
+      await checker.check(u);
+      admitted.push(u);
+    } catch (e) {
+      if (e instanceof Refused) refused.push({ ref: u.ref, object: e.object, rule: e.rule, message: e.message });
+      else throw e;
+    }
+  }
+  return { admitted: refused.length > 0 && !opts.skipInvalid ? [] : admitted, refused };
+}
+
+/** The error for refused updates: one line naming the ref, the object and the rule. */
+export function refusalError(refused: Refusal[]): VfiError {
+  const [first] = refused;
+  if (!first) throw new Error('refusalError needs at least one refusal');
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more)` : '';
+  return new VfiError('REMOTE', `${first.ref}: object ${first.object} refused (${first.rule}): ${first.message}${more}`,
+    { reason: 'invalid', ref: first.ref, refused }, 'no ref was moved; vfi fsck names what is damaged in a store');
+}
+
+/**
+ * Drop the malformed commits a refused fetch left loose: `git fsck --strict` checks unreachable
+ * objects too, and vfi never writes such a commit, so no other writer can be sharing it.
+ */
+export function discardRefused(store: Store, refused: Refusal[]): void {
+  for (const r of refused) if (r.rule === 'commit') store.objects.discardLoose(r.object);
+}
+
+/** Why VFI bytes stored under `id` are not what `vfi add` writes: the rule broken and the reason, or undefined. */
+export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; message: string } | undefined {
+  let value;
+  try {
+    value = parseIJson(bytes, { describe: describeVfiPath });
+  } catch (e) {
+    return { rule: 'vfi-json', message: (e as Error).message };
+  }
+  let stored;
+  try {
+    stored = canonicalVfi(validateVfi(value));
+  } catch (e) {
+    return { rule: 'vfi-schema', message: (e as Error).message };
+  }
+  if (stored.id !== id) return { rule: 'vfi-canonical', message: 'not in canonical form' };
+  return undefined;
+}
+
+class Admission {
+  /** objects already found good (VFIs, records, trees by path) */
+  private readonly good = new Set<string>();
+
+  constructor(private readonly store: Store) {}
+
+  async check(u: RefUpdate): Promise<void> {
+    const lineage = u.ref.startsWith(LINEAGE_PREFIX);
+    if (lineage) {
+      const problem = nameProblem(u.ref.slice(LINEAGE_PREFIX.length));
+      if (problem) throw new Refused(u.new, 'ref-name', `not a lineage name: it ${problem}`);
+    } else if (u.ref !== ASSERTIONS_REF) {
+      throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF})`);
+    }
+    const old = u.old ? await this.reachable(u.old, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : new Set<string>();
+    const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
+    const todo = [u.new];
+    const seen = new Set<string>();
+    while (todo.length > 0) {
+      const id = todo.pop()!;
+      if (seen.has(id) || old.has(id)) continue;
+      seen.add(id);
+      const body = await this.read(id, 'commit', MAX_COMMIT_BYTES);
+      const problem = commitProblem(body);
+      if (problem) throw new Refused(id, 'commit', `not a commit vfi writes: ${problem}`);
+      const commit = decodeCommit(body);
+      todo.push(...commit.parents);
+      if (lineage) await this.checkLineageTree(commit.tree);
+      else await this.checkAssertionsTree(commit.tree, oldTree, 0, '');
+    }
+  }
+
+  /** Commits reachable from `head` (already admitted), read leniently: a damaged old history ends the walk there. */
+  private async reachable(head: string, lineage: string | undefined): Promise<Set<string>> {
+    // The lineage cache already lists every commit of the local head (the common case of a pull).
+    const known = lineage === undefined ? undefined : await this.store.lineages.load(lineage).catch(() => undefined);
+    if (known?.head === head) return new Set(known.entries.map((e) => e.commit));
+    const out = new Set<string>();
+    const todo = [head];
+    while (todo.length > 0) {
+      const id = todo.pop()!;
+      if (out.has(id)) continue;
+      out.add(id);
+      todo.push(...((await this.readLenient(id))?.parents ?? []));
+    }
+    return out;
+  }
+
+  private async readLenient(id: string) {
+    try {
+      const obj = await this.store.objects.read(id, { maxBytes: MAX_COMMIT_BYTES });
+      return obj.type === 'commit' ? commitFacts(id, obj.body) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An object's body, of the type expected, within `maxBytes`; else refused. */
+  private async read(id: string, type: string, maxBytes: number): Promise<Buffer> {
+    let obj;
+    try {
+      obj = await this.store.objects.read(id, { maxBytes });
+    } catch (e) {
+      if (!(e instanceof VfiError)) throw e;
+      if (e.code === 'NOT_FOUND') throw new Refused(id, 'missing-object', `the remote did not send ${type} ${id}`);
+      if (e.data.tooLarge) throw new Refused(id, 'size', `the ${type} is larger than ${maxBytes} bytes`);
+      throw new Refused(id, 'corrupt-object', e.message);
+    }
+    if (obj.type !== type) throw new Refused(id, 'object-type', `expected a ${type}, found a ${obj.type}`);
+    return obj.body;
+  }
+
+  private async tree(id: string): Promise<TreeEntry[]> {
+    const body = await this.read(id, 'tree', MAX_TREE_BYTES);
+    try {
+      return decodeTree(body);
+    } catch (e) {
+      throw new Refused(id, 'tree', (e as Error).message);
+    }
+  }
+
+  private async checkLineageTree(id: string): Promise<void> {
+    if (this.good.has(id)) return;
+    const entries = await this.tree(id);
+    const [entry] = entries;
+    if (entries.length !== 1 || entry!.name !== VFI_FILE || entry!.mode !== '100644') {
+      throw new Refused(id, 'tree', `a lineage commit's tree must hold exactly one file ${VFI_FILE} (found ${entries.map((e) => e.name).join(', ') || 'none'})`);
+    }
+    if (!this.good.has(entry!.id)) {
+      const bytes = await this.read(entry!.id, 'blob', MAX_VFI_BYTES);
+      const problem = storedVfiProblem(bytes, entry!.id);
+      if (problem) throw new Refused(entry!.id, problem.rule, problem.message);
+      this.good.add(entry!.id);
+    }
+    this.good.add(id);
+  }
+
+  /**
+   * An assertions tree, level by level (0: shards, 1: VFI directories, 2: records); an entry
+   * equal to the one at the same place in the old head's tree was admitted before.
+   */
+  private async checkAssertionsTree(id: string, old: string | undefined, level: number, path: string): Promise<void> {
+    const key = `${path}:${id}`;
+    if (id === old || this.good.has(key)) return;
+    const before = new Map(old ? (await this.tree(old).catch(() => [])).map((e) => [e.name, e]) : []);
+    for (const e of await this.tree(id)) {
+      const where = path + e.name;
+      if (before.get(e.name)?.id === e.id && before.get(e.name)?.mode === e.mode) continue;
+      if (level < 2) {
+        const ok = e.mode === '40000' && (level === 0 ? /^[0-9a-f]{2}$/ : /^[0-9a-f]{38}$/).test(e.name);
+        if (!ok) throw new Refused(id, 'unknown-file', `${where}: not a directory of records vfi writes`);
+        const prior = before.get(e.name);
+        await this.checkAssertionsTree(e.id, prior?.mode === '40000' ? prior.id : undefined, level + 1, `${where}/`);
+      } else {
+        await this.checkRecord(e, path.replace(/\//g, ''), where);
+      }
+    }
+    this.good.add(key);
+  }
+
+  private async checkRecord(e: TreeEntry, vfi: string, where: string): Promise<void> {
+    const name = parseRecordFileName(e.name);
+    if (!name || e.mode !== '100644') throw new Refused(e.id, 'unknown-file', `${where}: not a record file name (<time>-<claim>-<pass|fail>-<record id>.json)`);
+    if (this.good.has(`${vfi}:${e.id}`)) return;
+    const refuse = (message: string) => new Refused(e.id, 'record', `${where}: ${message}`);
+    if (name.record !== e.id) throw refuse(`the name says record ${name.record} but the entry holds ${e.id}`);
+    const bytes = await this.read(e.id, 'blob', MAX_RECORD_BYTES);
+    let r;
+    try {
+      r = parseRecord(bytes, e.id);
+    } catch (err) {
+      throw refuse((err as Error).message);
+    }
+    const bad = recordProblem(r);
+    if (bad) throw refuse(bad);
+    if (r.vfi !== vfi) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
+    if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
+    if (await this.store.objects.has(vfi)) {
+      const sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES));
+      if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
+    }
+    this.good.add(`${vfi}:${e.id}`);
+  }
+}
