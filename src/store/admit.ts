@@ -16,7 +16,10 @@ import { nameProblem } from '../core/names.js';
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { validateVfi } from '../schema/validate.js';
 import { commitFacts } from '../remote/graph.js';
-import { ASSERTIONS_REF } from './assertions.js';
+import { ASSERTIONS_REF, COMPONENTS_DIR } from './assertions.js';
+import { POLICY_REF, TRUST_REF } from './events.js';
+import { parseEventFileName } from '../core/trust.js';
+import { canonicalText, type JsonValue } from '../core/canonical.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
 
 export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
@@ -112,9 +115,10 @@ class Admission {
     if (lineage) {
       const problem = nameProblem(u.ref.slice(LINEAGE_PREFIX.length));
       if (problem) throw new Refused(u.new, 'ref-name', `not a lineage name: it ${problem}`);
-    } else if (u.ref !== ASSERTIONS_REF) {
-      throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF})`);
+    } else if (u.ref !== ASSERTIONS_REF && u.ref !== TRUST_REF && u.ref !== POLICY_REF) {
+      throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF}, ${TRUST_REF}, ${POLICY_REF})`);
     }
+    const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
     const old = u.old ? await this.reachable(u.old, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : new Set<string>();
     const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
     const todo = [u.new];
@@ -129,6 +133,7 @@ class Admission {
       const commit = decodeCommit(body);
       todo.push(...commit.parents);
       if (lineage) await this.checkLineageTree(commit.tree);
+      else if (events) await this.checkEventsTree(commit.tree);
       else await this.checkAssertionsTree(commit.tree, oldTree, 0, '');
     }
   }
@@ -205,23 +210,51 @@ class Admission {
   private async checkAssertionsTree(id: string, old: string | undefined, level: number, path: string): Promise<void> {
     const key = `${path}:${id}`;
     if (id === old || this.good.has(key)) return;
+    // Records about VFIs fan out at the root; records about components (by digest: 40 or 64 hex) under components/.
+    const components = path.startsWith(`${COMPONENTS_DIR}/`);
+    const depth = components ? level - 1 : level;
     const before = new Map(old ? (await this.tree(old).catch(() => [])).map((e) => [e.name, e]) : []);
     for (const e of await this.tree(id)) {
       const where = path + e.name;
       if (before.get(e.name)?.id === e.id && before.get(e.name)?.mode === e.mode) continue;
-      if (level < 2) {
-        const ok = e.mode === '40000' && (level === 0 ? /^[0-9a-f]{2}$/ : /^[0-9a-f]{38}$/).test(e.name);
-        if (!ok) throw new Refused(id, 'unknown-file', `${where}: not a directory of records vfi writes`);
+      if (depth < 2) {
+        const dir = level === 0 && e.name === COMPONENTS_DIR ? true
+          : (depth === 0 ? /^[0-9a-f]{2}$/ : components ? /^([0-9a-f]{38}|[0-9a-f]{62})$/ : /^[0-9a-f]{38}$/).test(e.name);
+        if (!dir || e.mode !== '40000') throw new Refused(id, 'unknown-file', `${where}: not a directory of records vfi writes`);
         const prior = before.get(e.name);
         await this.checkAssertionsTree(e.id, prior?.mode === '40000' ? prior.id : undefined, level + 1, `${where}/`);
       } else {
-        await this.checkRecord(e, path.replace(/\//g, ''), where);
+        const subject = path.slice(components ? COMPONENTS_DIR.length + 1 : 0).replace(/\//g, '');
+        await this.checkRecord(e, subject, where, components);
       }
     }
     this.good.add(key);
   }
 
-  private async checkRecord(e: TreeEntry, vfi: string, where: string): Promise<void> {
+  /** A trust or policy log: a flat tree of event files, each canonical JSON saying the event its name says. */
+  private async checkEventsTree(id: string): Promise<void> {
+    if (this.good.has(id)) return;
+    for (const e of await this.tree(id)) {
+      const n = parseEventFileName(e.name);
+      if (!n || e.mode !== '100644') throw new Refused(id, 'unknown-file', `${e.name}: not an event file (<time>-<event>-<id>.json)`);
+      if (n.id !== e.id) throw new Refused(e.id, 'event', `${e.name}: the name says ${n.id}, the entry holds ${e.id}`);
+      if (this.good.has(e.id)) continue;
+      const bytes = await this.read(e.id, 'blob', MAX_RECORD_BYTES);
+      let value: JsonValue;
+      try {
+        value = parseIJson(bytes) as JsonValue;
+      } catch (err) {
+        throw new Refused(e.id, 'event', `${e.name}: ${(err as Error).message}`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || value.event !== n.event || canonicalText(value) !== bytes.toString('utf8')) {
+        throw new Refused(e.id, 'event', `${e.name}: not a canonical event object saying event ${n.event}`);
+      }
+      this.good.add(e.id);
+    }
+    this.good.add(id);
+  }
+
+  private async checkRecord(e: TreeEntry, vfi: string, where: string, component = false): Promise<void> {
     const name = parseRecordFileName(e.name);
     if (!name || e.mode !== '100644') throw new Refused(e.id, 'unknown-file', `${where}: not a record file name (<time>-<claim>-<pass|fail>-<record id>.json)`);
     if (this.good.has(`${vfi}:${e.id}`)) return;
@@ -236,9 +269,11 @@ class Admission {
     }
     const bad = recordProblem(r);
     if (bad) throw refuse(bad);
-    if (r.vfi !== vfi) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
+    if (component) {
+      if (r.component?.digest !== vfi) throw refuse(`is about ${r.component ? r.component.digest : `VFI ${r.vfi}`}, filed under component ${vfi}`);
+    } else if (r.vfi !== vfi || r.component) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
     if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
-    if (await this.store.objects.has(vfi)) {
+    if (!component && await this.store.objects.has(vfi)) {
       const sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES));
       if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
     }

@@ -109,12 +109,12 @@ describe('a store holding damaged items', () => {
   });
 
   it('pick never names an unreadable VFI', () => {
-    const all = vfi(['pick']);
+    const all = vfi(['pick', '--allow-unpinned']);
     expectClean(all.stderr);
     expect(all.stdout.trim()).toBe(`Good@${goodId}`);
     expect(all.code).toBe(1); // the answer, and the store is damaged
     for (const name of ['Neg', 'NoCommitter', 'Missing']) expect(all.stderr).toContain(`refs/vfi/${name}:`);
-    const only = vfi(['pick', 'NotJson']);
+    const only = vfi(['pick', 'NotJson', '--allow-unpinned']);
     expectClean(only.stderr);
     expect(only.stdout).not.toMatch(/NotJson@/);
     expect(only.code).not.toBe(0);
