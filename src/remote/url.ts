@@ -68,7 +68,13 @@ function decode(s: string, raw: string): string {
 export function parseRemoteUrl(raw: string, rewritten?: string): RemoteUrl {
   const shown = JSON.stringify(scrubCredentials(raw));
   if (/[\x00-\x1f\x7f]/.test(raw)) throw usage(`not a remote: ${shown} contains a control character`, raw);
-  if (!looksLikeUrl(raw) && looksLikePath(raw)) return onDisk(raw);
+  if (!looksLikeUrl(raw) && looksLikePath(raw)) {
+    // `github.com/org/repo` is far likelier a URL without its scheme than a directory to be
+    if (/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?\//.test(raw) && !fs.existsSync(raw)) {
+      throw usage(`not a remote: ${shown} is neither a repository on disk nor a URL`, raw, `write the URL in full (https://${scrubCredentials(raw)} or git@${scrubCredentials(raw).replace('/', ':')}), or the path of an existing repository`);
+    }
+    return onDisk(raw);
+  }
   if (rewritten !== undefined && rewritten !== raw) {
     const inner = parseRemoteUrl(rewritten);
     return { ...inner, url: raw, display: scrubCredentials(raw) };
