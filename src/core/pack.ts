@@ -1,7 +1,7 @@
 /**
  * Git's pack formats, pure: bytes in, values out. One pack entry's header, its inflated data, the
  * delta that rebuilds an object from its base, and the pack index (idx v1 and v2) that finds an
- * entry by object id. Used both to read the store's packs (store/packs.ts) and to take in a
+ * entry by object id. Used both to read the store's packs (git/packs.ts) and to take in a
  * fetched pack (remote/unpack.ts). Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
  * files", "Deltified representation", "pack-*.idx files have the following format").
  */

@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
-import { FileLock } from '../store/lock.js';
+import { FileLock } from '../git/lock.js';
 import { expandUrl } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileLock } from '../store/lock.js';
+import { FileLock } from '../git/lock.js';
 import type { Store } from '../store/store.js';
 
 export const TRACKING_PREFIX = 'refs/vfi-remotes/';

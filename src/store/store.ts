@@ -9,8 +9,8 @@ import { VfiError } from '../errors.js';
 import { decodeCommit, decodeTree } from '../core/gitObject.js';
 import type { StoredVfi, Vfi } from '../core/vfi.js';
 import type { VfiRef } from '../core/vfiRef.js';
-import { ObjectStore } from './objects.js';
-import { RefStore } from './refs.js';
+import { ObjectStore } from '../git/objects.js';
+import { RefStore } from '../git/refs.js';
 import { LineageIndex, type Lineage } from './lineageIndex.js';
 
 export const LINEAGE_PREFIX = 'refs/vfi/';

@@ -162,7 +162,7 @@ describe('reading packs git wrote', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toHaveProperty('router');
       const loaded = fs.readFileSync(log, 'utf8').split('\n');
-      expect(loaded.some((u) => u.endsWith('/dist/store/packs.js'))).toBe(true); // the log does see vfi's modules
+      expect(loaded.some((u) => u.endsWith('/dist/git/packs.js'))).toBe(true); // the log does see vfi's modules
       expect(loaded.filter((u) => /\/node_modules\/isomorphic-git\//.test(u))).toEqual([]);
     }
   });

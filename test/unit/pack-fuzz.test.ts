@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VfiError } from '../../src/errors.js';
-import { PackSet } from '../../src/store/packs.js';
+import { PackSet } from '../../src/git/packs.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, PackFormatError, readEntryHeader } from '../../src/core/pack.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-pack-fuzz-'));
