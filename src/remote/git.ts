@@ -49,11 +49,8 @@ const ENV_HELPER = '!f() { test "$1" = get || exit 0; printf "username=%s\\npass
 export function gitEnv(target: RemoteUrl | undefined, opts: GitRunOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...opts.env };
   for (const k of REPOSITORY_ENV) delete env[k];
-  if (!opts.interactive) {
-    env.GIT_TERMINAL_PROMPT = '0';
-    env.GIT_SSH_COMMAND ??= env.GIT_SSH ? undefined : 'ssh -o BatchMode=yes';
-    if (env.GIT_SSH_COMMAND === undefined) delete env.GIT_SSH_COMMAND;
-  }
+  // (ssh is left as configured: core.sshCommand, GIT_SSH_COMMAND and ~/.ssh/config all apply)
+  if (!opts.interactive) env.GIT_TERMINAL_PROMPT = '0';
   const seconds = Number(opts.env.VFI_REMOTE_TIMEOUT);
   if (seconds > 0) {
     env.GIT_HTTP_LOW_SPEED_LIMIT = '1';
