@@ -270,9 +270,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .action(act(async () => (await import('./commands/remote.js')).remoteList));
   remote
     .command('add')
-    .description('add a remote: an http(s) URL of a git repository (e.g. an empty one on GitHub or GitLab), or a repository on disk')
+    .description('add a remote: a git URL of a repository (e.g. an empty one on GitHub or GitLab), or a repository on disk')
     .argument('<name>', 'remote name, e.g. origin')
-    .argument('<url>', 'http:// or https:// URL (no credentials: see vfi push --help), or a path or file:///path')
+    .argument('<url>', 'what git fetch takes: https://, ssh://, git@host:path (no credentials: see vfi push --help), or a path or file:///path')
     .action(act(async () => (await import('./commands/remote.js')).remoteAdd));
   remote
     .command('list')
@@ -294,9 +294,10 @@ export async function runCli(argv: string[]): Promise<number> {
 
   const credentialsHelp = [
     '',
-    'Credentials, asked for only when the server answers 401: $VFI_REMOTE_TOKEN (with',
-    '$VFI_REMOTE_USERNAME if the server wants one), or $VFI_REMOTE_USERNAME and $VFI_REMOTE_PASSWORD,',
-    'else git\'s credential helpers (git credential fill). Never stored in the store, never printed.',
+    'The transfer is git\'s own (git fetch, git push): ssh keys and agent, credential helpers,',
+    'http.sslCAInfo, proxies and url.<base>.insteadOf from your git config (and the store\'s) apply.',
+    'Credentials from the environment come first: $VFI_REMOTE_TOKEN (with $VFI_REMOTE_USERNAME if',
+    'the server wants one), or $VFI_REMOTE_USERNAME and $VFI_REMOTE_PASSWORD. Never stored, never printed.',
   ].join('\n');
   program
     .command('push')
@@ -308,6 +309,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('pull')
     .description('fetch lineages and assertions from a remote and merge them into the store (a new store is made, with the remote as origin)')
     .argument('[remote]', 'remote name, URL or path (default: origin, or the only remote)')
+    .option('--skip-invalid', 'take the refs that pass the admission checks, list the refused ones on stderr (default: refuse the whole pull)')
     .addHelpText('after', [
       '',
       'A lineage that moved on both sides gets a merge commit whose parents are both heads, so both',

@@ -1,6 +1,6 @@
 // SPEC §5 cold start: `vfi show REF` within 2x of `node -e 0`, measured side by side: on the store
 // as vfi writes it (loose objects), and on the same store after `git gc` (packed, as every clone
-// is), where the objects come from the pack through store/packs.ts.
+// is), where the objects come from the pack through git/packs.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';

@@ -2,14 +2,13 @@
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
-import { quietProgress, terminalProgress } from '../remote/progress.js';
 import { deleteTracking } from '../remote/tracking.js';
 import { displayUrl, looksLikePath, looksLikeUrl } from '../remote/url.js';
 import { formatTable, printJson, printResult } from './table.js';
 
 export function remoteAdd(ctx: Context, name: string, url: string, opts: { json?: boolean } = {}): void {
   const store = ctx.store({ create: true });
-  const added = addRemote(store.gitdir, name, url);
+  const added = addRemote(store.gitdir, name, url, ctx.env);
   ctx.note(`added remote ${added.name} ${displayUrl(added.url)}`);
   if (opts.json) printResult(ctx.out, { remote: added.name, url: displayUrl(added.url), added: true });
 }
@@ -50,17 +49,18 @@ async function settled<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-function sessionOptions(ctx: Context) {
+function sessionOptions(ctx: Context, skipInvalid?: boolean) {
   return {
     env: ctx.env,
     interactive: ctx.progressAllowed && Boolean(process.stdin.isTTY),
-    progress: ctx.progressAllowed ? terminalProgress() : quietProgress,
+    progress: ctx.progressAllowed,
+    skipInvalid,
   };
 }
 
 export async function push(ctx: Context, remote: string | undefined, opts: { json?: boolean } = {}): Promise<void> {
   const store = ctx.store({ create: false });
-  const target = resolveRemote(store.gitdir, remote);
+  const target = resolveRemote(store.gitdir, remote, ctx.env);
   const { push: run } = await import('../remote/sync.js');
   try {
     const report = await settled(run(store, target, sessionOptions(ctx)));
@@ -72,7 +72,7 @@ export async function push(ctx: Context, remote: string | undefined, opts: { jso
   }
 }
 
-export async function pull(ctx: Context, remote: string | undefined, opts: { json?: boolean } = {}): Promise<void> {
+export async function pull(ctx: Context, remote: string | undefined, opts: { json?: boolean; skipInvalid?: boolean } = {}): Promise<void> {
   const { pull: run } = await import('../remote/sync.js');
   let store;
   try {
@@ -81,11 +81,11 @@ export async function pull(ctx: Context, remote: string | undefined, opts: { jso
     if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && (looksLikeUrl(remote) || looksLikePath(remote)))) throw e;
     // A new team member's first pull: the store is made by it, and remembers where it came from
     // as its origin, with tracking refs, so that a push later tells "behind" from "pull first".
-    const target = resolveRemote(ctx.storePath, remote);
+    const target = resolveRemote(ctx.storePath, remote, ctx.env);
     const { withNewStore } = await import('../remote/newStore.js');
     const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
       const named = listRemotes(made.gitdir).length === 0;
-      const done = await settled(run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx)));
+      const done = await settled(run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx, opts.skipInvalid)));
       return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display) : undefined };
     });
     for (const m of report.messages) ctx.note(m);
@@ -93,8 +93,8 @@ export async function pull(ctx: Context, remote: string | undefined, opts: { jso
     if (opts.json) printResult(ctx.out, transferJson(report));
     return;
   }
-  const target = resolveRemote(store.gitdir, remote);
-  const report = await settled(run(store, target, sessionOptions(ctx)));
+  const target = resolveRemote(store.gitdir, remote, ctx.env);
+  const report = await settled(run(store, target, sessionOptions(ctx, opts.skipInvalid)));
   for (const m of report.messages) ctx.note(m);
   if (opts.json) printResult(ctx.out, transferJson(report));
 }

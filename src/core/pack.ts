@@ -1,7 +1,7 @@
 /**
  * Git's pack formats, pure: bytes in, values out. One pack entry's header, its inflated data, the
  * delta that rebuilds an object from its base, and the pack index (idx v1 and v2) that finds an
- * entry by object id. Used both to read the store's packs (store/packs.ts) and to take in a
+ * entry by object id. Used both to read the store's packs (git/packs.ts) and to take in a
  * fetched pack (remote/unpack.ts). Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
  * files", "Deltified representation", "pack-*.idx files have the following format").
  */
@@ -44,6 +44,14 @@ export interface EntryHeader {
   baseId?: string;
 }
 
+/**
+ * The largest object vfi rebuilds or inflates from a pack, 256 MiB: far above any VFI, assertion
+ * or tree vfi writes, and a bound on what a malformed or hostile pack can make it allocate.
+ */
+export const OBJECT_SIZE_LIMIT = 256 * 2 ** 20;
+/** zlib cannot expand input by more than ~1032:1; a size claimed beyond that is a lie. */
+const MAX_INFLATE_RATIO = 1032;
+
 /** Parse the header of the entry at `at` of a pack (`buf` holds the pack from `base` on). */
 export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader {
   let i = at - base;
@@ -59,6 +67,7 @@ export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader 
     c = byte();
     size += (c & 0x7f) * 2 ** shift;
     shift += 7;
+    if (shift > 60) throw new PackFormatError(`the size of the entry at ${at} does not end`);
   }
   const header: EntryHeader = { type, size, dataAt: 0 };
   if (type === OFS_DELTA) {
@@ -67,6 +76,7 @@ export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader 
     while (c & 0x80) {
       c = byte();
       back = (back + 1) * 128 + (c & 0x7f);
+      if (back > at) throw new PackFormatError(`the delta at ${at} names a base outside the pack`);
     }
     if (back <= 0 || back > at) throw new PackFormatError(`the delta at ${at} names a base outside the pack`);
     header.baseOffset = at - back;
@@ -101,7 +111,9 @@ export function encodeEntryHeader(type: ObjectType, size: number): Buffer {
  * Inflate the zlib stream at `at` (of a pack held from `base` on) that must give `size` bytes;
  * returns the data and how many input bytes the stream took.
  */
-export function inflateEntry(buf: Buffer, at: number, size: number, base = 0): { data: Buffer; used: number } {
+export function inflateEntry(buf: Buffer, at: number, size: number, base = 0, limit = OBJECT_SIZE_LIMIT): { data: Buffer; used: number } {
+  if (size > limit) throw new PackFormatError(`the object at ${at} claims ${size} bytes, more than the limit of ${limit}`);
+  if (size > (buf.length - (at - base)) * MAX_INFLATE_RATIO + 64) throw new PackFormatError(`the object at ${at} claims ${size} bytes, more than its data can hold`, true);
   let res: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     // One output chunk of the object's size: zlib's default 16 KiB per call is most of the cost.
@@ -113,8 +125,8 @@ export function inflateEntry(buf: Buffer, at: number, size: number, base = 0): {
   return { data: res.buffer, used: res.engine.bytesWritten };
 }
 
-/** Apply a git delta to its base. */
-export function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/** Apply a git delta to its base; a result larger than `limit` is refused before anything is allocated. */
+export function applyDelta(base: Buffer, delta: Buffer, limit = OBJECT_SIZE_LIMIT): Buffer {
   let i = 0;
   const varint = () => {
     let n = 0;
@@ -124,11 +136,15 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
       c = delta[i++]!;
       n += (c & 0x7f) * 2 ** shift;
       shift += 7;
+      if (shift > 60) throw new PackFormatError('delta header does not end');
     } while (c & 0x80 && i < delta.length);
     return n;
   };
   if (varint() !== base.length) throw new PackFormatError('delta does not match its base');
   const size = varint();
+  if (size > limit) throw new PackFormatError(`delta result of ${size} bytes is over the limit of ${limit}`);
+  // an instruction gives at most 127 inserted bytes, or one copy of at most 16 MiB of the base
+  if (size > delta.length * Math.max(127, Math.min(2 ** 24, base.length))) throw new PackFormatError(`delta claims a result of ${size} bytes that its instructions cannot make`);
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   while (i < delta.length) {

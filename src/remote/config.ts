@@ -17,7 +17,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
-import { FileLock } from '../store/lock.js';
+import { FileLock } from '../git/lock.js';
+import { expandUrl } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 
 export interface RemoteEntry {
@@ -191,12 +192,12 @@ function editConfig(gitdir: string, edit: (text: string) => string): void {
 }
 
 /** `vfi remote add NAME URL`. */
-export function addRemote(gitdir: string, name: string, rawUrl: string): RemoteEntry {
+export function addRemote(gitdir: string, name: string, rawUrl: string, env: NodeJS.ProcessEnv = process.env): RemoteEntry {
   checkRemoteName(name);
-  const url = parseRemoteUrl(rawUrl);
+  const url = gitUrl(gitdir, rawUrl, env);
   if (url.hasCredentials) {
     throw new VfiError('USAGE', `the URL for remote ${name} carries credentials; vfi does not store them`, { name, url: url.display },
-      `add ${url.display} and give credentials through VFI_REMOTE_TOKEN, VFI_REMOTE_USERNAME/VFI_REMOTE_PASSWORD or a git credential helper`);
+      `add ${url.display} and give credentials through a git credential helper, VFI_REMOTE_TOKEN or VFI_REMOTE_USERNAME/VFI_REMOTE_PASSWORD`);
   }
   editConfig(gitdir, (text) => {
     if (remotesOf(text).some((r) => r.name === name)) {
@@ -225,10 +226,12 @@ function remotesHint(remotes: RemoteEntry[]): string {
  * What `vfi push [REMOTE|URL]` and `vfi pull [REMOTE|URL]` talk to: the URL given, the remote of
  * that name, else `origin`, else the only remote.
  */
-export function resolveRemote(gitdir: string, arg: string | undefined): RemoteTarget {
-  if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, ...parseRemoteUrl(arg) };
+export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = process.env): RemoteTarget {
+  if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, ...gitUrl(gitdir, arg, env) };
   const remotes = listRemotes(gitdir);
-  if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, ...parseRemoteUrl(arg) };
+  if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, ...gitUrl(gitdir, arg, env) };
+  // a word git's url.<base>.insteadOf turns into a URL (gh:org/repo)
+  if (arg !== undefined && !remotes.some((r) => r.name === arg) && /:/.test(arg)) return { name: undefined, ...gitUrl(gitdir, arg, env) };
   let chosen: RemoteEntry | undefined;
   if (arg !== undefined) {
     chosen = remotes.find((r) => r.name === arg);
@@ -241,7 +244,7 @@ export function resolveRemote(gitdir: string, arg: string | undefined): RemoteTa
     }
   }
   try {
-    return { name: chosen.name, ...parseRemoteUrl(chosen.url) };
+    return { name: chosen.name, ...gitUrl(gitdir, chosen.url, env) };
   } catch (e) {
     if (e instanceof VfiError) {
       throw new VfiError(e.code, `remote ${chosen.name}: ${e.message}`, { ...e.data, name: chosen.name }, e.hint);
@@ -250,3 +253,10 @@ export function resolveRemote(gitdir: string, arg: string | undefined): RemoteTa
   }
 }
 
+
+/** A remote URL as git takes it: after git's url.<base>.insteadOf rules, when they apply. */
+function gitUrl(gitdir: string, raw: string, env: NodeJS.ProcessEnv): RemoteUrl {
+  if (!looksLikeUrl(raw) && looksLikePath(raw)) return parseRemoteUrl(raw);
+  const expanded = /[\x00-\x1f\x7f]/.test(raw) || !fs.existsSync(gitdir) ? undefined : expandUrl(gitdir, raw, env);
+  return parseRemoteUrl(raw, expanded);
+}

@@ -5,7 +5,7 @@
  * since the two last had a commit in common, not the whole lineage.
  */
 import { VfiError } from '../errors.js';
-import type { ObjectStore } from '../store/objects.js';
+import type { ObjectStore } from '../git/objects.js';
 
 export type Relation = 'equal' | 'ahead' | 'behind' | 'diverged';
 

@@ -1,25 +1,50 @@
 /**
- * `vfi pull` and `vfi push`: read the refs on both sides, decide per ref (remote/merge.ts), then
- * write. A pull fetches every ref that differs before it moves any local ref, so a pull that
- * fails midway leaves every ref of the store as it was (objects already fetched may stay:
- * unreferenced, harmless). A push sends each lineage that fast-forwards the remote, then the
- * assertions, and refuses any ref the remote has moved past the store: pull first.
+ * `vfi pull` and `vfi push`, through git (remote/git.ts). A pull has `git fetch` bring the remote's
+ * vfi refs into a quarantine namespace of the store (refs/vfi-incoming/<remote>-<pid>-<hex>/, with
+ * fsck on every object), passes them through the admission hook (store/admit.ts), decides and
+ * merges per ref (remote/merge.ts), moves each ref by compare-and-swap, and drops the quarantine.
+ * So a pull that fails midway leaves every ref of the store as it was (objects already fetched may
+ * stay: unreferenced, harmless). A push lists the remote's refs (`git ls-remote`), sends each ref
+ * that fast-forwards the remote with `git push --force-with-lease=<ref>:<the value planned
+ * against>`, and reads git's porcelain status per ref: a ref the remote moved past is "pull first".
  */
 import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { encodeCommit } from '../core/gitObject.js';
+import { nameProblem } from '../core/names.js';
 import { VfiError } from '../errors.js';
+import { admitIncoming, discardRefused, refusalError, type RefUpdate as Admission } from '../store/admit.js';
+import { ASSERTIONS_REF } from '../store/assertions.js';
 import { unionTrees, type UnionConflict } from '../store/merge.js';
-import { admitIncoming, discardRefused, refusalError } from '../store/admit.js';
 import type { Store } from '../store/store.js';
-import type { RemoteTarget } from './config.js';
+import { listRemotes, type RemoteTarget } from './config.js';
+import { gitEnv, gitFailure, masked, runGit, saidLines, type GitRunOptions } from './git.js';
 import { CommitReader, relate, type Relation } from './graph.js';
 import { writeLineageMerge, type WrittenLineageMerge } from './lineageMerge.js';
 import { assertionsMergeCommit, MERGE_NAME, pullAction, pushAction, shownComponent, type MergeSide, type PushAction, type RefAction } from './merge.js';
 import { sweepScratch } from './cleanup.js';
-import { refusalKind, type RefUpdate } from './receivePack.js';
-import { recordTracking, TRACKING_PREFIX, trackingRef } from './tracking.js';
-import { scrubCredentials } from './url.js';
-import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
+import { deleteRefsUnder, recordTracking, trackingRef } from './tracking.js';
+
+export { ASSERTIONS_REF };
+
+const LINEAGES = 'refs/vfi/';
+/** Refs whose trees are content-named, append-only files: two sides merge as the union of both trees. */
+const UNION_PREFIXES = ['refs/vfi-assertions/', 'refs/vfi-trust/', 'refs/vfi-policy/'];
+const SHARED_PREFIXES = [LINEAGES, ...UNION_PREFIXES];
+const QUARANTINE_PREFIX = 'refs/vfi-incoming/';
+
+const isUnionRef = (ref: string) => UNION_PREFIXES.some((p) => ref.startsWith(p));
+
+/** Is this a ref vfi exchanges? (lineages with valid names, and the union refs: assertions, trust, policy) */
+export function isVfiRef(ref: string): boolean {
+  const prefix = SHARED_PREFIXES.find((p) => ref.startsWith(p));
+  return prefix !== undefined && nameProblem(ref.slice(prefix.length)) === undefined;
+}
+
+export interface SessionOptions extends GitRunOptions {
+  /** pull: take the refs the admission hook accepts, and list the others (instead of refusing all) */
+  skipInvalid?: boolean;
+}
 
 export interface RefOutcome {
   ref: string;
@@ -43,30 +68,27 @@ export interface SyncHooks {
 }
 
 const short = (id: string | undefined) => (id ? id.slice(0, 12) : '(none)');
-const label = (ref: string) => (ref === ASSERTIONS_REF ? 'assertions' : ref.slice('refs/vfi/'.length));
+const label = (ref: string) => (ref === ASSERTIONS_REF ? 'assertions' : ref.startsWith(LINEAGES) ? ref.slice(LINEAGES.length) : ref.slice('refs/'.length));
 
-/** Lineages first (sorted), the assertions ref last: records name VFIs the lineages carry. */
+/** Lineages first (sorted), the union refs last: records name VFIs the lineages carry. */
 function refOrder(a: string, b: string): number {
-  if (a === ASSERTIONS_REF || b === ASSERTIONS_REF) return a === ASSERTIONS_REF ? 1 : b === ASSERTIONS_REF ? -1 : 0;
+  const [ua, ub] = [isUnionRef(a), isUnionRef(b)];
+  if (ua !== ub) return ua ? 1 : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function localVfiRefs(store: Store): Map<string, string> {
-  const refs = new Map(store.refs.list('refs/vfi/'));
-  const assertions = store.refs.read(ASSERTIONS_REF);
-  if (assertions) refs.set(ASSERTIONS_REF, assertions);
+  const refs = new Map<string, string>();
+  for (const prefix of SHARED_PREFIXES) for (const [ref, oid] of store.refs.list(prefix)) if (isVfiRef(ref)) refs.set(ref, oid);
   return new Map([...refs].sort(([a], [b]) => refOrder(a, b)));
 }
 
-async function withSession<T>(store: Store, target: RemoteTarget, opts: SessionOptions, run: (s: RemoteSession) => Promise<T>): Promise<T> {
-  if (target.protocol === 'file') checkOnDisk(target);
-  const session = new RemoteSession(store, target, opts);
-  try {
-    return await run(session);
-  } finally {
-    session.close();
-  }
+/** What git is told to talk to: the remote by name when the store's config has it (so remote.<name>.* applies), else the URL. */
+function remoteArg(store: Store, target: RemoteTarget): string {
+  return target.name !== undefined && listRemotes(store.gitdir).some((r) => r.name === target.name) ? target.name : target.url;
 }
+
+const sentCredentials = (target: RemoteTarget, opts: SessionOptions) => Boolean(target.credentials ?? gitEnv(undefined, opts).VFI_GIT_USERNAME);
 
 /**
  * A path that is no directory cannot be a repository: say so by cause, before git says something
@@ -96,26 +118,37 @@ function checkOnDisk(target: RemoteTarget): void {
   }
 }
 
-/** Fetch the remote's vfi refs and merge them into the store. */
+/** Fetch the remote's vfi refs into quarantine, admit them, and merge them into the store. */
 export async function pull(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
-  return withSession(store, target, opts, async (session) => {
-    const remoteRefs = [...(await session.listRefs(false))].sort(([a], [b]) => refOrder(a, b));
-    // 1. Fetch everything that differs, in one request; no local ref moves in this phase.
-    const wants: string[] = [];
-    for (const [, remote] of remoteRefs) if (!wants.includes(remote) && !(await store.objects.has(remote))) wants.push(remote);
-    if (wants.length > 0) await session.fetch(wants, await haves(store, target.name));
-    const incoming = remoteRefs.filter(([ref, remote]) => store.refs.read(ref) !== remote).map(([ref, remote]) => ({ ref, old: store.refs.read(ref) ?? null, new: remote }));
-    const { refused } = await admitIncoming(store, incoming);
-    if (refused.length > 0) {
-      discardRefused(store, refused);
-      throw refusalError(refused);
-    }
+  if (target.protocol === 'file') checkOnDisk(target);
+  const quarantine = `${QUARANTINE_PREFIX}${target.name ?? 'url'}-${process.pid}-${randomBytes(4).toString('hex')}/`;
+  try {
+    // 1. Fetch everything that differs into quarantine refs; no ref under refs/vfi*/ moves here
+    // (--refmap= keeps git from updating the remote's tracking refs on its own).
+    const env = gitEnv(target, opts);
+    const specs = SHARED_PREFIXES.map((p) => `+${p}*:${quarantine}${p.slice('refs/'.length)}*`);
+    const fetched = await runGit(store.gitdir, ['-c', 'transfer.fsckObjects=true', '-c', 'fetch.fsckObjects=true', 'fetch', '--no-tags', '--no-write-fetch-head', '--refmap=',
+      ...(opts.progress ? ['--progress'] : []), '--', remoteArg(store, target), ...specs], env, { progress: opts.progress });
+    if (fetched.code !== 0) throw gitFailure(fetched.stderr, target, 'fetch from', sentCredentials(target, opts));
+    const remoteRefs = [...store.refs.list(quarantine)]
+      .map(([q, oid]): [string, string] => [`refs/${q.slice(quarantine.length)}`, oid])
+      .filter(([ref]) => isVfiRef(ref))
+      .sort(([a], [b]) => refOrder(a, b));
     const reader = new CommitReader(store.objects);
     for (const [ref, remote] of remoteRefs) await checkRemoteHead(store, reader, ref, remote, target);
-    await hooks.afterPlan?.();
-    // 2. Merge ref by ref, each by compare-and-swap (a local publication meanwhile is kept too).
+    // 2. The admission hook sees every ref that would change, before any moves.
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+    const changes: Admission[] = remoteRefs.filter(([ref, oid]) => store.refs.read(ref) !== oid).map(([ref, oid]) => ({ ref, old: store.refs.read(ref) ?? null, new: oid }));
+    const { admitted, refused } = await admitIncoming(store, changes, { skipInvalid: opts.skipInvalid });
+    // Malformed commits a refused fetch left loose would fail `git fsck --strict` (it checks unreachable objects too).
+    discardRefused(store, refused);
+    if (refused.length > 0 && !opts.skipInvalid) throw refusalError(refused);
+    const skipped = new Set(changes.filter((c) => !admitted.some((a) => a.ref === c.ref)).map((c) => c.ref));
+    for (const r of refused) report.messages.push(`${label(r.ref)}: refused, not taken: ${masked(`${r.rule}: ${r.message}`)} (${r.object.slice(0, 12)})`);
+    await hooks.afterPlan?.();
+    // 3. Merge ref by ref, each by compare-and-swap (a local publication meanwhile is kept too).
     for (const [ref, remote] of remoteRefs) {
+      if (skipped.has(ref)) continue;
       const outcome = await mergeRef(store, reader, ref, remote, report.messages);
       report.outcomes.push(outcome);
       recordTracking(store, target.name, ref, remote);
@@ -123,59 +156,26 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     // Bring the lineage caches up to date now: the first `vfi log` after a big pull would
     // otherwise pay for it.
     for (const o of report.outcomes) {
-      if (o.ref !== ASSERTIONS_REF && o.head !== o.local) await store.lineages.load(o.ref.slice('refs/vfi/'.length));
+      if (o.ref.startsWith(LINEAGES) && o.head !== o.local) await store.lineages.load(o.ref.slice(LINEAGES.length));
     }
     const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
     const changed = count('create') + count('fast-forward') + count('merge');
     report.messages.push(remoteRefs.length === 0
       ? `${target.display} has no vfi data yet`
-      : changed === 0
+      : changed === 0 && skipped.size === 0
         ? `already up to date with ${target.display}`
-        : `pulled from ${target.display}: ${[`${count('create')} new`, `${count('fast-forward')} fast-forwarded`, `${count('merge')} merged`, `${count('up-to-date') + count('local-ahead')} unchanged`].join(', ')}`);
+        : `pulled from ${target.display}: ${[`${count('create')} new`, `${count('fast-forward')} fast-forwarded`, `${count('merge')} merged`, `${count('up-to-date') + count('local-ahead')} unchanged`, ...(skipped.size ? [`${skipped.size} refused`] : [])].join(', ')}`);
     return report;
-  });
-}
-
-/**
- * Commits to offer as "have"s: the tips of the store's vfi refs and of the remote's tracking refs,
- * and some first-parent ancestors of each (1, 2, 4, … back: 512 for lineages, from the lineage
- * cache; 64 for the assertions), so that even after both sides moved, and without tracking refs
- * (a pull from a URL), the server finds a recent common commit and sends little.
- */
-async function haves(store: Store, remote: string | undefined): Promise<string[]> {
-  const out = new Set<string>();
-  for (const oid of localVfiRefs(store).values()) out.add(oid);
-  if (remote) for (const oid of store.refs.list(`${TRACKING_PREFIX}${remote}/`).values()) out.add(oid);
-  for (const name of store.lineageNames()) {
-    const lineage = await store.lineages.load(name);
-    for (let back = 1; lineage && back <= 512 && out.size < 1024; back *= 2) {
-      const entry = lineage.back(back);
-      if (!entry) break;
-      out.add(entry.commit);
-    }
+  } finally {
+    deleteRefsUnder(store.gitdir, quarantine);
   }
-  const assertions = store.refs.read(ASSERTIONS_REF);
-  if (assertions) {
-    const reader = new CommitReader(store.objects);
-    let commit: string | undefined = assertions;
-    for (let steps = 1, next = 1; commit && steps <= 64; steps++) {
-      commit = (await reader.read(commit)).parents[0];
-      if (commit && steps === next) {
-        out.add(commit);
-        next *= 2;
-      }
-    }
-  }
-  const present: string[] = [];
-  for (const oid of out) if (await store.objects.has(oid)) present.push(oid);
-  return present;
 }
 
 /** A remote head must be what vfi writes: a commit, and for a lineage one that holds a VFI. */
 async function checkRemoteHead(store: Store, reader: CommitReader, ref: string, remote: string, target: RemoteTarget): Promise<void> {
   try {
     await reader.read(remote);
-    if (ref !== ASSERTIONS_REF) await store.vfiIdOfCommit(remote);
+    if (!isUnionRef(ref)) await store.vfiIdOfCommit(remote);
   } catch (e) {
     if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
     throw new VfiError('REMOTE', `${target.display}: ${ref} is not vfi data (${e.message})`, { url: target.display, ref },
@@ -192,7 +192,7 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
     const conflicts: UnionConflict[] = [];
     let lineageMerge: WrittenLineageMerge | undefined;
     if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
-    else if (action.kind === 'merge' && ref === ASSERTIONS_REF) {
+    else if (action.kind === 'merge' && isUnionRef(ref)) {
       const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
       next = store.objects.write('commit', encodeCommit(assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))));
     } else if (action.kind === 'merge') {
@@ -214,8 +214,8 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
 /** The line for a ref created, fast-forwarded, or (assertions) merged. */
 async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, head: string, conflicts: UnionConflict[]): Promise<string> {
   const name = label(ref);
-  if (ref === ASSERTIONS_REF) {
-    const base = kind === 'merge' ? 'assertions: merged the records of both sides' : kind === 'create' ? 'assertions: fetched' : 'assertions: fast-forward';
+  if (isUnionRef(ref)) {
+    const base = kind === 'merge' ? `${name}: merged the records of both sides` : kind === 'create' ? `${name}: fetched` : `${name}: fast-forward`;
     const warn = conflicts.map((c) => `; warning: ${c.path} differs on the two sides (${short(c.ids[0])} / ${short(c.ids[1])}), both kept`).join('');
     return `${base}${warn}`;
   }
@@ -257,10 +257,10 @@ async function authorOf(store: Store, commit: string): Promise<string | undefine
 
 /** What the remote has that the store lacks: lineages counted, assertions named apart. */
 function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string | undefined {
-  const lineages = [...remoteRefs.keys()].filter((r) => r !== ASSERTIONS_REF && !store.refs.read(r)).length;
-  const assertions = remoteRefs.has(ASSERTIONS_REF) && !store.refs.read(ASSERTIONS_REF);
-  if (lineages === 0 && !assertions) return undefined;
-  const what = [lineages > 0 ? `${lineages} lineage(s)` : '', assertions ? 'assertions' : ''].filter(Boolean).join(' and ');
+  const lineages = [...remoteRefs.keys()].filter((r) => !isUnionRef(r) && !store.refs.read(r)).length;
+  const unions = [...remoteRefs.keys()].filter((r) => isUnionRef(r) && !store.refs.read(r)).map(label);
+  if (lineages === 0 && unions.length === 0) return undefined;
+  const what = [lineages > 0 ? `${lineages} lineage(s)` : '', ...unions].filter(Boolean).join(' and ');
   return `the remote has ${what} the store does not: vfi pull fetches them`;
 }
 
@@ -275,83 +275,129 @@ function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string |
  */
 export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   sweepScratch(store.gitdir);
-  return withSession(store, target, opts, async (session) => {
-    const remoteRefs = await session.listRefs(true);
-    const reader = new CommitReader(store.objects);
-    const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
-    const known: string[] = []; // heads of the server the store has: what the pack can leave out
-    for (const [ref, local] of localVfiRefs(store)) {
-      const remote = remoteRefs.get(ref);
-      const present = remote !== undefined && (remote === local || (await store.objects.has(remote)));
-      if (present) known.push(remote!);
-      const relation = present && remote !== local ? await relate(reader, local, remote!) : undefined;
-      const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
-      const tracking = relation === undefined && seen && (await store.objects.has(seen)) ? await relate(reader, local, seen) : undefined;
-      plan.push({ ref, local, remote, tracked: tracking !== undefined, action: pushAction(local, remote, relation, tracking) });
+  if (target.protocol === 'file') checkOnDisk(target);
+  const env = gitEnv(target, opts);
+  const where = remoteArg(store, target);
+  const remoteRefs = await listRemoteRefs(store, target, where, env, opts);
+  const reader = new CommitReader(store.objects);
+  const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
+  for (const [ref, local] of localVfiRefs(store)) {
+    const remote = remoteRefs.get(ref);
+    const present = remote !== undefined && (remote === local || (await store.objects.has(remote)));
+    const relation = present && remote !== local ? await relate(reader, local, remote!) : undefined;
+    const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
+    const tracking = relation === undefined && seen && (await store.objects.has(seen)) ? await relate(reader, local, seen) : undefined;
+    plan.push({ ref, local, remote, tracked: tracking !== undefined, action: pushAction(local, remote, relation, tracking) });
+  }
+  await hooks.afterPlan?.();
+  const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+  const rejected: string[] = [];
+  const updates: { ref: string; old: string | undefined; new: string }[] = [];
+  for (const { ref, local, remote, tracked, action } of plan) {
+    if (action.kind === 'up-to-date') {
+      recordTracking(store, target.name, ref, local);
+      report.outcomes.push({ ref, action: action.kind, local, remote });
+    } else if (action.kind === 'behind') {
+      report.messages.push(`${label(ref)}: behind the remote, nothing to send (vfi pull fetches it)`);
+      report.outcomes.push({ ref, action: action.kind, local, remote });
+    } else if (action.kind === 'rejected') {
+      rejected.push(ref);
+      const what = isUnionRef(ref) ? 'recorded' : 'published';
+      const why = action.reason === 'diverged'
+        ? `the store and the remote both ${what} since they last met`
+        : `the remote moved on to a head the store has not fetched, ${tracked ? `and the store ${what} since it last saw the remote` : 'and without a tracking ref the store cannot tell whether the remote has its own head'}`;
+      report.messages.push(`${label(ref)}: not sent, ${why}; pull first`);
+      report.outcomes.push({ ref, action: action.kind, local, remote });
+    } else {
+      updates.push({ ref, old: remote, new: local });
     }
-    await hooks.afterPlan?.();
-    const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
-    const rejected: string[] = [];
-    const updates: RefUpdate[] = [];
-    for (const { ref, local, remote, tracked, action } of plan) {
-      if (action.kind === 'up-to-date') {
-        recordTracking(store, target.name, ref, local);
-        report.outcomes.push({ ref, action: action.kind, local, remote });
-      } else if (action.kind === 'behind') {
-        report.messages.push(`${label(ref)}: behind the remote, nothing to send (vfi pull fetches it)`);
-        report.outcomes.push({ ref, action: action.kind, local, remote });
-      } else if (action.kind === 'rejected') {
-        rejected.push(ref);
-        const what = ref === ASSERTIONS_REF ? 'recorded' : 'published';
-        const why = action.reason === 'diverged'
-          ? `the store and the remote both ${what} since they last met`
-          : `the remote moved on to a head the store has not fetched, ${tracked ? `and the store ${what} since it last saw the remote` : 'and without a tracking ref the store cannot tell whether the remote has its own head'}`;
-        report.messages.push(`${label(ref)}: not sent, ${why}; pull first`);
-        report.outcomes.push({ ref, action: action.kind, local, remote });
+  }
+  // Only what vfi itself would write is sent (the checks a pull applies).
+  if (updates.length > 0) {
+    const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+    if (invalid.length > 0) throw refusalError(invalid);
+  }
+  const refused: { ref: string; reason: string }[] = [];
+  const said: string[] = [];
+  for (const batch of batches(updates)) {
+    const args = ['push', '--porcelain', ...(opts.progress ? ['--progress'] : []), ...batch.map((u) => `--force-with-lease=${u.ref}:${u.old ?? ''}`), '--', where, ...batch.map((u) => `${u.new}:${u.ref}`)];
+    const r = await runGit(store.gitdir, args, env, { progress: opts.progress });
+    const status = porcelainStatus(r.stdout);
+    if (status.size === 0) throw gitFailure(r.stderr, target, 'push to', sentCredentials(target, opts));
+    said.push(...saidLines(r.stderr).filter((l) => l.startsWith('remote:')).map((l) => l.slice('remote:'.length).trim()).filter(Boolean));
+    for (const u of batch) {
+      const s = status.get(u.ref);
+      if (s && s.flag !== '!') {
+        recordTracking(store, target.name, u.ref, u.new);
+        report.messages.push(u.old === undefined ? `${label(u.ref)}: new on the remote, ${short(u.new)}` : `${label(u.ref)}: ${short(u.old)}..${short(u.new)}`);
+        report.outcomes.push({ ref: u.ref, action: u.old === undefined ? 'create' : 'fast-forward', local: u.new, remote: u.old });
+        continue;
+      }
+      report.outcomes.push({ ref: u.ref, action: 'rejected', local: u.new, remote: u.old });
+      const summary = s?.summary ?? 'git reported nothing for it';
+      // [rejected] is git's own refusal before sending: the lease or the fast-forward rule failed,
+      // so the remote moved; [remote rejected] is the server's (a hook, its fsck, a policy).
+      if (/^\[rejected\] \((stale info|fetch first|non-fast-forward|already exists)\)/.test(summary)) {
+        rejected.push(u.ref);
+        report.messages.push(`${label(u.ref)}: rejected, the remote moved meanwhile`);
       } else {
-        updates.push({ ref, old: remote, new: local });
+        const reason = /\(([^)]*)\)\s*$/.exec(summary)?.[1] ?? summary;
+        refused.push({ ref: u.ref, reason });
+        report.messages.push(`${label(u.ref)}: refused by the server (${oneLine(reason)})`);
       }
     }
-    const refused: { ref: string; reason: string }[] = [];
-    let said: string[] = [];
-    if (updates.length > 0) {
-      const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
-      if (invalid.length > 0) throw refusalError(invalid);
-      const result = await session.push(updates, known);
-      said = result.messages;
-      for (const u of updates) {
-        const reason = result.refs.get(u.ref);
-        if (reason === undefined) {
-          recordTracking(store, target.name, u.ref, u.new);
-          report.messages.push(u.old === undefined ? `${label(u.ref)}: new on the remote, ${short(u.new)}` : `${label(u.ref)}: ${short(u.old)}..${short(u.new)}`);
-          report.outcomes.push({ ref: u.ref, action: u.old === undefined ? 'create' : 'fast-forward', local: u.new, remote: u.old });
-          continue;
-        }
-        report.outcomes.push({ ref: u.ref, action: 'rejected', local: u.new, remote: u.old });
-        if (refusalKind(reason, said) === 'moved') {
-          rejected.push(u.ref);
-          report.messages.push(`${label(u.ref)}: rejected by the server, it moved meanwhile`);
-        } else {
-          refused.push({ ref: u.ref, reason });
-          report.messages.push(`${label(u.ref)}: refused by the server (${oneLine(reason)})`);
-        }
-      }
-    }
-    const missing = remoteOnlyNote(remoteRefs, store);
-    if (missing) report.messages.push(missing);
-    if (refused.length > 0) throw refusal(target, refused, said, report.messages);
-    if (rejected.length > 0) {
-      throw new VfiError('PUSH_REJECTED',
-        `${target.display} moved on where the store has its own changes (${rejected.map(label).join(', ')}); pull first`,
-        { url: target.display, rejected, messages: report.messages }, 'run `vfi pull`, then `vfi push` again');
-    }
-    const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;
-    report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
-    return report;
-  });
+  }
+  const missing = remoteOnlyNote(remoteRefs, store);
+  if (missing) report.messages.push(missing);
+  if (refused.length > 0) throw refusal(target, refused, said, report.messages);
+  if (rejected.length > 0) {
+    throw new VfiError('PUSH_REJECTED',
+      `${target.display} moved on where the store has its own changes (${rejected.map(label).join(', ')}); pull first`,
+      { url: target.display, rejected, messages: report.messages }, 'run `vfi pull`, then `vfi push` again');
+  }
+  const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;
+  report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
+  return report;
 }
 
-const oneLine = (text: string) => scrubCredentials(text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+/** The remote's vfi refs, sorted, through `git ls-remote` (patterns go to the server as ref prefixes in protocol v2). */
+async function listRemoteRefs(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<Map<string, string>> {
+  const r = await runGit(store.gitdir, ['ls-remote', '--refs', '--', where, ...SHARED_PREFIXES.map((p) => `${p}*`)], env);
+  if (r.code !== 0) throw gitFailure(r.stderr, target, 'list refs of', sentCredentials(target, opts));
+  const out = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([0-9a-f]{40})\t(\S+)$/.exec(line);
+    if (m && isVfiRef(m[2]!)) out.set(m[2]!, m[1]!);
+  }
+  return new Map([...out].sort(([a], [b]) => refOrder(a, b)));
+}
+
+/** Split the updates so that no git command line grows past what the system takes. */
+function batches<T extends { ref: string }>(updates: T[]): T[][] {
+  const out: T[][] = [];
+  let size = Infinity;
+  for (const u of updates) {
+    if (size > 256 * 1024) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(u);
+    size += 2 * u.ref.length + 120;
+  }
+  return out;
+}
+
+/** `git push --porcelain`'s lines: `<flag>\t<from>:<to>\t<summary>`, by destination ref. */
+export function porcelainStatus(stdout: string): Map<string, { flag: string; summary: string }> {
+  const out = new Map<string, { flag: string; summary: string }>();
+  for (const line of stdout.split('\n')) {
+    const m = /^([ +\-*!=])\t([^\t]*):([^\t]*)\t(.*)$/.exec(line);
+    if (m) out.set(m[3]!, { flag: m[1]!, summary: m[4]! });
+  }
+  return out;
+}
+
+const oneLine = masked;
 
 /** The error for refs the server refused for its own reasons: its words, as pulling cannot help. */
 function refusal(target: RemoteTarget, refused: { ref: string; reason: string }[], said: readonly string[], messages: string[]): VfiError {

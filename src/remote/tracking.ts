@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileLock } from '../store/lock.js';
+import { FileLock } from '../git/lock.js';
 import type { Store } from '../store/store.js';
 
 export const TRACKING_PREFIX = 'refs/vfi-remotes/';
@@ -28,7 +28,11 @@ export function recordTracking(store: Store, remote: string | undefined, serverR
 
 /** Delete every tracking ref of a remote, loose and packed. */
 export function deleteTracking(gitdir: string, remote: string): void {
-  const prefix = `${TRACKING_PREFIX}${remote}/`;
+  deleteRefsUnder(gitdir, `${TRACKING_PREFIX}${remote}/`);
+}
+
+/** Delete every ref under `prefix` (ending in "/"), loose and packed. */
+export function deleteRefsUnder(gitdir: string, prefix: string): void {
   fs.rmSync(path.join(gitdir, prefix), { recursive: true, force: true });
   const packed = path.join(gitdir, 'packed-refs');
   if (!fs.existsSync(packed)) return;

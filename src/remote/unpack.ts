@@ -2,7 +2,7 @@
  * Take in a fetched packfile. Every entry is inflated and every delta resolved before anything is
  * written, as `git index-pack` does: that is the check that the pack is whole, and it gives each
  * object's id. Then, as git fetch does above fetch.unpackLimit (100 objects by default), the pack
- * is kept as it came, with an index vfi writes itself (store/packs.ts reads it, with a cache of
+ * is kept as it came, with an index vfi writes itself (git/packs.ts reads it, with a cache of
  * delta bases, so a deltified lineage reads fast); a smaller one is written as loose objects.
  * The entry format, inflating and deltas are core/pack.ts. Nothing is written before the whole
  * pack has resolved, and always before any ref moves, so a bad or interrupted pack leaves no
@@ -10,7 +10,7 @@
  */
 import { objectId, type ObjectType } from '../core/gitObject.js';
 import { applyDelta, crc32, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, readEntryHeader, REF_DELTA, type IndexEntry } from '../core/pack.js';
-import type { GitObject, ObjectStore } from '../store/objects.js';
+import type { GitObject, ObjectStore } from '../git/objects.js';
 
 export { PackFormatError };
 

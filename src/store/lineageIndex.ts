@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { decodeCommit, type Commit } from '../core/gitObject.js';
 import { VfiError } from '../errors.js';
-import type { GitObject } from './objects.js';
+import type { GitObject } from '../git/objects.js';
 import type { Store } from './store.js';
 
 const VERSION = 1;

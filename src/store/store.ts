@@ -11,8 +11,8 @@ import { plural } from '../core/words.js';
 import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
-import { ObjectStore } from './objects.js';
-import { RefStore } from './refs.js';
+import { ObjectStore } from '../git/objects.js';
+import { RefStore } from '../git/refs.js';
 import { LineageIndex, type Lineage } from './lineageIndex.js';
 
 export const LINEAGE_PREFIX = 'refs/vfi/';

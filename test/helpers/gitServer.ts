@@ -11,6 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +40,8 @@ export interface GitServerOptions {
   users?: Record<string, string>;
   /** users who may read but not push (403 on receive-pack) */
   readOnly?: string[];
+  /** serve https with this key and certificate (PEM) */
+  tls?: { key: string; cert: string };
 }
 
 export interface GitServer {
@@ -99,7 +102,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   const requests: GitRequest[] = [];
   const state: { fault: GitServer['fault'] } = { fault: undefined };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const service = url.searchParams.get('service') ?? (/\/(git-upload-pack|git-receive-pack)$/.exec(url.pathname)?.[1]);
     let user: string | undefined;
@@ -136,7 +139,8 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       return;
     }
     serve(req, res, url, user, fault);
-  });
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
 
   /** Answer one request through git http-backend. */
   function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, user: string | undefined, fault: Fault | undefined): void {
@@ -207,7 +211,7 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
     base,

@@ -162,7 +162,7 @@ describe('reading packs git wrote', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toHaveProperty('router');
       const loaded = fs.readFileSync(log, 'utf8').split('\n');
-      expect(loaded.some((u) => u.endsWith('/dist/store/packs.js'))).toBe(true); // the log does see vfi's modules
+      expect(loaded.some((u) => u.endsWith('/dist/git/packs.js'))).toBe(true); // the log does see vfi's modules
       expect(loaded.filter((u) => /\/node_modules\/isomorphic-git\//.test(u))).toEqual([]);
     }
   });
@@ -288,18 +288,16 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
     expect(ok(pulled, ['log', 'Runtime'])).toBe(ok(source, ['log', 'Runtime']));
   });
 
-  it('a small pull (fewer than fetch.unpackLimit objects) writes loose objects, as git fetch does', async () => {
+  it('a small pull brings what changed (git fetch decides how to keep it)', async () => {
     ok(source, ['set', 'Runtime', 'api=polyverse/api:v5']);
     expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
-    const before = packFiles(pulled);
     expect((await pull(pulled)).code).toBe(0);
-    expect(packFiles(pulled)).toEqual(before);
-    expect(looseCount(pulled)).toBe(3); // commit, tree, VFI
     expect(vfiRefs(pulled)).toBe(vfiRefs(source));
+    expect(ok(pulled, ['pick', 'Runtime'])).toBe(ok(source, ['pick', 'Runtime']));
     expect(git(pulled, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
   });
 
-  it('a pull cut midway leaves no pack file and moves no ref', async () => {
+  it('a pull cut midway leaves no pack (at most git\'s temporary file) and moves no ref', async () => {
     const other = path.join(dir, 'other');
     ok(other, ['add', 'Mine', '-'], JSON.stringify(runtimeVfi()));
     const refsBefore = vfiRefs(other);
@@ -311,10 +309,10 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
     } finally {
       server.fault = undefined;
     }
-    expect(packFiles(other)).toEqual([]);
+    expect(packFiles(other).filter((f) => f.startsWith('pack-'))).toEqual([]);
     expect(vfiRefs(other)).toBe(refsBefore);
     expect((await pull(other)).code).toBe(0);
-    expect(packFiles(other)).toHaveLength(2);
+    expect(packFiles(other).filter((f) => f.startsWith('pack-'))).toHaveLength(2);
     expect(git(other, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
   });
 });

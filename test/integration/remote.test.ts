@@ -293,12 +293,28 @@ describe('what a remote can be', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(JSON.stringify(runtimeVfi()));
   });
 
-  it('refuses what it cannot reach (ssh, file:// of another host) as bad input, and takes a remote\'s name for a name', async () => {
-    for (const bad of ['ssh://git@127.0.0.1/x.git', 'git@127.0.0.1:x.git', 'file://otherhost/x.git']) {
+  it('refuses what git cannot reach (a forge shorthand, a bare host/path, file:// of another host, a bad %-escape) as bad input, and takes a remote\'s name for a name', async () => {
+    for (const bad of ['gh:org/repo', 'github.com/org/repo', 'file://otherhost/x.git', 'http://127.0.0.1:1/%']) {
       const r = await vfi(store, ['push', bad]);
-      expect(r.code).toBe(2);
+      expect(r.code, `${bad}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      const added = local(store, ['remote', 'add', 'bad', bad]);
+      expect(added.code, `${bad}: ${added.stderr}`).toBe(2);
+    }
+    // never echoing a password, however the URL is written
+    for (const secret of ['user:s3cret@host:x', 'http:/user:s3cret@127.0.0.1:1/x']) {
+      const r = await vfi(store, ['pull', secret]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).not.toContain('s3cret');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    // a word url.<base>.insteadOf rewrites is what git makes of it
+    const disk = path.join(dir, 'rewritten.git');
+    expect(git(dir, ['init', '-q', '--bare', disk]).code).toBe(0);
+    expect(git(store, ['config', 'url.file://' + dir + '/.insteadOf', 'team:']).code).toBe(0);
+    expect(local(store, ['remote', 'add', 'team', 'team:rewritten.git']).code).toBe(0);
+    expect((await vfi(store, ['push', 'team'])).code).toBe(0);
+    expect(git(disk, ['for-each-ref', 'refs/vfi/']).stdout).not.toBe('');
     // a remote's name wins over a directory of that name, as in git
     expect(local(store, ['remote', 'add', 'disk', path.join(dir, 'on-disk.git')]).code).toBe(0);
     fs.mkdirSync(path.join(dir, 'disk'), { recursive: true });

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectId, type ObjectType } from '../../src/core/gitObject.js';
 import { encodePackIndex } from '../../src/core/pack.js';
 import { indexPack, PackFormatError, unpackObjects } from '../../src/remote/unpack.js';
-import { checkPack } from '../../src/remote/uploadPack.js';
 import { gitBytes } from '../helpers/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-unpack-'));
@@ -39,7 +38,7 @@ describe('taking in a pack', () => {
     let file = '';
     beforeAll(() => {
       pack = git(['pack-objects', '--stdout', '--revs', ...flags], 'refs/vfi/Runtime\n');
-      checkPack(pack);
+      expect(pack.subarray(0, 4).toString('latin1')).toBe('PACK');
       file = path.join(tmp, `p${flags.length}.pack`);
       fs.writeFileSync(file, pack);
       git(['index-pack', file]);

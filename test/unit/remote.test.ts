@@ -1,4 +1,4 @@
-/** Remote configuration, URLs, credentials and the upload-pack codec: table-driven, no network. */
+/** Remote configuration, URLs as git takes them, credentials from the environment: table-driven, no network. */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,21 +13,22 @@ import {
   resolveRemote,
   withoutRemoteSection,
 } from '../../src/remote/config.js';
-import { credentialFromEnv, credentialRequest, parseCredentialReply } from '../../src/remote/credentials.js';
-import { checkPack, readUploadPackResult, uploadPackRequest } from '../../src/remote/uploadPack.js';
-import { pktLine, ProtocolError } from '../../src/remote/pktLine.js';
+import { credentialFromEnv, gitEnv } from '../../src/remote/git.js';
+import { porcelainStatus } from '../../src/remote/sync.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
-import { redirectProblem, withoutCredentials } from '../../src/remote/http.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-remote-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('remote URLs', () => {
   it.each([
-    ['https://git.example.com/team/store.git', { protocol: 'https', host: 'git.example.com', path: 'team/store.git', hasCredentials: false }],
-    ['http://127.0.0.1:8080/x.git/', { protocol: 'http', host: '127.0.0.1:8080', path: 'x.git/', hasCredentials: false, url: 'http://127.0.0.1:8080/x.git' }],
-    ['https://u:p%40ss@git.example.com/a', { hasCredentials: true, display: 'https://git.example.com/a' }],
-    ['https://token@git.example.com/a', { hasCredentials: true, display: 'https://git.example.com/a' }],
+    ['https://git.example.com/team/store.git', { protocol: 'https', path: 'team/store.git', hasCredentials: false }],
+    ['http://127.0.0.1:8080/x.git/', { protocol: 'http', path: 'x.git/', hasCredentials: false, url: 'http://127.0.0.1:8080/x.git' }],
+    ['https://u:p%40ss@git.example.com/a', { hasCredentials: true, display: 'https://git.example.com/a', url: 'https://git.example.com/a', credentials: { username: 'u', password: 'p@ss' } }],
+    ['https://token@git.example.com/a', { hasCredentials: true, display: 'https://git.example.com/a', credentials: { username: 'token', password: '' } }],
+    ['ssh://git@git.example.com/team/store.git', { protocol: 'ssh', hasCredentials: false, display: 'ssh://git@git.example.com/team/store.git' }],
+    ['git@github.com:team/x.git', { protocol: 'ssh', path: 'team/x.git', hasCredentials: false, display: 'git@github.com:team/x.git' }],
+    ['git.example.com:team/x.git', { protocol: 'ssh', path: 'team/x.git' }],
   ])('%s', (input, expected) => {
     expect(parseRemoteUrl(input)).toMatchObject(expected);
   });
@@ -41,11 +42,11 @@ describe('remote URLs', () => {
     ['file:///srv/git/store.git', '/srv/git/store.git'],
     ['file://localhost/srv/a%20b.git', '/srv/a b.git'],
   ])('a repository on disk: %s', (input, abs) => {
-    expect(parseRemoteUrl(input)).toEqual({ url: abs, display: abs, protocol: 'file', host: '', path: abs, hasCredentials: false });
+    expect(parseRemoteUrl(input)).toEqual({ url: abs, display: abs, protocol: 'file', path: abs, hasCredentials: false });
   });
 
   it.each([
-    'ssh://git@host/x', 'git@github.com:team/x.git', 'file://otherhost/x.git', 'not a url', '/srv/x\n.git',
+    'gh:org/repo', 'user:secret@host:x', 'http://127.0.0.1:1/%', 'file://otherhost/x.git', 'not a url', '/srv/x\n.git',
     // no host (WHATWG URL would take "x.git" for one), and what URL parsing silently drops or encodes
     'http:///x.git', 'https://', 'http://u:p@/x', 'http://h/x\n.git', 'http://h/x\r', 'http://h/a b.git', 'http://h/\tx', 'http://h/x\u0000', 'http://h/x\u007f',
   ])('refuses %j', (input) => {
@@ -89,23 +90,6 @@ describe('remote URLs', () => {
     ['team-remote', false],
   ])('looksLikeUrl(%s) is %s', (s, expected) => {
     expect(looksLikeUrl(s)).toBe(expected);
-  });
-});
-
-describe('redirects', () => {
-  it.each([
-    ['https://a/x/info/refs', 'https://b/y/info/refs', false],
-    ['http://a/x/info/refs', 'https://a/x/info/refs', false],
-    ['http://a/x/info/refs', 'http://b:8080/x/info/refs', false],
-    ['https://a/x/info/refs', 'http://a/x/info/refs', true],
-    ['https://a/x/info/refs', 'http://b/x/info/refs', true],
-    ['https://a/x/info/refs', 'file:///etc/passwd', true],
-  ])('%s -> %s refused: %s', (from, to, refused) => {
-    expect(redirectProblem(new URL(from), new URL(to)) !== undefined).toBe(refused);
-  });
-
-  it('drops every credential header, whatever its case', () => {
-    expect(withoutCredentials({ Authorization: 'Basic x', authorization: 'Basic y', Cookie: 'c', accept: 'a', 'Proxy-Authorization': 'p' })).toEqual({ accept: 'a' });
   });
 });
 
@@ -156,16 +140,16 @@ describe('git config remotes', () => {
     ]);
     const config = fs.readFileSync(path.join(gitdir, 'config'), 'utf8');
     expect(config).toContain('\tfetch = +refs/vfi/*:refs/vfi-remotes/origin/vfi/*\n');
-    expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'origin', host: 'git.example.com' });
-    expect(resolveRemote(gitdir, 'backup')).toMatchObject({ name: 'backup', host: '127.0.0.1:9' });
-    expect(resolveRemote(gitdir, 'https://other/x')).toMatchObject({ name: undefined, host: 'other' });
+    expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'origin', display: 'https://git.example.com/team/store.git' });
+    expect(resolveRemote(gitdir, 'backup')).toMatchObject({ name: 'backup', protocol: 'http' });
+    expect(resolveRemote(gitdir, 'https://other/x')).toMatchObject({ name: undefined, url: 'https://other/x' });
     expect(() => addRemote(gitdir, 'origin', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'bad name', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'creds', 'https://u:p@h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => resolveRemote(gitdir, 'nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
     expect(resolveRemote(gitdir, '/tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
     expect(resolveRemote(gitdir, 'file:///tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
-    for (const bad of ['ssh://h/x.git', 'file://h/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    for (const bad of ['gh:org/x', 'file://h/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'nohost', 'http:///x.git')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     expect(() => addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
     removeRemote(gitdir, 'origin');
@@ -189,48 +173,23 @@ describe('credentials', () => {
     expect(c === undefined ? undefined : { username: c.username, password: c.password }).toEqual(expected);
   });
 
-  it('asks git credential with protocol, host and path, and reads its answer', () => {
-    expect(credentialRequest(parseRemoteUrl('http://127.0.0.1:81/team/s.git'))).toBe('protocol=http\nhost=127.0.0.1:81\npath=team/s.git\n\n');
-    expect(parseCredentialReply('protocol=http\nhost=h\nusername=bob\npassword=a=b\n')).toEqual({ username: 'bob', password: 'a=b' });
-    expect(parseCredentialReply('protocol=http\nhost=h\n')).toBeUndefined();
+  it('hands them to git through a helper in the environment, never on a command line', () => {
+    const env = gitEnv(parseRemoteUrl('https://h/x'), { env: { VFI_REMOTE_TOKEN: 't0k' }, interactive: false });
+    const config = Object.entries(env).filter(([k]) => k.startsWith('GIT_CONFIG_VALUE_')).map(([, v]) => v).join('\n');
+    expect(config).not.toContain('t0k');
+    expect(env.VFI_GIT_USERNAME).toBe('t0k');
+    expect(env.GIT_TERMINAL_PROMPT).toBe('0');
+    expect(config).toContain('never'); // no https -> http redirect
   });
 });
 
-describe('upload-pack codec', () => {
-  const A = 'a'.repeat(40);
-  const B = 'b'.repeat(40);
-
-  it('writes wants with capabilities on the first, a flush, haves and done', () => {
-    const body = uploadPackRequest([A, B, A], [B], new Set(['side-band-64k', 'ofs-delta', 'multi_ack', 'agent=git/2.39.5']));
-    expect(body.toString()).toBe(`0058want ${A} side-band-64k ofs-delta agent=git/vfi\n0032want ${B}\n00000032have ${B}\n0009done\n`);
-    // no agent to a server that names none (some refuse capabilities they did not offer)
-    expect(uploadPackRequest([A], [], new Set(['side-band']))).toEqual(Buffer.concat([pktLine(`want ${A} side-band\n`), Buffer.from('0000'), pktLine('done\n')]));
-    expect(() => uploadPackRequest([A], [], new Set(['ofs-delta']))).toThrowError(ProtocolError);
-  });
-
-  const emptyPack = () => {
-    const head = Buffer.from('5041434b0000000200000000', 'hex');
-    return Buffer.concat([head, createHash('sha1').update(head).digest()]);
-  };
-  const stream = (...parts: Buffer[]) => (async function* () { for (const p of parts) yield p; })();
-  const band = (n: number, data: Buffer | string) => Buffer.concat([Buffer.from(((typeof data === 'string' ? Buffer.byteLength(data) : data.length) + 5).toString(16).padStart(4, '0')), Buffer.from([n]), Buffer.from(data)]);
-
-  it('reads ACK/NAK, progress and the pack from the side-band', async () => {
-    const pack = emptyPack();
-    const progress: string[] = [];
-    const r = await readUploadPackResult(stream(pktLine(`ACK ${A}\n`), band(2, 'Counting objects: 1\r'), band(1, pack.subarray(0, 10)), band(1, pack.subarray(10)), Buffer.from('0000')), (l) => progress.push(l));
-    expect(r).toEqual({ pack: undefined, common: A }); // zero objects: nothing to store
-    expect(progress).toEqual(['Counting objects: 1']);
-  });
-
-  it('refuses a cut or corrupt pack, and reports server errors', async () => {
-    const pack = emptyPack();
-    await expect(readUploadPackResult(stream(pktLine('NAK\n'), band(1, pack.subarray(0, 20))))).rejects.toMatchObject({ kind: 'truncated' });
-    await expect(readUploadPackResult(stream(pktLine('NAK\n'), band(1, pack), Buffer.from('00')))).rejects.toMatchObject({ kind: 'truncated' });
-    await expect(readUploadPackResult(stream(pktLine('NAK\n'), band(3, 'upload-pack: not our ref')))).rejects.toMatchObject({ kind: 'server' });
-    await expect(readUploadPackResult(stream(Buffer.from('<html>')))).rejects.toMatchObject({ kind: 'protocol' });
-    const bad = Buffer.from(pack);
-    bad.writeUInt8(bad.readUInt8(bad.length - 1) ^ 1, bad.length - 1);
-    expect(() => checkPack(bad)).toThrowError(ProtocolError);
+describe('git push --porcelain', () => {
+  it('reads the status of each ref', () => {
+    const out = 'To /srv/x.git\n*\tabc:refs/vfi/A\t[new reference]\n!\tdef:refs/vfi/B\t[rejected] (stale info)\n!\t123:refs/vfi/C\t[remote rejected] (hook declined)\nDone\n';
+    expect([...porcelainStatus(out)]).toEqual([
+      ['refs/vfi/A', { flag: '*', summary: '[new reference]' }],
+      ['refs/vfi/B', { flag: '!', summary: '[rejected] (stale info)' }],
+      ['refs/vfi/C', { flag: '!', summary: '[remote rejected] (hook declined)' }],
+    ]);
   });
 });

@@ -2,7 +2,7 @@
  * The object database of the bare repository. Writes go straight to loose objects (zlib + SHA-1,
  * as git does), through a temp file renamed into place so a killed process never leaves a
  * truncated object under a real name; a pull keeps a large fetched pack whole (addPack). Reads
- * take a packed object (store/packs.ts: after `git gc`, a clone or a pull) or a loose one, and
+ * take a packed object (git/packs.ts: after `git gc`, a clone or a pull) or a loose one, and
  * check that it hashes to its id either way.
  */
 import * as fs from 'node:fs';

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import type { ObjectType } from '../core/gitObject.js';
-import { applyDelta, inflateEntry, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
+import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
 
 export interface PackedObject {
   type: ObjectType;
@@ -72,6 +72,7 @@ class Pack {
       try {
         const header = readEntryHeader(buf.subarray(0, got), offset, offset);
         if (maxBytes !== undefined && header.size > maxBytes) throw tooLargeEntry(maxBytes);
+        if (header.size > OBJECT_SIZE_LIMIT) throw new PackFormatError(`the entry at ${offset} claims ${header.size} bytes, more than the limit of ${OBJECT_SIZE_LIMIT}`);
         // zlib's worst case (deflateBound) for the stored size, so a second read is rare
         const bound = header.dataAt - offset + header.size + Math.ceil(header.size / 4096) + 64;
         if (bound > got && got < end - offset) {
@@ -135,6 +136,11 @@ export class PackSet {
     private readonly readOther: (id: string) => PackedObject | undefined,
   ) {
     this.dir = path.join(gitdir, 'objects', 'pack');
+  }
+
+  /** Close every pack file. */
+  close(): void {
+    for (const p of this.packs ?? []) p.close();
   }
 
   /** Read the pack list (again): new packs are opened, packs gone are dropped. */

@@ -1,0 +1,167 @@
+/**
+ * vfi reaches remotes through the `git` binary, run on the store (a bare repository): `git
+ * ls-remote`, `git fetch`, `git push`. Whatever git does for a remote then applies unchanged: ssh
+ * with the user's ssh config and agent, credential helpers and TLS settings from every config
+ * level (the store's own included), proxies, http.extraHeader, url.<base>.insteadOf, protocol v2.
+ * vfi adds only what it promises on top: credentials from VFI_REMOTE_* (given to git through a
+ * credential helper in the environment, never on a command line), no prompt without a terminal,
+ * and every failure as a VfiError with a stable code and a message without credentials.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { VfiError } from '../errors.js';
+import type { RemoteUrl } from './url.js';
+import { scrubCredentials } from './url.js';
+
+export interface GitRunOptions {
+  env: NodeJS.ProcessEnv;
+  /** a person can answer a credential prompt */
+  interactive: boolean;
+  /** git's progress goes to stderr (only when stderr is a terminal) */
+  progress?: boolean;
+}
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+// What git itself clears before running a command in another repository (environment.c local_repo_env).
+const REPOSITORY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_GRAFT_FILE', 'GIT_SHALLOW_FILE', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_PREFIX', 'GIT_NAMESPACE', 'GIT_QUARANTINE_PATH', 'GIT_PROTOCOL'];
+
+/** Credentials from the environment, or undefined. */
+export function credentialFromEnv(env: NodeJS.ProcessEnv): { username: string; password: string } | undefined {
+  const token = env.VFI_REMOTE_TOKEN;
+  if (token) {
+    // With a user name the token is its password (GitLab, Gitea, Bitbucket); alone it is the user
+    // name with an empty password, which GitHub and Gitea accept for personal access tokens.
+    return env.VFI_REMOTE_USERNAME ? { username: env.VFI_REMOTE_USERNAME, password: token } : { username: token, password: '' };
+  }
+  if (env.VFI_REMOTE_USERNAME && env.VFI_REMOTE_PASSWORD !== undefined) return { username: env.VFI_REMOTE_USERNAME, password: env.VFI_REMOTE_PASSWORD };
+  return undefined;
+}
+
+// Reads the credential from the helper's environment, so that it appears in no process listing.
+const ENV_HELPER = '!f() { test "$1" = get || exit 0; printf "username=%s\\npassword=%s\\n" "$VFI_GIT_USERNAME" "$VFI_GIT_PASSWORD"; }; f';
+
+/** The environment git runs in for `target`. */
+export function gitEnv(target: RemoteUrl | undefined, opts: GitRunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...opts.env };
+  for (const k of REPOSITORY_ENV) delete env[k];
+  // (ssh is left as configured: core.sshCommand, GIT_SSH_COMMAND and ~/.ssh/config all apply)
+  if (!opts.interactive) env.GIT_TERMINAL_PROMPT = '0';
+  const seconds = Number(opts.env.VFI_REMOTE_TIMEOUT);
+  if (seconds > 0) {
+    env.GIT_HTTP_LOW_SPEED_LIMIT = '1';
+    env.GIT_HTTP_LOW_SPEED_TIME = String(Math.ceil(seconds));
+  }
+  const extra: [string, string][] = [];
+  // A remote reached over https is never followed to plain http (git's redirects are curl's).
+  if (target?.protocol === 'https') extra.push(['protocol.http.allow', 'never']);
+  const cred = target?.credentials ?? credentialFromEnv(opts.env);
+  // Given explicitly, they come before every configured helper: an empty value resets the list.
+  if (cred) extra.push(['credential.helper', ''], ['credential.helper', ENV_HELPER]);
+  if (extra.length > 0) {
+    const n = Number(env.GIT_CONFIG_COUNT) || 0;
+    env.GIT_CONFIG_COUNT = String(n + extra.length);
+    extra.forEach(([k, v], i) => {
+      env[`GIT_CONFIG_KEY_${n + i}`] = k;
+      env[`GIT_CONFIG_VALUE_${n + i}`] = v;
+    });
+  }
+  if (cred) {
+    env.VFI_GIT_USERNAME = cred.username;
+    env.VFI_GIT_PASSWORD = cred.password;
+  }
+  return env;
+}
+
+/** Run git on the store; resolves with its status and output (it fails only when git cannot run). */
+export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, opts: { progress?: boolean; input?: string } = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['--git-dir', gitdir, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      if (opts.progress) process.stderr.write(d);
+      if (err.length < 1 << 20) err += d.toString('utf8');
+    });
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'ENOENT' ? new VfiError('REMOTE', 'git is not installed: vfi reaches remotes through it', { reason: 'no-git' }, 'install git') : e));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: err }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A line of git's or a server's words, safe to print: no control characters, no credentials. */
+export function masked(text: string): string {
+  return scrubCredentials(text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+}
+
+/** The lines git said that carry meaning (its progress meters dropped), masked. */
+export function saidLines(stderr: string): string[] {
+  return stderr.split(/[\r\n]+/).map(masked).filter((l) => l && !/^(remote: )?(Enumerating|Counting|Compressing|Writing|Receiving|Resolving|Total|Unpacking) /.test(l));
+}
+
+type Verb = 'list refs of' | 'fetch from' | 'push to';
+
+/** What a failed git command said, as a VfiError (codes of errors.ts). */
+export function gitFailure(stderr: string, target: RemoteUrl, verb: Verb, sentCredentials: boolean): VfiError {
+  const where = target.display;
+  const data = { url: where };
+  const lines = saidLines(stderr);
+  const said = lines.filter((l) => /^(fatal|error):/.test(l)).map((l) => l.replace(/^(fatal|error): /, '')).at(-1) ?? lines.at(-1) ?? 'git failed';
+  const again = verb === 'push to' ? 'the remote may or may not have been updated; pushing again is safe' : 'nothing was changed in the store; run the command again';
+  const status = Number(/returned error: (\d{3})/.exec(stderr)?.[1]) || undefined;
+  const credHint = 'give credentials through a git credential helper (git config credential.helper), or VFI_REMOTE_TOKEN, or VFI_REMOTE_USERNAME and VFI_REMOTE_PASSWORD';
+  if (/Authentication failed|Invalid username or password/i.test(stderr)) {
+    return new VfiError('UNAUTHORIZED', `${where} refused the credentials`, { ...data, status: 401, reason: 'refused' }, credHint);
+  }
+  if (/could not read (Username|Password)|terminal prompts disabled/i.test(stderr) || status === 401) {
+    return new VfiError('UNAUTHORIZED', `${where} requires authentication`, { ...data, status: 401, reason: 'missing' }, credHint);
+  }
+  if (status === 403) {
+    return new VfiError('UNAUTHORIZED', `${where} denied access (HTTP 403)${sentCredentials ? '' : ' without credentials'}`, { ...data, status, reason: 'forbidden', credentialsSent: sentCredentials },
+      sentCredentials ? 'the credentials were sent but may not be allowed to do this (read-only access?)' : credHint);
+  }
+  if (/Permission denied \((publickey|password)/.test(stderr) || /Host key verification failed/.test(stderr)) {
+    return new VfiError('UNAUTHORIZED', `${verb} ${where}: ${said}`, { ...data, reason: 'ssh' }, 'check your ssh keys and agent (ssh -T HOST), and the host key in known_hosts');
+  }
+  if (/SSL certificate problem|server certificate verification failed|unable to get local issuer|self.signed certificate/i.test(stderr)) {
+    return new VfiError('NETWORK', `${verb} ${where}: ${said}`, { ...data, reason: 'tls' },
+      'give git the CA that signed the server\'s certificate: git config http.sslCAInfo FILE (in the store, or globally), or GIT_SSL_CAINFO');
+  }
+  if (status === 404 || /does not appear to be a git repository|not a git repository|Repository not found|not valid: is this a git repository|repository '.*' not found/i.test(stderr)) {
+    return new VfiError('REMOTE', `${where} is not a git repository`, { ...data, status, reason: 'not-a-repository' },
+      'check the URL or path; the repository must exist (make an empty one with git init --bare)');
+  }
+  if (/Operation too slow|timed out|Timeout was reached/i.test(stderr)) {
+    return new VfiError('TIMEOUT', `${verb} ${where}: ${said}`, { ...data, reason: 'timeout' }, again);
+  }
+  if (/Could not resolve host|Failed to connect|Connection refused|Could not resolve hostname|No route to host|Network is unreachable|Couldn't connect/i.test(stderr)) {
+    return new VfiError('NETWORK', `cannot reach ${where}: ${said}`, { ...data, reason: 'unreachable' }, 'check the URL, the network (and proxy settings), and that the server is up');
+  }
+  if (/fsck|bad object|badTimezone|missing|object file .* is empty|did not send all necessary objects|invalid index-pack output|index-pack failed/i.test(stderr) && verb === 'fetch from') {
+    return new VfiError('REMOTE', `${verb} ${where}: what it sent is not sound: ${said}`, { ...data, reason: 'protocol' }, 'no ref of the store was changed');
+  }
+  if (status !== undefined && status >= 500) {
+    return new VfiError('REMOTE', `${verb} ${where} failed: the server answered HTTP ${status}`, { ...data, status, reason: 'http' }, again);
+  }
+  if (/early EOF|unexpected disconnect|hung up unexpectedly|transfer closed|RPC failed|Connection reset|Empty reply|the remote end hung up|curl \d+|unexpected end of file|expected flush/i.test(stderr)) {
+    return new VfiError('NETWORK', `${verb} ${where} was interrupted: ${said}`, { ...data, status, reason: 'interrupted' }, again);
+  }
+  if (status !== undefined) return new VfiError('REMOTE', `${verb} ${where} failed (HTTP ${status}): ${said}`, { ...data, status, reason: 'http' }, again);
+  return new VfiError('REMOTE', `${verb} ${where} failed: ${said}`, { ...data, reason: 'git' }, again);
+}
+
+/**
+ * The URL git would use for `word` after its `url.<base>.insteadOf` rules (every config level, the
+ * store's included), or undefined when git cannot say.
+ */
+export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv): string | undefined {
+  const r = spawnSync('git', ['--git-dir', gitdir, 'ls-remote', '--get-url', '--', word], { env: gitEnv(undefined, { env, interactive: false }), encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+}
