@@ -58,8 +58,8 @@ const HOST = /^(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?
 
 /**
  * The key docker and kubelet match a registry by: Docker Hub's aliases become
- * `https://index.docker.io/v1/`; for any other registry the scheme and a trailing `/v1/` or `/`
- * are dropped and the host is lower-cased, so `https://Reg.example.com/v1/` is `reg.example.com`.
+ * `https://index.docker.io/v1/`; for any other registry the scheme, a leading `/v1/` or `/v2/`
+ * and a trailing `/` are dropped and the host is lower-cased, so `https://Reg.example.com/v1/` is `reg.example.com`.
  */
 export function normalizeRegistry(input: string): string {
   const raw = input.trim();
@@ -67,7 +67,8 @@ export function normalizeRegistry(input: string): string {
   const slash = noScheme.indexOf('/');
   const hostPort = slash < 0 ? noScheme : noScheme.slice(0, slash);
   let path = slash < 0 ? '' : noScheme.slice(slash);
-  path = path.replace(/\/v1\/?$/, '').replace(/\/+$/, '');
+  // kubelet reads a leading /v1/ or /v2/ as the registry's API root, not a repository path.
+  path = path.replace(/^\/v[12](?=\/|$)/, '').replace(/\/+$/, '');
   const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostPort);
   const host = (m?.[1] ?? '').toLowerCase();
   const port = m?.[2];

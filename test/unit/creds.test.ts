@@ -38,6 +38,12 @@ describe('normalizeRegistry: keys as docker and kubelet match them', () => {
     ['https://index.docker.io/v1', DOCKER_HUB_KEY],
     ['Registry.Example.com', 'registry.example.com'],
     ['https://registry.example.com/v1/', 'registry.example.com'],
+    // kubelet drops a leading /v1/ or /v2/ and matches by host: a key ending in /v2 would only match images under /v2/
+    ['https://registry.example.com/v2/', 'registry.example.com'],
+    ['registry.example.com:5000/v2', 'registry.example.com:5000'],
+    ['https://index.docker.io/v2/', DOCKER_HUB_KEY],
+    ['reg.example.com/v2/team/', 'reg.example.com/team'],
+    ['reg.example.com/v10/team', 'reg.example.com/v10/team'],
     ['http://127.0.0.1:5000/', '127.0.0.1:5000'],
     ['quay.io/team', 'quay.io/team'],
     ['*.gcr.io', '*.gcr.io'],
