@@ -31,7 +31,6 @@ interface RowOptions {
 
 interface OutputOptions {
   output?: 'yaml' | 'json';
-  showSecrets?: boolean;
 }
 
 /** The one row given on the command line; the password only ever comes from stdin. */
@@ -41,11 +40,18 @@ async function rowFromOptions(ctx: Context, o: RowOptions): Promise<Credential> 
   return { registry: o.registry, username: o.username, password, ...(o.email ? { email: o.email } : {}) };
 }
 
-/** Documents carrying secrets go to a pipe or file; a terminal only shows them with --show-secrets. */
-function printSecretDocument(ctx: Context, text: string, o: OutputOptions): void {
+/**
+ * A config.json holds passwords in the clear: it goes to a pipe or a file, and to a terminal only
+ * with --show-secrets. A Secret is printed anywhere, as kubectl prints one: its data is base64.
+ */
+function printConfig(ctx: Context, text: string, o: { showSecrets?: boolean }): void {
   if (process.stdout.isTTY && !o.showSecrets) {
-    throw new VfiError('USAGE', 'this output holds registry passwords: not printed on a terminal', {}, 'pipe it to kubectl apply -f -, redirect it to a file, or add --show-secrets');
+    throw new VfiError('USAGE', 'this config.json holds passwords in the clear: not printed on a terminal', {}, 'redirect it to a file or add --show-secrets');
   }
+  ctx.outBytes(Buffer.from(text, 'utf8'));
+}
+
+function printSecret(ctx: Context, text: string): void {
   ctx.outBytes(Buffer.from(text, 'utf8'));
 }
 
@@ -86,11 +92,11 @@ async function from<T>(source: string, f: () => T | Promise<T>): Promise<T> {
 export async function secret(ctx: Context, o: RowOptions & OutputOptions & { name?: string; namespace?: string }): Promise<void> {
   const names = nameOptions(o);
   const config = configOf([await rowFromOptions(ctx, o)]);
-  printSecretDocument(ctx, await renderSecret(secretOf(config, names), o.output ?? 'yaml'), o);
+  printSecret(ctx, await renderSecret(secretOf(config, names), o.output ?? 'yaml'));
 }
 
 /** vfi creds config: one registry's credentials as config.json, printed or merged --into a file. */
-export async function config(ctx: Context, o: RowOptions & OutputOptions & { into?: string }): Promise<void> {
+export async function config(ctx: Context, o: RowOptions & { into?: string; showSecrets?: boolean }): Promise<void> {
   const row = await rowFromOptions(ctx, o);
   if (o.into) {
     const existing = fs.existsSync(o.into) ? (await configFromFile(ctx, o.into)).config : {};
@@ -98,7 +104,7 @@ export async function config(ctx: Context, o: RowOptions & OutputOptions & { int
     ctx.note(`vfi: ${o.into}: credentials for ${configOfRegistry(row)} written`);
     return;
   }
-  printSecretDocument(ctx, renderConfig(configOf([row])), o);
+  printConfig(ctx, renderConfig(configOf([row])), o);
 }
 
 function configOfRegistry(row: Credential): string {
@@ -106,10 +112,10 @@ function configOfRegistry(row: Credential): string {
 }
 
 /** vfi creds from-secret: the config.json inside a Secret, or --list its registries. */
-export async function fromSecret(ctx: Context, file: string, o: OutputOptions & { list?: boolean; json?: boolean }): Promise<void> {
+export async function fromSecret(ctx: Context, file: string, o: { list?: boolean; json?: boolean; showSecrets?: boolean }): Promise<void> {
   const { source, bytes } = await readInput(ctx, file);
   const config = await from(source, async () => configOfSecret((await parseSecret(bytes.toString('utf8'))).secret));
-  if (!o.list) return printSecretDocument(ctx, renderConfig(config), o);
+  if (!o.list) return printConfig(ctx, renderConfig(config), o);
   const rows = await from(source, () => contentsOf(config).credentials);
   listRows(ctx, rows, o);
 }
@@ -147,7 +153,7 @@ export async function toSecret(ctx: Context, file: string, o: OutputOptions & { 
       rows.push({ registry: h.registry, username: got.username, password: got.password });
     }
   }
-  printSecretDocument(ctx, await renderSecret(secretOf(configOf(rows), names), o.output ?? 'yaml'), o);
+  printSecret(ctx, await renderSecret(secretOf(configOf(rows), names), o.output ?? 'yaml'));
 }
 
 /** Edit a config.json or a Secret file in place, whichever it is. */

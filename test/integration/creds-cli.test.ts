@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, vfi } from '../helpers/cli.js';
+import { MAIN, tempDir, vfi } from '../helpers/cli.js';
 
 const dir = tempDir('vfi-creds-');
 const store = join(dir, 'store');
@@ -129,6 +129,36 @@ describe('secrets stay out of sight', () => {
     }
     expect(JSON.parse(creds(['from-secret', secretFile, '--list', '--json']).stdout)).toEqual([{ registry: 'q.example.com', username: 'quinn', password: true }]);
     expect(creds(['from-secret', secretFile, '--list', '--show-secrets']).stdout).toBe('q.example.com\tquinn\ts3cr3t-Value\n');
+  });
+
+  // util-linux's script gives the command a pseudo-terminal as stdout, as a person's shell does.
+  function onTerminal(args: string[], stdinFile: string): { code: number | null; output: string } {
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, MAIN, '--store', store, 'creds', ...args].map(quote).join(' ') + ` < ${quote(stdinFile)}`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, output: r.stdout };
+  }
+
+  it('on a terminal a Secret is printed as kubectl prints one; a config.json, passwords in the clear, only with --show-secrets', () => {
+    const pw = join(dir, 'tty-pw.txt');
+    writeFileSync(pw, 's3cr3t-Value\n');
+    const secret = onTerminal(['secret', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin'], pw);
+    expect(secret.code).toBe(0);
+    expect(secret.output).toContain('type: kubernetes.io/dockerconfigjson');
+    expect(secret.output).not.toContain('s3cr3t-Value');
+
+    const config = onTerminal(['config', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin'], pw);
+    expect(config.code).toBe(2);
+    expect(config.output).not.toContain('s3cr3t-Value');
+    const shown = onTerminal(['config', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin', '--show-secrets'], pw);
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain('"password": "s3cr3t-Value"');
+
+    writeFileSync(secretFile, kubectl(['x', '--docker-server=q.example.com', '--docker-username=quinn', '--docker-password=s3cr3t-Value', '-o', 'yaml']));
+    const fromSecret = onTerminal(['from-secret', secretFile], pw);
+    expect(fromSecret.code).toBe(2);
+    expect(fromSecret.output).not.toContain('s3cr3t-Value');
+    expect(onTerminal(['from-secret', secretFile, '--show-secrets'], pw).output).toContain('s3cr3t-Value');
   });
 
   it('a password is taken from stdin only', () => {
