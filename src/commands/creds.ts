@@ -13,6 +13,7 @@ import {
   mergeIntoConfig,
   parseConfig,
   parseSecret,
+  reconcileConfig,
   removeFromConfig,
   renderConfig,
   renderSecret,
@@ -114,7 +115,7 @@ function configOfRegistry(row: Credential): string {
 /** vfi creds from-secret: the config.json inside a Secret, or --list its registries. */
 export async function fromSecret(ctx: Context, file: string, o: { list?: boolean; json?: boolean; showSecrets?: boolean }): Promise<void> {
   const { source, bytes } = await readInput(ctx, file);
-  const config = await from(source, async () => configOfSecret((await parseSecret(bytes.toString('utf8'))).secret));
+  const config = await from(source, async () => reconcileConfig(configOfSecret((await parseSecret(bytes.toString('utf8'))).secret)));
   if (!o.list) return printConfig(ctx, renderConfig(config), o);
   const rows = await from(source, () => contentsOf(config).credentials);
   listRows(ctx, rows, o);

@@ -213,6 +213,22 @@ export function contentsOf(config: DockerConfig): ConfigContents {
   return { credentials, helpers, tokens };
 }
 
+/**
+ * The config with each auths entry checked (an `auth` that is not base64 of user:password, or
+ * disagrees, is refused) and its `auth` and username/password filled in from each other: docker
+ * before 20.10 reads only `auth`, kubelet either. Identity tokens and other fields stay as they are.
+ */
+export function reconcileConfig(config: DockerConfig): DockerConfig {
+  if (config.auths === undefined) return config;
+  const auths: Record<string, AuthEntry> = {};
+  for (const [key, entry] of Object.entries(config.auths)) {
+    const token = entry && typeof entry === 'object' && typeof entry.identitytoken === 'string' && entry.identitytoken !== '';
+    const c = token ? undefined : credentialOf(key, entry);
+    auths[key] = c ? { ...entry, username: c.username, password: c.password, auth: encodeBase64(`${c.username}:${c.password}`) } : entry;
+  }
+  return { ...config, auths };
+}
+
 /** Only the rows of a config; helpers or tokens are refused, since their secret is not in the file. */
 export function credentialsOfConfig(config: DockerConfig): Credential[] {
   const { credentials, helpers, tokens } = contentsOf(config);

@@ -172,6 +172,7 @@ describe('bad input: one line, exit 2, file untouched', () => {
   it.each([
     ['a Secret of another type', ['from-secret', '-'], kubectlGeneric()],
     ['a config.json with a non-base64 auth', ['to-secret', '-'], JSON.stringify({ auths: { 'r.example.com': { auth: `${secret}!!` } } })],
+    ['a Secret whose config.json has a non-base64 auth', ['from-secret', '-'], JSON.stringify({ kind: 'Secret', apiVersion: 'v1', type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify({ auths: { 'r.example.com': { auth: `${secret}!!` } } }) } })],
     ['a registry that is not a host', ['secret', '--registry', 'https://not a host/', '--username', 'u', '--password-stdin'], secret],
     ['a Secret that is not YAML', ['from-secret', '-'], `kind: Secret\n  data: "${secret}\n`],
     ['a config that is not JSON', ['to-secret', '-'], `{"auths": {"r.example.com": {"password": "${secret}"`],
@@ -225,5 +226,16 @@ describe('to-secret and credential helpers', () => {
     const r = creds(['to-secret', '-', '--no-helpers'], config, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^vfi: [^\n]+\n$/);
+  });
+});
+
+describe('from-secret writes a config.json docker and kubelet both read', () => {
+  it('a stringData Secret with only username/password gets its auth', () => {
+    const secret = { kind: 'Secret', apiVersion: 'v1', type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify({ auths: { 'r.example.com': { username: 'u', password: 'p:ü' } } }) } };
+    const r = creds(['from-secret', '-'], JSON.stringify(secret));
+    expect(r.code).toBe(0);
+    const entry = JSON.parse(r.stdout).auths['r.example.com'];
+    expect(Buffer.from(entry.auth, 'base64').toString('utf8')).toBe('u:p:ü');
+    expect(entry).toMatchObject({ username: 'u', password: 'p:ü' });
   });
 });

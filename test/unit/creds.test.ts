@@ -13,6 +13,7 @@ import {
   normalizeRegistry,
   parseConfig,
   parseSecret,
+  reconcileConfig,
   removeFromConfig,
   renderSecret,
   secretOf,
@@ -78,6 +79,28 @@ describe('auth and username/password', () => {
   it('writes entries in kubectl order with auth matching', () => {
     const config = configOf([{ registry: 'https://r.example.com/v1/', username: 'u', password: 'p', email: 'e@x' }]);
     expect(JSON.stringify(config)).toBe(`{"auths":{"r.example.com":{"username":"u","password":"p","email":"e@x","auth":"${encodeBase64('u:p')}"}}}`);
+  });
+  it('reconcileConfig fills auth from username/password and back, keeping tokens and other fields', () => {
+    const config = {
+      auths: {
+        'a.example.com': { username: 'u', password: 'p:1', email: 'e@x' },
+        'b.example.com': { auth: encodeBase64('v:p2') },
+        'c.example.com': { identitytoken: 'tok' },
+        'd.example.com': {},
+      },
+      credsStore: 'pass',
+    };
+    expect(reconcileConfig(config)).toEqual({
+      auths: {
+        'a.example.com': { username: 'u', password: 'p:1', email: 'e@x', auth: encodeBase64('u:p:1') },
+        'b.example.com': { username: 'v', password: 'p2', auth: encodeBase64('v:p2') },
+        'c.example.com': { identitytoken: 'tok' },
+        'd.example.com': {},
+      },
+      credsStore: 'pass',
+    });
+    expect(codeOf(() => reconcileConfig({ auths: { 'a.example.com': { auth: '%%%' } } }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => reconcileConfig({ auths: { 'a.example.com': { username: 'x', auth: encodeBase64('y:p') } } }))).toBe('INVALID_INPUT');
   });
   it('refuses empty usernames and passwords, and a ":" in a username', () => {
     for (const row of [{ username: '', password: 'p' }, { username: 'u', password: '' }, { username: 'a:b', password: 'p' }]) {
