@@ -103,9 +103,16 @@ export async function config(ctx: Context, o: RowOptions & { into?: string; show
     const existing = fs.existsSync(o.into) ? (await configFromFile(ctx, o.into)).config : {};
     writePrivateFile(o.into, renderConfig(mergeIntoConfig(existing, [row])));
     ctx.note(`vfi: ${o.into}: credentials for ${configOfRegistry(row)} written`);
+    warnCredsStore(ctx, o.into, existing);
     return;
   }
   printConfig(ctx, renderConfig(configOf([row])), o);
+}
+
+/** With a credsStore, docker asks that helper for every registry and never reads the entry just written. */
+function warnCredsStore(ctx: Context, file: string, config: DockerConfig): void {
+  if (typeof config.credsStore !== 'string' || config.credsStore === '') return;
+  ctx.note(`vfi: ${file}: its credsStore is ${JSON.stringify(config.credsStore)}, so docker itself asks docker-credential-${config.credsStore} and ignores this entry (kubelet and to-secret read it); for docker, use docker login`);
 }
 
 function configOfRegistry(row: Credential): string {
@@ -158,7 +165,7 @@ export async function toSecret(ctx: Context, file: string, o: OutputOptions & { 
 }
 
 /** Edit a config.json or a Secret file in place, whichever it is. */
-async function editFile(ctx: Context, file: string, edit: (config: DockerConfig) => DockerConfig): Promise<void> {
+async function editFile(ctx: Context, file: string, edit: (config: DockerConfig) => DockerConfig): Promise<DockerConfig> {
   const { source, bytes } = await readInput(ctx, file);
   if (source === '<stdin>') throw new VfiError('USAGE', 'give a file to edit in place, not -');
   const text = bytes.toString('utf8');
@@ -167,10 +174,12 @@ async function editFile(ctx: Context, file: string, edit: (config: DockerConfig)
     const config = await from(source, () => configOfSecret(secret));
     const edited = await from(source, () => edit(config));
     writePrivateFile(file, await renderSecret(withConfig(secret, edited), format));
-  } else {
-    const config = await from(source, () => parseConfig(text));
-    writePrivateFile(file, renderConfig(await from(source, () => edit(config))));
+    return edited;
   }
+  const config = await from(source, () => parseConfig(text));
+  const edited = await from(source, () => edit(config));
+  writePrivateFile(file, renderConfig(edited));
+  return edited;
 }
 
 /** vfi creds rm FILE --registry R…: revoke registries from a config.json or a Secret. */
@@ -182,8 +191,9 @@ export async function rm(ctx: Context, file: string, o: { registry: string[] }):
 /** vfi creds add FILE --registry R --username U --password-stdin: add or replace one registry. */
 export async function add(ctx: Context, file: string, o: RowOptions): Promise<void> {
   const row = await rowFromOptions(ctx, o);
-  await editFile(ctx, file, (c) => mergeIntoConfig(c, [row]));
+  const edited = await editFile(ctx, file, (c) => mergeIntoConfig(c, [row]));
   ctx.note(`vfi: ${file}: credentials for ${configOfRegistry(row)} written`);
+  warnCredsStore(ctx, file, edited);
 }
 
 /** vfi creds serve: the live page on 127.0.0.1, until interrupted. */

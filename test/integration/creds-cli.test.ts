@@ -239,3 +239,21 @@ describe('from-secret writes a config.json docker and kubelet both read', () => 
     expect(entry).toMatchObject({ username: 'u', password: 'p:ü' });
   });
 });
+
+describe('a config.json with a credsStore', () => {
+  it('config --into and add say that docker will ask the helper, not the entry written', () => {
+    for (const how of ['config', 'add'] as const) {
+      const file = join(dir, `store-${how}.json`);
+      writeFileSync(file, JSON.stringify({ auths: {}, credsStore: 'desktop' }));
+      const args = how === 'config' ? ['config', '--into', file] : ['add', file];
+      const r = creds([...args, '--registry', 'r.example.com', '--username', 'u', '--password-stdin'], 's3cr3t-Value\n');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('docker-credential-desktop');
+      expect(r.stderr).not.toContain('s3cr3t-Value');
+      expect(JSON.parse(readFileSync(file, 'utf8')).auths['r.example.com'].password).toBe('s3cr3t-Value');
+    }
+    const plain = join(dir, 'no-store.json');
+    const r = creds(['config', '--into', plain, '--registry', 'r.example.com', '--username', 'u', '--password-stdin'], 'pw\n');
+    expect(r.stderr).not.toContain('docker-credential');
+  });
+});
