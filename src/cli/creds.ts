@@ -34,6 +34,9 @@ export function registerCreds(program: Command, act: Act): void {
       .requiredOption('--registry <host>', 'registry host, e.g. registry.example.com:5000 or docker.io')
       .requiredOption('--username <user>', 'user name')
       .option('--password-stdin', 'read the password from stdin (the only way to give one)')
+      // Accepted only to be refused without echoing it: commander's "unknown option" would print the password.
+      .addOption(new Option('-p, --password <password>').hideHelp())
+      .addOption(new Option('--docker-password <password>').hideHelp())
       .option('--email <email>', 'email kept with the entry');
   const output = (c: Command) =>
     c

@@ -27,6 +27,8 @@ interface RowOptions {
   registry: string;
   username: string;
   passwordStdin?: boolean;
+  password?: string;
+  dockerPassword?: string;
   email?: string;
 }
 
@@ -36,6 +38,7 @@ interface OutputOptions {
 
 /** The one row given on the command line; the password only ever comes from stdin. */
 async function rowFromOptions(ctx: Context, o: RowOptions): Promise<Credential> {
+  if (o.password !== undefined || o.dockerPassword !== undefined) throw new VfiError('USAGE', 'a password is never taken from the command line (shell history, ps, CI logs)', {}, 'echo "$PASSWORD" | vfi creds … --password-stdin');
   if (!o.passwordStdin) throw new VfiError('USAGE', '--password-stdin is required: a password is never taken from the command line', {}, 'echo "$PASSWORD" | vfi creds …');
   const password = (await ctx.readStdin()).toString('utf8').replace(/\r?\n$/, '');
   return { registry: o.registry, username: o.username, password, ...(o.email ? { email: o.email } : {}) };

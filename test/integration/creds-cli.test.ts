@@ -165,6 +165,16 @@ describe('secrets stay out of sight', () => {
     const r = creds(['secret', '--registry', 'q.example.com', '--username', 'u'], 'pw');
     expect(r.code).toBe(2);
   });
+
+  it('a password typed on the command line, as docker login or kubectl take it, is refused without echoing it', () => {
+    for (const flag of [['--password=s3cr3t-Value'], ['-p', 's3cr3t-Value'], ['--docker-password=s3cr3t-Value']]) {
+      const r = creds(['secret', '--registry', 'q.example.com', '--username', 'u', ...flag]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^vfi: [^\n]+\n$/);
+      expect(r.stderr).not.toContain('s3cr3t-Value');
+    }
+  });
 });
 
 describe('bad input: one line, exit 2, file untouched', () => {
