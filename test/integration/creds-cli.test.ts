@@ -41,7 +41,7 @@ describe('vfi creds secret is kubectl create secret docker-registry', () => {
     { what: 'yaml, a port, email, namespace', ours: ['--registry', 'reg.example.com:5000', '--email', 'a@example.com', '--namespace', 'prod'], theirs: ['--docker-server=reg.example.com:5000', '--docker-email=a@example.com', '--namespace=prod'] },
     { what: 'json, a name', ours: ['--registry', 'ghcr.io', '--name', 'pull-secret', '-o', 'json'], theirs: ['--docker-server=ghcr.io', '-o', 'json'], name: 'pull-secret' },
     { what: 'yaml, names YAML would read as a number and a boolean', ours: ['--registry', 'r.example.com', '--name', '123', '--namespace', 'true'], theirs: ['--docker-server=r.example.com', '--namespace=true'], name: '123' },
-    { what: 'json, namespace, email', ours: ['--registry', '10.0.0.1:443', '--namespace', 'ci', '--email', 'e@x.io', '-o', 'json'], theirs: ['--docker-server=10.0.0.1:443', '--namespace=ci', '--docker-email=e@x.io', '-o', 'json'] },
+    { what: 'json, namespace as -n, email', ours: ['--registry', '10.0.0.1:443', '-n', 'ci', '--email', 'e@x.io', '-o', 'json'], theirs: ['--docker-server=10.0.0.1:443', '--namespace=ci', '--docker-email=e@x.io', '-o', 'json'] },
   ])('$what', ({ ours, theirs, name }) => {
     const password = 'p:a<s>s&"w\\ord ü';
     const r = creds(['secret', ...ours, '--username', 'alice', '--password-stdin'], `${password}\n`);
