@@ -18,8 +18,9 @@ export function registerCreds(program: Command, act: Act): void {
     .addHelpText('after', [
       '',
       'Registries are keyed as docker and kubelet match them: docker.io is https://index.docker.io/v1/,',
-      'a scheme and a trailing /v1/ are dropped. Passwords come from stdin only, files are written',
-      'with mode 0600, and documents holding passwords are not printed on a terminal without --show-secrets.',
+      'a scheme and a leading /v1/ or /v2/ are dropped. Passwords come from stdin only, files are written',
+      'with mode 0600. A Secret is printed anywhere, as kubectl prints one; a config.json (passwords in the',
+      'clear) reaches a terminal, and --list shows passwords, only with --show-secrets.',
       '',
       'Examples:',
       '  $ echo "$TOKEN" | vfi creds secret --registry ghcr.io --username me --password-stdin | kubectl apply -f -',
@@ -33,20 +34,22 @@ export function registerCreds(program: Command, act: Act): void {
       .requiredOption('--registry <host>', 'registry host, e.g. registry.example.com:5000 or docker.io')
       .requiredOption('--username <user>', 'user name')
       .option('--password-stdin', 'read the password from stdin (the only way to give one)')
+      // Accepted only to be refused without echoing it: commander's "unknown option" would print the password.
+      .addOption(new Option('-p, --password <password>').hideHelp())
+      .addOption(new Option('--docker-password <password>').hideHelp())
       .option('--email <email>', 'email kept with the entry');
   const output = (c: Command) =>
     c
-      .addOption(new Option('-o, --output <format>', 'yaml or json, as kubectl -o').choices(['yaml', 'json']).default('yaml'))
-      .option('--show-secrets', 'allow a document holding passwords to be printed on a terminal');
+      .addOption(new Option('-o, --output <format>', 'yaml or json, as kubectl -o').choices(['yaml', 'json']).default('yaml'));
   const names = (c: Command) =>
-    c.option('--name <name>', 'the Secret\'s name (default regcred)').option('--namespace <ns>', 'the Secret\'s namespace');
+    c.option('--name <name>', 'the Secret\'s name (default regcred)').option('-n, --namespace <ns>', 'the Secret\'s namespace');
 
   output(names(row(creds.command('secret').description('an image pull Secret for one registry, as kubectl create secret docker-registry --dry-run=client makes it'))))
     .action(act(async () => (await import('../commands/creds.js')).secret));
 
   row(creds.command('config').description('a docker config.json for one registry, printed or merged --into a file'))
     .option('--into <file>', 'merge into this config.json (created if missing), written atomically with mode 0600')
-    .option('--show-secrets', 'allow printing it on a terminal')
+    .option('--show-secrets', 'print the config.json on a terminal (it holds passwords in the clear)')
     .action(act(async () => (await import('../commands/creds.js')).config));
 
   creds

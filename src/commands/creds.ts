@@ -13,6 +13,7 @@ import {
   mergeIntoConfig,
   parseConfig,
   parseSecret,
+  reconcileConfig,
   removeFromConfig,
   renderConfig,
   renderSecret,
@@ -26,26 +27,35 @@ interface RowOptions {
   registry: string;
   username: string;
   passwordStdin?: boolean;
+  password?: string;
+  dockerPassword?: string;
   email?: string;
 }
 
 interface OutputOptions {
   output?: 'yaml' | 'json';
-  showSecrets?: boolean;
 }
 
 /** The one row given on the command line; the password only ever comes from stdin. */
 async function rowFromOptions(ctx: Context, o: RowOptions): Promise<Credential> {
+  if (o.password !== undefined || o.dockerPassword !== undefined) throw new VfiError('USAGE', 'a password is never taken from the command line (shell history, ps, CI logs)', {}, 'echo "$PASSWORD" | vfi creds … --password-stdin');
   if (!o.passwordStdin) throw new VfiError('USAGE', '--password-stdin is required: a password is never taken from the command line', {}, 'echo "$PASSWORD" | vfi creds …');
   const password = (await ctx.readStdin()).toString('utf8').replace(/\r?\n$/, '');
   return { registry: o.registry, username: o.username, password, ...(o.email ? { email: o.email } : {}) };
 }
 
-/** Documents carrying secrets go to a pipe or file; a terminal only shows them with --show-secrets. */
-function printSecretDocument(ctx: Context, text: string, o: OutputOptions): void {
+/**
+ * A config.json holds passwords in the clear: it goes to a pipe or a file, and to a terminal only
+ * with --show-secrets. A Secret is printed anywhere, as kubectl prints one: its data is base64.
+ */
+function printConfig(ctx: Context, text: string, o: { showSecrets?: boolean }): void {
   if (process.stdout.isTTY && !o.showSecrets) {
-    throw new VfiError('USAGE', 'this output holds registry passwords: not printed on a terminal', {}, 'pipe it to kubectl apply -f -, redirect it to a file, or add --show-secrets');
+    throw new VfiError('USAGE', 'this config.json holds passwords in the clear: not printed on a terminal', {}, 'redirect it to a file or add --show-secrets');
   }
+  ctx.outBytes(Buffer.from(text, 'utf8'));
+}
+
+function printSecret(ctx: Context, text: string): void {
   ctx.outBytes(Buffer.from(text, 'utf8'));
 }
 
@@ -86,19 +96,26 @@ async function from<T>(source: string, f: () => T | Promise<T>): Promise<T> {
 export async function secret(ctx: Context, o: RowOptions & OutputOptions & { name?: string; namespace?: string }): Promise<void> {
   const names = nameOptions(o);
   const config = configOf([await rowFromOptions(ctx, o)]);
-  printSecretDocument(ctx, await renderSecret(secretOf(config, names), o.output ?? 'yaml'), o);
+  printSecret(ctx, await renderSecret(secretOf(config, names), o.output ?? 'yaml'));
 }
 
 /** vfi creds config: one registry's credentials as config.json, printed or merged --into a file. */
-export async function config(ctx: Context, o: RowOptions & OutputOptions & { into?: string }): Promise<void> {
+export async function config(ctx: Context, o: RowOptions & { into?: string; showSecrets?: boolean }): Promise<void> {
   const row = await rowFromOptions(ctx, o);
   if (o.into) {
     const existing = fs.existsSync(o.into) ? (await configFromFile(ctx, o.into)).config : {};
     writePrivateFile(o.into, renderConfig(mergeIntoConfig(existing, [row])));
     ctx.note(`vfi: ${o.into}: credentials for ${configOfRegistry(row)} written`);
+    warnCredsStore(ctx, o.into, existing);
     return;
   }
-  printSecretDocument(ctx, renderConfig(configOf([row])), o);
+  printConfig(ctx, renderConfig(configOf([row])), o);
+}
+
+/** With a credsStore, docker asks that helper for every registry and never reads the entry just written. */
+function warnCredsStore(ctx: Context, file: string, config: DockerConfig): void {
+  if (typeof config.credsStore !== 'string' || config.credsStore === '') return;
+  ctx.note(`vfi: ${file}: its credsStore is ${JSON.stringify(config.credsStore)}, so docker itself asks docker-credential-${config.credsStore} and ignores this entry (kubelet and to-secret read it); for docker, use docker login`);
 }
 
 function configOfRegistry(row: Credential): string {
@@ -106,10 +123,10 @@ function configOfRegistry(row: Credential): string {
 }
 
 /** vfi creds from-secret: the config.json inside a Secret, or --list its registries. */
-export async function fromSecret(ctx: Context, file: string, o: OutputOptions & { list?: boolean; json?: boolean }): Promise<void> {
+export async function fromSecret(ctx: Context, file: string, o: { list?: boolean; json?: boolean; showSecrets?: boolean }): Promise<void> {
   const { source, bytes } = await readInput(ctx, file);
-  const config = await from(source, async () => configOfSecret((await parseSecret(bytes.toString('utf8'))).secret));
-  if (!o.list) return printSecretDocument(ctx, renderConfig(config), o);
+  const config = await from(source, async () => reconcileConfig(configOfSecret((await parseSecret(bytes.toString('utf8'))).secret)));
+  if (!o.list) return printConfig(ctx, renderConfig(config), o);
   const rows = await from(source, () => contentsOf(config).credentials);
   listRows(ctx, rows, o);
 }
@@ -147,11 +164,11 @@ export async function toSecret(ctx: Context, file: string, o: OutputOptions & { 
       rows.push({ registry: h.registry, username: got.username, password: got.password });
     }
   }
-  printSecretDocument(ctx, await renderSecret(secretOf(configOf(rows), names), o.output ?? 'yaml'), o);
+  printSecret(ctx, await renderSecret(secretOf(configOf(rows), names), o.output ?? 'yaml'));
 }
 
 /** Edit a config.json or a Secret file in place, whichever it is. */
-async function editFile(ctx: Context, file: string, edit: (config: DockerConfig) => DockerConfig): Promise<void> {
+async function editFile(ctx: Context, file: string, edit: (config: DockerConfig) => DockerConfig): Promise<DockerConfig> {
   const { source, bytes } = await readInput(ctx, file);
   if (source === '<stdin>') throw new VfiError('USAGE', 'give a file to edit in place, not -');
   const text = bytes.toString('utf8');
@@ -160,10 +177,12 @@ async function editFile(ctx: Context, file: string, edit: (config: DockerConfig)
     const config = await from(source, () => configOfSecret(secret));
     const edited = await from(source, () => edit(config));
     writePrivateFile(file, await renderSecret(withConfig(secret, edited), format));
-  } else {
-    const config = await from(source, () => parseConfig(text));
-    writePrivateFile(file, renderConfig(await from(source, () => edit(config))));
+    return edited;
   }
+  const config = await from(source, () => parseConfig(text));
+  const edited = await from(source, () => edit(config));
+  writePrivateFile(file, renderConfig(edited));
+  return edited;
 }
 
 /** vfi creds rm FILE --registry R…: revoke registries from a config.json or a Secret. */
@@ -175,8 +194,9 @@ export async function rm(ctx: Context, file: string, o: { registry: string[] }):
 /** vfi creds add FILE --registry R --username U --password-stdin: add or replace one registry. */
 export async function add(ctx: Context, file: string, o: RowOptions): Promise<void> {
   const row = await rowFromOptions(ctx, o);
-  await editFile(ctx, file, (c) => mergeIntoConfig(c, [row]));
+  const edited = await editFile(ctx, file, (c) => mergeIntoConfig(c, [row]));
   ctx.note(`vfi: ${file}: credentials for ${configOfRegistry(row)} written`);
+  warnCredsStore(ctx, file, edited);
 }
 
 /** vfi creds serve: the live page on 127.0.0.1, until interrupted. */

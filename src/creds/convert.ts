@@ -58,8 +58,8 @@ const HOST = /^(?:\*\.)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.(?
 
 /**
  * The key docker and kubelet match a registry by: Docker Hub's aliases become
- * `https://index.docker.io/v1/`; for any other registry the scheme and a trailing `/v1/` or `/`
- * are dropped and the host is lower-cased, so `https://Reg.example.com/v1/` is `reg.example.com`.
+ * `https://index.docker.io/v1/`; for any other registry the scheme, a leading `/v1/` or `/v2/`
+ * and a trailing `/` are dropped and the host is lower-cased, so `https://Reg.example.com/v1/` is `reg.example.com`.
  */
 export function normalizeRegistry(input: string): string {
   const raw = input.trim();
@@ -67,7 +67,8 @@ export function normalizeRegistry(input: string): string {
   const slash = noScheme.indexOf('/');
   const hostPort = slash < 0 ? noScheme : noScheme.slice(0, slash);
   let path = slash < 0 ? '' : noScheme.slice(slash);
-  path = path.replace(/\/v1\/?$/, '').replace(/\/+$/, '');
+  // kubelet reads a leading /v1/ or /v2/ as the registry's API root, not a repository path.
+  path = path.replace(/^\/v[12](?=\/|$)/, '').replace(/\/+$/, '');
   const m = /^(.*?)(?::(\d{1,5}))?$/.exec(hostPort);
   const host = (m?.[1] ?? '').toLowerCase();
   const port = m?.[2];
@@ -210,6 +211,22 @@ export function contentsOf(config: DockerConfig): ConfigContents {
     else if (typeof config.credsStore === 'string' && config.credsStore !== '') helpers.push({ registry, key, helper: config.credsStore });
   }
   return { credentials, helpers, tokens };
+}
+
+/**
+ * The config with each auths entry checked (an `auth` that is not base64 of user:password, or
+ * disagrees, is refused) and its `auth` and username/password filled in from each other: docker
+ * before 20.10 reads only `auth`, kubelet either. Identity tokens and other fields stay as they are.
+ */
+export function reconcileConfig(config: DockerConfig): DockerConfig {
+  if (config.auths === undefined) return config;
+  const auths: Record<string, AuthEntry> = {};
+  for (const [key, entry] of Object.entries(config.auths)) {
+    const token = entry && typeof entry === 'object' && typeof entry.identitytoken === 'string' && entry.identitytoken !== '';
+    const c = token ? undefined : credentialOf(key, entry);
+    auths[key] = c ? { ...entry, username: c.username, password: c.password, auth: encodeBase64(`${c.username}:${c.password}`) } : entry;
+  }
+  return { ...config, auths };
 }
 
 /** Only the rows of a config; helpers or tokens are refused, since their secret is not in the file. */

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, vfi } from '../helpers/cli.js';
+import { MAIN, tempDir, vfi } from '../helpers/cli.js';
 
 const dir = tempDir('vfi-creds-');
 const store = join(dir, 'store');
@@ -41,7 +41,7 @@ describe('vfi creds secret is kubectl create secret docker-registry', () => {
     { what: 'yaml, a port, email, namespace', ours: ['--registry', 'reg.example.com:5000', '--email', 'a@example.com', '--namespace', 'prod'], theirs: ['--docker-server=reg.example.com:5000', '--docker-email=a@example.com', '--namespace=prod'] },
     { what: 'json, a name', ours: ['--registry', 'ghcr.io', '--name', 'pull-secret', '-o', 'json'], theirs: ['--docker-server=ghcr.io', '-o', 'json'], name: 'pull-secret' },
     { what: 'yaml, names YAML would read as a number and a boolean', ours: ['--registry', 'r.example.com', '--name', '123', '--namespace', 'true'], theirs: ['--docker-server=r.example.com', '--namespace=true'], name: '123' },
-    { what: 'json, namespace, email', ours: ['--registry', '10.0.0.1:443', '--namespace', 'ci', '--email', 'e@x.io', '-o', 'json'], theirs: ['--docker-server=10.0.0.1:443', '--namespace=ci', '--docker-email=e@x.io', '-o', 'json'] },
+    { what: 'json, namespace as -n, email', ours: ['--registry', '10.0.0.1:443', '-n', 'ci', '--email', 'e@x.io', '-o', 'json'], theirs: ['--docker-server=10.0.0.1:443', '--namespace=ci', '--docker-email=e@x.io', '-o', 'json'] },
   ])('$what', ({ ours, theirs, name }) => {
     const password = 'p:a<s>s&"w\\ord ü';
     const r = creds(['secret', ...ours, '--username', 'alice', '--password-stdin'], `${password}\n`);
@@ -131,9 +131,49 @@ describe('secrets stay out of sight', () => {
     expect(creds(['from-secret', secretFile, '--list', '--show-secrets']).stdout).toBe('q.example.com\tquinn\ts3cr3t-Value\n');
   });
 
+  // util-linux's script gives the command a pseudo-terminal as stdout, as a person's shell does.
+  function onTerminal(args: string[], stdinFile: string): { code: number | null; output: string } {
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, MAIN, '--store', store, 'creds', ...args].map(quote).join(' ') + ` < ${quote(stdinFile)}`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    return { code: r.status, output: r.stdout };
+  }
+
+  it('on a terminal a Secret is printed as kubectl prints one; a config.json, passwords in the clear, only with --show-secrets', () => {
+    const pw = join(dir, 'tty-pw.txt');
+    writeFileSync(pw, 's3cr3t-Value\n');
+    const secret = onTerminal(['secret', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin'], pw);
+    expect(secret.code).toBe(0);
+    expect(secret.output).toContain('type: kubernetes.io/dockerconfigjson');
+    expect(secret.output).not.toContain('s3cr3t-Value');
+
+    const config = onTerminal(['config', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin'], pw);
+    expect(config.code).toBe(2);
+    expect(config.output).not.toContain('s3cr3t-Value');
+    const shown = onTerminal(['config', '--registry', 'q.example.com', '--username', 'quinn', '--password-stdin', '--show-secrets'], pw);
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain('"password": "s3cr3t-Value"');
+
+    writeFileSync(secretFile, kubectl(['x', '--docker-server=q.example.com', '--docker-username=quinn', '--docker-password=s3cr3t-Value', '-o', 'yaml']));
+    const fromSecret = onTerminal(['from-secret', secretFile], pw);
+    expect(fromSecret.code).toBe(2);
+    expect(fromSecret.output).not.toContain('s3cr3t-Value');
+    expect(onTerminal(['from-secret', secretFile, '--show-secrets'], pw).output).toContain('s3cr3t-Value');
+  });
+
   it('a password is taken from stdin only', () => {
     const r = creds(['secret', '--registry', 'q.example.com', '--username', 'u'], 'pw');
     expect(r.code).toBe(2);
+  });
+
+  it('a password typed on the command line, as docker login or kubectl take it, is refused without echoing it', () => {
+    for (const flag of [['--password=s3cr3t-Value'], ['-p', 's3cr3t-Value'], ['--docker-password=s3cr3t-Value']]) {
+      const r = creds(['secret', '--registry', 'q.example.com', '--username', 'u', ...flag]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^vfi: [^\n]+\n$/);
+      expect(r.stderr).not.toContain('s3cr3t-Value');
+    }
   });
 });
 
@@ -142,6 +182,7 @@ describe('bad input: one line, exit 2, file untouched', () => {
   it.each([
     ['a Secret of another type', ['from-secret', '-'], kubectlGeneric()],
     ['a config.json with a non-base64 auth', ['to-secret', '-'], JSON.stringify({ auths: { 'r.example.com': { auth: `${secret}!!` } } })],
+    ['a Secret whose config.json has a non-base64 auth', ['from-secret', '-'], JSON.stringify({ kind: 'Secret', apiVersion: 'v1', type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify({ auths: { 'r.example.com': { auth: `${secret}!!` } } }) } })],
     ['a registry that is not a host', ['secret', '--registry', 'https://not a host/', '--username', 'u', '--password-stdin'], secret],
     ['a Secret that is not YAML', ['from-secret', '-'], `kind: Secret\n  data: "${secret}\n`],
     ['a config that is not JSON', ['to-secret', '-'], `{"auths": {"r.example.com": {"password": "${secret}"`],
@@ -195,5 +236,34 @@ describe('to-secret and credential helpers', () => {
     const r = creds(['to-secret', '-', '--no-helpers'], config, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^vfi: [^\n]+\n$/);
+  });
+});
+
+describe('from-secret writes a config.json docker and kubelet both read', () => {
+  it('a stringData Secret with only username/password gets its auth', () => {
+    const secret = { kind: 'Secret', apiVersion: 'v1', type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': JSON.stringify({ auths: { 'r.example.com': { username: 'u', password: 'p:ü' } } }) } };
+    const r = creds(['from-secret', '-'], JSON.stringify(secret));
+    expect(r.code).toBe(0);
+    const entry = JSON.parse(r.stdout).auths['r.example.com'];
+    expect(Buffer.from(entry.auth, 'base64').toString('utf8')).toBe('u:p:ü');
+    expect(entry).toMatchObject({ username: 'u', password: 'p:ü' });
+  });
+});
+
+describe('a config.json with a credsStore', () => {
+  it('config --into and add say that docker will ask the helper, not the entry written', () => {
+    for (const how of ['config', 'add'] as const) {
+      const file = join(dir, `store-${how}.json`);
+      writeFileSync(file, JSON.stringify({ auths: {}, credsStore: 'desktop' }));
+      const args = how === 'config' ? ['config', '--into', file] : ['add', file];
+      const r = creds([...args, '--registry', 'r.example.com', '--username', 'u', '--password-stdin'], 's3cr3t-Value\n');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('docker-credential-desktop');
+      expect(r.stderr).not.toContain('s3cr3t-Value');
+      expect(JSON.parse(readFileSync(file, 'utf8')).auths['r.example.com'].password).toBe('s3cr3t-Value');
+    }
+    const plain = join(dir, 'no-store.json');
+    const r = creds(['config', '--into', plain, '--registry', 'r.example.com', '--username', 'u', '--password-stdin'], 'pw\n');
+    expect(r.stderr).not.toContain('docker-credential');
   });
 });

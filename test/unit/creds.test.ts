@@ -13,6 +13,7 @@ import {
   normalizeRegistry,
   parseConfig,
   parseSecret,
+  reconcileConfig,
   removeFromConfig,
   renderSecret,
   secretOf,
@@ -38,6 +39,12 @@ describe('normalizeRegistry: keys as docker and kubelet match them', () => {
     ['https://index.docker.io/v1', DOCKER_HUB_KEY],
     ['Registry.Example.com', 'registry.example.com'],
     ['https://registry.example.com/v1/', 'registry.example.com'],
+    // kubelet drops a leading /v1/ or /v2/ and matches by host: a key ending in /v2 would only match images under /v2/
+    ['https://registry.example.com/v2/', 'registry.example.com'],
+    ['registry.example.com:5000/v2', 'registry.example.com:5000'],
+    ['https://index.docker.io/v2/', DOCKER_HUB_KEY],
+    ['reg.example.com/v2/team/', 'reg.example.com/team'],
+    ['reg.example.com/v10/team', 'reg.example.com/v10/team'],
     ['http://127.0.0.1:5000/', '127.0.0.1:5000'],
     ['quay.io/team', 'quay.io/team'],
     ['*.gcr.io', '*.gcr.io'],
@@ -72,6 +79,28 @@ describe('auth and username/password', () => {
   it('writes entries in kubectl order with auth matching', () => {
     const config = configOf([{ registry: 'https://r.example.com/v1/', username: 'u', password: 'p', email: 'e@x' }]);
     expect(JSON.stringify(config)).toBe(`{"auths":{"r.example.com":{"username":"u","password":"p","email":"e@x","auth":"${encodeBase64('u:p')}"}}}`);
+  });
+  it('reconcileConfig fills auth from username/password and back, keeping tokens and other fields', () => {
+    const config = {
+      auths: {
+        'a.example.com': { username: 'u', password: 'p:1', email: 'e@x' },
+        'b.example.com': { auth: encodeBase64('v:p2') },
+        'c.example.com': { identitytoken: 'tok' },
+        'd.example.com': {},
+      },
+      credsStore: 'pass',
+    };
+    expect(reconcileConfig(config)).toEqual({
+      auths: {
+        'a.example.com': { username: 'u', password: 'p:1', email: 'e@x', auth: encodeBase64('u:p:1') },
+        'b.example.com': { username: 'v', password: 'p2', auth: encodeBase64('v:p2') },
+        'c.example.com': { identitytoken: 'tok' },
+        'd.example.com': {},
+      },
+      credsStore: 'pass',
+    });
+    expect(codeOf(() => reconcileConfig({ auths: { 'a.example.com': { auth: '%%%' } } }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => reconcileConfig({ auths: { 'a.example.com': { username: 'x', auth: encodeBase64('y:p') } } }))).toBe('INVALID_INPUT');
   });
   it('refuses empty usernames and passwords, and a ":" in a username', () => {
     for (const row of [{ username: '', password: 'p' }, { username: 'u', password: '' }, { username: 'a:b', password: 'p' }]) {
