@@ -58,6 +58,19 @@ describe('keys and signed records', () => {
     expect(fs.readFileSync(path.join(keys, 'vfi.key')).equals(before)).toBe(true);
   });
 
+  it('key generate --out naming a file is bad input (exit 2, one line), not an internal error', () => {
+    const file = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    for (const out of [file, path.join(file, 'sub')]) {
+      const r = vfi(store, ['key', 'generate', '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
   it('assert --sign stores a DSSE envelope whose signature openssl verifies over the PAE bytes (ed25519, and ECDSA P-256 made by openssl)', () => {
     const { pinned, tagged } = runtimes(store);
     const ecKey = path.join(dir, 'ec.key');
