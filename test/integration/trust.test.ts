@@ -150,11 +150,17 @@ describe('the trust list', () => {
     ok(store, ['assert', `Runtime@${pinned}`, 'tests-passed', '--sign', path.join(ci, 'vfi.key')]);
     ok(store, ['assert', `Runtime@${pinned}`, 'reviewed', '--sign', path.join(ci, 'vfi.key')]); // ci is not trusted for reviewed
     ok(store, ['assert', `Runtime@${pinned}`, 'smoke-verified', '--fail']); // unsigned: does not disqualify
+    ok(store, ['assert', `Runtime@${pinned}`, 'reviewed', '--sign', path.join(ci, 'vfi.key'), '--evidence', `https://ci.example.com/${'x'.repeat(80)}`]);
+    // the table never cuts why a record does not count, however long its note or evidence
+    const table = ok(store, ['assertions', `Runtime@${pinned}`]);
+    expect(table).toMatch(/reviewed\s+pass\s+.*UNTRUSTED: signed by ci, not trusted for reviewed\s+https:\/\/ci\.ex/);
+    expect(table).toMatch(/smoke-verified\s+fail\s+.*UNTRUSTED: unsigned/);
     const j = JSON.parse(ok(store, ['assertions', `Runtime@${pinned}`, '--json']));
     expect(j.score).toBe(1);
     expect(j.candidate).toBe(true);
     expect(j.records.map((r: { claim: string; counts: boolean; untrusted?: string }) => [r.claim, r.counts, r.untrusted])).toEqual([
-      ['tests-passed', true, undefined], ['reviewed', false, 'signed by ci, not trusted for reviewed'], ['smoke-verified', false, 'unsigned']]);
+      ['tests-passed', true, undefined], ['reviewed', false, 'signed by ci, not trusted for reviewed'], ['smoke-verified', false, 'unsigned'],
+      ['reviewed', false, 'signed by ci, not trusted for reviewed']]);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${pinned}\n`);
     const explain = vfi(store, ['pick', 'Runtime', '--explain']);
     expect(explain.stderr).toMatch(/picked; not counted: reviewed pass \(signed by ci, not trusted for reviewed\), smoke-verified fail \(unsigned\)/);

@@ -19,7 +19,7 @@ describe('examples/walkthrough.sh', () => {
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
     expect(r.stdout).toMatch(/^ok: 2 lineages, 5 publications, 5 vfis, 9 assertions/m);
     // CI signs, the store trusts its key: the reviewer's unsigned record is shown and not counted.
-    expect(r.stdout).toMatch(/reviewed\s+pass\s+alice\s+-\s+UNTRUSTED: unsigned/);
+    expect(r.stdout).toMatch(/reviewed\s+pass\s+alice\s+UNTRUSTED: unsigned/);
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed .*; not counted: reviewed pass \(unsigned\)/);
     expect(r.stderr).toMatch(/not pinned: an image is not pinned by digest/);
     expect(r.stdout).toMatch(/^\{"payload":"[A-Za-z0-9+\/=]+","payloadType":"application\/vnd\.in-toto\+json","signatures":\[\{"keyid":"[0-9a-f]{64}","sig":"/m);
