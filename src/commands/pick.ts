@@ -62,8 +62,13 @@ export async function find(ctx: Context, name: string | undefined, opts: RuleFla
   const { scope, candidates } = await loadCandidates(store, scoped.name, trust);
   trust.flush();
   // find's own rule: other claims do not matter, so a failing one does not exclude (a policy's rules do).
-  const found = findNewest(candidates.filter((c) => !exclusion({ ...c, failing: [] }, rules)), scoped.claims);
-  if (!found) throw nothingFound(ctx, opts, noMatchError(scope, [...new Set([...scoped.claims, ...rules.require])]));
+  const ruleFor = (c: Candidate) => exclusion({ ...c, failing: [] }, rules);
+  const found = findNewest(candidates.filter((c) => !ruleFor(c)), scoped.claims);
+  if (!found) {
+    const newest = findNewest(candidates, scoped.claims);
+    const rule = newest && ruleFor(newest);
+    throw nothingFound(ctx, opts, noMatchError(scope, scoped.claims, newest && rule ? { candidate: newest, rule } : undefined));
+  }
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust)) });
   else ctx.out(`${found.name}@${found.id}`);
 }

@@ -256,7 +256,13 @@ describe('policies and pick defaults', () => {
       lineage: 'Runtime', policy: { require: ['reviewed'], minScore: null, allowUnpinned: false }, rules: { require: ['reviewed'], minScore: 1, allowUnpinned: false } });
     expect(git(store, ['log', '--format=%s', 'refs/vfi-policy/main']).stdout).toBe('policy set Runtime\n');
     expect(vfi(store, ['pick', 'Runtime']).code).toBe(3);
-    expect(vfi(store, ['find', '--has', 'tests-passed', '--', 'Runtime']).code).toBe(3);
+    // a VFI does pass tests-passed: find says the policy kept it out, naming it and the rule, not that none passes
+    const kept = vfi(store, ['find', '--has', 'tests-passed', '--json', '--', 'Runtime']);
+    expect(kept.code).toBe(3);
+    expect(JSON.parse(kept.stdout).reason).toMatch(new RegExp(`Runtime@${ids.tagged.slice(0, 12)}, has an image not pinned by digest`));
+    const keptPinned = vfi(store, ['find', '--has', 'tests-passed', '--allow-unpinned', '--json', '--', 'Runtime']);
+    expect(keptPinned.code).toBe(3);
+    expect(JSON.parse(keptPinned.stdout).reason).toMatch(new RegExp(`Runtime@${ids.tagged.slice(0, 12)}, does not pass reviewed$`));
     ok(store, ['assert', `Runtime@${ids.pinned}`, 'reviewed']);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids.pinned}\n`);
     expect(ok(store, ['find', '--has', 'tests-passed', '--', 'Runtime'])).toBe(`Runtime@${ids.pinned}\n`);
