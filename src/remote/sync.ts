@@ -18,7 +18,8 @@ import { sweepScratch } from './cleanup.js';
 import { refusalKind, type RefUpdate } from './receivePack.js';
 import { recordTracking, TRACKING_PREFIX, trackingRef } from './tracking.js';
 import { scrubCredentials } from './url.js';
-import { ASSERTIONS_REF, RemoteSession, type SessionOptions } from './transport.js';
+import { ASSERTIONS_REF, isRecordRef, RECORD_REFS, RemoteSession, type SessionOptions } from './transport.js';
+import { POLICY_REF, TRUST_REF } from '../store/events.js';
 
 export interface RefOutcome {
   ref: string;
@@ -42,18 +43,20 @@ export interface SyncHooks {
 }
 
 const short = (id: string | undefined) => (id ? id.slice(0, 12) : '(none)');
-const label = (ref: string) => (ref === ASSERTIONS_REF ? 'assertions' : ref.slice('refs/vfi/'.length));
+const label = (ref: string) => (ref === ASSERTIONS_REF ? 'assertions' : ref === TRUST_REF ? 'trust list' : ref === POLICY_REF ? 'policies' : ref.slice('refs/vfi/'.length));
 
-/** Lineages first (sorted), the assertions ref last: records name VFIs the lineages carry. */
+/** Lineages first (sorted), the record refs last: records name VFIs the lineages carry. */
 function refOrder(a: string, b: string): number {
-  if (a === ASSERTIONS_REF || b === ASSERTIONS_REF) return a === ASSERTIONS_REF ? 1 : b === ASSERTIONS_REF ? -1 : 0;
+  if (isRecordRef(a) || isRecordRef(b)) return isRecordRef(a) && isRecordRef(b) ? RECORD_REFS.indexOf(a) - RECORD_REFS.indexOf(b) : isRecordRef(a) ? 1 : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function localVfiRefs(store: Store): Map<string, string> {
   const refs = new Map(store.refs.list('refs/vfi/'));
-  const assertions = store.refs.read(ASSERTIONS_REF);
-  if (assertions) refs.set(ASSERTIONS_REF, assertions);
+  for (const ref of RECORD_REFS) {
+    const head = store.refs.read(ref);
+    if (head) refs.set(ref, head);
+  }
   return new Map([...refs].sort(([a], [b]) => refOrder(a, b)));
 }
 
@@ -116,7 +119,7 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     // Bring the lineage caches up to date now: the first `vfi log` after a big pull would
     // otherwise pay for it.
     for (const o of report.outcomes) {
-      if (o.ref !== ASSERTIONS_REF && o.head !== o.local) await store.lineages.load(o.ref.slice('refs/vfi/'.length));
+      if (!isRecordRef(o.ref) && o.head !== o.local) await store.lineages.load(o.ref.slice('refs/vfi/'.length));
     }
     const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
     const changed = count('create') + count('fast-forward') + count('merge');
@@ -168,7 +171,7 @@ async function haves(store: Store, remote: string | undefined): Promise<string[]
 async function checkRemoteHead(store: Store, reader: CommitReader, ref: string, remote: string, target: RemoteTarget): Promise<void> {
   try {
     await reader.read(remote);
-    if (ref !== ASSERTIONS_REF) await store.vfiIdOfCommit(remote);
+    if (!isRecordRef(ref)) await store.vfiIdOfCommit(remote);
   } catch (e) {
     if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
     throw new VfiError('REMOTE', `${target.display}: ${ref} is not vfi data (${e.message})`, { url: target.display, ref },
@@ -185,7 +188,7 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
     const conflicts: UnionConflict[] = [];
     let lineageMerge: WrittenLineageMerge | undefined;
     if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
-    else if (action.kind === 'merge' && ref === ASSERTIONS_REF) {
+    else if (action.kind === 'merge' && isRecordRef(ref)) {
       const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
       next = store.objects.write('commit', encodeCommit(assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))));
     } else if (action.kind === 'merge') {
@@ -207,8 +210,8 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
 /** The line for a ref created, fast-forwarded, or (assertions) merged. */
 async function describe(store: Store, ref: string, kind: RefAction['kind'], local: string | undefined, head: string, conflicts: UnionConflict[]): Promise<string> {
   const name = label(ref);
-  if (ref === ASSERTIONS_REF) {
-    const base = kind === 'merge' ? 'assertions: merged the records of both sides' : kind === 'create' ? 'assertions: fetched' : 'assertions: fast-forward';
+  if (isRecordRef(ref)) {
+    const base = kind === 'merge' ? `${name}: merged the records of both sides` : kind === 'create' ? `${name}: fetched` : `${name}: fast-forward`;
     const warn = conflicts.map((c) => `; warning: ${c.path} differs on the two sides (${short(c.ids[0])} / ${short(c.ids[1])}), both kept`).join('');
     return `${base}${warn}`;
   }
@@ -250,7 +253,7 @@ async function authorOf(store: Store, commit: string): Promise<string | undefine
 
 /** What the remote has that the store lacks: lineages counted, assertions named apart. */
 function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string | undefined {
-  const lineages = [...remoteRefs.keys()].filter((r) => r !== ASSERTIONS_REF && !store.refs.read(r)).length;
+  const lineages = [...remoteRefs.keys()].filter((r) => !isRecordRef(r) && !store.refs.read(r)).length;
   const assertions = remoteRefs.has(ASSERTIONS_REF) && !store.refs.read(ASSERTIONS_REF);
   if (lineages === 0 && !assertions) return undefined;
   const what = [lineages > 0 ? `${lineages} lineage(s)` : '', assertions ? 'assertions' : ''].filter(Boolean).join(' and ');
@@ -295,7 +298,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
         report.outcomes.push({ ref, action: action.kind, local, remote });
       } else if (action.kind === 'rejected') {
         rejected.push(ref);
-        const what = ref === ASSERTIONS_REF ? 'recorded' : 'published';
+        const what = isRecordRef(ref) ? 'recorded' : 'published';
         const why = action.reason === 'diverged'
           ? `the store and the remote both ${what} since they last met`
           : `the remote moved on to a head the store has not fetched, ${tracked ? `and the store ${what} since it last saw the remote` : 'and without a tracking ref the store cannot tell whether the remote has its own head'}`;

@@ -28,13 +28,17 @@ import { scrubCredentials } from './url.js';
 import { readUploadPackResult, uploadPackRequest } from './uploadPack.js';
 import { PackFormatError, storeFetchedPack } from './unpack.js';
 import type { RemoteTarget } from './config.js';
+import { POLICY_REF, TRUST_REF } from '../store/events.js';
 
 export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
 const LINEAGES = 'refs/vfi/';
+/** Refs whose trees are content-named records, merged as a union: the assertions, the trust list, the policies. */
+export const RECORD_REFS: readonly string[] = [ASSERTIONS_REF, TRUST_REF, POLICY_REF];
+export const isRecordRef = (ref: string): boolean => RECORD_REFS.includes(ref);
 
-/** Is this a ref vfi exchanges? (lineages with valid names, and the assertions ref) */
+/** Is this a ref vfi exchanges? (lineages with valid names, and the record refs) */
 export function isVfiRef(ref: string): boolean {
-  return ref === ASSERTIONS_REF || (ref.startsWith(LINEAGES) && nameProblem(ref.slice(LINEAGES.length)) === undefined);
+  return isRecordRef(ref) || (ref.startsWith(LINEAGES) && nameProblem(ref.slice(LINEAGES.length)) === undefined);
 }
 
 export interface SessionOptions {

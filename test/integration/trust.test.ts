@@ -227,6 +227,28 @@ describe('the trust list', () => {
     expect(Object.fromEntries([...state.signers].map(([s, t]) => [s, t.claims ?? '*']))).toEqual({ ci: '*', rel: ['released'] });
     expect(JSON.parse(ok(a, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'rel']);
   });
+
+  it('the trust list and the policies travel with vfi push / vfi pull, and merge as a union', () => {
+    const remote = path.join(dir, 'shared.git');
+    expect(spawnSync('git', ['init', '-q', '--bare', remote]).status).toBe(0);
+    const a = path.join(dir, 'pa');
+    const b = path.join(dir, 'pb');
+    ok(a, ['add', 'Runtime', '-'], { input: '{}' });
+    ok(a, ['trust', 'add', 'ci', path.join(ci, 'vfi.pub'), '--claims', 'tests-passed']);
+    ok(a, ['policy', 'set', 'Runtime', '--require', 'tests-passed']);
+    ok(a, ['remote', 'add', 'origin', remote]);
+    ok(a, ['push']);
+    for (const ref of [TRUST_REF, 'refs/vfi-policy/main']) expect(git(remote, ['rev-parse', ref]).stdout.trim()).toBe(git(a, ['rev-parse', ref]).stdout.trim());
+    ok(b, ['trust', 'add', 'qa', path.join(qa, 'vfi.pub')]); // b's own change: the two trust lists diverge
+    ok(b, ['remote', 'add', 'origin', remote]);
+    ok(b, ['pull']);
+    expect(JSON.parse(ok(b, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'qa']);
+    expect(JSON.parse(ok(b, ['policy', 'show', 'Runtime', '--json'])).policy).toMatchObject({ require: ['tests-passed'] });
+    ok(b, ['push']);
+    ok(a, ['pull']);
+    expect(JSON.parse(ok(a, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'qa']);
+    expect(vfi(a, ['fsck']).code).toBe(0);
+  });
 });
 
 describe('policies and pick defaults', () => {
