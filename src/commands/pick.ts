@@ -192,7 +192,7 @@ async function verdictText(store: Store, trust: Trust, r: Ranked): Promise<strin
     case 'unpinned':
       return 'not pinned: an image is not pinned by digest (vfi resolve pins it; --allow-unpinned allows it)';
     case 'low-score':
-      return `below the minimum score ${v.minScore}${r.score === 0 ? ' (nothing trusted asserted about it; --min-score 0 allows it)' : ''}`;
+      return `below the minimum score ${v.minScore}${r.score === 0 ? ` (no passing claim scores for it${trust.active ? ' from a trusted signer' : ''}; --min-score 0 allows it)` : ''}`;
     case 'disqualified': {
       // The most recent failure is the telling one; the index keeps only which claims fail.
       const latest = await latestRecordsOf(store, r.candidate.id, trust);

@@ -263,6 +263,7 @@ describe('policies and pick defaults', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'NO_CANDIDATE' });
     expect(r.stderr).toMatch(new RegExp(`${ids.tagged}\\s+score 0\\s+not pinned`));
     expect(r.stderr).toMatch(new RegExp(`${ids.pinned}\\s+score 0\\s+below the minimum score 1`));
+    expect(r.stderr).not.toMatch(/trusted/); // the store trusts nobody: no message may speak of trusted records
     expect(ok(store, ['pick', 'Runtime', '--min-score', '0'])).toBe(`Runtime@${ids.pinned}\n`);
     expect(ok(store, ['pick', 'Runtime', '--min-score', '0', '--allow-unpinned'])).toBe(`Runtime@${ids.tagged}\n`);
     ok(store, ['assert', `Runtime@${ids.tagged}`, 'tests-passed']);
