@@ -14,7 +14,8 @@ describe('examples/walkthrough.sh', () => {
     expect(refs.length).toBeGreaterThanOrEqual(4);
     expect(r.stderr).toContain('$ vfi pick Runtime --require tests-passed --explain');
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed/);
-    expect(r.stderr).toMatch(/pulled from .*team\.git: 3 new/);
+    expect(r.stderr).toMatch(/pulled from .*team\.git: 5 new/); // 2 lineages, the assertions, the trust list, the policies
+    expect(r.stderr).toMatch(/^trust list: fetched$/m);
     // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
     expect(r.stdout).toMatch(/^ok: 2 lineages, 5 publications, 5 vfis, 9 assertions/m);
