@@ -234,8 +234,11 @@ async function showAssertions(ctx: Context, ref: string, opts: { json?: boolean;
   }
   if (records.length === 0) ctx.note(`vfi: no assertions about ${display}`);
   else {
-    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by, signerOf.get(r.record) ?? '-',
-      [untrusted.has(r.record) ? `UNTRUSTED: ${untrusted.get(r.record)}` : '', r.note, r.evidence].filter(Boolean).join(', ')]);
+    // Why a record does not count goes in SIGNED, which is never cut (each reason names the signer or key):
+    // at the head of the notes it was cut to `UNTRUSTED: si…` to fit a note or an evidence URL.
+    const rows = records.map((r) => [shownAt(r.at), r.claim, r.result, r.by,
+      untrusted.has(r.record) ? `UNTRUSTED: ${untrusted.get(r.record)}` : signerOf.get(r.record) ?? '-',
+      [r.note, r.evidence].filter(Boolean).join(', ')]);
     for (const line of formatTable(rows, { header: ['AT', 'CLAIM', 'RESULT', 'BY', 'SIGNED', 'NOTE, EVIDENCE'], headers: opts.headers, shrink: [5] })) ctx.out(line);
   }
   if (inside.length > 0) {

@@ -83,10 +83,17 @@ export async function find(ctx: Context, name: string | undefined, opts: RuleFla
   const { scope, damaged } = loaded;
   const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
-  const pool = seen.candidates.filter((c) => !exclusion(opts.any ? { ...c, failing: [] } : c, rules));
+  const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
+  const pool = seen.candidates.filter((c) => !ruleFor(c));
   const found = await readableChoice(store, pool, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
     (from) => findNewest(from, scoped.claims));
-  if (!found) throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, [...new Set([...scoped.claims, ...rules.require])]), damaged);
+  if (!found) {
+    // Say which rule kept out the newest VFI that has the claims, rather than that none has them.
+    const newest = findNewest(seen.candidates, scoped.claims);
+    const rule = newest && ruleFor(newest);
+    const claims = [...new Set([...scoped.claims, ...rules.require])];
+    throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, claims, newest && rule ? { candidate: newest, rule } : undefined), damaged);
+  }
   if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust, seen)) });
   else ctx.out(`${found.name}@${found.id}`);
   reportDamage(ctx, damaged);
@@ -270,7 +277,7 @@ async function verdictText(store: Store, trust: Trust, r: Ranked, seen: Seen): P
     case 'unpinned':
       return 'not pinned: an image is not pinned by digest (vfi resolve pins it; --allow-unpinned allows it)';
     case 'low-score':
-      return `below the minimum score ${v.minScore}${r.score === 0 ? ' (nothing trusted asserted about it; --min-score 0 allows it)' : ''}`;
+      return `below the minimum score ${v.minScore}${r.score === 0 ? ` (no passing claim scores for it${trust.active ? ' from a trusted signer' : ''}; --min-score 0 allows it)` : ''}`;
     case 'disqualified': {
       const inside = seen.taints.get(r.candidate.id);
       if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside)}`;

@@ -40,8 +40,15 @@ export async function keyGenerate(ctx: Context, opts: { out?: string; json?: boo
   for (const f of [privateFile, publicFile]) {
     if (fs.existsSync(f)) throw new VfiError('USAGE', `${f} already exists; vfi never overwrites a key`, { file: f }, 'choose another --out');
   }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // EEXIST/ENOTDIR: --out (or a folder on its way) is a file, which is the user's mistake, not the disk's.
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new VfiError('USAGE', `--out ${opts.out ?? '.'} is not a directory`, { out: dir }, 'name a directory (vfi creates it if missing)');
+    throw new VfiError('STORE_IO', `cannot create ${dir}: ${(e as Error).message}`, { out: dir });
+  }
   const pair = generateKeyPair();
-  fs.mkdirSync(dir, { recursive: true });
   // `wx`: created here or not at all, so a file made meanwhile is not overwritten either.
   fs.writeFileSync(privateFile, pair.privatePem, { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(publicFile, pair.publicPem, { mode: 0o644, flag: 'wx' });

@@ -50,7 +50,7 @@ function algorithmOf(key: crypto.KeyObject, source: string): SigningKey['algorit
 /** A private key from PEM text; a public key, an encrypted key or anything else is refused in one line. */
 export function parsePrivateKey(pem: string, source: string): SigningKey {
   if (/-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(pem)) {
-    throw new VfiError('INVALID_INPUT', `${source} is a public key; signing needs the private key`, { source }, 'give the private key file (vfi key generate writes vfi.key)');
+    throw new VfiError('INVALID_INPUT', `${source} is a public key; signing needs the private key`, { source }, 'give the private key file: vfi key generate writes vfi.key beside vfi.pub');
   }
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
     throw new VfiError('INVALID_INPUT', `${source} is encrypted; vfi needs an unencrypted private key`, { source }, 'decrypt it with openssl pkey, or keep it in a secret store and pass a temporary file');
@@ -68,7 +68,7 @@ export function parsePrivateKey(pem: string, source: string): SigningKey {
 /** A public key from PEM text (SPKI); a private key given here is refused, as it would be shared. */
 export function parsePublicKey(pem: string, source: string): { key: crypto.KeyObject; keyid: string; pem: string } {
   if (/PRIVATE KEY-----/.test(pem)) {
-    throw new VfiError('INVALID_INPUT', `${source} is a private key; trust takes the public key`, { source }, 'give the .pub file (openssl pkey -pubout makes one)');
+    throw new VfiError('INVALID_INPUT', `${source} is a private key; trust takes the public key`, { source }, 'give the .pub file: openssl pkey -pubout makes one from a private key');
   }
   let key: crypto.KeyObject;
   try {

@@ -248,7 +248,17 @@ export function noCandidateError(scope: string, candidates: readonly Candidate[]
 }
 
 /** The newest VFI that passes `has`, or NO_CANDIDATE. */
-export function noMatchError(scope: string, has: readonly string[]): VfiError {
+export function noMatchError(scope: string, has: readonly string[], excluded?: { candidate: Candidate; rule: Exclusion }): VfiError {
+  if (excluded) {
+    // Some VFI does pass: saying none does would send the user looking for a test that did run.
+    const { candidate: c, rule } = excluded;
+    const why = rule.kind === 'unpinned' ? 'has an image not pinned by digest (--allow-unpinned allows it)'
+      : rule.kind === 'low-score' ? `scores ${scoreOf(c)}, below the minimum score ${rule.minScore}`
+      : rule.kind === 'missing' ? `does not pass ${rule.claims.join(', ')}`
+      : `fails ${rule.claims.join(', ')}`;
+    return new VfiError('NO_CANDIDATE', `no VFI of ${scope} passes ${has.join(', ')} under the rules in force: the newest that does, ${c.name}@${c.id.slice(0, 12)}, ${why}`,
+      { scope, has, excluded: `${c.name}@${c.id}`, rule: rule.kind }, 'vfi policy show NAME prints the rules');
+  }
   return new VfiError('NO_CANDIDATE', `no VFI of ${scope} passes ${has.join(', ')}`, { scope, has });
 }
 

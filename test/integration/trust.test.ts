@@ -58,6 +58,19 @@ describe('keys and signed records', () => {
     expect(fs.readFileSync(path.join(keys, 'vfi.key')).equals(before)).toBe(true);
   });
 
+  it('key generate --out naming a file is bad input (exit 2, one line), not an internal error', () => {
+    const file = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    for (const out of [file, path.join(file, 'sub')]) {
+      const r = vfi(store, ['key', 'generate', '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.stdout).toBe('');
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
   it('assert --sign stores a DSSE envelope whose signature openssl verifies over the PAE bytes (ed25519, and ECDSA P-256 made by openssl)', () => {
     const { pinned, tagged } = runtimes(store);
     const ecKey = path.join(dir, 'ec.key');
@@ -137,11 +150,17 @@ describe('the trust list', () => {
     ok(store, ['assert', `Runtime@${pinned}`, 'tests-passed', '--sign', path.join(ci, 'vfi.key')]);
     ok(store, ['assert', `Runtime@${pinned}`, 'reviewed', '--sign', path.join(ci, 'vfi.key')]); // ci is not trusted for reviewed
     ok(store, ['assert', `Runtime@${pinned}`, 'smoke-verified', '--fail']); // unsigned: does not disqualify
+    ok(store, ['assert', `Runtime@${pinned}`, 'reviewed', '--sign', path.join(ci, 'vfi.key'), '--evidence', `https://ci.example.com/${'x'.repeat(80)}`]);
+    // the table never cuts why a record does not count, however long its note or evidence
+    const table = ok(store, ['assertions', `Runtime@${pinned}`]);
+    expect(table).toMatch(/reviewed\s+pass\s+.*UNTRUSTED: signed by ci, not trusted for reviewed\s+https:\/\/ci\.ex/);
+    expect(table).toMatch(/smoke-verified\s+fail\s+.*UNTRUSTED: unsigned/);
     const j = JSON.parse(ok(store, ['assertions', `Runtime@${pinned}`, '--json']));
     expect(j.score).toBe(1);
     expect(j.candidate).toBe(true);
     expect(j.records.map((r: { claim: string; counts: boolean; untrusted?: string }) => [r.claim, r.counts, r.untrusted])).toEqual([
-      ['tests-passed', true, undefined], ['reviewed', false, 'signed by ci, not trusted for reviewed'], ['smoke-verified', false, 'unsigned']]);
+      ['tests-passed', true, undefined], ['reviewed', false, 'signed by ci, not trusted for reviewed'], ['smoke-verified', false, 'unsigned'],
+      ['reviewed', false, 'signed by ci, not trusted for reviewed']]);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${pinned}\n`);
     const explain = vfi(store, ['pick', 'Runtime', '--explain']);
     expect(explain.stderr).toMatch(/picked; not counted: reviewed pass \(signed by ci, not trusted for reviewed\), smoke-verified fail \(unsigned\)/);
@@ -208,6 +227,28 @@ describe('the trust list', () => {
     expect(Object.fromEntries([...state.signers].map(([s, t]) => [s, t.claims ?? '*']))).toEqual({ ci: '*', rel: ['released'] });
     expect(JSON.parse(ok(a, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'rel']);
   });
+
+  it('the trust list and the policies travel with vfi push / vfi pull, and merge as a union', () => {
+    const remote = path.join(dir, 'shared.git');
+    expect(spawnSync('git', ['init', '-q', '--bare', remote]).status).toBe(0);
+    const a = path.join(dir, 'pa');
+    const b = path.join(dir, 'pb');
+    ok(a, ['add', 'Runtime', '-'], { input: '{}' });
+    ok(a, ['trust', 'add', 'ci', path.join(ci, 'vfi.pub'), '--claims', 'tests-passed']);
+    ok(a, ['policy', 'set', 'Runtime', '--require', 'tests-passed']);
+    ok(a, ['remote', 'add', 'origin', remote]);
+    ok(a, ['push']);
+    for (const ref of [TRUST_REF, 'refs/vfi-policy/main']) expect(git(remote, ['rev-parse', ref]).stdout.trim()).toBe(git(a, ['rev-parse', ref]).stdout.trim());
+    ok(b, ['trust', 'add', 'qa', path.join(qa, 'vfi.pub')]); // b's own change: the two trust lists diverge
+    ok(b, ['remote', 'add', 'origin', remote]);
+    ok(b, ['pull']);
+    expect(JSON.parse(ok(b, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'qa']);
+    expect(JSON.parse(ok(b, ['policy', 'show', 'Runtime', '--json'])).policy).toMatchObject({ require: ['tests-passed'] });
+    ok(b, ['push']);
+    ok(a, ['pull']);
+    expect(JSON.parse(ok(a, ['trust', 'list', '--json'])).map((s: { signer: string }) => s.signer)).toEqual(['ci', 'qa']);
+    expect(vfi(a, ['fsck']).code).toBe(0);
+  });
 });
 
 describe('policies and pick defaults', () => {
@@ -222,6 +263,7 @@ describe('policies and pick defaults', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'NO_CANDIDATE' });
     expect(r.stderr).toMatch(new RegExp(`${ids.tagged}\\s+score 0\\s+not pinned`));
     expect(r.stderr).toMatch(new RegExp(`${ids.pinned}\\s+score 0\\s+below the minimum score 1`));
+    expect(r.stderr).not.toMatch(/trusted/); // the store trusts nobody: no message may speak of trusted records
     expect(ok(store, ['pick', 'Runtime', '--min-score', '0'])).toBe(`Runtime@${ids.pinned}\n`);
     expect(ok(store, ['pick', 'Runtime', '--min-score', '0', '--allow-unpinned'])).toBe(`Runtime@${ids.tagged}\n`);
     ok(store, ['assert', `Runtime@${ids.tagged}`, 'tests-passed']);
@@ -237,7 +279,13 @@ describe('policies and pick defaults', () => {
       lineage: 'Runtime', policy: { require: ['reviewed'], minScore: null, allowUnpinned: false }, rules: { require: ['reviewed'], minScore: 1, allowUnpinned: false } });
     expect(git(store, ['log', '--format=%s', 'refs/vfi-policy/main']).stdout).toBe('policy set Runtime\n');
     expect(vfi(store, ['pick', 'Runtime']).code).toBe(3);
-    expect(vfi(store, ['find', '--has', 'tests-passed', '--', 'Runtime']).code).toBe(3);
+    // a VFI does pass tests-passed: find says the policy kept it out, naming it and the rule, not that none passes
+    const kept = vfi(store, ['find', '--has', 'tests-passed', '--json', '--', 'Runtime']);
+    expect(kept.code).toBe(3);
+    expect(JSON.parse(kept.stdout).reason).toMatch(new RegExp(`Runtime@${ids.tagged.slice(0, 12)}, has an image not pinned by digest`));
+    const keptPinned = vfi(store, ['find', '--has', 'tests-passed', '--allow-unpinned', '--json', '--', 'Runtime']);
+    expect(keptPinned.code).toBe(3);
+    expect(JSON.parse(keptPinned.stdout).reason).toMatch(new RegExp(`Runtime@${ids.tagged.slice(0, 12)}, does not pass reviewed$`));
     ok(store, ['assert', `Runtime@${ids.pinned}`, 'reviewed']);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids.pinned}\n`);
     expect(ok(store, ['find', '--has', 'tests-passed', '--', 'Runtime'])).toBe(`Runtime@${ids.pinned}\n`);

@@ -14,11 +14,12 @@ describe('examples/walkthrough.sh', () => {
     expect(refs.length).toBeGreaterThanOrEqual(4);
     expect(r.stderr).toContain('$ vfi pick Runtime --require tests-passed --explain');
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed/);
-    expect(r.stderr).toMatch(/pulled from .*team\.git: 3 new/);
+    expect(r.stderr).toMatch(/pulled from .*team\.git: 5 new/); // 2 lineages, the assertions, the trust list, the policies
+    expect(r.stderr).toMatch(/^trust list: fetched$/m);
     // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
     // CI signs, the store trusts its key: the reviewer's unsigned record is shown and not counted.
-    expect(r.stdout).toMatch(/reviewed\s+pass\s+alice\s+-\s+UNTRUSTED: unsigned/);
+    expect(r.stdout).toMatch(/reviewed\s+pass\s+alice\s+UNTRUSTED: unsigned/);
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed .*; not counted: reviewed pass \(unsigned\)/);
     expect(r.stderr).toMatch(/not pinned: an image is not pinned by digest/);
     expect(r.stdout).toMatch(/^\{"payload":"[A-Za-z0-9+\/=]+","payloadType":"application\/vnd\.in-toto\+json","signatures":\[\{"keyid":"[0-9a-f]{64}","sig":"/m);

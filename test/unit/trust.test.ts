@@ -205,3 +205,20 @@ describe('the policy fold and the rules pick applies', () => {
     expect(unpinnedImages(vfi as never)).toEqual(expected);
   });
 });
+
+describe('key errors', () => {
+  // The CLI prints a hint in parentheses after the message: a hint with parentheses of its own read as `(… (…))`.
+  it('the wrong half of a pair is INVALID_INPUT with a hint the CLI can wrap', () => {
+    const pair = generateKeyPair();
+    for (const attempt of [() => parsePrivateKey(pair.publicPem, 'vfi.pub'), () => parsePublicKey(pair.privatePem, 'vfi.key')]) {
+      let caught: unknown;
+      try {
+        attempt();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toMatchObject({ code: 'INVALID_INPUT' });
+      expect((caught as { hint?: string }).hint).toMatch(/^[^()]+$/);
+    }
+  });
+});
