@@ -1,6 +1,7 @@
 /** Commander registration of `vfi key`, `vfi trust` and `vfi policy` (issue 10). */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { parseCount } from '../cli.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
 type Act = (load: () => Promise<Action>) => (this: Command, ...args: unknown[]) => Promise<void>;
@@ -44,7 +45,7 @@ export function registerTrust(program: Command, act: Act): void {
     .description('set the release policy of lineage NAME (replaces the previous one)')
     .argument('<name>', 'lineage')
     .option('--require <claims...>', 'claims a candidate must pass (a,b or repeated)', claimList)
-    .option('--min-score <n>', 'the lowest score a candidate may have (default 1)')
+    .option('--min-score <n>', 'the lowest score a candidate may have (default 1)', parseCount)
     .option('--allow-unpinned', 'let VFIs whose images are not pinned by digest be candidates')
     .addHelpText('after', '\nExample:\n  $ vfi policy set Runtime --require tests-passed,reviewed --min-score 2')
     .action(act(async () => (await import('../commands/trust.js')).policySet));

@@ -9,13 +9,20 @@ import '../store/compositionFsck.js';
 import { plural, printJson } from './table.js';
 
 export async function fsck(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const report = await fsckStore(ctx.store({ create: false }));
+  let report;
+  try {
+    report = await fsckStore(ctx.store({ create: false }));
+  } catch (e) {
+    // Damage that stops the walk itself (a pack index that cannot be read) is still fsck's finding, said as one.
+    if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+    report = { problems: [e.message], warnings: [], counts: {} as Record<string, number> };
+  }
   const damaged = report.problems.length > 0;
   if (opts.json) printJson(ctx.out, { ok: !damaged, ...(damaged ? { code: 'STORE_DAMAGED' } : {}), ...report });
   else {
     for (const p of report.problems) ctx.out(`damaged: ${p}`);
     for (const w of report.warnings) ctx.note(`vfi: warning: ${w}`);
-    const counts = Object.entries(report.counts).map(([k, v]) => plural(v, k.replace(/s$/, ''), k)).join(', ');
+    const counts = Object.entries(report.counts).map(([k, v]) => plural(v, k.replace(/s$/, ''), k)).join(', ') || 'the check could not go on';
     ctx.out(`${report.problems.length === 0 ? 'ok' : 'damaged'}: ${counts}`);
   }
   if (report.problems.length > 0) {

@@ -111,16 +111,10 @@ export async function trustList(ctx: Context, opts: { json?: boolean }): Promise
     ...signers.map((s) => [s.signer, s.keyid, s.claims ? s.claims.join(',') : '*', shownAt(s.at), s.by])])) ctx.out(line);
 }
 
-export async function policySet(ctx: Context, name: string, opts: { require?: string[]; minScore?: string; allowUnpinned?: boolean }): Promise<void> {
+export async function policySet(ctx: Context, name: string, opts: { require?: string[]; minScore?: number; allowUnpinned?: boolean }): Promise<void> {
   checkName(name);
   const require = splitClaims(opts.require, '--require') ?? [];
-  let minScore: number | undefined;
-  if (opts.minScore !== undefined) {
-    minScore = Number(opts.minScore);
-    if (!/^\d+$/.test(opts.minScore) || !Number.isSafeInteger(minScore)) {
-      throw new VfiError('USAGE', `--min-score must be a whole number, 0 or more, not ${JSON.stringify(opts.minScore)}`, { minScore: opts.minScore });
-    }
-  }
+  const minScore = opts.minScore; // checked by the option's parser (cli.ts parseCount)
   const store = ctx.store({ create: false });
   if (!store.refs.read(lineageRef(name))) ctx.note(`vfi: warning: no lineage named ${name} yet; the policy applies once it exists`);
   const body = policyBody({ lineage: name, require, allowUnpinned: Boolean(opts.allowUnpinned), by: currentPerson(ctx.env).name, ...(minScore !== undefined ? { minScore } : {}) });

@@ -121,6 +121,9 @@ function checkOnDisk(target: RemoteTarget): void {
 /** Fetch the remote's vfi refs into quarantine, admit them, and merge them into the store. */
 export async function pull(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   if (target.protocol === 'file') checkOnDisk(target);
+  // git would fetch, then fail to store the objects and say only "could not read from remote
+  // repository": a store this user cannot write to is said as such, before anything is fetched.
+  fs.accessSync(`${store.gitdir}/objects`, fs.constants.W_OK);
   const quarantine = `${QUARANTINE_PREFIX}${target.name ?? 'url'}-${process.pid}-${randomBytes(4).toString('hex')}/`;
   try {
     // 1. Fetch everything that differs into quarantine refs; no ref under refs/vfi*/ moves here

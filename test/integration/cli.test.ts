@@ -180,7 +180,7 @@ describe('store discovery', () => {
     const clone = path.join(dir, 'clone');
     expect(spawnSync('git', ['clone', '-q', '--mirror', store, path.join(clone, '.git')]).status).toBe(0);
     fs.mkdirSync(path.join(clone, 'sub', 'dir'), { recursive: true });
-    expect(bare(path.join(clone, 'sub', 'dir'), ['pick'], env).stdout).toBe(`${ref}\n`);
+    expect(bare(path.join(clone, 'sub', 'dir'), ['pick', '--allow-unpinned', '--min-score', '0'], env).stdout).toBe(`${ref}\n`);
   });
 
   it('a git repository that is no vfi store is passed by, to the default store', () => {

@@ -97,6 +97,6 @@ describe('the engine a docker context names', () => {
     const i = need(ctx);
     const r = resolveWith(i, { DOCKER_CONFIG: i.named, DOCKER_CONTEXT: 'nowhere' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/docker context "nowhere".*does not exist/);
+    expect(r.stderr).toMatch(/docker context \\?"nowhere\\?".*does not exist/);
   });
 });

@@ -583,7 +583,7 @@ describe('failures', () => {
 });
 
 describe('verify', () => {
-  it('existing digests: in the registry, locally, a platform child; a deleted one: IMAGE_NOT_FOUND', async (ctx) => {
+  it('existing digests (local images accepted): in the registry, locally, a platform child; a deleted one: IMAGE_NOT_FOUND', async (ctx) => {
     const e = need(ctx);
     const P = e.plain.host;
     expect(await headDigest(P, 'demo/gone', e.d.gone)).toBeUndefined();
@@ -597,7 +597,7 @@ describe('verify', () => {
         { component: 'gone', address: `${P}/demo/gone:v1@${e.d.gone}` },
         { component: 'unpinned', address: `${P}/demo/app:v1` },
       ],
-      { engine: e.docker, credentials: dockerCredentials({ configDir: e.cfg.good }), timeoutMs: 20_000 },
+      { engine: e.docker, credentials: dockerCredentials({ configDir: e.cfg.good }), timeoutMs: 20_000, local: true },
     );
     const by = Object.fromEntries(rs.map((r) => [r.component, r]));
     expect(by.app).toMatchObject({ ok: true, where: 'registry' });

@@ -293,7 +293,7 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
     expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
     expect((await pull(pulled)).code).toBe(0);
     expect(vfiRefs(pulled)).toBe(vfiRefs(source));
-    expect(ok(pulled, ['pick', 'Runtime'])).toBe(ok(source, ['pick', 'Runtime']));
+    expect(ok(pulled, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0'])).toBe(ok(source, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0']));
     expect(git(pulled, ['fsck', '--strict', '--no-dangling']).code).toBe(0);
   });
 

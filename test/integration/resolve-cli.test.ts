@@ -172,7 +172,7 @@ describe('vfi resolve / verify', () => {
     expect(r.stdout).toMatch(/^MISSING\s+gone\s/m);
     const local = vfi(s, ['verify', 'Deleted', '--local'], { env });
     expect(local.code, local.stderr).toBe(0);
-    expect(local.stdout).toMatch(/^ok\s+gone\s.*\(local\)$/m);
+    expect(local.stdout).toMatch(/^ok\s+gone\s.*\slocal$/m);
   });
 
   it('verify fails on an image not pinned by digest (exit 1) unless --allow-unpinned', (ctx) => {
@@ -181,7 +181,7 @@ describe('vfi resolve / verify', () => {
     const env = { DOCKER_HOST: engine.host };
     const r = vfi(s, ['verify', 'Loose'], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^UNPINNED web\s/m);
+    expect(r.stdout).toMatch(/^UNPINNED\s+web\s/m);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(vfi(s, ['verify', 'Loose', '--json'], { env }).stdout)).toMatchObject({ ok: false, unpinned: 1, unpinnedComponents: ['web'] });
     expect(vfi(s, ['verify', 'Loose', '--allow-unpinned'], { env }).code).toBe(0);

@@ -277,6 +277,10 @@ describe('numeric options: one line saying which option and why, exit 2', () => 
     [['resolve', 'Runtime'], '--concurrency', ['abc', '0', '-1', '2.5', ''], undefined],
     [['verify', 'Runtime'], '--timeout', ['abc', '0', '0.0001'], undefined],
     [['verify', 'Runtime'], '--concurrency', ['abc', '0', '2.5'], undefined],
+    [['set', 'Runtime', 'router=polyverse/router:9', '--resolve'], '--timeout', ['abc', '0', '86401'], undefined],
+    [['pick', 'Runtime'], '--min-score', ['abc', '-1', '2.5', ''], undefined],
+    [['find', 'Runtime', '--has', 'tests-passed'], '--min-score', ['abc', '-1'], undefined],
+    [['policy', 'set', 'Runtime'], '--min-score', ['abc', '-1', '2.5'], undefined],
   ];
   const rows = options.flatMap(([words, option, bad]) => bad.map((value) => [`${words[0]} ${option} ${JSON.stringify(value)}`, words, option, value] as const));
 
@@ -308,7 +312,8 @@ describe('numeric options: one line saying which option and why, exit 2', () => 
   }
 
   it('covers every numeric option the CLI has', () => {
-    const tested = new Set(options.map(([words, option]) => `${words[0]} ${option === '-n' ? '--max-count' : option}`));
+    const command = (words: string[]) => words.slice(0, words[0] === 'policy' ? 2 : 1).join(' ');
+    const tested = new Set(options.map(([words, option]) => `${command(words)} ${option === '-n' ? '--max-count' : option}`));
     const all = numericOptions();
     expect(all.length).toBeGreaterThanOrEqual(5);
     expect(all.filter((o) => !tested.has(o))).toEqual([]);
@@ -469,7 +474,7 @@ describe('a hurried user', () => {
     const blob = JSON.parse(vfi(damaged, ['log', 'Runtime', '--json']).stdout)[0].id as string;
     expect(git(damaged, ['update-ref', 'refs/vfi/Runtime', blob]).code).toBe(0);
     fs.rmSync(path.join(damaged, 'vfi-cache'), { recursive: true, force: true });
-    for (const args of [['show', 'Runtime'], ['log', 'Runtime'], ['list'], ['pick']]) {
+    for (const args of [['show', 'Runtime'], ['log', 'Runtime'], ['list'], ['pick', '--allow-unpinned', '--min-score', '0']]) {
       const r = vfi(damaged, args);
       expect([args, r.code]).toEqual([args, 1]);
       expect(r.stderr).toMatch(/^vfi: refs\/vfi\/Runtime: object [0-9a-f]{40} is a blob, not a commit/);

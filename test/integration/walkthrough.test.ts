@@ -15,7 +15,7 @@ describe('examples/walkthrough.sh', () => {
     expect(r.stderr).toContain('$ vfi pick Runtime --require tests-passed --explain');
     expect(r.stderr).toMatch(/disqualified: smoke-verified failed/);
     expect(r.stderr).toMatch(/pulled from .*team\.git: 5 new/); // 2 lineages, the assertions, the trust list, the policies
-    expect(r.stderr).toMatch(/^trust list: fetched$/m);
+    expect(r.stderr).toMatch(/^vfi-trust\/main: new on the remote/m); // the trust list and the policies travel too
     // The script itself exits non-zero if a hash, or the teammate's pick, differs from ours.
     expect(r.stdout).toMatch(/score 3: smoke-verified, soak-tested, tests-passed; released pass \(not scored\)/);
     // CI signs, the store trusts its key: the reviewer's unsigned record is shown and not counted.

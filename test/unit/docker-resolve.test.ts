@@ -527,7 +527,7 @@ describe('repoDigestsFor', () => {
 });
 
 describe('verifyImages', () => {
-  it('local first, then the registry; a missing digest is IMAGE_NOT_FOUND; unpinned is refused', async () => {
+  it('with local: true, local first, then the registry; a missing digest is IMAGE_NOT_FOUND; unpinned is refused', async () => {
     const engine = fake({
       localImage: async (ref) => {
         if (ref.endsWith(D('4'))) throw new VfiError('ENGINE', 'cannot reach the Docker engine', {});
@@ -546,7 +546,7 @@ describe('verifyImages', () => {
         { component: 'd', address: 'app:v1' },
         { component: 'e', address: `app:v1@${D('4')}` },
       ],
-      { engine, credentials: noCreds },
+      { engine, credentials: noCreds, local: true },
     );
     expect(rs.map((r) => [r.component, r.ok, r.status, r.where, r.error?.code])).toEqual([
       ['a', true, 'ok', 'local', undefined],
