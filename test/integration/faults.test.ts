@@ -15,19 +15,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXED_ENV, finished, git, MAIN, runtimeVfi, snapshot, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
 const dir = tempDir('vfi-faults-');
 fs.chmodSync(dir, 0o755); // the non-root user must reach the stores inside
 
-/** mulberry32: the kill moments are varied and the same on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(18);
 
 const lines = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

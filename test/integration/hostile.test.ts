@@ -9,17 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finished, git, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
 const dir = tempDir('vfi-hostile-');
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // What git strips or chokes on, and what it keeps.
 const NASTY = ['a', 'Z', ' ', '<', '>', '\n', '\t', '\r', '"', "'", ',', ';', ':', '.', '\\', '@', 'é', '日', '-', '\u007f', '\u2028'];
