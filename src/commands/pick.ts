@@ -5,122 +5,25 @@
  * `rc=$(vfi pick --explain)` still captures just the reference.
  */
 import type { Context } from '../context.js';
-import { VfiError } from '../errors.js';
-import { checkClaim, checkComponentName, checkName, nameProblem } from '../core/names.js';
-import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
-import { shownAt } from '../core/assertion.js';
-import { disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
-import { effectiveRules, type PickRules } from '../core/trust.js';
-import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
-import { lineageRef, type Store } from '../store/store.js';
-import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
-import { plural, printJson } from './table.js';
+import type { VfiError } from '../errors.js';
+import { findRelease, pickRelease, type Answer, type FindOptions, type PickOptions } from '../app/pick.js';
+import { printJson } from './table.js';
 import { reportDamage } from './damage.js';
 
-const EXPLAIN_ROWS = 20;
-
-interface RuleFlags {
-  minScore?: number;
-  allowUnpinned?: boolean;
-}
-
-interface PickOptions extends RuleFlags {
-  require?: string[];
-  top?: number;
-  explain?: boolean;
-  json?: boolean;
-}
-
 export async function pick(ctx: Context, name: string | undefined, opts: PickOptions): Promise<void> {
-  const words = claimWords(opts.require, '--require');
-  if (name !== undefined) checkName(name);
-  if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
-  const store = ctx.store({ create: false });
-  const top = opts.top ?? 1;
-  const { scope, require, rules, trust, candidates, seen, result, damaged } = await rank(ctx, store, name, words, opts.require, opts, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
-  if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result, seen);
-  trust.flush();
-  if (result.ranked.length === 0) throw nothingFound(ctx, opts, noCandidateError(scope, candidates, result, require), damaged);
-  if (opts.json) {
-    const rows = [];
-    for (const r of result.top) rows.push(await describe(store, r.candidate, trust, seen));
-    printJson(ctx.out, opts.top === undefined ? { ok: true, ...rows[0]! } : rows);
-  } else {
-    for (const r of result.top) ctx.out(`${r.candidate.name}@${r.candidate.id}`);
-  }
-  reportDamage(ctx, damaged);
+  const answer = await pickRelease(ctx, name, opts);
+  if (!answer.found) throw nothingFound(ctx, opts, answer);
+  if (opts.json) printJson(ctx.out, opts.top === undefined ? { ok: true, ...answer.rows[0]! } : answer.rows);
+  else for (const c of answer.chosen) ctx.out(`${c.name}@${c.id}`);
+  reportDamage(ctx, answer.damaged);
 }
 
-/** The ranking `pick` makes: the lineage's policy and the flags, only trusted records, candidates seen through their compositions. */
-async function rank(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined, flags: RuleFlags, top: number, limit: number) {
-  const scoped = await claimsAndName(ctx, store, name, words, values);
-  const { trust, rules } = await rulesFor(store, scoped.name, { ...flags, require: scoped.claims });
-  const require = rules.require;
-  const loaded = await loadCandidates(store, scoped.name, trust);
-  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
-  const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
-  const result = await readableChoice(store, seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
-  return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result, damaged: loaded.damaged };
-}
-
-/** What `vfi pick NAME --require …` would choose (for `set --from-best`), or NO_CANDIDATE. */
-export async function pickBest(ctx: Context, store: Store, name: string, require: string[] | undefined): Promise<Candidate> {
-  const { scope, require: claims, trust, candidates, result } = await rank(ctx, store, name, claimWords(require, '--require'), undefined, {}, 1, 1);
-  trust.flush();
-  if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, claims);
-  return result.ranked[0]!.candidate;
-}
-
-export async function find(ctx: Context, name: string | undefined, opts: RuleFlags & { has?: string[]; json?: boolean; any?: boolean }): Promise<void> {
-  const words = claimWords(opts.has, '--has');
-  if (words.length === 0) throw new VfiError('USAGE', 'expected --has CLAIM… (several: --has a b, --has a,b or --has a --has b)', {});
-  if (name !== undefined) checkName(name);
-  const store = ctx.store({ create: false });
-  const scoped = await claimsAndName(ctx, store, name, words, opts.has);
-  const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
-  const loaded = await loadCandidates(store, scoped.name, trust);
-  trust.flush();
-  const { scope, damaged } = loaded;
-  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
-  // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
-  const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
-  const pool = seen.candidates.filter((c) => !ruleFor(c));
-  const found = await readableChoice(store, pool, damaged, (from) => [findNewest(from, scoped.claims)].filter((c) => c !== undefined),
-    (from) => findNewest(from, scoped.claims));
-  if (!found) {
-    // Say which rule kept out the newest VFI that has the claims, rather than that none has them.
-    const newest = findNewest(seen.candidates, scoped.claims);
-    const rule = newest && ruleFor(newest);
-    const claims = [...new Set([...scoped.claims, ...rules.require])];
-    throw nothingFound(ctx, opts, noMatchError(opts.any ? scope : `${scope} that is a candidate`, claims, newest && rule ? { candidate: newest, rule } : undefined), damaged);
-  }
-  if (opts.json) printJson(ctx.out, { ok: true, ...(await describe(store, found, trust, seen)) });
-  else ctx.out(`${found.name}@${found.id}`);
-  reportDamage(ctx, damaged);
-}
-
-/**
- * Choose among the candidates whose VFIs the store can read: a chosen VFI that is damaged is added
- * to `damaged` and left out, and the choice made again, so pick and find never name one.
- */
-async function readableChoice<T>(store: Store, candidates: Candidate[], damaged: VfiError[],
-  named: (from: Candidate[]) => Candidate[], choose: (from: Candidate[]) => T): Promise<T> {
-  let from = candidates;
-  for (;;) {
-    let bad: Candidate | undefined;
-    for (const c of named(from)) {
-      try {
-        await store.readVfi(c.id);
-      } catch (e) {
-        if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
-        damaged.push(new VfiError(e.code, `${c.name}@${c.id}: ${e.message}`, e.data, e.hint));
-        bad = c;
-        break;
-      }
-    }
-    if (!bad) return choose(from);
-    from = from.filter((c) => c.id !== bad.id);
-  }
+export async function find(ctx: Context, name: string | undefined, opts: FindOptions): Promise<void> {
+  const answer = await findRelease(ctx, name, opts);
+  if (!answer.found) throw nothingFound(ctx, opts, answer);
+  if (opts.json) printJson(ctx.out, { ok: true, ...answer.rows[0]! });
+  else ctx.out(`${answer.chosen[0]!.name}@${answer.chosen[0]!.id}`);
+  reportDamage(ctx, answer.damaged);
 }
 
 /**
@@ -128,174 +31,8 @@ async function readableChoice<T>(store: Store, candidates: Candidate[], damaged:
  * --json` give one, so that `vfi pick --json | jq -e .ok` reads it: `{"ok": false, "code",
  * "reason"}`, or `[]` with --top (the best N of none). The error then exits 3 as without --json.
  */
-function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, error: VfiError, damaged: readonly VfiError[]): VfiError {
+function nothingFound(ctx: Context, opts: { json?: boolean; top?: number }, { error, damaged }: Extract<Answer, { found: false }>): VfiError {
   for (const e of damaged) ctx.note(`vfi: ${e.message}`);
   if (opts.json) printJson(ctx.out, opts.top === undefined ? { ok: false, code: error.code, reason: error.message } : []);
   return error;
-}
-
-/** `--require a,b --require c` → [a, b, c]; an empty claim (`--require ''`, `a,`) is refused, not ignored. */
-function claimWords(values: string[] | undefined, option: string): string[] {
-  const words = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim());
-  if (words.includes('')) {
-    throw new VfiError('USAGE', `${option}: empty claim in ${values!.map((v) => JSON.stringify(v)).join(' ')}`, { option },
-      `name each claim, e.g. ${option} tests-passed reviewed`);
-  }
-  return words;
-}
-
-/**
- * The claims and the lineage of `pick`/`find`. `--has` and `--require` take several words, so in
- * `vfi find --has a b Runtime` (SPEC §3) the option swallows NAME too. Without NAME before the
- * option (or after `--`), the option's last word is NAME when it is a whole word (not `a,Runtime`)
- * after at least one claim, names a lineage of the store, and is not a claim of any record; else
- * it is a claim.
- */
-async function claimsAndName(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined): Promise<{ name: string | undefined; claims: string[] }> {
-  const word = values?.at(-1)?.trim();
-  if (name === undefined && words.length >= 2 && word !== undefined && !word.includes(',') && !nameProblem(word)
-    && store.refs.read(lineageRef(word)) !== undefined) {
-    if (!(await claimsEverAsserted(store)).has(word)) return { name: word, claims: uniqueClaims(words.slice(0, -1)) };
-    ctx.note(`vfi: "${word}" is taken as a claim, which records use; for the lineage write it before the option or after --`);
-  }
-  return { name, claims: uniqueClaims(words) };
-}
-
-/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
-const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
-  const colon = w.indexOf(':');
-  if (colon < 0) return checkClaim(w);
-  const component = w.slice(0, colon);
-  if (component !== '*') checkComponentName(component);
-  checkClaim(w.slice(colon + 1));
-  return w;
-}))];
-
-/**
- * The trust list, and the rules of the lineage's policy combined with the command line. Without
- * NAME, a store of one lineage uses that lineage's policy; across several, none (the defaults).
- * `find` applies a policy when there is one, and otherwise only what its flags say.
- */
-async function rulesFor(store: Store, name: string | undefined, flags: RuleFlags & { require?: string[] }, forFind = false): Promise<{ trust: Trust; rules: PickRules }> {
-  const trust = await loadTrust(store);
-  const lineages = name === undefined ? store.lineageNames() : [name];
-  const policy = lineages.length === 1 ? (await loadPolicies(store)).get(lineages[0]!) : undefined;
-  const rules = effectiveRules(policy, flags);
-  if (forFind && !policy) return { trust, rules: { ...rules, minScore: flags.minScore ?? 0, allowUnpinned: flags.allowUnpinned ?? true } };
-  return { trust, rules };
-}
-
-interface Seen {
-  candidates: Candidate[];
-  taints: Map<string, readonly Taint[]>;
-}
-
-/** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
-async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[]): Promise<Seen> {
-  const { loadComposition, taintsOf } = await import('../store/composition.js');
-  const reqs = splitRequirements(claims).parts;
-  const ids = candidates.map((c) => c.id);
-  if (reqs.length === 0) {
-    // The common pick: taints alone, from their cache when nothing moved.
-    const known = await taintsOf(store, lineages.length === 1 ? lineages[0]! : '_all', lineages, ids);
-    return seeThrough(candidates, reqs, () => undefined, { component: () => NOTHING, vfi: () => NOTHING }, known);
-  }
-  const { parts, claims: lookup } = await loadComposition(store, ids);
-  checkRequirementNames(reqs, componentNames(ids, parts.partsOf), scope);
-  return seeThrough(candidates, reqs, parts.partsOf, lookup);
-}
-
-const NOTHING = Object.freeze({ passing: Object.freeze([]), failing: Object.freeze([]) });
-
-/** The --json form of a picked VFI, with the latest record of each claim that counts read from the store; `candidate`, and why not. */
-async function describe(store: Store, c: Candidate, trust: Trust, seen: Seen) {
-  const latest = await latestRecordsOf(store, c.id, trust);
-  const own = disqualifying(c.failing.filter((f) => !f.includes(':'))).map((claim) => ({ claim }));
-  const inside = (seen.taints.get(c.id) ?? []).map((t) => ({ component: t.path, subject: t.part.address, claim: t.claim }));
-  return {
-    ref: `${c.name}@${c.id}`,
-    name: c.name,
-    id: c.id,
-    score: ownScore(c),
-    candidate: own.length + inside.length === 0,
-    ...(own.length + inside.length > 0 ? { why: [...own, ...inside] } : {}),
-    claims: Object.fromEntries([...latest].map(([claim, r]) => [claim, { result: r.result, at: r.at, by: r.by }])),
-  };
-}
-
-/** The ranking on stderr: the best candidates, then the most recent VFIs that are not candidates. */
-async function explain(ctx: Context, store: Store, trust: Trust, scope: string, total: number, rules: PickRules, result: ReleasePick, seen: Seen): Promise<void> {
-  const { ranked, rejected, counts } = result;
-  const parts = [plural(total, 'VFI'), plural(counts.qualified, 'candidate')];
-  if (counts.disqualified > 0) parts.push(`${counts.disqualified} disqualified`);
-  if (counts.unpinned > 0) parts.push(`${counts.unpinned} not pinned`);
-  if (counts.missing > 0) parts.push(`${counts.missing} missing a required claim`);
-  if (counts.lowScore > 0) parts.push(`${counts.lowScore} below the minimum score`);
-  const ruleText = [`minimum score ${rules.minScore}`, rules.allowUnpinned ? 'unpinned images allowed' : 'images pinned by digest'];
-  if (rules.require.length > 0) ruleText.unshift(`requiring ${rules.require.join(', ')}`);
-  if (rules.policy) ruleText.push(`policy of ${rules.policy.lineage} set ${shownAt(rules.policy.at)} by ${rules.policy.by}`);
-  if (trust.active) ruleText.push(`only records signed by trusted keys count (${trust.state.signers.size} signer(s))`);
-  ctx.note(`ranking of ${scope} (${ruleText.join('; ')}): ${parts.join(', ')}`);
-  const rows: string[][] = [];
-  const label = (r: Ranked) => `${r.candidate.name}@${r.candidate.id}`;
-  for (const [i, r] of ranked.entries()) rows.push([`#${i + 1}`, label(r), `score ${ownScore(r.candidate)}`, await why(store, trust, r, seen)]);
-  if (counts.qualified > ranked.length) rows.push(['…', `${counts.qualified - ranked.length} more candidates`, '', '']);
-  for (const r of rejected) rows.push(['-', label(r), `score ${ownScore(r.candidate)}`, await why(store, trust, r, seen)]);
-  const notShown = counts.disqualified + counts.missing + counts.unpinned + counts.lowScore - rejected.length;
-  if (notShown > 0) rows.push(['…', `${notShown} more that are not candidates`, '', '']);
-  const widths = [0, 1, 2].map((col) => Math.max(...rows.map((row) => row[col]!.length)));
-  for (const row of rows) ctx.note(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()}`);
-}
-
-/** The verdict, and under a trust list the records that did not count and why. */
-async function why(store: Store, trust: Trust, r: Ranked, seen: Seen): Promise<string> {
-  const verdict = await verdictText(store, trust, r, seen);
-  if (!trust.active) return verdict;
-  const ignored: string[] = [];
-  for (const n of await recordNamesOf(store, r.candidate.id)) {
-    const reason = await trust.reason(r.candidate.id.slice(0, 2), n);
-    if (reason) ignored.push(`${n.claim} ${n.result} (${reason})`);
-  }
-  if (ignored.length === 0) return verdict;
-  const shown = ignored.slice(0, 4).join(', ');
-  return `${verdict}; not counted: ${shown}${ignored.length > 4 ? ` and ${ignored.length - 4} more (vfi assertions shows them)` : ''}`;
-}
-
-async function verdictText(store: Store, trust: Trust, r: Ranked, seen: Seen): Promise<string> {
-  const v = r.verdict;
-  switch (v.kind) {
-    case 'picked':
-      return 'picked';
-    case 'lower-score':
-      return `lower score (${ownScore(r.candidate)} < ${ownScore(r.candidate) + v.winnerScore - r.score})`;
-    case 'tie-older':
-      return `tie on score, lost to the more recently published ${v.winner.slice(0, 12)}`;
-    case 'tie-larger-id':
-      return `tie on score and time, lost to the smaller id ${v.winner.slice(0, 12)}`;
-    case 'missing':
-      return `missing required claim${v.claims.length > 1 ? 's' : ''} ${v.claims.join(', ')}`;
-    case 'unpinned':
-      return 'not pinned: an image is not pinned by digest (vfi resolve pins it; --allow-unpinned allows it)';
-    case 'low-score':
-      return `below the minimum score ${v.minScore}${r.score === 0 ? ` (no passing claim scores for it${trust.active ? ' from a trusted signer' : ''}; --min-score 0 allows it)` : ''}`;
-    case 'disqualified': {
-      const inside = seen.taints.get(r.candidate.id);
-      if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside)}`;
-      // The most recent failure is the telling one; the index keeps only which claims fail.
-      const latest = await latestRecordsOf(store, r.candidate.id, trust);
-      const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-      const record = failed[0];
-      const more = v.claims.length > 1 ? ` (and ${v.claims.length - 1} more failing claim${v.claims.length > 2 ? 's' : ''})` : '';
-      return record ? `disqualified: ${record.claim} failed at ${shownAt(record.at)} by ${record.by}${more}` : `disqualified: ${v.claims.join(', ')} failed`;
-    }
-  }
-}
-
-/** The first failing part of a tainted VFI, with its record: `runtime/router (…@sha256:…) tests-passed failed at T by X, record R`. */
-async function insideRecord(store: Store, taints: readonly Taint[]): Promise<string> {
-  const t = taints[0]!;
-  const latest = t.part.kind === 'vfi' ? await latestRecordsOf(store, t.part.key) : await latestRecordsOf(store, t.part.key, undefined, COMPONENTS_DIR);
-  const r = latest.get(t.claim);
-  const more = taints.length > 1 ? ` (and ${taints.length - 1} more failing inside)` : '';
-  return `${t.path} (${t.part.address}) ${t.claim} failed${r ? ` at ${shownAt(r.at)} by ${r.by}, record ${r.record.slice(0, 12)}` : ''}${more}`;
 }

@@ -57,7 +57,7 @@ type From = { stored: StoredVfi; label: string } | undefined;
 async function baseOf(ctx: Context, store: Store, name: string, opts: FromOption): Promise<From> {
   if (opts.from !== undefined) return fromRef(store, opts.from);
   if (!opts.fromBest) return undefined;
-  const { pickBest } = await import('./pick.js');
+  const { pickBest } = await import('../app/pick.js');
   const best = await pickBest(ctx, store, name, opts.require);
   ctx.note(`vfi: starting from ${best.name}@${best.id}, what vfi pick ${name} chooses`);
   return { stored: await store.readVfi(best.id), label: formatVfiRef(best.name, best.id) };

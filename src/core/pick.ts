@@ -13,6 +13,7 @@
  */
 import { VfiError } from '../errors.js';
 import { RELEASED, type AssertionResult } from './assertion.js';
+import { checkClaim, checkComponentName } from './names.js';
 
 /** What scoring needs of one record (all of it is in the record's file name). */
 export interface RecordKey {
@@ -303,4 +304,49 @@ export function publicationOrder(lineages: readonly { name: string; entries: rea
     out.set(e.id, { name: e.name, recency });
   });
   return out;
+}
+
+/** `--require a,b --require c` → [a, b, c]; an empty claim (`--require ''`, `a,`) is refused, not ignored. */
+export function claimWords(values: string[] | undefined, option: string): string[] {
+  const words = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim());
+  if (words.includes('')) {
+    throw new VfiError('USAGE', `${option}: empty claim in ${values!.map((v) => JSON.stringify(v)).join(' ')}`, { option },
+      `name each claim, e.g. ${option} tests-passed reviewed`);
+  }
+  return words;
+}
+
+/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
+export const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
+  const colon = w.indexOf(':');
+  if (colon < 0) return checkClaim(w);
+  const component = w.slice(0, colon);
+  if (component !== '*') checkComponentName(component);
+  checkClaim(w.slice(colon + 1));
+  return w;
+}))];
+
+/**
+ * Choose among the candidates whose VFIs can be read: a chosen VFI whose `read` fails with
+ * STORE_DAMAGED is added to `damaged` and left out, and the choice made again, so pick and find
+ * never name one.
+ */
+export async function readableChoice<T>(read: (c: Candidate) => Promise<unknown>, candidates: Candidate[], damaged: VfiError[],
+  named: (from: Candidate[]) => Candidate[], choose: (from: Candidate[]) => T): Promise<T> {
+  let from = candidates;
+  for (;;) {
+    let bad: Candidate | undefined;
+    for (const c of named(from)) {
+      try {
+        await read(c);
+      } catch (e) {
+        if (!(e instanceof VfiError) || e.code !== 'STORE_DAMAGED') throw e;
+        damaged.push(new VfiError(e.code, `${c.name}@${c.id}: ${e.message}`, e.data, e.hint));
+        bad = c;
+        break;
+      }
+    }
+    if (!bad) return choose(from);
+    from = from.filter((c) => c.id !== bad.id);
+  }
 }
