@@ -113,7 +113,7 @@ async function pinAssignments(ctx: Context, store: Store, name: string, from: St
     })
     .map((a) => ({ component: a.component, address: a.address }));
   if (requests.length === 0) return assignments;
-  const { pinComponents } = await import('./resolve.js');
+  const { pinComponents } = await import('../app/resolve.js');
   const pinned = await pinComponents(ctx, requests, { registry: Boolean(opts.registry), ...(opts.timeout ? { timeout: opts.timeout } : {}) }, 'nothing published');
   return assignments.map((a) => {
     const p = pinned.find((r) => r.component === a.component);

@@ -49,11 +49,8 @@ import { fetchManifest, hostOf, isInsecureRegistry, type EngineRegistryConfig, t
 
 export type { RegistryAuth } from './credentials.js';
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { Platform } from '../core/platform.js';
+import type { Platform } from '../core/platform.js';
 
 export interface DistributionInfo {
   /** the registry's manifest digest; for a multi-platform image, the index digest */

@@ -43,10 +43,12 @@ import { VfiError, isVfiError } from '../errors.js';
 import { parseImageReference, withDigest, type ImageReference } from '../core/imageRef.js';
 import type { RegistryAuth } from './credentials.js';
 import type { DistributionInfo, ImageEngine, LocalImage, Platform, PullEvent, PullResult } from './engine.js';
-import type { Vfi } from '../core/vfi.js';
+import { chooseChild, formatPlatform, normalizePlatform, platformMatches } from '../core/platform.js';
 import { INDEX_MEDIA_TYPES } from './registry.js';
 
 export type { Platform } from './engine.js';
+export { formatPlatform, normalizePlatform, parsePlatform, platformMatches } from '../core/platform.js';
+export { applyPins, type AppliedPins } from '../core/pins.js';
 
 /** address: an already validated dockerImage reference without digest */
 export interface PinRequest {
@@ -104,56 +106,6 @@ export interface PinOptions extends EngineCallOptions {
 
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_TIMEOUT_MS = 60_000;
-
-// ---------------------------------------------------------------------------------------------
-// platforms
-
-const ARCH_ALIASES: Record<string, [string, string?]> = {
-  x86_64: ['amd64'],
-  'x86-64': ['amd64'],
-  aarch64: ['arm64'],
-  armhf: ['arm', 'v7'],
-  armel: ['arm', 'v6'],
-  i386: ['386'],
-};
-
-/** containerd's platforms.Normalize, for the values that matter here. */
-export function normalizePlatform(p: Platform): Platform {
-  const os = p.os.toLowerCase();
-  let architecture = p.architecture.toLowerCase();
-  let variant = p.variant?.toLowerCase();
-  const alias = ARCH_ALIASES[architecture];
-  if (alias) {
-    architecture = alias[0];
-    variant ??= alias[1];
-  }
-  if (architecture === 'arm64' && (variant === 'v8' || variant === '8')) variant = undefined;
-  if (architecture === 'amd64' && variant === 'v1') variant = undefined;
-  if (architecture === 'arm' && variant && /^\d$/.test(variant)) variant = `v${variant}`;
-  return { os, architecture, ...(variant ? { variant } : {}) };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
-
-/** `os/arch[/variant]`, e.g. `linux/arm64`, `linux/arm/v7`. */
-export function parsePlatform(s: string): Platform {
-  const parts = s.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((x) => !/^[A-Za-z0-9_.-]+$/.test(x))) {
-    throw new VfiError('USAGE', `invalid platform ${JSON.stringify(s)}: expected os/arch or os/arch/variant, e.g. linux/arm64`, { platform: s });
-  }
-  return { os: parts[0]!, architecture: parts[1]!, ...(parts[2] ? { variant: parts[2] } : {}) };
-}
-
-/** Does `candidate` satisfy `wanted`? A wanted platform without variant accepts any variant. */
-export function platformMatches(wanted: Platform, candidate: Platform): boolean {
-  const w = normalizePlatform(wanted);
-  const c = normalizePlatform(candidate);
-  if (w.os !== c.os || w.architecture !== c.architecture) return false;
-  if (w.variant === undefined) return true;
-  return (c.variant ?? (c.architecture === 'arm' ? 'v7' : undefined)) === w.variant;
-}
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -371,32 +323,7 @@ async function pinPlatform(
   } catch {
     throw new VfiError('REGISTRY', `the index of ${ref.original} is not JSON`, { reference: ref.original });
   }
-  const children = (index.manifests ?? []).filter(
-    (m) =>
-      typeof m.digest === 'string' &&
-      typeof m.platform?.os === 'string' &&
-      typeof m.platform.architecture === 'string' &&
-      platformMatches(platform, {
-        os: m.platform.os,
-        architecture: m.platform.architecture,
-        ...(typeof m.platform.variant === 'string' ? { variant: m.platform.variant } : {}),
-      }),
-  );
-  // prefer an exact variant match when the index has several (arm/v6 and arm/v7, say); a
-  // platform asked without variant prefers the default one (arm: v7), as containerd does
-  const asked = normalizePlatform(platform);
-  const preferred = formatPlatform(asked.variant === undefined && asked.architecture === 'arm' ? { ...asked, variant: 'v7' } : asked);
-  const exact = children.find(
-    (m) =>
-      formatPlatform(
-        normalizePlatform({
-          os: String(m.platform!.os),
-          architecture: String(m.platform!.architecture),
-          ...(typeof m.platform!.variant === 'string' ? { variant: m.platform!.variant } : {}),
-        }),
-      ) === preferred,
-  );
-  const child = exact ?? children[0];
+  const child = chooseChild(index.manifests ?? [], platform);
   if (!child) {
     throw new VfiError('IMAGE_NOT_FOUND', `${ref.original} has no ${wanted} image (it has ${have})`, { reference: ref.original, platform: wanted });
   }
@@ -513,36 +440,4 @@ export async function verifyImages(reqs: VerifyRequest[], opts: VerifyOptions): 
     opts.onProgress?.(++done, total, req.component);
     return result;
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// applying pins to a VFI
-
-export interface AppliedPins {
-  vfi: Vfi;
-  /** the pins that were applied */
-  applied: PinResult[];
-  /** components that were resolved but are no longer there with the address that was resolved */
-  skipped: string[];
-}
-
-/**
- * Pin `base`'s components with `results`: each component whose address is still the unpinned
- * address that was resolved; the others (changed or removed since, or failed) are left as they are.
- */
-export function applyPins(base: Vfi, results: readonly PinResult[]): AppliedPins {
-  const byComponent = new Map(results.filter((r) => r.pinned).map((r) => [r.component, r]));
-  const applied: PinResult[] = [];
-  const vfi: Vfi = {};
-  for (const [name, c] of Object.entries(base)) {
-    const pin = byComponent.get(name);
-    if (pin && c.type === 'dockerImage' && c.address === pin.address) {
-      vfi[name] = { ...c, address: pin.pinned! };
-      applied.push(pin);
-    } else {
-      vfi[name] = c;
-    }
-  }
-  const skipped = [...byComponent.keys()].filter((k) => !applied.some((a) => a.component === k));
-  return { vfi, applied, skipped };
 }
