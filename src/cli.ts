@@ -223,7 +223,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--no-headers', 'no header row (for scripts)')
     .addOption(new Option('--format <format>', 'text, json, or intoto (one in-toto Statement per line: a .intoto.jsonl bundle)')
       .choices(['text', 'json', 'intoto']))
-    .action(act(async () => (await import('./commands/assert.js')).assertions));
+    .action(act(async () => (await import('./commands/assertions.js')).assertions));
 
   program
     .command('pick')

@@ -8,7 +8,7 @@ import { checkPinned, flattenVfi } from '../core/export/deployables.js';
 import { EXPORT_FORMATS, renderExport, type ExportFormat } from '../core/export/render.js';
 import { readRecordsOf } from '../store/assertions.js';
 import { nestedIds, readVfiTree } from '../store/vfiTree.js';
-import { intotoLines } from './assert.js';
+import { intotoLines } from '../core/intoto.js';
 
 export interface ExportOptions {
   format?: string;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { firstNewAt, formatMicros, shownAt } from '../core/assertion.js';
-import { generateKeyPair, parsePrivateKey, parsePublicKey, type SigningKey } from '../core/dsse.js';
+import { generateKeyPair, parsePublicKey } from '../core/dsse.js';
 import { checkClaim, checkName } from '../core/names.js';
 import { checkSigner, effectiveRules, foldTrust, makeEvent, policyBody, trustAddBody, type EventFile } from '../core/trust.js';
 import { appendEvent, POLICY_REF, TRUST_REF } from '../store/events.js';
@@ -12,26 +12,7 @@ import { currentPerson, recordNow } from '../store/identity.js';
 import { loadPolicies, loadTrust } from '../store/trust.js';
 import { lineageRef } from '../store/store.js';
 import { formatTable, printJson } from './table.js';
-
-/** Read a key file, with its errors as one line each. */
-function readKeyFile(file: string, what: string): string {
-  try {
-    const st = fs.statSync(file);
-    if (st.size > 64 * 1024) throw new VfiError('INVALID_INPUT', `${file} is too large to be a ${what}`, { file });
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof VfiError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new VfiError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file });
-  }
-}
-
-/** The signing key of `--sign FILE`, else $VFI_SIGNING_KEY, else none (unsigned records). */
-export function signingKey(ctx: Context, option: string | undefined): SigningKey | undefined {
-  const file = option ?? (ctx.env.VFI_SIGNING_KEY || undefined);
-  if (file === undefined) return undefined;
-  return parsePrivateKey(readKeyFile(file, 'signing key'), option !== undefined ? file : `VFI_SIGNING_KEY (${file})`);
-}
+import { readKeyFile } from '../app/keys.js';
 
 export async function keyGenerate(ctx: Context, opts: { out?: string; json?: boolean }): Promise<void> {
   const dir = path.resolve(opts.out ?? '.');
