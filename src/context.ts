@@ -15,6 +15,8 @@ export interface Context {
   note(line: string): void;
   /** stderr is a terminal: progress bars allowed */
   progressAllowed: boolean;
+  /** stdout is a terminal (a config.json with passwords is not printed there) */
+  outIsTerminal: boolean;
   color: boolean;
   readStdin(): Promise<Buffer>;
   store(opts: { create: boolean }): Store;
@@ -32,6 +34,7 @@ export function processContext(storeOption: string | undefined): Context {
     outBytes: (bytes) => void process.stdout.write(bytes),
     note: (line) => void process.stderr.write(`${line}\n`),
     progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
+    outIsTerminal: Boolean(process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
     readStdin: async () => {
       const chunks: Buffer[] = [];
