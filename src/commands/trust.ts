@@ -1,85 +1,29 @@
 /** `vfi key generate`, `vfi trust add|list|rm`, `vfi policy set|show`. */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Context } from '../context.js';
-import { VfiError } from '../errors.js';
-import { firstNewAt, formatMicros, shownAt } from '../core/assertion.js';
-import { generateKeyPair, parsePublicKey } from '../core/dsse.js';
-import { checkClaim, checkName } from '../core/names.js';
-import { checkSigner, effectiveRules, foldTrust, makeEvent, policyBody, trustAddBody, type EventFile } from '../core/trust.js';
-import { appendEvent, POLICY_REF, TRUST_REF } from '../store/events.js';
-import { currentPerson, recordNow } from '../store/identity.js';
-import { loadPolicies, loadTrust } from '../store/trust.js';
-import { lineageRef } from '../store/store.js';
+import { shownAt } from '../core/assertion.js';
+import { generateKeys, readPolicy, setPolicy, trustedSigners, trustSigner, untrustSigner } from '../app/trust.js';
 import { formatTable, printJson } from './table.js';
-import { readKeyFile } from '../app/keys.js';
 
 export async function keyGenerate(ctx: Context, opts: { out?: string; json?: boolean }): Promise<void> {
-  const dir = path.resolve(opts.out ?? '.');
-  const privateFile = path.join(dir, 'vfi.key');
-  const publicFile = path.join(dir, 'vfi.pub');
-  for (const f of [privateFile, publicFile]) {
-    if (fs.existsSync(f)) throw new VfiError('USAGE', `${f} already exists; vfi never overwrites a key`, { file: f }, 'choose another --out');
-  }
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // EEXIST/ENOTDIR: --out (or a folder on its way) is a file, which is the user's mistake, not the disk's.
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new VfiError('USAGE', `--out ${opts.out ?? '.'} is not a directory`, { out: dir }, 'name a directory (vfi creates it if missing)');
-    throw new VfiError('STORE_IO', `cannot create ${dir}: ${(e as Error).message}`, { out: dir });
-  }
-  const pair = generateKeyPair();
-  // `wx`: created here or not at all, so a file made meanwhile is not overwritten either.
-  fs.writeFileSync(privateFile, pair.privatePem, { mode: 0o600, flag: 'wx' });
-  fs.writeFileSync(publicFile, pair.publicPem, { mode: 0o644, flag: 'wx' });
-  if (opts.json) printJson(ctx.out, { private: privateFile, public: publicFile, keyid: pair.keyid, algorithm: 'ed25519' });
+  const { privateFile, publicFile, keyid } = generateKeys(opts.out);
+  if (opts.json) printJson(ctx.out, { private: privateFile, public: publicFile, keyid, algorithm: 'ed25519' });
   else {
-    ctx.out(pair.keyid);
+    ctx.out(keyid);
     ctx.note(`vfi: wrote ${privateFile} (private, keep it secret) and ${publicFile} (public: vfi trust add NAME ${publicFile})`);
   }
 }
 
-/** The time of a new event: the clock, or just after the latest event already there. */
-function eventAt(ctx: Context, events: readonly EventFile[]): string {
-  const latest = events.reduce<number | undefined>((m, e) => (m === undefined || e.at > m ? e.at : m), undefined);
-  return formatMicros(firstNewAt(recordNow(ctx.env).getTime() * 1000, latest));
-}
-
-function splitClaims(values: string[] | undefined, option: string): string[] | undefined {
-  if (values === undefined) return undefined;
-  const words = values.flatMap((v) => v.split(',')).map((w) => w.trim());
-  if (words.includes('')) throw new VfiError('USAGE', `${option}: empty claim`, { option });
-  return [...new Set(words.map(checkClaim))].sort();
-}
-
 export async function trustAdd(ctx: Context, signer: string, pubkey: string, opts: { claims?: string[] }): Promise<void> {
-  checkSigner(signer);
-  const claims = splitClaims(opts.claims, '--claims');
-  const key = parsePublicKey(readKeyFile(pubkey, 'public key'), pubkey);
-  const store = ctx.store({ create: true });
-  const by = currentPerson(ctx.env).name;
-  await appendEvent(store, TRUST_REF, (events) =>
-    makeEvent('add', eventAt(ctx, events), trustAddBody({ signer, keyid: key.keyid, publicKey: key.pem, by, ...(claims ? { claims } : {}) })),
-  `trust add ${signer} ${key.keyid}${claims ? ` for ${claims.join(',')}` : ' for every claim'}`);
-  ctx.out(`${signer} ${key.keyid} ${claims ? claims.join(',') : '*'}`);
+  const added = await trustSigner(ctx, signer, pubkey, opts);
+  ctx.out(`${added.signer} ${added.keyid} ${added.claims ? added.claims.join(',') : '*'}`);
 }
 
 export async function trustRm(ctx: Context, signer: string): Promise<void> {
-  checkSigner(signer);
-  const store = ctx.store({ create: false });
-  await appendEvent(store, TRUST_REF, (events) => {
-    if (!foldTrust(events).signers.has(signer)) {
-      throw new VfiError('NOT_FOUND', `no trusted signer named ${JSON.stringify(signer)}`, { signer }, 'vfi trust list shows them');
-    }
-    return makeEvent('rm', eventAt(ctx, events), { signer, by: currentPerson(ctx.env).name });
-  }, `trust rm ${signer}`);
-  ctx.note(`vfi: ${signer} is no longer trusted`);
+  await untrustSigner(ctx, signer);
 }
 
 export async function trustList(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const store = ctx.store({ create: false });
-  const signers = [...(await loadTrust(store)).state.signers.values()].sort((a, b) => (a.signer < b.signer ? -1 : 1));
+  const signers = await trustedSigners(ctx);
   if (opts.json) {
     printJson(ctx.out, signers.map((s) => ({ signer: s.signer, keyid: s.keyid, claims: s.claims ?? null, at: s.at, by: s.by, publicKey: s.publicKey })));
     return;
@@ -93,21 +37,12 @@ export async function trustList(ctx: Context, opts: { json?: boolean }): Promise
 }
 
 export async function policySet(ctx: Context, name: string, opts: { require?: string[]; minScore?: number; allowUnpinned?: boolean }): Promise<void> {
-  checkName(name);
-  const require = splitClaims(opts.require, '--require') ?? [];
-  const minScore = opts.minScore; // checked by the option's parser (cli.ts parseCount)
-  const store = ctx.store({ create: false });
-  if (!store.refs.read(lineageRef(name))) ctx.note(`vfi: warning: no lineage named ${name} yet; the policy applies once it exists`);
-  const body = policyBody({ lineage: name, require, allowUnpinned: Boolean(opts.allowUnpinned), by: currentPerson(ctx.env).name, ...(minScore !== undefined ? { minScore } : {}) });
-  await appendEvent(store, POLICY_REF, (events) => makeEvent('set', eventAt(ctx, events), body), `policy set ${name}`);
+  await setPolicy(ctx, name, opts);
   await policyShow(ctx, name, {});
 }
 
 export async function policyShow(ctx: Context, name: string, opts: { json?: boolean }): Promise<void> {
-  checkName(name);
-  const store = ctx.store({ create: false });
-  const policy = (await loadPolicies(store)).get(name);
-  const rules = effectiveRules(policy, {});
+  const { policy, rules } = await readPolicy(ctx, name);
   if (opts.json) {
     printJson(ctx.out, {
       lineage: name,
@@ -123,4 +58,3 @@ export async function policyShow(ctx: Context, name: string, opts: { json?: bool
   ctx.out(`unpinned ${rules.allowUnpinned ? 'allowed' : 'refused'}`);
   if (policy) ctx.out(`set ${shownAt(policy.at)} by ${policy.by}`);
 }
-
