@@ -15,6 +15,8 @@ export interface Context {
   note(line: string): void;
   /** stderr is a terminal: progress bars allowed */
   progressAllowed: boolean;
+  /** stdin is a terminal (git may prompt for a password) */
+  inIsTerminal: boolean;
   /** stdout is a terminal (a config.json with passwords is not printed there) */
   outIsTerminal: boolean;
   color: boolean;
@@ -34,6 +36,7 @@ export function processContext(storeOption: string | undefined): Context {
     outBytes: (bytes) => void process.stdout.write(bytes),
     note: (line) => void process.stderr.write(`${line}\n`),
     progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
+    inIsTerminal: Boolean(process.stdin.isTTY),
     outIsTerminal: Boolean(process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
     readStdin: async () => {
