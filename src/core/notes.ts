@@ -8,6 +8,7 @@ import { tryParseGitAddress } from './gitAddress.js';
 import { tryParseImageReference } from './imageRef.js';
 import { describeComponent } from './shortAddress.js';
 import type { Component, VfiDiff } from './vfi.js';
+import type { Release } from './releases.js';
 
 /** A range of commits of one repository, between the two VFIs' versions of one component. */
 export interface CommitRange {
@@ -113,3 +114,21 @@ export function notesMarkdown(n: ReleaseNotes, level = 1, lead?: string): string
 
 /** Rows sort by component name, whatever their verb. */
 const sortKey = (row: string): string => /`([^`]*)`/.exec(row)?.[1] ?? row;
+
+/** One release and its notes against the release before it (`vfi notes --since`). */
+export interface ReleaseSection {
+  release: Release;
+  notes: ReleaseNotes;
+}
+
+/** `vfi notes --since DATE NAME` as Markdown: a section per release, newest first. */
+export function releasesMarkdown(name: string, since: string, sections: readonly ReleaseSection[]): string {
+  const lines = [`# ${name}: releases since ${since}`, ''];
+  if (sections.length === 0) lines.push('No releases.', '');
+  for (const s of sections) {
+    const r = s.release;
+    const status = r.withdrawn ? ' (withdrawn)' : r.candidate ? '' : ` (no longer a candidate: ${r.failingNow.join(', ')} failing)`;
+    lines.push(notesMarkdown(s.notes, 2, `Released ${shownAt(r.at)} by ${r.by}${r.note ? `: ${r.note}` : ''}${status}.`));
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
