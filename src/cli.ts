@@ -13,7 +13,8 @@ import { registerCreds } from './cli/creds.js';
 import { registerTrust } from './cli/trust.js';
 import { registerCompose } from './cli/compose.js';
 
-export type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
+export type { Action } from './cli/act.js';
+import type { Action } from './cli/act.js';
 
 export const VERSION = '0.1.0';
 

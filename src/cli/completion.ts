@@ -6,8 +6,7 @@
 import { Argument, type Command, type Option } from 'commander';
 import type { Context } from '../context.js';
 import type { ArgumentSpec, CommandSpec, Completion, OptionSpec } from '../core/completion.js';
-
-type Act = (load: () => Promise<(ctx: Context, ...args: any[]) => Promise<void> | void>) => (this: Command, ...args: unknown[]) => Promise<void>;
+import type { Act } from './act.js';
 
 export function registerCompletion(program: Command, act: Act): void {
   program

@@ -1,8 +1,6 @@
 /** Commands about compositions (issue 11): `vfi contains`. */
 import type { Command } from 'commander';
-import type { Action } from '../cli.js';
-
-type Act = (load: () => Promise<Action>) => (this: Command, ...args: unknown[]) => Promise<void>;
+import type { Act } from './act.js';
 
 export function registerCompose(program: Command, act: Act): void {
   program

@@ -1,7 +1,6 @@
 /** `vfi creds …`: registry credentials between plain rows, docker config.json and an image pull Secret. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-
-type Act = (load: () => Promise<(...args: any[]) => Promise<void> | void>) => (this: Command, ...args: unknown[]) => Promise<void>;
+import type { Act } from './act.js';
 
 const repeat = (value: string, previous: string[] = []) => [...previous, value];
 

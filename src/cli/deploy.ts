@@ -1,9 +1,6 @@
 /** Commands that take a release to deploy tools and to customers: export, releases, notes (issue 12). */
 import { Option, type Command } from 'commander';
-import type { Context } from '../context.js';
-
-type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
-type Act = (load: () => Promise<Action>) => (this: Command, ...args: unknown[]) => Promise<void>;
+import type { Act } from './act.js';
 
 export function registerDeploy(program: Command, act: Act): void {
   program

@@ -1,10 +1,7 @@
 /** Commander registration of `vfi key`, `vfi trust` and `vfi policy` (issue 10). */
 import type { Command } from 'commander';
-import type { Context } from '../context.js';
 import { parseCount } from '../cli.js';
-
-type Action = (ctx: Context, ...args: any[]) => Promise<void> | void;
-type Act = (load: () => Promise<Action>) => (this: Command, ...args: unknown[]) => Promise<void>;
+import type { Act } from './act.js';
 
 const claimList = (value: string, previous: string[] = []) => [...previous, value];
 
