@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError, VfiError } from './errors.js';
 import { errnoError } from './errno.js';
-import { processContext, type Context } from './context.js';
+import { processContext, processIo, type Context, type ProcessIo } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
 import { registerCreds } from './cli/creds.js';
@@ -34,7 +34,7 @@ const storeHelp = [
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const jsonErrors = process.env.VFI_ERROR_FORMAT === 'json' || argv.includes('--json');
+  const jsonErrors = processIo().env.VFI_ERROR_FORMAT === 'json' || argv.includes('--json');
   const program = new Command('vfi')
     .description('Content-addressed compositions of software components (VFIs) in a git-backed store')
     .option('--store <dir>', 'the store (see below for where it is found without this)')
@@ -412,22 +412,22 @@ export function parseSeconds(v: string): number {
 }
 
 /** Print an error as one line (a JSON line with `json`) and return its exit code; stack traces only with VFI_DEBUG=1. */
-export function report(e: unknown, json = false): number {
-  const debug = process.env.VFI_DEBUG === '1';
+export function report(e: unknown, json = false, io: ProcessIo = processIo()): number {
+  const debug = io.env.VFI_DEBUG === '1';
   const say = (code: string, exit: number, message: string, hint?: string) =>
-    process.stderr.write(json
+    io.writeErr(json
       ? `${JSON.stringify({ ok: false, code, exit, message, ...(hint ? { hint } : {}) })}\n`
       : `vfi: ${message}${hint ? ` (${hint})` : ''}\n`);
   if (isVfiError(e)) {
     say(e.code, e.exitCode, e.message, e.hint);
-    if (debug) process.stderr.write(`${e.stack}\n`);
+    if (debug) io.writeErr(`${e.stack}\n`);
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EPIPE') return 0;
   const mapped = errnoError(e);
-  if (mapped) return report(mapped, json);
+  if (mapped) return report(mapped, json, io);
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
-  if (debug) process.stderr.write(`${err?.stack}\n`);
+  if (debug) io.writeErr(`${err?.stack}\n`);
   return 1;
 }

@@ -15,6 +15,8 @@ export interface Context {
   note(line: string): void;
   /** stderr is a terminal: progress bars allowed */
   progressAllowed: boolean;
+  /** stderr as a stream, for a progress bar that redraws its line */
+  errStream: NodeJS.WritableStream;
   /** stdin is a terminal (git may prompt for a password) */
   inIsTerminal: boolean;
   /** stdout is a terminal (a config.json with passwords is not printed there) */
@@ -23,6 +25,14 @@ export interface Context {
   readStdin(): Promise<Buffer>;
   store(opts: { create: boolean }): Store;
 }
+
+/** The environment and stderr of the process, for the entry point's error report, which runs with or without a command's context. */
+export interface ProcessIo {
+  env: NodeJS.ProcessEnv;
+  writeErr(text: string): void;
+}
+
+export const processIo = (): ProcessIo => ({ env: process.env, writeErr: (text) => void process.stderr.write(text) });
 
 export function processContext(storeOption: string | undefined): Context {
   let opened: Store | undefined;
@@ -36,6 +46,7 @@ export function processContext(storeOption: string | undefined): Context {
     outBytes: (bytes) => void process.stdout.write(bytes),
     note: (line) => void process.stderr.write(`${line}\n`),
     progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
+    errStream: process.stderr,
     inIsTerminal: Boolean(process.stdin.isTTY),
     outIsTerminal: Boolean(process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),

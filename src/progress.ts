@@ -13,7 +13,7 @@ export async function progressBar(ctx: Context, title: string, total: number): P
   if (!ctx.progressAllowed || total < 2) return silent;
   const { SingleBar, Presets } = (await import('cli-progress')).default;
   const bar = new SingleBar(
-    { format: `${title} [{bar}] {value}/{total} {label}`, stream: process.stderr, hideCursor: true, clearOnComplete: true, barsize: 30 },
+    { format: `${title} [{bar}] {value}/{total} {label}`, stream: ctx.errStream, hideCursor: true, clearOnComplete: true, barsize: 30 },
     Presets.legacy,
   );
   bar.start(total, 0, { label: '' });

@@ -72,7 +72,7 @@ export async function pullFrom(ctx: Context, remote: string | undefined, opts: {
     const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
       const named = listRemotes(made.gitdir).length === 0;
       const done = await settled(ctx.note, run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx, opts.skipInvalid)));
-      return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display) : undefined };
+      return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display, ctx.env) : undefined };
     });
     for (const m of report.messages) ctx.note(m);
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);

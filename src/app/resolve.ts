@@ -212,7 +212,7 @@ async function headId(store: Store, name: string): Promise<string | undefined> {
 export async function engineOptions(ctx: Context, opts: EngineFlags, onProgress: EngineCallOptions['onProgress']): Promise<EngineCallOptions> {
   const { dockerodeEngine } = await import('../docker/engine.js');
   return {
-    engine: dockerodeEngine(),
+    engine: dockerodeEngine({ env: ctx.env }),
     credentials: dockerCredentials({ env: ctx.env }),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),

@@ -30,7 +30,7 @@ function readJson(path: string, bad: 'INVALID_INPUT' | 'ENGINE'): unknown {
 }
 
 /** The engine the docker CLI would talk to with this environment and docker config. */
-export function chooseEngine(env: NodeJS.ProcessEnv = process.env): ChosenEngine {
+export function chooseEngine(env: NodeJS.ProcessEnv): ChosenEngine {
   const configDir = dockerConfigDir(env);
   // config.json is read only when DOCKER_HOST and DOCKER_CONTEXT leave the choice to it.
   const needsConfig = !env.DOCKER_HOST && !env.DOCKER_CONTEXT;

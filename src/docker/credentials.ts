@@ -31,7 +31,7 @@ const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.do
 export interface CredentialOptions {
   /** the folder holding config.json; default `$DOCKER_CONFIG`, else `~/.docker` */
   configDir?: string;
-  /** environment for finding the config and running helpers (PATH); default process.env */
+  /** environment for finding the config ($DOCKER_CONFIG) and running helpers (PATH); without it, ~/.docker and vfi's own environment */
   env?: NodeJS.ProcessEnv;
   /** how long a credential helper may take; default 30 s */
   helperTimeoutMs?: number;
@@ -50,7 +50,7 @@ export interface DockerConfigFile {
   credHelpers?: Record<string, string>;
 }
 
-export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+export function dockerConfigDir(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_CONFIG && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : join(homedir(), '.docker');
 }
 
@@ -84,7 +84,7 @@ function lookup<T>(map: Record<string, T> | undefined, host: string): T | undefi
 
 /** Read config.json; undefined when there is none. */
 export async function readDockerConfig(opts: CredentialOptions = {}): Promise<{ path: string; config: DockerConfigFile } | undefined> {
-  const path = join(opts.configDir ?? dockerConfigDir(opts.env), 'config.json');
+  const path = join(opts.configDir ?? dockerConfigDir(opts.env ?? {}), 'config.json');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -137,7 +137,7 @@ export function runCredentialHelper(helper: string, serverURL: string, opts: Cre
     const child = execFile(
       program,
       ['get'],
-      { env: opts.env ?? process.env, timeout: opts.helperTimeoutMs ?? 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' },
+      { env: opts.env, timeout: opts.helperTimeoutMs ?? 30_000, maxBuffer: 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         const out = `${stdout}\n${stderr}`;
         if (err) {

@@ -253,8 +253,8 @@ interface InfoJson {
  * `modem` (DEBUG=modem or DEBUG=*): that would print X-Registry-Auth, i.e. the registry password.
  * Exclude that namespace whatever DEBUG says; other namespaces keep logging.
  */
-function keepSecretsOutOfModemDebug(): void {
-  if (!process.env.DEBUG) return;
+function keepSecretsOutOfModemDebug(env: NodeJS.ProcessEnv): void {
+  if (!env.DEBUG) return;
   try {
     const modemRequire = createRequire(createRequire(import.meta.url).resolve('docker-modem'));
     const debug = modemRequire('debug') as { disable(): string; enable(namespaces: string): void };
@@ -278,9 +278,9 @@ function localImageOf(json: { RepoTags?: string[] | null; RepoDigests?: string[]
  * dockerode reads them), else DOCKER_CONTEXT or config.json's currentContext, else
  * /var/run/docker.sock.
  */
-export function dockerodeEngine(opts: { socketPath?: string } = {}): ImageEngine {
-  keepSecretsOutOfModemDebug();
-  const chosen = opts.socketPath ? { description: `unix://${opts.socketPath}`, options: { socketPath: opts.socketPath } } : chooseEngine();
+export function dockerodeEngine(opts: { socketPath?: string; env: NodeJS.ProcessEnv }): ImageEngine {
+  keepSecretsOutOfModemDebug(opts.env);
+  const chosen = opts.socketPath ? { description: `unix://${opts.socketPath}`, options: { socketPath: opts.socketPath } } : chooseEngine(opts.env);
   const description = chosen.description;
   let docker: Docker;
   try {

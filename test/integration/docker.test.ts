@@ -152,7 +152,7 @@ async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed:
     plain,
     auth,
     stoppedHost: doomed.host,
-    docker: dockerodeEngine({ socketPath: engine.socketPath }),
+    docker: dockerodeEngine({ socketPath: engine.socketPath, env: process.env }),
     cfg: { none, good, wrong, helper },
     d: { app, local, movingOld, movingNew, index, amd64, arm64, secret, secretAmd64, secretArm64, secretIndex, gone, pullme, retagV1, retagV2, twin },
   };
@@ -343,7 +343,7 @@ describe('--pull, the last resort: through a socket proxy that refuses /distribu
   async function withProxy<T>(e: Env, fn: (docker: ImageEngine) => Promise<T>): Promise<T> {
     const proxy = await startEngineProxy(e.engine.socketPath, { deny: /^GET \/distribution\// });
     try {
-      return await fn(dockerodeEngine({ socketPath: proxy.socketPath }));
+      return await fn(dockerodeEngine({ socketPath: proxy.socketPath, env: process.env }));
     } finally {
       await proxy.stop();
     }
@@ -509,7 +509,7 @@ describe('failures', () => {
 
   it('engine socket missing: ENGINE', async (ctx) => {
     const e = need(ctx);
-    const missing = dockerodeEngine({ socketPath: join(e.engine.dir, 'no-such', 'docker.sock') });
+    const missing = dockerodeEngine({ socketPath: join(e.engine.dir, 'no-such', 'docker.sock'), env: process.env });
     const [r] = await pinImages([{ component: 'c', address: `${e.plain.host}/demo/app:v1` }], { ...opts(e), engine: missing });
     const err = failed(r!, 'engine socket missing');
     expect(err.code).toBe('ENGINE');
@@ -521,7 +521,7 @@ describe('failures', () => {
     const hanging = await startHangingEngine();
     try {
       const t0 = Date.now();
-      const [r] = await pinImages([{ component: 'c', address: `${e.plain.host}/demo/app:v1` }], { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath }), timeoutMs: 300 });
+      const [r] = await pinImages([{ component: 'c', address: `${e.plain.host}/demo/app:v1` }], { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath, env: process.env }), timeoutMs: 300 });
       expect(failed(r!, 'hanging engine').code).toBe('TIMEOUT');
       expect(Date.now() - t0).toBeLessThan(3_000);
     } finally {
@@ -534,7 +534,7 @@ describe('failures', () => {
     const hanging = await startHangingEngine();
     try {
       const reqs = ['app', 'web', 'db'].map((c) => ({ component: c, address: `${e.plain.host}/demo/${c}:v1` }));
-      const rs = await pinImages(reqs, { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath }), timeoutMs: 300 });
+      const rs = await pinImages(reqs, { ...opts(e), engine: dockerodeEngine({ socketPath: hanging.socketPath, env: process.env }), timeoutMs: 300 });
       expect(rs.map((r) => r.error?.code)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
       expect(hanging.requests).toEqual(['GET /images/json']);
     } finally {
@@ -547,7 +547,7 @@ describe('failures', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = e.engine.host;
     try {
-      const viaEnv = dockerodeEngine();
+      const viaEnv = dockerodeEngine({ env: process.env });
       expect(viaEnv.description).toBe(e.engine.host);
       const [r] = await pinImages([{ component: 'c', address: `${e.plain.host}/demo/app:v1` }], { ...opts(e), engine: viaEnv });
       expect(r!.pinned).toBe(`${e.plain.host}/demo/app:v1@${e.d.app}`);

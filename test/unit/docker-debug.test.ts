@@ -1,7 +1,7 @@
 /**
  * docker-modem logs each request it sends, headers included, under the debug namespace "modem":
  * with DEBUG=modem (or DEBUG=*) the X-Registry-Auth header, i.e. the registry password, would
- * reach stderr. dockerodeEngine() excludes that namespace; this checks it against a fake engine
+ * reach stderr. dockerodeEngine({ env: process.env }) excludes that namespace; this checks it against a fake engine
  * socket (no answer needed: the log line is written when the request is sent).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -50,14 +50,14 @@ describe('DEBUG=modem', () => {
   it('does not print X-Registry-Auth', async () => {
     process.env.DEBUG = 'modem';
     debug.enable('modem'); // as if the process had started with DEBUG=modem
-    const engine = dockerodeEngine({ socketPath: hanging.socketPath });
+    const engine = dockerodeEngine({ socketPath: hanging.socketPath, env: process.env });
     const out = await stderrDuring(() => engine.distributionInspect('reg.example:5000/app:v1', AUTH, AbortSignal.timeout(200)));
     expect(out).not.toContain(encodeRegistryAuth(AUTH));
     expect(out).not.toContain(SECRET);
   });
 
   it('(control) the modem would print it, were the namespace enabled', async () => {
-    const engine = dockerodeEngine({ socketPath: hanging.socketPath });
+    const engine = dockerodeEngine({ socketPath: hanging.socketPath, env: process.env });
     debug.enable('modem'); // re-enabled behind the engine's back
     const out = await stderrDuring(() => engine.distributionInspect('reg.example:5000/app:v1', AUTH, AbortSignal.timeout(200)));
     expect(out).toContain(encodeRegistryAuth(AUTH));
