@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const MAIN = path.resolve(import.meta.dirname, '../../dist/main.js');
 
@@ -19,7 +19,13 @@ export interface Result {
   stderr: string;
 }
 
-export function vfi(store: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Result {
+/** What a run of the CLI may be given: stdin and variables added to the fixed environment. */
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+}
+
+export function vfi(store: string, args: string[], opts: RunOptions = {}): Result {
   const r = spawnSync(process.execPath, [MAIN, '--store', store, ...args], {
     input: opts.input,
     env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '', ...opts.env },
@@ -101,4 +107,65 @@ export function runtimeVfi(overrides: Record<string, string> = {}): Record<strin
     ...overrides,
   };
   return Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { type: 'dockerImage', address: v }]));
+}
+
+/** vfi that must succeed (exit 0; the failure names the command and shows stderr): its stdout. */
+export function ok(store: string, args: string[], opts: RunOptions = {}): string {
+  return expectOk(vfi(store, args, opts), args);
+}
+
+function expectOk(r: Result, args: readonly string[]): string {
+  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/**
+ * vfi and ok with options put before every other argument of some commands, e.g. pick with
+ * `--allow-unpinned --min-score 0` for the tests of scoring that predate those defaults.
+ */
+export function cliWith(defaults: Record<string, readonly string[]>): { vfi: typeof vfi; ok: typeof ok } {
+  const withDefaults = (args: string[]) => {
+    const extra = args[0] !== undefined && Object.hasOwn(defaults, args[0]) ? defaults[args[0]]! : undefined;
+    return extra ? [args[0]!, ...extra, ...args.slice(1)] : args;
+  };
+  const run = (store: string, args: string[], opts: RunOptions = {}) => vfi(store, withDefaults(args), opts);
+  return { vfi: run, ok: (store, args, opts = {}) => expectOk(run(store, args, opts), args) };
+}
+
+/** pick as the scoring tests knew it: every VFI may be a candidate. */
+export const PICK_ANY = { pick: ['--allow-unpinned', '--min-score', '0'] };
+
+/** Run options with the clock at `time`: an RFC 3339 time, or minutes after 2026-11-01T12:00Z. */
+export const at = (time: string | number): { env: { VFI_NOW: string } } =>
+  ({ env: { VFI_NOW: typeof time === 'string' ? time : `2026-11-01T12:${String(time).padStart(2, '0')}:00Z` } });
+
+/** The id of the first `NAME@<id>` in a command's output. */
+export const idOf = (stdout: string): string => /@([0-9a-f]{40})/.exec(stdout)![1]!;
+
+/** git in a work tree `cwd`, with a fixed author and committer; its trimmed output; throws when it fails. */
+export function gitIn(cwd: string, args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@x' } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.trim();
+}
+
+/** Runtime published in `store`: runtimeVfi(), then once more per router version; the ids, oldest first. */
+export function publishRuntimes(store: string, routers: readonly string[]): string[] {
+  const ids = [idOf(ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }))];
+  for (const v of routers) ids.push(idOf(ok(store, ['set', 'Runtime', `router=polyverse/router:${v}`])));
+  return ids;
+}
+
+/**
+ * A suite's temp store with Runtime published (publishRuntimes) in beforeAll. `ids` is filled in
+ * then, oldest first; later beforeAll hooks of the suite see it filled.
+ */
+export function useRuntimes(routers: readonly string[]): { dir: string; store: string; ids: string[] } {
+  const dir = tempDir();
+  const store = path.join(dir, 'store');
+  const ids: string[] = [];
+  beforeAll(() => {
+    ids.push(...publishRuntimes(store, routers));
+  });
+  return { dir, store, ids };
 }

@@ -25,6 +25,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 // ---------------------------------------------------------------------------------------------
 // small process utilities
@@ -743,4 +744,39 @@ export async function setupOrSkip<T>(suite: string, setup: () => Promise<T>): Pr
     console.warn(`\n${bar}\n${suite}: SKIPPED, the real Docker engine/registry could not be started here.\n${(e as Error).message}\n(With CI=true this is a failure.)\n${bar}\n`);
     return undefined;
   }
+}
+
+/**
+ * The servers a suite needs, as a fixture: `start` (startAll of them) and `build` (the images and
+ * configs the tests use) run in beforeAll; a failing build stops what was started; afterAll stops
+ * them all (by PID). Returns `need(ctx)`: the built fixture for a test, or a skip where the servers
+ * could not be started (a failure with CI=true, see setupOrSkip).
+ */
+export function useServers<S extends readonly { stop(): Promise<void> }[], T>(
+  suite: string,
+  start: () => Promise<S>,
+  build: (...servers: S) => Promise<T>,
+): (ctx: { skip(): void }) => T {
+  let built: T | undefined;
+  let running: readonly { stop(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    built = await setupOrSkip(suite, async () => {
+      const started = await start();
+      try {
+        const value = await build(...started);
+        running = started;
+        return value;
+      } catch (e) {
+        await Promise.all(started.map((s) => s.stop().catch(() => {})));
+        throw e;
+      }
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((s) => s.stop()));
+  });
+  return (ctx) => {
+    if (!built) ctx.skip();
+    return built!;
+  };
 }

@@ -4,39 +4,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRecord, parseAt, recordFileName } from '../../src/core/assertion.js';
-import { finished, git, runtimeVfi, snapshot, tempDir, vfi as run, vfiAsync } from '../helpers/cli.js';
+import { at, cliWith, publishRuntimes, useRuntimes, finished, git, PICK_ANY, runtimeVfi, snapshot, tempDir, vfiAsync } from '../helpers/cli.js';
 
 /**
  * These tests are about scoring and ranking, so pick is asked for every VFI as a candidate
  * (`--allow-unpinned --min-score 0`: tags and score 0 allowed); the safe defaults of a release
  * gate are tested in trust.test.ts.
  */
-function vfi(store: string, args: string[], opts?: Parameters<typeof run>[2]) {
-  return run(store, args[0] === 'pick' ? ['pick', '--allow-unpinned', '--min-score', '0', ...args.slice(1)] : args, opts);
-}
-
+const { vfi } = cliWith(PICK_ANY);
 
 const REF = 'refs/vfi-assertions/main';
-const at = (t: string) => ({ env: { VFI_NOW: t } });
-const idOf = (logJson: string): string => JSON.parse(logJson)[0].id;
+const newestLogged = (logJson: string): string => JSON.parse(logJson)[0].id;
 
-/** A store with Runtime published three times; returns the ids, oldest first. */
-function threeRuntimes(store: string): string[] {
-  const ids = [
-    vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }),
-    vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.3']),
-    vfi(store, ['set', 'Runtime', 'router=polyverse/router:1.0.4']),
-  ].map((r) => /^Runtime@([0-9a-f]{40})\n$/.exec(r.stdout)![1]!);
-  return ids;
-}
+/** Runtime published three times (different routers). */
+const THREE = ['1.0.3', '1.0.4'];
 
 describe('vfi assert', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
-  beforeAll(() => {
-    ids = threeRuntimes(store);
-  });
+  const { dir, store, ids } = useRuntimes(THREE);
 
   it('records one assertion per claim, prints one line per record, and makes one commit', () => {
     const r = vfi(store, ['assert', 'Runtime~2', 'tests-passed', 'reviewed', '--evidence', 'https://ci.example.com/run/1']);
@@ -149,12 +133,7 @@ describe('vfi assert', () => {
 });
 
 describe('subjects and damage', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
-  beforeAll(() => {
-    ids = threeRuntimes(store);
-  });
+  const { dir, store, ids } = useRuntimes(THREE);
 
   it('a bare id published under several names is recorded under the first, with a note', () => {
     const file = path.join(dir, 'same.json');
@@ -195,7 +174,7 @@ describe('bad input: the right exit code, nothing written', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
   beforeAll(() => {
-    threeRuntimes(store);
+    publishRuntimes(store, THREE);
     vfi(store, ['assert', 'Runtime', 'tests-passed']);
   });
 
@@ -247,12 +226,7 @@ describe('bad input: the right exit code, nothing written', () => {
 });
 
 describe('vfi assert --batch', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
-  beforeAll(() => {
-    ids = threeRuntimes(store);
-  });
+  const { dir, store, ids } = useRuntimes(THREE);
   const line = (o: Record<string, unknown>) => JSON.stringify(o);
 
   it('records every line in one commit and prints the count', () => {
@@ -324,12 +298,7 @@ describe('vfi assert --batch', () => {
 });
 
 describe('recording order is the order', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
-  beforeAll(() => {
-    ids = threeRuntimes(store);
-  });
+  const { dir, store, ids } = useRuntimes(THREE);
   const listed = (ref: string) => vfi(store, ['assertions', ref]).stdout.trim().split('\n').slice(1, -1).map((l) => l.split(/\s{2,}/).slice(1, 3).join('='));
 
   it('in one batch with the clock fixed, a pass after a fail of one claim is the latest, and listed after it', () => {
@@ -422,7 +391,7 @@ describe('a later record supersedes an earlier one, whatever the clock says (SPE
     const batch = ['fail', 'pass'].map((result) => JSON.stringify({ vfi: 'G', claim: 'q', result })).join('\n');
     expect(vfi(store, ['assert', '--batch', '-'], { input: batch, env })).toMatchObject({ code: 0, stdout: '2\n' });
     const r = vfi(store, ['assert', 'G', 'q', '--fail'], { env });
-    const id = idOf(vfi(store, ['log', 'G', '--json']).stdout);
+    const id = newestLogged(vfi(store, ['log', 'G', '--json']).stdout);
     expect(r).toEqual({ code: 0, stderr: '', stdout: `G@${id} q fail\n` });
     const j = JSON.parse(vfi(store, ['assertions', 'G', '--json'], { env }).stdout);
     expect(j.records.map((x: { result: string; at: string }) => `${x.at} ${x.result}`)).toEqual([
@@ -470,13 +439,10 @@ describe('a later record supersedes an earlier one, whatever the clock says (SPE
 });
 
 describe('records made by earlier versions (whole seconds, then milliseconds)', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
+  const { dir, store, ids } = useRuntimes(THREE);
   const claimsOf = (s: string) => JSON.parse(vfi(s, ['pick', 'Runtime', '--top', '3', '--json']).stdout).map((c: { id: string; score: number }) => `${c.id.slice(0, 8)}:${c.score}`);
 
   beforeAll(() => {
-    ids = threeRuntimes(store);
     // Written with git alone, under the file-name rules those versions used:
     // <yyyymmddThhmmssZ>-… (whole seconds) and <yyyymmddThhmmss.mmmZ>-… (milliseconds).
     const sha256 = createHash('sha256').update(vfi(store, ['show', ids[0]!]).stdout).digest('hex');
@@ -538,7 +504,7 @@ describe('concurrent writers', () => {
 
   it('8 processes each recording 50 assertions at once: all 400 present, git fsck clean', async () => {
     const store = path.join(dir, 'eight');
-    const ids = threeRuntimes(store);
+    const ids = publishRuntimes(store, THREE);
     // Each process records its 50 assertions one `vfi assert` call at a time: 400 appends racing
     // for one ref.
     const script = (p: number) =>
@@ -564,7 +530,7 @@ describe('concurrent writers', () => {
 
   it('8 concurrent batches of 50: all 400 present', async () => {
     const store = path.join(dir, 'batches');
-    const ids = threeRuntimes(store);
+    const ids = publishRuntimes(store, THREE);
     const results = await Promise.all(Array.from({ length: 8 }, (_, p) => {
       const file = path.join(dir, `b${p}.jsonl`);
       fs.writeFileSync(file, Array.from({ length: 50 }, (_, j) => JSON.stringify({ vfi: `Runtime@${ids[j % 3]}`, claim: `b${p}-c${j}`, result: 'pass' })).join('\n'));

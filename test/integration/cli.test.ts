@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, MAIN, git, tempDir, vfi, type Result } from '../helpers/cli.js';
+import { FIXED_ENV, MAIN, git, ok, tempDir, vfi, type Result } from '../helpers/cli.js';
 
 const RUNTIME = JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v0.3.8' } });
 
@@ -14,11 +14,6 @@ function bare(cwd: string, args: string[], env: Record<string, string> = {}, inp
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function ok(store: string, args: string[], input?: string): string {
-  const r = vfi(store, args, { input });
-  expect(r.stderr.includes('internal error') ? r : r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 /** The one JSON line an error with --json or VFI_ERROR_FORMAT=json leaves on stderr. */
 function jsonError(r: Result): Record<string, unknown> {
@@ -102,7 +97,7 @@ describe('JSON results and errors', () => {
     expect(set).toEqual({ ok: true, ref: `Runtime@${set.id}`, name: 'Runtime', id: expect.stringMatching(/^[0-9a-f]{40}$/), commit: expect.stringMatching(/^[0-9a-f]{40}$/), published: true });
     expect(JSON.parse(ok(store, ['rm', 'Runtime', 'router', '--json']))).toMatchObject({ ok: true, id, published: true });
     expect(JSON.parse(ok(store, ['add', 'Runtime', file, '--json']))).toMatchObject({ ok: true, id, published: false });
-    const imported = JSON.parse(ok(store, ['import', 'Other', '-', '--json'], `${RUNTIME}\n${RUNTIME}\n`));
+    const imported = JSON.parse(ok(store, ['import', 'Other', '-', '--json'], { input: `${RUNTIME}\n${RUNTIME}\n` }));
     expect(imported).toEqual({ ok: true, name: 'Other', publications: [expect.objectContaining({ ref: `Other@${id}`, published: true }), expect.objectContaining({ published: false })] });
     expect(JSON.parse(ok(store, ['show', 'Runtime', '--json']))).toEqual({ ok: true, ref: `Runtime@${id}`, name: 'Runtime', id, vfi: JSON.parse(RUNTIME) });
   });
@@ -110,7 +105,7 @@ describe('JSON results and errors', () => {
   it('assert, assert --batch and release give their records, times as at', () => {
     const one = JSON.parse(ok(store, ['assert', 'Runtime', 'tests-passed', '--json']));
     expect(one).toEqual({ ok: true, records: [{ ref: `Runtime@${id}`, record: expect.stringMatching(/^[0-9a-f]{40}$/), claim: 'tests-passed', result: 'pass', by: 'Test Author', at: '2026-11-01T12:00:00.000000Z' }] });
-    const batch = JSON.parse(ok(store, ['assert', '--batch', '-', '--json'], `{"vfi":"Runtime","claim":"reviewed","result":"fail","note":"n"}\n`));
+    const batch = JSON.parse(ok(store, ['assert', '--batch', '-', '--json'], { input: `{"vfi":"Runtime","claim":"reviewed","result":"fail","note":"n"}\n` }));
     expect(batch.records).toEqual([expect.objectContaining({ claim: 'reviewed', result: 'fail', note: 'n', at: expect.stringMatching(/Z$/) })]);
     expect(JSON.parse(ok(store, ['release', 'Runtime', '--json'])).records[0]).toMatchObject({ claim: 'released', result: 'pass' });
     expect(JSON.parse(ok(store, ['assertions', 'Runtime', '--json']))).toMatchObject({ ok: true, ref: `Runtime@${id}` });
@@ -138,7 +133,7 @@ describe('tables and words', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
   beforeAll(() => {
-    ok(store, ['add', 'Runtime', '-'], RUNTIME);
+    ok(store, ['add', 'Runtime', '-'], { input: RUNTIME });
     ok(store, ['set', 'Runtime', `router=polyverse/router:${'v'.repeat(90)}`]);
   });
 
@@ -167,8 +162,8 @@ describe('store discovery', () => {
   const env = { XDG_DATA_HOME: home };
   let ref: string;
   beforeAll(() => {
-    ref = ok(store, ['add', 'Runtime', '-'], RUNTIME).trim();
-    ok(path.join(home, 'vfi', 'store'), ['add', 'Default', '-'], RUNTIME);
+    ref = ok(store, ['add', 'Runtime', '-'], { input: RUNTIME }).trim();
+    ok(path.join(home, 'vfi', 'store'), ['add', 'Default', '-'], { input: RUNTIME });
   });
 
   it('uses the bare store it is run in, or under', () => {
@@ -217,8 +212,8 @@ describe('completion', () => {
   const store = path.join(dir, 'store');
   const bin = path.join(dir, 'bin');
   beforeAll(() => {
-    ok(store, ['add', 'Runtime', '-'], RUNTIME);
-    ok(store, ['add', 'Base', '-'], RUNTIME);
+    ok(store, ['add', 'Runtime', '-'], { input: RUNTIME });
+    ok(store, ['add', 'Base', '-'], { input: RUNTIME });
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, 'vfi'), `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`, { mode: 0o755 });
   });
@@ -302,7 +297,7 @@ describe('cold start', () => {
   it('vfi show loads neither the completion nor the help code, nor the table module', () => {
     const dir = tempDir();
     const store = path.join(dir, 'store');
-    ok(store, ['add', 'Runtime', '-'], RUNTIME);
+    ok(store, ['add', 'Runtime', '-'], { input: RUNTIME });
     const logFile = path.join(dir, 'modules.log');
     const r = spawnSync(process.execPath, ['--import', path.resolve(import.meta.dirname, '../helpers/moduleLog.mjs'), MAIN, '--store', store, 'show', 'Runtime'],
       { env: { ...process.env, VFI_MODULE_LOG: logFile }, encoding: 'utf8' });

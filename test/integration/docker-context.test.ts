@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { dockerConfigDir, importImage, pushImage, setupOrSkip, skopeoInspect, startAll, startEngine, startRegistry, type Engine, type Registry } from '../helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { dockerConfigDir, importImage, pushImage, skopeoInspect, startAll, startEngine, startRegistry, useServers, type Engine, type Registry } from '../helpers/engine.js';
 import { tempDir, vfi } from '../helpers/cli.js';
 import { contextDirName } from '../../src/core/dockerContext.js';
 
@@ -20,38 +20,20 @@ interface Infra {
   ref: string;
   digest: string;
 }
-let infra: Infra | undefined;
 const dir = tempDir('vfi-context-');
 
-beforeAll(async () => {
-  infra = await setupOrSkip('docker contexts', async () => {
-    const [engine, registry] = await startAll([startEngine(), startRegistry()] as const);
-    try {
-      const ref = `${registry.host}/demo/ctx:v1`;
-      await importImage(engine, ref, { 'ctx.txt': 'ctx\n' });
-      await pushImage(engine, ref);
-      const digest = await skopeoInspect(ref);
-      const current = await dockerConfigDir(engine);
-      await engine.docker(['context', 'create', 'private', '--docker', `host=${engine.host}`], { config: current });
-      await engine.docker(['context', 'use', 'private'], { config: current });
-      const named = await dockerConfigDir(engine);
-      await engine.docker(['context', 'create', 'private', '--docker', `host=${engine.host}`], { config: named });
-      return { engine, registry, current, named, ref, digest };
-    } catch (e) {
-      await Promise.all([engine.stop(), registry.stop()].map((p) => p.catch(() => {})));
-      throw e;
-    }
-  });
+const need = useServers('docker contexts', () => startAll([startEngine(), startRegistry()] as const), async (engine, registry): Promise<Infra> => {
+  const ref = `${registry.host}/demo/ctx:v1`;
+  await importImage(engine, ref, { 'ctx.txt': 'ctx\n' });
+  await pushImage(engine, ref);
+  const digest = await skopeoInspect(ref);
+  const current = await dockerConfigDir(engine);
+  await engine.docker(['context', 'create', 'private', '--docker', `host=${engine.host}`], { config: current });
+  await engine.docker(['context', 'use', 'private'], { config: current });
+  const named = await dockerConfigDir(engine);
+  await engine.docker(['context', 'create', 'private', '--docker', `host=${engine.host}`], { config: named });
+  return { engine, registry, current, named, ref, digest };
 });
-afterAll(async () => {
-  await infra?.registry.stop();
-  await infra?.engine.stop();
-});
-
-function need(ctx: TestContext): Infra {
-  if (!infra) ctx.skip();
-  return infra!;
-}
 
 let n = 0;
 function resolveWith(i: Infra, env: Record<string, string>) {

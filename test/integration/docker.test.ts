@@ -7,7 +7,7 @@
  * Without the tools (or not root) the suite skips loudly; with CI=true it fails instead.
  * VFI_TEST_SHOW_ANSWERS=1 prints what the engine answered for each failure case.
  */
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,8 @@ import {
   dockerConfigDir,
   skopeoInspect,
   skopeoRaw,
-  setupOrSkip,
   stopLeftOverContainerd,
+  useServers,
   which,
   type Engine,
   type Registry,
@@ -71,23 +71,9 @@ interface Env {
   };
 }
 
-let env: Env | undefined;
 const answers: [string, string, string][] = [];
 
-function need(ctx: TestContext): Env {
-  if (!env) ctx.skip();
-  return env!;
-}
-
-async function setup(): Promise<Env> {
-  const started = await startAll([startEngine(), startRegistry(), startRegistry({ htpasswd: CREDS }), startRegistry()] as const);
-  try {
-    return await fixtures(...started);
-  } catch (e) {
-    await Promise.all(started.map((s) => s.stop().catch(() => {})));
-    throw e;
-  }
-}
+const need = useServers('docker integration', () => startAll([startEngine(), startRegistry(), startRegistry({ htpasswd: CREDS }), startRegistry()] as const), fixtures);
 
 async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed: Registry): Promise<Env> {
   const P = plain.host;
@@ -160,15 +146,10 @@ async function fixtures(engine: Engine, plain: Registry, auth: Registry, doomed:
 
 const port = (host: string) => host.slice(host.lastIndexOf(':') + 1);
 
-beforeAll(async () => {
-  env = await setupOrSkip('docker integration', setup);
-});
-
-afterAll(async () => {
+afterAll(() => {
   if (process.env.VFI_TEST_SHOW_ANSWERS === '1') {
     for (const [c, code, msg] of answers) console.log(`${c}\n  -> ${code}: ${msg}`);
   }
-  if (env) await Promise.all([env.engine.stop(), env.plain.stop(), env.auth.stop()]);
 });
 
 function opts(e: Env, over: Partial<PinOptions> & { config?: string } = {}): PinOptions {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { Ajv } from 'ajv';
-import { tempDir, vfi } from '../helpers/cli.js';
+import { ok, tempDir, vfi } from '../helpers/cli.js';
 import { parseImageReference } from '../../src/core/imageRef.js';
 
 const D_WEB = `sha256:${'a1'.repeat(32)}`;
@@ -20,11 +20,8 @@ const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
 const dir = tempDir('vfi-export-');
 const store = path.join(dir, 'store');
 
-function ok(args: string[]): string {
-  const r = vfi(store, args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
+/** vfi in this suite's store, expected to succeed: its output, trimmed. */
+const run = (args: string[]): string => ok(store, args).trim();
 
 function tool(cmd: string, args: string[], cwd?: string): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd, env: { ...process.env, COMPOSE_PROJECT_NAME: 'vfiexport' } });
@@ -37,17 +34,17 @@ let inner = '';
 
 beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'data.json'), JSON.stringify({ db: { type: 'dockerImage', address: `postgres:16@${D_DB}` } }));
-  inner = ok(['add', 'Data', path.join(dir, 'data.json')]);
+  inner = run(['add', 'Data', path.join(dir, 'data.json')]);
   fs.writeFileSync(path.join(dir, 'runtime.json'), JSON.stringify({
     web: { type: 'dockerImage', address: `nginx:1.25@${D_WEB}`, 'x-kustomize-name': 'nginx' },
     router: { type: 'dockerImage', address: `localhost:5000/polyverse/router:1.0.3@${D_ROUTER}`, 'x-compose-service': 'edge', 'x-kustomize-name': 'polyverse/router' },
     api: { type: 'git', address: `https://github.com/polyverse/api.git@${COMMIT}` },
     data: { type: 'vfi', address: inner },
   }));
-  release = ok(['add', 'Runtime', path.join(dir, 'runtime.json')]);
-  ok(['assert', release, 'tests-passed', '--by', 'ci', '--evidence', 'https://ci.example.com/1']);
-  ok(['assert', inner, 'reviewed', '--by', 'alice']);
-  ok(['release', release, '--by', 'release-manager']);
+  release = run(['add', 'Runtime', path.join(dir, 'runtime.json')]);
+  run(['assert', release, 'tests-passed', '--by', 'ci', '--evidence', 'https://ci.example.com/1']);
+  run(['assert', inner, 'reviewed', '--by', 'alice']);
+  run(['release', release, '--by', 'release-manager']);
 });
 
 describe('vfi export', () => {
@@ -66,7 +63,7 @@ describe('vfi export', () => {
       '    image: postgres:16',
       '',
     ].join('\n'));
-    ok(['export', release, '--format', 'compose', '--out', path.join(project, 'vfi.yml')]);
+    run(['export', release, '--format', 'compose', '--out', path.join(project, 'vfi.yml')]);
     const merged = YAML.parse(tool('docker-compose', ['-f', 'docker-compose.yml', '-f', 'vfi.yml', 'config'], project));
     expect(merged.services.web.image).toBe(`nginx@${D_WEB}`);
     expect(merged.services.web.ports).toHaveLength(1); // the base file's settings stay
@@ -89,7 +86,7 @@ describe('vfi export', () => {
     fs.writeFileSync(path.join(k, 'base', 'kustomization.yaml'), 'resources:\n- deployment.yaml\n');
     fs.writeFileSync(path.join(k, 'prod', 'kustomization.yaml'), 'resources:\n- ../base\ncomponents:\n- vfi\n');
     fs.mkdirSync(path.join(k, 'prod', 'vfi'));
-    ok(['export', release, '--format', 'kustomize', '--out', path.join(k, 'prod', 'vfi', 'kustomization.yaml')]);
+    run(['export', release, '--format', 'kustomize', '--out', path.join(k, 'prod', 'vfi', 'kustomization.yaml')]);
     const rendered = YAML.parse(tool('kubectl', ['kustomize', path.join(k, 'prod')]));
     expect(rendered.kind).toBe('Deployment');
     const images = Object.fromEntries(rendered.spec.template.spec.containers.map((c: { name: string; image: string }) => [c.name, c.image]));
@@ -102,14 +99,14 @@ describe('vfi export', () => {
   });
 
   it('helm: values at <component>.image, nested components nested', () => {
-    const values = YAML.parse(ok(['export', release, '--format', 'helm']));
+    const values = YAML.parse(run(['export', release, '--format', 'helm']));
     expect(values.web.image).toEqual({ repository: 'nginx', tag: '1.25', digest: D_WEB });
     expect(values.router.image).toEqual({ repository: 'localhost:5000/polyverse/router', tag: '1.0.3', digest: D_ROUTER });
     expect(values.data.db.image).toEqual({ repository: 'postgres', tag: '16', digest: D_DB });
   });
 
   it('imageslock: a Carvel ImagesLock as imgpkg reads it (every image a digest reference)', () => {
-    const lock = YAML.parse(ok(['export', release, '--format', 'imageslock']));
+    const lock = YAML.parse(run(['export', release, '--format', 'imageslock']));
     expect(lock.apiVersion).toBe('imgpkg.carvel.dev/v1alpha1');
     expect(lock.kind).toBe('ImagesLock');
     expect(Object.keys(lock).sort()).toEqual(['apiVersion', 'images', 'kind']);
@@ -129,7 +126,7 @@ describe('vfi export', () => {
   });
 
   it('freight: a Kargo Freight with the CRD\'s fields only', () => {
-    const freight = YAML.parse(ok(['export', release, '--format', 'freight', '--warehouse', 'runtime']));
+    const freight = YAML.parse(run(['export', release, '--format', 'freight', '--warehouse', 'runtime']));
     // The fields of Kargo's Freight, GitCommit and Image types (api/v1alpha1/freight_types.go).
     const strict = (properties: Record<string, unknown>, required: string[] = []) => ({ type: 'object', properties, required, additionalProperties: false });
     const str = { type: 'string', minLength: 1 };
@@ -152,22 +149,22 @@ describe('vfi export', () => {
   it('--out - is stdout, not a file named "-"', () => {
     const r = vfi(store, ['export', release, '--format', 'env', '--out', '-']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(ok(['export', release, '--format', 'env']) + '\n');
+    expect(r.stdout).toBe(run(['export', release, '--format', 'env']) + '\n');
     expect(fs.existsSync('-')).toBe(false); // the CLI runs in the test's working directory
   });
 
   it('env: lines a shell can source', () => {
     const file = path.join(dir, 'release.env');
-    ok(['export', release, '--format', 'env', '--out', file]);
+    run(['export', release, '--format', 'env', '--out', file]);
     const r = spawnSync('bash', ['-c', 'set -eu; source "$1"; printf "%s\\n" "$WEB_IMAGE" "$ROUTER_IMAGE" "$DATA_DB_IMAGE"', 'bash', file], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([`nginx@${D_WEB}`, `localhost:5000/polyverse/router@${D_ROUTER}`, `postgres@${D_DB}`]);
   });
 
   it('intoto: the VFI\'s records as vfi assertions --format intoto writes them, then its components\'', () => {
-    const lines = ok(['export', release, '--format', 'intoto']).split('\n');
-    const own = ok(['assertions', release, '--format', 'intoto']).split('\n');
-    const nested = ok(['assertions', inner, '--format', 'intoto']).split('\n');
+    const lines = run(['export', release, '--format', 'intoto']).split('\n');
+    const own = run(['assertions', release, '--format', 'intoto']).split('\n');
+    const nested = run(['assertions', inner, '--format', 'intoto']).split('\n');
     expect(lines).toEqual([...own, ...nested]);
     for (const l of lines) expect(JSON.parse(l)._type).toBe('https://in-toto.io/Statement/v1');
   });
@@ -189,7 +186,7 @@ describe('vfi export refuses, writing nothing', () => {
 
   it('a git component asked for as a compose service (exit 2)', () => {
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ api: { type: 'git', address: `https://github.com/polyverse/api.git@${COMMIT}`, 'x-compose-service': 'api' } }));
-    const bad = ok(['add', 'Bad', path.join(dir, 'bad.json')]);
+    const bad = run(['add', 'Bad', path.join(dir, 'bad.json')]);
     const out = path.join(dir, 'bad.yml');
     const r = vfi(store, ['export', bad, '--format', 'compose', '--out', out]);
     expect(r.code).toBe(2);
@@ -198,13 +195,13 @@ describe('vfi export refuses, writing nothing', () => {
 
   it('an unpinned image (exit 1), unless --allow-unpinned', () => {
     fs.writeFileSync(path.join(dir, 'tagged.json'), JSON.stringify({ web: { type: 'dockerImage', address: 'nginx:1.25' }, router: { type: 'dockerImage', address: `polyverse/router@${D_ROUTER}` } }));
-    const tagged = ok(['add', 'Tagged', path.join(dir, 'tagged.json')]);
+    const tagged = run(['add', 'Tagged', path.join(dir, 'tagged.json')]);
     const out = path.join(dir, 'unpinned.env');
     const r = vfi(store, ['export', tagged, '--format', 'env', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unpinned/);
     expect(fs.existsSync(out)).toBe(false);
-    expect(ok(['export', tagged, '--format', 'env', '--allow-unpinned'])).toContain('WEB_IMAGE=nginx:1.25');
+    expect(run(['export', tagged, '--format', 'env', '--allow-unpinned'])).toContain('WEB_IMAGE=nginx:1.25');
     // imgpkg rejects a lock entry that is not a digest reference: no --allow-unpinned for imageslock
     const lock = vfi(store, ['export', tagged, '--format', 'imageslock', '--allow-unpinned', '--out', out]);
     expect(lock.code).toBe(2);
@@ -218,14 +215,14 @@ describe('vfi export refuses, writing nothing', () => {
     const r = vfi(store, ['export', release, '--format', 'env', '--out', out]);
     expect(r.code).toBe(2);
     expect(fs.readFileSync(out, 'utf8')).toBe('KEEP=1\n');
-    ok(['export', release, '--format', 'env', '--out', out, '--force']);
+    run(['export', release, '--format', 'env', '--out', out, '--force']);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^DATA_DB_IMAGE=postgres@sha256:/);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.vfi-'))).toEqual([]); // no temp file left
   });
 
   it('a name collision after flattening (exit 2)', () => {
     fs.writeFileSync(path.join(dir, 'collide.json'), JSON.stringify({ 'data.db': { type: 'dockerImage', address: `postgres@${D_DB}` }, data: { type: 'vfi', address: inner } }));
-    const collide = ok(['add', 'Collide', path.join(dir, 'collide.json')]);
+    const collide = run(['add', 'Collide', path.join(dir, 'collide.json')]);
     const r = vfi(store, ['export', collide, '--format', 'helm']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');

@@ -13,19 +13,13 @@ import { describe, expect, it } from 'vitest';
 import { CommitReader } from '../../src/remote/graph.js';
 import { writeLineageMerge } from '../../src/remote/lineageMerge.js';
 import { Store } from '../../src/store/store.js';
-import { git, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
+import { at, git, idOf, ok, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
 
 const REF = 'refs/vfi/Runtime';
-const at = (minute: number) => ({ env: { VFI_NOW: `2026-11-01T12:${String(minute).padStart(2, '0')}:00Z` } });
 
-function ok(store: string, args: string[], opts?: { input?: string; env?: Record<string, string> }): string {
-  const r = vfi(store, args, opts);
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 const publish = (store: string, router: string, minute: number, component = 'router'): string =>
-  /@([0-9a-f]{40})\n$/.exec(ok(store, ['set', 'Runtime', `${component}=polyverse/${component}:${router}`], at(minute)))![1]!;
+  idOf(ok(store, ['set', 'Runtime', `${component}=polyverse/${component}:${router}`], at(minute)));
 
 /** Bring the other side's lineage head into the store's objects (as a pull's fetch does); returns it. */
 function fetchHead(store: string, other: string): string {

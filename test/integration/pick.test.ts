@@ -2,44 +2,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { git, runtimeVfi, snapshot, tempDir, vfi as run } from '../helpers/cli.js';
+import { at, cliWith, publishRuntimes, useRuntimes, git, idOf, PICK_ANY, runtimeVfi, snapshot, tempDir } from '../helpers/cli.js';
 
 /**
  * These tests are about scoring and ranking, so pick is asked for every VFI as a candidate
  * (`--allow-unpinned --min-score 0`: tags and score 0 allowed); the safe defaults of a release
  * gate are tested in trust.test.ts.
  */
-function vfi(store: string, args: string[], opts?: Parameters<typeof run>[2]) {
-  return run(store, args[0] === 'pick' ? ['pick', '--allow-unpinned', '--min-score', '0', ...args.slice(1)] : args, opts);
-}
-
+const { vfi, ok } = cliWith(PICK_ANY);
 
 const REF = 'refs/vfi-assertions/main';
-const T0 = { env: { VFI_NOW: '2026-11-01T12:00:00Z' } };
-const T1 = { env: { VFI_NOW: '2026-11-01T13:00:00Z' } };
-const T2 = { env: { VFI_NOW: '2026-11-01T14:00:00Z' } };
+const T0 = at('2026-11-01T12:00:00Z');
+const T1 = at('2026-11-01T13:00:00Z');
+const T2 = at('2026-11-01T14:00:00Z');
 
-const idOf = (stdout: string) => /@([0-9a-f]{40})\n$/.exec(stdout)![1]!;
-
-/** Runtime published four times (different routers); ids oldest first. */
-function fourRuntimes(store: string): string[] {
-  const ids = [idOf(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).stdout)];
-  for (const v of ['1.0.3', '1.0.4', '1.0.5']) ids.push(idOf(vfi(store, ['set', 'Runtime', `router=polyverse/router:${v}`]).stdout));
-  return ids;
-}
-
-function ok(store: string, args: string[], opts?: { input?: string; env?: Record<string, string> }): string {
-  const r = vfi(store, args, opts);
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+/** Runtime published four times (different routers). */
+const FOUR = ['1.0.3', '1.0.4', '1.0.5'];
 
 describe('vfi pick', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
+  const { dir, store, ids } = useRuntimes(FOUR);
   beforeAll(() => {
-    ids = fourRuntimes(store);
     ok(store, ['assert', `Runtime@${ids[0]}`, 'tests-passed', 'reviewed'], T0);
     ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed', 'smoke-verified'], T0);
     ok(store, ['assert', `Runtime@${ids[1]}`, 'smoke-verified', '--fail', '--by', 'Smoke Bot'], T1);
@@ -129,9 +111,8 @@ describe('vfi pick', () => {
   it('a fail and a re-run\'s pass within one second: the later one counts, whatever the record ids', () => {
     // Records carry the clock's milliseconds, so order within a second is by time, not by the records' hashes.
     for (const [claim, first, second, ms] of [['flaky-a', 'fail', 'pass', 100], ['flaky-b', 'pass', 'fail', 300]] as const) {
-      const at = (ms: number) => ({ env: { VFI_NOW: `2026-11-01T15:00:00.${ms}Z` } });
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at(ms));
-      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at(ms + 100));
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(first === 'fail' ? ['--fail'] : [])], at(`2026-11-01T15:00:00.${ms}Z`));
+      ok(store, ['assert', `Runtime@${ids[3]}`, claim, ...(second === 'fail' ? ['--fail'] : [])], at(`2026-11-01T15:00:00.${ms + 100}Z`));
       const latest = JSON.parse(ok(store, ['assertions', `Runtime@${ids[3]}`, '--json'])).claims[claim];
       expect(latest).toMatchObject({ result: second, at: `2026-11-01T15:00:00.${ms + 100}000Z` });
     }
@@ -216,7 +197,7 @@ describe('--json when nothing is found', () => {
   const dir = tempDir();
   const store = path.join(dir, 'store');
   beforeAll(() => {
-    fourRuntimes(store);
+    publishRuntimes(store, FOUR);
     ok(store, ['assert', 'Runtime', 'tests-passed', '--fail'], T0);
   });
 
@@ -244,11 +225,8 @@ describe('--json when nothing is found', () => {
 });
 
 describe('claims and NAME on the command line', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
+  const { dir, store, ids } = useRuntimes(FOUR);
   beforeAll(() => {
-    ids = fourRuntimes(store);
     ok(store, ['add', 'App', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v9' })), ...T1 });
     ok(store, ['add', 'reviewed', '-'], { input: JSON.stringify(runtimeVfi({ api: 'polyverse/api:v8' })) }); // a lineage named like a claim
     ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed'], T0);
@@ -327,7 +305,7 @@ describe('publication order', () => {
 
   it('a VFI published again counts at its latest publication', () => {
     const store = path.join(dir, 'republish');
-    const ids = fourRuntimes(store);
+    const ids = publishRuntimes(store, FOUR);
     for (const id of ids) ok(store, ['assert', `Runtime@${id}`, 'tests-passed']);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[3]}\n`);
     // Publishing the first composition again makes it the newest publication.
@@ -338,15 +316,13 @@ describe('publication order', () => {
 
   it('with no assertions at all the head is picked (every VFI scores 0)', () => {
     const store = path.join(dir, 'bare');
-    const ids = fourRuntimes(store);
+    const ids = publishRuntimes(store, FOUR);
     expect(ok(store, ['pick', 'Runtime'])).toBe(`Runtime@${ids[3]}\n`);
   });
 });
 
 describe('everything pick needs comes from git', () => {
-  const dir = tempDir();
-  const store = path.join(dir, 'store');
-  let ids: string[] = [];
+  const { dir, store, ids } = useRuntimes(FOUR);
   const answers = (s: string) => [
     ok(s, ['pick', 'Runtime', '--top', '4', '--json']),
     ok(s, ['pick', 'Runtime', '--require', 'smoke-verified']),
@@ -354,7 +330,6 @@ describe('everything pick needs comes from git', () => {
     ...ids.map((id) => ok(s, ['assertions', id, '--json'])),
   ];
   beforeAll(() => {
-    ids = fourRuntimes(store);
     ok(store, ['assert', `Runtime@${ids[0]}`, 'tests-passed', 'reviewed', 'smoke-verified'], T0);
     ok(store, ['assert', `Runtime@${ids[1]}`, 'tests-passed', 'reviewed'], T0);
     ok(store, ['assert', `Runtime@${ids[2]}`, 'tests-passed', 'smoke-verified'], T0);
@@ -413,7 +388,7 @@ describe('everything pick needs comes from git', () => {
       const batch = Array.from({ length: n }, () => JSON.stringify({
         vfi: `Runtime@${all[rand(all.length)]}`, claim: claims[rand(claims.length)], result: rand(4) === 0 ? 'fail' : 'pass',
       }));
-      ok(s, ['assert', '--batch', '-'], { input: batch.join('\n'), env: { VFI_NOW: `2026-11-02T00:${String(step).padStart(2, '0')}:00Z` } });
+      ok(s, ['assert', '--batch', '-'], { input: batch.join('\n'), ...at(`2026-11-02T00:${String(step).padStart(2, '0')}:00Z`) });
       if (step % 5 === 4) ok(s, ['set', 'Runtime', `router=polyverse/router:s${step}`]);
       const warm = probe(s);
       const cold = path.join(dir, `steps-cold-${step}`);

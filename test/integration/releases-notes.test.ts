@@ -2,11 +2,10 @@
  * `vfi releases`, `vfi notes` and `vfi diff --short` end to end: the built CLI on a temp store,
  * with a real local git clone whose `git log` gives the commit subjects.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, vfi } from '../helpers/cli.js';
+import { at, gitIn, ok, tempDir, vfi } from '../helpers/cli.js';
 
 const dir = tempDir('vfi-notes-');
 const store = path.join(dir, 'store');
@@ -14,17 +13,10 @@ const repos = path.join(dir, 'src');
 const D1 = `sha256:${'1a'.repeat(32)}`;
 const D2 = `sha256:${'2b'.repeat(32)}`;
 
-function ok(args: string[], now = '2026-11-01T12:00:00Z', input?: string): string {
-  const r = vfi(store, args, { env: { VFI_NOW: now }, ...(input !== undefined ? { input } : {}) });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
+/** vfi in this suite's store at time `now`, expected to succeed: its output, trimmed. */
+const run = (args: string[], now = '2026-11-01T12:00:00Z', input?: string): string =>
+  ok(store, args, { ...at(now), ...(input !== undefined ? { input } : {}) }).trim();
 
-function gitIn(cwd: string, args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@x' } });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim();
-}
 
 let first = '';
 let second = '';
@@ -43,30 +35,30 @@ beforeAll(() => {
     web: { type: 'dockerImage', address: `nginx:1.25@${digest}` },
     ...extra,
   });
-  first = ok(['add', 'Runtime', '-'], undefined, v(commits[0]!, D1, { old: { type: 'dockerImage', address: `old@${D1}` } }));
-  second = ok(['add', 'Runtime', '-'], undefined, v(commits[2]!, D2, {
+  first = run(['add', 'Runtime', '-'], undefined, v(commits[0]!, D1, { old: { type: 'dockerImage', address: `old@${D1}` } }));
+  second = run(['add', 'Runtime', '-'], undefined, v(commits[2]!, D2, {
     'a-component-with-a-long-name-for-the-table': { type: 'dockerImage', address: `registry.example.com/some/deeply/nested/repository/name:v1.2.3-rc.4@${D2}` },
   }));
-  ok(['assert', first, 'tests-passed', '--by', 'ci'], '2026-11-01T10:00:00Z');
-  ok(['release', first, '--by', 'rm', '--note', 'November'], '2026-11-01T11:00:00Z');
-  ok(['assert', second, 'tests-passed', 'reviewed', '--by', 'ci', '--evidence', 'https://ci.example.com/2'], '2026-11-10T10:00:00Z');
-  ok(['release', second, '--by', 'rm'], '2026-11-10T11:00:00Z');
-  ok(['assert', first, 'smoke-verified', '--fail', '--by', 'bot'], '2026-11-12T10:00:00Z');
+  run(['assert', first, 'tests-passed', '--by', 'ci'], '2026-11-01T10:00:00Z');
+  run(['release', first, '--by', 'rm', '--note', 'November'], '2026-11-01T11:00:00Z');
+  run(['assert', second, 'tests-passed', 'reviewed', '--by', 'ci', '--evidence', 'https://ci.example.com/2'], '2026-11-10T10:00:00Z');
+  run(['release', second, '--by', 'rm'], '2026-11-10T11:00:00Z');
+  run(['assert', first, 'smoke-verified', '--fail', '--by', 'bot'], '2026-11-12T10:00:00Z');
 });
 
 describe('vfi releases', () => {
   it('every release, newest first, with score then and now; a release that later failed stays, marked', () => {
-    const rows = JSON.parse(ok(['releases', 'Runtime', '--json']));
+    const rows = JSON.parse(run(['releases', 'Runtime', '--json']));
     expect(rows.map((r: { ref: string }) => r.ref)).toEqual([second, first]);
     expect(rows[0]).toMatchObject({ by: 'rm', at: '2026-11-10T11:00:00.000000Z', scoreThen: 2, scoreNow: 2, candidate: true });
     expect(rows[1]).toMatchObject({ by: 'rm', note: 'November', scoreThen: 1, scoreNow: 1, candidateThen: true, candidate: false, failingNow: ['smoke-verified'] });
-    const text = ok(['releases']).split('\n');
+    const text = run(['releases']).split('\n');
     expect(text[0]).toMatch(/^RELEASED\s+VFI\s+BY\s+THEN\s+NOW\s+CANDIDATE$/);
     expect(text[2]).toMatch(/no \(smoke-verified failing\)$/);
   });
 
   it('--since', () => {
-    expect(JSON.parse(ok(['releases', '--since', '2026-11-05', '--json'])).map((r: { ref: string }) => r.ref)).toEqual([second]);
+    expect(JSON.parse(run(['releases', '--since', '2026-11-05', '--json'])).map((r: { ref: string }) => r.ref)).toEqual([second]);
   });
 
   it.each<[string, string[], number]>([
@@ -81,7 +73,7 @@ describe('vfi releases', () => {
 
 describe('vfi notes', () => {
   it('components changed (short digests), the commits between from the local clone, TO\'s assertions', () => {
-    const md = ok(['notes', first, second, '--repos', repos]);
+    const md = run(['notes', first, second, '--repos', repos]);
     expect(md).toContain(`# ${second}`);
     expect(md).toContain(`- changed \`web\`: \`nginx:1.25@sha256:${'1a'.repeat(6)}\` → \`nginx:1.25@sha256:${'2b'.repeat(6)}\``);
     expect(md).toContain(`- removed \`old\``);
@@ -95,18 +87,18 @@ describe('vfi notes', () => {
     fs.mkdirSync(path.join(outer, 'api'), { recursive: true });
     gitIn(outer, ['init', '-q']);
     gitIn(outer, ['commit', '-q', '--allow-empty', '-m', 'Outer history']);
-    const n = JSON.parse(ok(['notes', first, second, '--format', 'json', '--repos', outer]));
+    const n = JSON.parse(run(['notes', first, second, '--format', 'json', '--repos', outer]));
     expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: `no clone of api under ${outer}` }]);
   });
 
   it('--format json; without --repos the commits say why they are missing', () => {
-    const n = JSON.parse(ok(['notes', first, second, '--format', 'json']));
+    const n = JSON.parse(run(['notes', first, second, '--format', 'json']));
     expect(n.commits).toEqual([{ component: 'api', repository: 'api', from: commits[0], to: commits[2], missing: 'no --repos given' }]);
     expect(n.assertions.map((a: { claim: string }) => a.claim)).toEqual(['tests-passed', 'reviewed', 'released']);
   });
 
   it('--since DATE NAME: every release since, each against the one before it', () => {
-    const md = ok(['notes', '--since', '2026-11-01', 'Runtime', '--repos', repos]);
+    const md = run(['notes', '--since', '2026-11-01', 'Runtime', '--repos', repos]);
     expect(md.startsWith('# Runtime: releases since 2026-11-01')).toBe(true);
     const sections = md.split(/^## /m).slice(1);
     expect(sections.map((s) => s.split('\n')[0])).toEqual([second, first]);
@@ -114,27 +106,27 @@ describe('vfi notes', () => {
     expect(sections[0]).toContain('Fix login');
     expect(sections[1]).toContain('Changes since (nothing: the first release).');
     expect(sections[1]).toContain('no longer a candidate: smoke-verified failing');
-    const json = JSON.parse(ok(['notes', '--since', '2026-11-01', 'Runtime', '--format', 'json']));
+    const json = JSON.parse(run(['notes', '--since', '2026-11-01', 'Runtime', '--format', 'json']));
     expect(json.map((x: { release: { ref: string } }) => x.release.ref)).toEqual([second, first]);
     expect(json[0].notes.from).toBe(first);
-    const later = ok(['notes', '--since', '2026-11-05', 'Runtime']);
+    const later = run(['notes', '--since', '2026-11-05', 'Runtime']);
     expect(later.split(/^## /m).slice(1).map((s) => s.split('\n')[0])).toEqual([second]);
   });
 
   it('--since: a VFI released again is one section, and a rollback is noted against the release it replaced', () => {
-    const a = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.25@${D1}` } }));
-    const b = ok(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.26@${D2}` } }));
-    ok(['release', a], '2026-11-02T10:00:00Z');
-    ok(['release', b], '2026-11-03T10:00:00Z');
-    ok(['release', b], '2026-11-04T10:00:00Z');
-    ok(['release', a], '2026-11-05T10:00:00Z');
-    const sections = ok(['notes', '--since', '2026-11-01', 'Again']).split(/^## /m).slice(1);
+    const a = run(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.25@${D1}` } }));
+    const b = run(['add', 'Again', '-'], undefined, JSON.stringify({ web: { type: 'dockerImage', address: `nginx:1.26@${D2}` } }));
+    run(['release', a], '2026-11-02T10:00:00Z');
+    run(['release', b], '2026-11-03T10:00:00Z');
+    run(['release', b], '2026-11-04T10:00:00Z');
+    run(['release', a], '2026-11-05T10:00:00Z');
+    const sections = run(['notes', '--since', '2026-11-01', 'Again']).split(/^## /m).slice(1);
     expect(sections.map((s) => s.split('\n')[0])).toEqual([a, b, a]);
     expect(sections[0]).toContain(`Changes since ${b}.`);
     expect(sections[1]).toContain(`Changes since ${a}.`);
     expect(sections[1]).toContain('Released 2026-11-03T10:00:00Z');
     // the window starting after b's first release: its second stands for it, against a
-    const later = ok(['notes', '--since', '2026-11-04', 'Again']).split(/^## /m).slice(1);
+    const later = run(['notes', '--since', '2026-11-04', 'Again']).split(/^## /m).slice(1);
     expect(later.map((s) => s.split('\n')[0])).toEqual([a, b]);
     expect(later[1]).toContain(`Changes since ${a}.`);
   });
@@ -154,9 +146,9 @@ describe('vfi notes', () => {
 
 describe('vfi diff --short', () => {
   it('digests and commits cut to 12 hex, every row within 100 columns', () => {
-    const long = ok(['diff', first, second]).split('\n');
+    const long = run(['diff', first, second]).split('\n');
     expect(Math.max(...long.map((l) => l.length))).toBeGreaterThan(100);
-    const short = ok(['diff', '--short', first, second]).split('\n');
+    const short = run(['diff', '--short', first, second]).split('\n');
     for (const line of short) expect(line.length).toBeLessThanOrEqual(100);
     expect(short.join('\n')).toContain(`nginx:1.25@sha256:${'1a'.repeat(6)}`);
     // a cell too wide keeps both ends: the type and the short commit

@@ -7,13 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   dockerConfigDir,
   importImage,
   pushImage,
   pushIndex,
-  setupOrSkip,
   skopeoInspect,
   startAll,
   startEngine,
@@ -21,6 +20,7 @@ import {
   startHangingEngine,
   startRegistry,
   type Engine,
+  useServers,
   type Registry,
 } from '../helpers/engine.js';
 import { deleteManifest, pushPlatformImage } from '../helpers/registry.js';
@@ -37,25 +37,8 @@ interface Infra {
   cfg: { good: string; wrong: string; none: string };
   digests: Record<string, string>;
 }
-let infra: Infra | undefined;
 const dir = tempDir();
-
-beforeAll(async () => {
-  infra = await setupOrSkip('resolve-cli', async () => {
-    const started = await startAll([startEngine(), startRegistry(), startRegistry({ htpasswd: CREDS })] as const);
-    try {
-      return await fixtures(...started);
-    } catch (e) {
-      await Promise.all(started.map((s) => s.stop().catch(() => {})));
-      throw e;
-    }
-  });
-});
-afterAll(async () => {
-  await infra?.registry.stop();
-  await infra?.auth.stop();
-  await infra?.engine.stop();
-});
+const need = useServers('resolve-cli', () => startAll([startEngine(), startRegistry(), startRegistry({ htpasswd: CREDS })] as const), fixtures);
 
 async function fixtures(engine: Engine, registry: Registry, auth: Registry): Promise<Infra> {
   const host = registry.host;
@@ -85,11 +68,6 @@ async function fixtures(engine: Engine, registry: Registry, auth: Registry): Pro
     await engine.docker(['rmi', ref]);
   }
   return { engine, registry, auth, cfg: { good, wrong, none }, digests };
-}
-
-function need(ctx: TestContext): Infra {
-  if (!infra) ctx.skip();
-  return infra!;
 }
 
 /** A fresh store holding `vfiJson` as NAME. */

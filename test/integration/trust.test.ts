@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { git, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+import { git, idOf, ok, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
 import { pae } from '../../src/core/dsse.js';
 import { foldTrust } from '../../src/core/trust.js';
 import { decodeCommit } from '../../src/core/gitObject.js';
@@ -11,15 +11,9 @@ import { readEvents, TRUST_REF } from '../../src/store/events.js';
 import { unionTrees } from '../../src/store/merge.js';
 import { Store } from '../../src/store/store.js';
 
-const idOf = (stdout: string) => /@([0-9a-f]{40})/.exec(stdout)![1]!;
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const ASSERTIONS = 'refs/vfi-assertions/main';
 
-function ok(store: string, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): string {
-  const r = vfi(store, args, opts);
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 /** Runtime: a VFI with every image pinned, then one with a tag again; ids oldest first. */
 function runtimes(store: string): { pinned: string; tagged: string } {
