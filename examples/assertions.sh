@@ -5,14 +5,9 @@
 # VFIs (examples/walkthrough.sh makes such a store and then calls this script).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VFI=${VFI:-"node $here/../dist/main.js"}
+source "$here/lib.sh"
 : "${VFI_STORE:?set VFI_STORE to a store with a Runtime lineage (examples/walkthrough.sh makes one)}"
 export VFI_STORE
-
-bold=$'\033[1m' plain=$'\033[0m'
-if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
-say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
-vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 say "A release is pinned: every image by digest (vfi resolve asks the registry; here the digests are written out)"
 vfi set Runtime \

@@ -8,14 +8,9 @@
 # nothing to ask the engine (given a tag, it would pin it through the engine in the same publication).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VFI=${VFI:-"node $here/../dist/main.js"}
+source "$here/lib.sh"
 : "${VFI_STORE:?set VFI_STORE to a store with a released Runtime (examples/walkthrough.sh makes one)}"
 export VFI_STORE
-
-bold=$'\033[1m' plain=$'\033[0m'
-if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
-say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
-vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 router=polyverse/router:1.0.3@sha256:8d3f6bb2a1ea6f3f4c3f1c1a0ee2c2b7a6e1e1f0d3a3c7e9b5b1f2f4e6a8c0d2
 web=nginx:1.27.3@sha256:6f1a2c3e4d5b6a7980f1e2d3c4b5a69788f9e0d1c2b3a4958677e8f9a0b1c2d3

@@ -4,14 +4,9 @@
 # the VFI before it. Runs on the store in $VFI_STORE after examples/assertions.sh has released one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VFI=${VFI:-"node $here/../dist/main.js"}
+source "$here/lib.sh"
 : "${VFI_STORE:?set VFI_STORE to a store with a released Runtime (examples/walkthrough.sh makes one)}"
 export VFI_STORE
-
-bold=$'\033[1m' plain=$'\033[0m'
-if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
-say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
-vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 say "The release history: when, by whom, score then and now, still a candidate?"
 vfi releases Runtime

@@ -5,16 +5,11 @@
 # same VFI is picked. examples/walkthrough.sh calls this after examples/assertions.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-VFI=${VFI:-"node $here/../dist/main.js"}
+source "$here/lib.sh"
 : "${VFI_STORE:?set VFI_STORE to a store with a Runtime lineage (examples/walkthrough.sh makes one)}"
 work=$(dirname "$VFI_STORE")
 # The CI key examples/assertions.sh made: the teammate's CI signs with it too.
 [[ -f "$work/keys/vfi.key" ]] && export VFI_SIGNING_KEY="$work/keys/vfi.key"
-
-bold=$'\033[1m' plain=$'\033[0m'
-if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
-say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
-vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 say "The team's remote is any git repository; here an empty bare one on disk"
 printf '$ git init --bare team.git\n' >&2

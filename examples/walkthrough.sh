@@ -6,16 +6,10 @@
 # nest VFIs, assert claims about single images and swap one component in one command.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-vfi_cmd=${VFI:-"node $here/../dist/main.js"}
-export VFI="$vfi_cmd"
+source "$here/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export VFI_STORE="$work/store"
-
-bold=$'\033[1m' plain=$'\033[0m'
-if [[ -n "${NO_COLOR:-}" || ! -t 2 ]]; then bold='' plain=''; fi
-say() { printf '\n%s# %s%s\n' "$bold" "$*" "$plain" >&2; }
-vfi() { printf '%s$ vfi %s%s\n' "$bold" "$*" "$plain" >&2; $VFI "$@"; }
 
 say "Publish the runtime the team runs today (9 components) on the Runtime lineage"
 first=$(vfi add Runtime "$here/runtime.json")
