@@ -47,7 +47,10 @@ export function processContext(storeOption: string | undefined): Context {
     note: (line) => void process.stderr.write(`${line}\n`),
     progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
     errStream: process.stderr,
-    inIsTerminal: Boolean(process.stdin.isTTY),
+    // A getter: touching process.stdin opens it, which only the commands that read it should do.
+    get inIsTerminal() {
+      return Boolean(process.stdin.isTTY);
+    },
     outIsTerminal: Boolean(process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
     readStdin: async () => {
