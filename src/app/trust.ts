@@ -81,8 +81,8 @@ export async function trustedSigners(ctx: Context): Promise<TrustedSigner[]> {
   return [...(await loadTrust(store)).state.signers.values()].sort((a, b) => (a.signer < b.signer ? -1 : 1));
 }
 
-/** Set the release policy of lineage NAME (replacing the previous one). */
-export async function setPolicy(ctx: Context, name: string, opts: { require?: string[]; minScore?: number; allowUnpinned?: boolean }): Promise<void> {
+/** Set the release policy of lineage NAME (replacing the previous one); the policy as readPolicy then reads it. */
+export async function setPolicy(ctx: Context, name: string, opts: { require?: string[]; minScore?: number; allowUnpinned?: boolean }): Promise<{ policy: Policy | undefined; rules: PickRules }> {
   checkName(name);
   const require = splitClaims(opts.require, '--require') ?? [];
   const minScore = opts.minScore; // checked by the option's parser (cli.ts parseCount)
@@ -90,6 +90,7 @@ export async function setPolicy(ctx: Context, name: string, opts: { require?: st
   if (!store.refs.read(lineageRef(name))) ctx.note(`vfi: warning: no lineage named ${name} yet; the policy applies once it exists`);
   const body = policyBody({ lineage: name, require, allowUnpinned: Boolean(opts.allowUnpinned), by: currentPerson(ctx.env).name, ...(minScore !== undefined ? { minScore } : {}) });
   await appendEvent(store, POLICY_REF, (events) => makeEvent('set', eventAt(ctx, events), body), `policy set ${name}`);
+  return readPolicy(ctx, name);
 }
 
 /** The policy of lineage NAME (undefined when it has none) and the rules pick applies with it. */

@@ -37,12 +37,14 @@ export async function trustList(ctx: Context, opts: { json?: boolean }): Promise
 }
 
 export async function policySet(ctx: Context, name: string, opts: { require?: string[]; minScore?: number; allowUnpinned?: boolean }): Promise<void> {
-  await setPolicy(ctx, name, opts);
-  await policyShow(ctx, name, {});
+  printPolicy(ctx, name, await setPolicy(ctx, name, opts), {});
 }
 
 export async function policyShow(ctx: Context, name: string, opts: { json?: boolean }): Promise<void> {
-  const { policy, rules } = await readPolicy(ctx, name);
+  printPolicy(ctx, name, await readPolicy(ctx, name), opts);
+}
+
+function printPolicy(ctx: Context, name: string, { policy, rules }: Awaited<ReturnType<typeof readPolicy>>, opts: { json?: boolean }): void {
   if (opts.json) {
     printJson(ctx.out, {
       lineage: name,
