@@ -37,6 +37,7 @@ export interface Verified {
   failure: VfiError | undefined;
 }
 
+/** Pin REF's image tags (nested VFIs first, each published on its own lineage) and publish the pinned VFI on REF's lineage. */
 export async function resolveVfi(ctx: Context, ref: string, opts: ResolveOptions): Promise<Resolved> {
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const store = ctx.store({ create: false });
@@ -91,6 +92,7 @@ export async function resolveVfi(ctx: Context, ref: string, opts: ResolveOptions
   return { ok: true, ref: formatVfiRef(name, pub.id), id: pub.id, from: stored.id, published: !pub.unchanged, components: results.map(componentJson) };
 }
 
+/** Check that every pinned image of REF (nested VFIs included) still exists, locally with --local or in its registry. */
 export async function verifyVfi(ctx: Context, ref: string, opts: VerifyOptions): Promise<Verified> {
   const store = ctx.store({ create: false });
   const { name, stored } = await target(store, ref);
