@@ -192,7 +192,8 @@ export async function webPageAt(gitdir: string, where: string, env: NodeJS.Proce
     // the answer to the first request, info/refs: headers up to the next request
     const first = text.split(/=> Send header: (?:GET|POST) /)[1] ?? '';
     const type = /<= Recv header: Content-Type: *([^\r\n;]+)/i.exec(first)?.[1]?.trim().toLowerCase() ?? 'no type';
-    const body = [...first.matchAll(/<= Recv data: ?(.*)/g)].map((m) => m[1]).join('\n');
+    // the trace shows bytes as received: a chunked answer starts with its chunk size, CR LF as ".."
+    const body = [...first.matchAll(/<= Recv data: ?(.*)/g)].map((m) => m[1]).join('').replace(/^[0-9a-f]+\.\./i, '');
     return type === 'text/html' || type === 'application/xhtml+xml' || /^\s*</.test(body) ? type : undefined;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

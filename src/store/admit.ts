@@ -107,6 +107,8 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
 class Admission {
   /** objects already found good (VFIs, records, trees by path) */
   private readonly good = new Set<string>();
+  /** the sha256 of each VFI's bytes, read once however many records name it */
+  private readonly vfiShas = new Map<string, string>();
 
   constructor(private readonly store: Store) {}
 
@@ -139,6 +141,12 @@ class Admission {
     const known = lineage === undefined ? undefined : await this.store.lineages.load(lineage).catch(() => undefined);
     if (known?.head === head) return new Set(known.entries.map((e) => e.commit));
     const out = new Set<string>();
+    // An older head of it (a push's remote head, one publication behind): walk the cache, not the objects.
+    if (known?.indexOf(head) !== undefined) {
+      const fromCache = async (id: string) => ({ id, parents: known.entries[known.indexOf(id)!]!.parents.map((p) => known.entries[p]!.commit) });
+      await walkCommits(fromCache, head, (c) => void out.add(c.id));
+      return out;
+    }
     await walkCommits((id) => readCommit(this.store.objects, id, { lenient: true, maxBytes: MAX_COMMIT_BYTES }), head, (c) => {
       out.add(c.id);
     }, { problem: (id) => out.add(id) });
@@ -260,7 +268,8 @@ class Admission {
     } else if (r.vfi !== vfi || r.component) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
     if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
     if (!component && await this.store.objects.has(vfi)) {
-      const sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES));
+      let sha = this.vfiShas.get(vfi);
+      if (sha === undefined) this.vfiShas.set(vfi, (sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES))));
       if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
     }
     this.good.add(`${vfi}:${e.id}`);

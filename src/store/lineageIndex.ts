@@ -31,7 +31,7 @@ type Row = [commit: string, id: string, time: number, author: string, subject: s
 /**
  * A lineage as git has it, and its publications. A publication is a commit that brings a VFI: one
  * with at most one parent, or a merge whose VFI is none of its parents'. A merge `vfi pull` makes
- * (remote/lineageMerge.ts) is a publication when it composed a new VFI from both sides, and not
+ * (remote/merge.ts) is a publication when it composed a new VFI from both sides, and not
  * one when it re-carries one side's VFI. Publications
  * are ordered newest first as `git log --date-order` would list them, from git alone (whatever
  * order the cache learnt the commits in): a commit before its parents, else the later committer
