@@ -83,12 +83,17 @@ function formatSignature(s: Signature): string {
   return `${s.name} <${s.email}> ${s.timestamp} ${tz}`;
 }
 
-function parseSignature(s: string): Signature {
+function parseSignature(s: string, lenient: boolean): Signature {
   // s: a name may hold a CR or U+2028, which git keeps and `.` would not match
   const m = /^(.*) <(.*)> (\d+) ([+-])(\d\d)(\d\d)$/s.exec(s);
-  if (!m) throw new Error(`malformed signature: ${s}`);
-  const offset = Number(m[5]) * 60 + Number(m[6]);
-  return { name: m[1]!, email: m[2]!, timestamp: Number(m[3]), tzOffset: m[4] === '-' ? -offset : offset };
+  if (m) {
+    const offset = Number(m[5]) * 60 + Number(m[6]);
+    return { name: m[1]!, email: m[2]!, timestamp: Number(m[3]), tzOffset: m[4] === '-' ? -offset : offset };
+  }
+  if (!lenient) throw new Error(`malformed signature: ${s}`);
+  // What git itself makes of an odd one (an odd time zone, no date): the name, the email, the date if any.
+  const loose = /^(.*?) ?<([^>]*)>(?: (\d+))?/s.exec(s);
+  return { name: loose?.[1] ?? s, email: loose?.[2] ?? '', timestamp: Number(loose?.[3] ?? 0), tzOffset: 0 };
 }
 
 export function encodeCommit(c: Commit): Buffer {
@@ -98,7 +103,12 @@ export function encodeCommit(c: Commit): Buffer {
   return Buffer.from(`${lines.join('\n')}\n\n${message}`, 'utf8');
 }
 
-export function decodeCommit(body: Buffer): Commit {
+/**
+ * The one commit parser. Strict by default: a commit vfi reads as its own must have a tree, an
+ * author and a committer it can parse. `lenient` reads what git accepts but vfi would not write
+ * (an odd time zone, a missing signature, extra headers) as far as it goes: only the tree is required.
+ */
+export function decodeCommit(body: Buffer, { lenient = false }: { lenient?: boolean } = {}): Commit {
   const text = body.toString('utf8');
   const split = text.indexOf('\n\n');
   const headers = (split < 0 ? text : text.slice(0, split)).split('\n');
@@ -113,8 +123,13 @@ export function decodeCommit(body: Buffer): Commit {
     const value = h.slice(sp + 1);
     if (key === 'tree') tree = value;
     else if (key === 'parent') parents.push(value);
-    else if (key === 'author') author = parseSignature(value);
-    else if (key === 'committer') committer = parseSignature(value);
+    else if (key === 'author') author = parseSignature(value, lenient);
+    else if (key === 'committer') committer = parseSignature(value, lenient);
+  }
+  if (lenient) {
+    if (!/^[0-9a-f]{40}$/.test(tree)) throw new Error('names no tree');
+    const none = { name: '', email: '', timestamp: 0, tzOffset: 0 };
+    return { tree, parents, author: author ?? committer ?? none, committer: committer ?? none, message };
   }
   if (!tree || !author || !committer) throw new Error('malformed commit object');
   return { tree, parents, author, committer, message };

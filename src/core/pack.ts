@@ -1,8 +1,7 @@
 /**
  * Git's pack formats, pure: bytes in, values out. One pack entry's header, its inflated data, the
  * delta that rebuilds an object from its base, and the pack index (idx v1 and v2) that finds an
- * entry by object id. Used both to read the store's packs (git/packs.ts) and to take in a
- * fetched pack (remote/unpack.ts). Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
+ * entry by object id, for reading the store's packs (git/packs.ts; git fetch writes them). Format: git's Documentation/gitformat-pack.txt ("pack-*.pack
  * files", "Deltified representation", "pack-*.idx files have the following format").
  */
 import { createHash } from 'node:crypto';
@@ -89,22 +88,6 @@ export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader 
   }
   header.dataAt = i + base;
   return header;
-}
-
-const TYPE_CODES = Object.fromEntries(Object.entries(PACK_TYPES).map(([code, type]) => [type, Number(code)])) as Record<ObjectType, number>;
-
-/** The header of a whole object's entry: the type in bits 4-6 of the first byte, the size in 7-bit groups (readEntryHeader reads it). */
-export function encodeEntryHeader(type: ObjectType, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (TYPE_CODES[type] << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(c | 0x80);
-    c = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
 }
 
 /**
@@ -265,68 +248,4 @@ export class PackIndex {
     }
     return undefined;
   }
-}
-
-export interface IndexEntry {
-  /** 40 hex digits */
-  id: string;
-  offset: number;
-  /** CRC-32 of the entry's bytes in the pack (header and deflated data) */
-  crc: number;
-}
-
-/** An idx v2 for a pack whose trailing checksum is `packChecksum`. */
-export function encodePackIndex(entries: readonly IndexEntry[], packChecksum: Buffer): Buffer {
-  const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const n = sorted.length;
-  const large = sorted.filter((e) => e.offset >= 0x80000000);
-  const buf = Buffer.alloc(8 + FANOUT_BYTES + n * 28 + large.length * 8 + 40);
-  IDX_V2_MAGIC.copy(buf, 0);
-  buf.writeUInt32BE(2, 4);
-  const idsAt = 8 + FANOUT_BYTES;
-  const crcAt = idsAt + n * 20;
-  const offsetsAt = crcAt + n * 4;
-  const largeAt = offsetsAt + n * 4;
-  const counts = new Array<number>(256).fill(0);
-  let row = 0;
-  sorted.forEach((e, i) => {
-    if (buf.write(e.id, idsAt + i * 20, 20, 'hex') !== 20) throw new Error(`not an object id: ${e.id}`);
-    counts[buf[idsAt + i * 20]!]!++;
-    buf.writeUInt32BE(e.crc >>> 0, crcAt + i * 4);
-    if (e.offset < 0x80000000) buf.writeUInt32BE(e.offset, offsetsAt + i * 4);
-    else {
-      buf.writeUInt32BE((0x80000000 | row) >>> 0, offsetsAt + i * 4);
-      buf.writeUInt32BE(Math.floor(e.offset / 2 ** 32), largeAt + row * 8);
-      buf.writeUInt32BE(e.offset % 2 ** 32, largeAt + row * 8 + 4);
-      row++;
-    }
-  });
-  let total = 0;
-  for (let b = 0; b < 256; b++) buf.writeUInt32BE((total += counts[b]!), 8 + b * 4);
-  const end = buf.length - 40;
-  packChecksum.copy(buf, end);
-  createHash('sha1').update(buf.subarray(0, end + 20)).digest().copy(buf, end + 20);
-  return buf;
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (the zlib/PNG one, as idx v2 records): node:zlib's from Node 20.15, else a table. */
-export function crc32(data: Uint8Array): number {
-  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
-  return native ? native(data) : crc32ByTable(data);
-}
-
-export function crc32ByTable(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

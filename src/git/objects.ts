@@ -1,7 +1,7 @@
 /**
  * The object database of the bare repository. Writes go straight to loose objects (zlib + SHA-1,
  * as git does), through a temp file renamed into place so a killed process never leaves a
- * truncated object under a real name; a pull keeps a large fetched pack whole (addPack). Reads
+ * truncated object under a real name (a pull's objects are git fetch's: packs, or loose). Reads
  * take a packed object (git/packs.ts: after `git gc`, a clone or a pull) or a loose one, and
  * check that it hashes to its id either way.
  */
@@ -11,7 +11,6 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import { objectHeader, objectId, type ObjectType } from '../core/gitObject.js';
-import { encodePackIndex, type IndexEntry } from '../core/pack.js';
 import { PackSet } from './packs.js';
 
 export interface GitObject {
@@ -121,14 +120,6 @@ export class ObjectStore {
       throw new VfiError('STORE_DAMAGED', `object ${id} is corrupt: wrong length`, { id });
     }
     return { type: type as ObjectType, body };
-  }
-
-  /**
-   * Keep a fetched pack as it is (checked, and indexed by remote/unpack.ts's indexPack): written
-   * with its idx v2 beside the store's other packs; returns its name.
-   */
-  addPack(pack: Buffer, entries: readonly IndexEntry[]): string {
-    return this.packs.install(pack, encodePackIndex(entries, pack.subarray(pack.length - 20)));
   }
 
   /** Check the store's packs whole (fsck). */

@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import type { ObjectType } from '../core/gitObject.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
@@ -280,45 +280,14 @@ export class PackSet {
     }
     return { packs: names.length, problems };
   }
-
-  /**
-   * Keep a whole, checked pack and its index as `pack-<checksum>.pack` / `.idx`: each written to a
-   * temp file and renamed into place, the index last, for its presence is what makes git (and
-   * vfi) read the pack. All of it is synchronous, so a signal's handler runs before or after it;
-   * only a kill -9 or a crash can leave a `tmp_pack_*` (which git ignores and `vfi fsck` names) or
-   * a pack without its index (which git and vfi ignore).
-   */
-  install(pack: Buffer, idx: Buffer): string {
-    const name = `pack-${pack.toString('hex', pack.length - 20)}`;
-    const final = (ext: string) => path.join(this.dir, `${name}.${ext}`);
-    if (fs.existsSync(final('pack')) && fs.existsSync(final('idx'))) return name; // the same pack, fetched before
-    fs.mkdirSync(this.dir, { recursive: true });
-    const temps: string[] = [];
-    const temp = (kind: string, data: Buffer) => {
-      const file = path.join(this.dir, `tmp_${kind}_${process.pid}_${randomBytes(4).toString('hex')}`);
-      temps.push(file);
-      fs.writeFileSync(file, data, { flag: 'wx', mode: 0o444 });
-      return file;
-    };
-    try {
-      const packTemp = temp('pack', pack);
-      const idxTemp = temp('idx', idx);
-      fs.renameSync(packTemp, final('pack'));
-      fs.renameSync(idxTemp, final('idx'));
-    } finally {
-      for (const f of temps) fs.rmSync(f, { force: true });
-    }
-    this.rescan();
-    return name;
-  }
 }
 
-/** `length` bytes of an open file from `at`. */
 /** A reader's bound exceeded (objects.ts names the object). */
 export function tooLargeEntry(maxBytes: number): VfiError {
   return new VfiError('STORE_DAMAGED', `a packed object is larger than ${maxBytes} bytes`, { limit: maxBytes, tooLarge: true });
 }
 
+/** `length` bytes of an open file from `at`. */
 function read(fd: number, at: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
   return buf.subarray(0, fs.readSync(fd, buf, 0, length, at));

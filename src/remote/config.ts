@@ -6,8 +6,12 @@
  *   	url = https://git.example.com/team/vfi-store.git
  *   	fetch = +refs/vfi/*:refs/vfi-remotes/origin/vfi/*
  *   	fetch = +refs/vfi-assertions/*:refs/vfi-remotes/origin/vfi-assertions/*
+ *   	fetch = +refs/vfi-trust/*:refs/vfi-remotes/origin/vfi-trust/*
+ *   	fetch = +refs/vfi-policy/*:refs/vfi-remotes/origin/vfi-policy/*
  *   	push = refs/vfi/*:refs/vfi/*
  *   	push = refs/vfi-assertions/*:refs/vfi-assertions/*
+ *   	push = refs/vfi-trust/*:refs/vfi-trust/*
+ *   	push = refs/vfi-policy/*:refs/vfi-policy/*
  *
  * (`git fetch origin` then fills the same tracking refs vfi keeps, and `git push origin` pushes
  * what `vfi push` pushes, refusing non-fast-forwards). Credentials are never written here.
@@ -20,6 +24,9 @@ import { VfiError } from '../errors.js';
 import { FileLock } from '../git/lock.js';
 import { expandUrl } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
+
+/** The refs a store shares, by prefix: lineages, then the union refs (assertions, trust list, release policies). */
+export const SHARED_PREFIXES = ['refs/vfi/', 'refs/vfi-assertions/', 'refs/vfi-trust/', 'refs/vfi-policy/'] as const;
 
 export interface RemoteEntry {
   name: string;
@@ -141,10 +148,8 @@ export function remoteSection(name: string, url: string): string {
   return [
     `[remote "${name}"]`,
     `\turl = ${quoteValue(url)}`,
-    `\tfetch = +refs/vfi/*:refs/vfi-remotes/${name}/vfi/*`,
-    `\tfetch = +refs/vfi-assertions/*:refs/vfi-remotes/${name}/vfi-assertions/*`,
-    `\tpush = refs/vfi/*:refs/vfi/*`,
-    `\tpush = refs/vfi-assertions/*:refs/vfi-assertions/*`,
+    ...SHARED_PREFIXES.map((p) => `\tfetch = +${p}*:refs/vfi-remotes/${name}/${p.slice('refs/'.length)}*`),
+    ...SHARED_PREFIXES.map((p) => `\tpush = ${p}*:${p}*`),
     '',
   ].join('\n');
 }

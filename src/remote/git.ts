@@ -8,6 +8,9 @@
  * and every failure as a VfiError with a stable code and a message without credentials.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import type { RemoteUrl } from './url.js';
 import { scrubCredentials } from './url.js';
@@ -164,4 +167,42 @@ export function gitFailure(stderr: string, target: RemoteUrl, verb: Verb, sentCr
 export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv): string | undefined {
   const r = spawnSync('git', ['--git-dir', gitdir, 'ls-remote', '--get-url', '--', word], { env: gitEnv(undefined, { env, interactive: false }), encoding: 'utf8' });
   return r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+}
+
+/**
+ * Whether `where` (a remote that listed no refs at all over http) is a web page rather than a git
+ * repository. git takes a 200 answer without a ref line for an empty repository served as static
+ * files ("dumb" http), so a web server that answers every path with a page looks like an empty
+ * remote to it. What git received says which: a git server answers `info/refs` with
+ * application/x-git-upload-pack-advertisement, static files with text/plain or octet-stream (and
+ * lines of "<id>\t<ref>"), a web page with text/html, or markup under another type. Asked through git itself (its curl trace, with credentials redacted as
+ * git always does), so that proxies, CAs and credential helpers apply as for the transfer.
+ */
+export async function webPageAt(gitdir: string, where: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-probe-'));
+  try {
+    const trace = path.join(dir, 'trace');
+    await runGit(gitdir, ['ls-remote', '--', where, 'refs/vfi/*'], { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_REDACT: '1' });
+    let text = '';
+    try {
+      text = fs.readFileSync(trace, 'utf8');
+    } catch {
+      return undefined; // not http after all (an insteadOf rule), or git traced nothing
+    }
+    // the answer to the first request, info/refs: headers up to the next request
+    const first = text.split(/=> Send header: (?:GET|POST) /)[1] ?? '';
+    const type = /<= Recv header: Content-Type: *([^\r\n;]+)/i.exec(first)?.[1]?.trim().toLowerCase() ?? 'no type';
+    // the trace shows bytes as received: a chunked answer starts with its chunk size, CR LF as ".."
+    const body = [...first.matchAll(/<= Recv data: ?(.*)/g)].map((m) => m[1]).join('').replace(/^[0-9a-f]+\.\./i, '');
+    return type === 'text/html' || type === 'application/xhtml+xml' || /^\s*</.test(body) ? type : undefined;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The error for a URL that answers with a web page: one line, exit 1. */
+export function webPageError(target: RemoteUrl, type: string, verb: Verb): VfiError {
+  return new VfiError('REMOTE', `${verb} ${target.display}: the server answered with a web page (${type}), not a git repository`,
+    { url: target.display, reason: 'not-a-repository', contentType: type },
+    'check the URL: it must be the repository\'s clone URL (as `git clone` takes it), e.g. https://host/team/vfi.git');
 }

@@ -1,8 +1,8 @@
 /**
  * `vfi pull` and `vfi push`, through git (remote/git.ts). A pull has `git fetch` bring the remote's
  * vfi refs into a quarantine namespace of the store (refs/vfi-incoming/<remote>-<pid>-<hex>/, with
- * fsck on every object), passes them through the admission hook (store/admit.ts), decides and
- * merges per ref (remote/merge.ts), moves each ref by compare-and-swap, and drops the quarantine.
+ * fsck on every object), passes them through the admission hook (store/admit.ts), decides per ref
+ * (core/sharing.ts) and merges (core/merge.ts, written by remote/merge.ts), moves each ref by compare-and-swap, and drops the quarantine.
  * So a pull that fails midway leaves every ref of the store as it was (objects already fetched may
  * stay: unreferenced, harmless). A push lists the remote's refs (`git ls-remote`), sends each ref
  * that fast-forwards the remote with `git push --force-with-lease=<ref>:<the value planned
@@ -10,27 +10,25 @@
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { encodeCommit } from '../core/gitObject.js';
 import { nameProblem } from '../core/names.js';
 import { VfiError } from '../errors.js';
 import { admitIncoming, discardRefused, refusalError, type RefUpdate as Admission } from '../store/admit.js';
 import { ASSERTIONS_REF } from '../store/assertions.js';
-import { unionTrees, type UnionConflict } from '../store/merge.js';
 import type { Store } from '../store/store.js';
-import { listRemotes, type RemoteTarget } from './config.js';
-import { gitEnv, gitFailure, masked, runGit, saidLines, type GitRunOptions } from './git.js';
-import { CommitReader, relate, type Relation } from './graph.js';
-import { writeLineageMerge, type WrittenLineageMerge } from './lineageMerge.js';
-import { assertionsMergeCommit, MERGE_NAME, pullAction, pushAction, shownComponent, type MergeSide, type PushAction, type RefAction } from './merge.js';
+import { listRemotes, SHARED_PREFIXES, type RemoteTarget } from './config.js';
+import { gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
+import { CommitReader } from '../git/commits.js';
+import { relate } from '../git/graph.js';
+import { MERGE_NAME, shownComponent, type UnionConflict } from '../core/merge.js';
+import { pullAction, pushAction, type PushAction, type RefAction, type Relation } from '../core/sharing.js';
+import { writeLineageMerge, writeUnionMerge, type StoredMergeSide, type WrittenLineageMerge } from './merge.js';
 import { sweepScratch } from './cleanup.js';
 import { deleteRefsUnder, recordTracking, trackingRef } from './tracking.js';
 
 export { ASSERTIONS_REF };
 
-const LINEAGES = 'refs/vfi/';
-/** Refs whose trees are content-named, append-only files: two sides merge as the union of both trees. */
-const UNION_PREFIXES = ['refs/vfi-assertions/', 'refs/vfi-trust/', 'refs/vfi-policy/'];
-const SHARED_PREFIXES = [LINEAGES, ...UNION_PREFIXES];
+const [LINEAGES, ...UNION_PREFIXES] = SHARED_PREFIXES;
+// UNION_PREFIXES: refs whose trees are content-named, append-only files: two sides merge as the union of both trees.
 const QUARANTINE_PREFIX = 'refs/vfi-incoming/';
 
 const isUnionRef = (ref: string) => UNION_PREFIXES.some((p) => ref.startsWith(p));
@@ -137,7 +135,8 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
       .map(([q, oid]): [string, string] => [`refs/${q.slice(quarantine.length)}`, oid])
       .filter(([ref]) => isVfiRef(ref))
       .sort(([a], [b]) => refOrder(a, b));
-    const reader = new CommitReader(store.objects);
+    if (remoteRefs.length === 0) await refuseWebPage(store, target, env, 'fetch from');
+    const reader = new CommitReader(store.objects, { lenient: true });
     for (const [ref, remote] of remoteRefs) await checkRemoteHead(store, reader, ref, remote, target);
     // 2. The admission hook sees every ref that would change, before any moves.
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
@@ -174,6 +173,13 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
   }
 }
 
+/** A remote over http that has no refs for vfi may be no git repository at all, but a web page: say so. */
+async function refuseWebPage(store: Store, target: RemoteTarget, env: NodeJS.ProcessEnv, verb: 'fetch from' | 'push to'): Promise<void> {
+  if (target.protocol !== 'http' && target.protocol !== 'https') return;
+  const page = await webPageAt(store.gitdir, remoteArg(store, target), env);
+  if (page) throw webPageError(target, page, verb);
+}
+
 /** A remote head must be what vfi writes: a commit, and for a lineage one that holds a VFI. */
 async function checkRemoteHead(store: Store, reader: CommitReader, ref: string, remote: string, target: RemoteTarget): Promise<void> {
   try {
@@ -195,10 +201,8 @@ async function mergeRef(store: Store, reader: CommitReader, ref: string, remote:
     const conflicts: UnionConflict[] = [];
     let lineageMerge: WrittenLineageMerge | undefined;
     if (action.kind === 'create' || action.kind === 'fast-forward') next = action.next;
-    else if (action.kind === 'merge' && isUnionRef(ref)) {
-      const [a, b] = await Promise.all([reader.read(local!), reader.read(remote)]);
-      next = store.objects.write('commit', encodeCommit(assertionsMergeCommit(a, b, await unionTrees(store, a.tree, b.tree, conflicts))));
-    } else if (action.kind === 'merge') {
+    else if (action.kind === 'merge' && isUnionRef(ref)) next = await writeUnionMerge(store, reader, ref, local!, remote, conflicts);
+    else if (action.kind === 'merge') {
       lineageMerge = await writeLineageMerge(store, reader, local!, remote);
       next = lineageMerge.commit;
     }
@@ -234,11 +238,11 @@ async function describeLineageMerge(store: Store, name: string, merge: WrittenLi
   const [mine, theirs] = merge.sides[0].commit.id === local ? merge.sides : [merge.sides[1], merge.sides[0]];
   const authors = new Map<string, string>();
   for (const s of merge.sides) {
-    const author = await authorOf(store, s.commit.id);
+    const author = s.commit.author.name;
     authors.set(s.commit.id, author && author !== MERGE_NAME ? ` (${author})` : '');
   }
   const sideOf = (commit: string) => `${commit === local ? 'local' : 'remote'}${authors.get(commit)}`;
-  const head = (s: MergeSide) => `${s.commit.id === local ? 'local' : 'remote'} ${name}@${s.vfi.id}${authors.get(s.commit.id)}`;
+  const head = (s: StoredMergeSide) => `${s.commit.id === local ? 'local' : 'remote'} ${name}@${s.vfi.id}${authors.get(s.commit.id)}`;
   const base = merge.base ? `against their merge base ${name}@${await store.vfiIdOfCommit(merge.base)}` : 'against an empty VFI (no common history)';
   const holds = merge.components.map((c) =>
     c.kind === 'same' ? `${c.component} changed alike on both sides`
@@ -250,12 +254,6 @@ async function describeLineageMerge(store: Store, name: string, merge: WrittenLi
     lines.push(`${name}: conflict on component ${JSON.stringify(c.component)}: ${sideOf(c.from)} has ${shownComponent(c.value)}, ${sideOf(c.other)} has ${shownComponent(c.otherValue)}; kept ${c.from === local ? 'local' : 'remote'}'s, published later`);
   }
   return lines;
-}
-
-/** The author name of a commit, read leniently (undefined when it has none vfi can read). */
-async function authorOf(store: Store, commit: string): Promise<string | undefined> {
-  const body = (await store.objects.read(commit)).body.toString('utf8');
-  return /^author (.*) <[^>]*> \d+/m.exec(body.slice(0, body.indexOf('\n\n')))?.[1];
 }
 
 /** What the remote has that the store lacks: lineages counted, assertions named apart. */
@@ -282,7 +280,8 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   const env = gitEnv(target, opts);
   const where = remoteArg(store, target);
   const remoteRefs = await listRemoteRefs(store, target, where, env, opts);
-  const reader = new CommitReader(store.objects);
+  if (remoteRefs.size === 0) await refuseWebPage(store, target, env, 'push to');
+  const reader = new CommitReader(store.objects, { lenient: true });
   const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
   for (const [ref, local] of localVfiRefs(store)) {
     const remote = remoteRefs.get(ref);

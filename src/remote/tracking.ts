@@ -1,7 +1,7 @@
 /**
  * Remote-tracking refs: what a named remote's vfi refs pointed at when vfi last talked to it,
- * `refs/vfi-remotes/<remote>/vfi/<Name>` and `refs/vfi-remotes/<remote>/vfi-assertions/main` (the
- * refspecs `vfi remote add` writes, so `git fetch <remote>` fills the same refs). They live outside
+ * `refs/vfi-remotes/<remote>/vfi/<Name>`, `refs/vfi-remotes/<remote>/vfi-assertions/main` and the
+ * same for the trust and policy refs (the refspecs `vfi remote add` writes, so `git fetch <remote>` fills the same refs). They live outside
  * `refs/vfi/`, so they are never lineages; they give the next fetch a commit the server surely has
  * to negotiate from, and keep what was fetched reachable for `git gc`.
  */

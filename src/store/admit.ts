@@ -15,7 +15,7 @@ import { canonicalVfi, describeVfiPath, vfiSha256 } from '../core/vfi.js';
 import { nameProblem } from '../core/names.js';
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { validateVfi } from '../schema/validate.js';
-import { commitFacts } from '../remote/graph.js';
+import { readCommit, walkCommits } from '../git/commits.js';
 import { ASSERTIONS_REF, COMPONENTS_DIR } from './assertions.js';
 import { POLICY_REF, TRUST_REF } from './events.js';
 import { parseEventFileName } from '../core/trust.js';
@@ -107,6 +107,8 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
 class Admission {
   /** objects already found good (VFIs, records, trees by path) */
   private readonly good = new Set<string>();
+  /** the sha256 of each VFI's bytes, read once however many records name it */
+  private readonly vfiShas = new Map<string, string>();
 
   constructor(private readonly store: Store) {}
 
@@ -121,21 +123,16 @@ class Admission {
     const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
     const old = u.old ? await this.reachable(u.old, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : new Set<string>();
     const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
-    const todo = [u.new];
-    const seen = new Set<string>();
-    while (todo.length > 0) {
-      const id = todo.pop()!;
-      if (seen.has(id) || old.has(id)) continue;
-      seen.add(id);
+    await walkCommits(async (id) => {
       const body = await this.read(id, 'commit', MAX_COMMIT_BYTES);
       const problem = commitProblem(body);
       if (problem) throw new Refused(id, 'commit', `not a commit vfi writes: ${problem}`);
-      const commit = decodeCommit(body);
-      todo.push(...commit.parents);
+      return { id, ...decodeCommit(body) };
+    }, u.new, async (commit) => {
       if (lineage) await this.checkLineageTree(commit.tree);
       else if (events) await this.checkEventsTree(commit.tree);
       else await this.checkAssertionsTree(commit.tree, oldTree, 0, '');
-    }
+    }, { stop: (id) => old.has(id) });
   }
 
   /** Commits reachable from `head` (already admitted), read leniently: a damaged old history ends the walk there. */
@@ -144,23 +141,20 @@ class Admission {
     const known = lineage === undefined ? undefined : await this.store.lineages.load(lineage).catch(() => undefined);
     if (known?.head === head) return new Set(known.entries.map((e) => e.commit));
     const out = new Set<string>();
-    const todo = [head];
-    while (todo.length > 0) {
-      const id = todo.pop()!;
-      if (out.has(id)) continue;
-      out.add(id);
-      todo.push(...((await this.readLenient(id))?.parents ?? []));
+    // An older head of it (a push's remote head, one publication behind): walk the cache, not the objects.
+    if (known?.indexOf(head) !== undefined) {
+      const fromCache = async (id: string) => ({ id, parents: known.entries[known.indexOf(id)!]!.parents.map((p) => known.entries[p]!.commit) });
+      await walkCommits(fromCache, head, (c) => void out.add(c.id));
+      return out;
     }
+    await walkCommits((id) => readCommit(this.store.objects, id, { lenient: true, maxBytes: MAX_COMMIT_BYTES }), head, (c) => {
+      out.add(c.id);
+    }, { problem: (id) => out.add(id) });
     return out;
   }
 
   private async readLenient(id: string) {
-    try {
-      const obj = await this.store.objects.read(id, { maxBytes: MAX_COMMIT_BYTES });
-      return obj.type === 'commit' ? commitFacts(id, obj.body) : undefined;
-    } catch {
-      return undefined;
-    }
+    return readCommit(this.store.objects, id, { lenient: true, maxBytes: MAX_COMMIT_BYTES }).catch(() => undefined);
   }
 
   /** An object's body, of the type expected, within `maxBytes`; else refused. */
@@ -274,7 +268,8 @@ class Admission {
     } else if (r.vfi !== vfi || r.component) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
     if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
     if (!component && await this.store.objects.has(vfi)) {
-      const sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES));
+      let sha = this.vfiShas.get(vfi);
+      if (sha === undefined) this.vfiShas.set(vfi, (sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES))));
       if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
     }
     this.good.add(`${vfi}:${e.id}`);

@@ -6,7 +6,8 @@
  */
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { vfiSha256 } from '../core/vfi.js';
-import { registerFsckCheck, walkCommits, type FsckReport } from './fsck.js';
+import { commitFinding, registerFsckCheck, type FsckReport } from './fsck.js';
+import { readCommit, walkCommits } from '../git/commits.js';
 import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader } from './assertions.js';
 import type { Store } from './store.js';
 import { envelopeVerifies } from '../core/dsse.js';
@@ -22,10 +23,10 @@ async function checkAssertions(store: Store, report: FsckReport): Promise<void> 
   const problem = (where: string, what: string) => report.problems.push(`${ASSERTIONS_REF}: ${where}: ${what}`);
   let root: string | undefined;
   let commits = 0;
-  await walkCommits(store, head, (id, c) => {
-    if (id === head) root = c.tree;
+  await walkCommits((id) => readCommit(store.objects, id), head, (c) => {
+    if (c.id === head) root = c.tree;
     commits++;
-  }, (commit, message) => problem(`commit ${commit}`, message));
+  }, { problem: (commit, e) => report.problems.push(commitFinding(ASSERTIONS_REF, commit, e)) });
   report.counts['assertion commits'] = commits;
   if (!root) return;
 

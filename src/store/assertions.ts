@@ -14,7 +14,8 @@
  * the store.
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree, encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import { encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import { readCommit, TreeReader as GitTreeReader } from '../git/commits.js';
 import {
   firstNewAt,
   formatMicros,
@@ -46,32 +47,16 @@ export const COMPONENTS_DIR = 'components';
 
 const MAX_ATTEMPTS = 200;
 
-/** Reads trees once per process: trees are immutable, and a retry re-reads mostly the same ones. */
-export class TreeReader {
-  private readonly memo = new Map<string, TreeEntry[]>();
-
-  constructor(private readonly store: Store) {}
-
-  async read(id: string, where: string): Promise<TreeEntry[]> {
-    let entries = this.memo.get(id);
-    if (!entries) {
-      const obj = await this.store.objects.read(id);
-      if (obj.type !== 'tree') {
-        throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF}: ${where} (${id}) is a ${obj.type}, not a tree`, { id }, 'run `vfi fsck`');
-      }
-      entries = decodeTree(obj.body);
-      this.memo.set(id, entries);
-    }
-    return entries;
+/** The tree reader of git/commits.ts, its messages naming the assertions ref. */
+export class TreeReader extends GitTreeReader {
+  constructor(store: Store) {
+    super(store, ASSERTIONS_REF);
   }
 }
 
 /** The root tree of the assertions ref, or undefined when nothing was ever asserted. */
 export async function assertionsRoot(store: Store, head = store.refs.read(ASSERTIONS_REF)): Promise<string | undefined> {
-  if (!head) return undefined;
-  const obj = await store.objects.read(head);
-  if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF} points at a ${obj.type}, not a commit`, { head });
-  return decodeCommit(obj.body).tree;
+  return head && (await readCommit(store.objects, head, { where: ASSERTIONS_REF })).tree;
 }
 
 /** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */

@@ -6,7 +6,8 @@
  * assertions do.
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree, encodeCommit, encodeTree } from '../core/gitObject.js';
+import { encodeCommit, encodeTree } from '../core/gitObject.js';
+import { readCommit, readTree } from '../git/commits.js';
 import { parseEventFileName, type EventFile } from '../core/trust.js';
 import { currentPerson, now, signature } from './identity.js';
 import type { Store } from './store.js';
@@ -17,10 +18,7 @@ export const POLICY_REF = 'refs/vfi-policy/main';
 const MAX_ATTEMPTS = 100;
 
 async function rootOf(store: Store, ref: string, head: string | undefined): Promise<string | undefined> {
-  if (!head) return undefined;
-  const obj = await store.objects.read(head);
-  if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `${ref} points at a ${obj.type}, not a commit`, { ref, head }, 'run `vfi fsck`');
-  return decodeCommit(obj.body).tree;
+  return head && (await readCommit(store.objects, head, { where: ref })).tree;
 }
 
 /** Every event of the log at `ref` (empty when it does not exist), with files that are not events reported. */
@@ -30,9 +28,7 @@ export async function readEvents(store: Store, ref: string): Promise<{ head: str
   const events: EventFile[] = [];
   const problems: string[] = [];
   if (!root) return { head, events, problems };
-  const tree = await store.objects.read(root);
-  if (tree.type !== 'tree') throw new VfiError('STORE_DAMAGED', `${ref}: root ${root} is a ${tree.type}`, { ref }, 'run `vfi fsck`');
-  for (const e of decodeTree(tree.body)) {
+  for (const e of await readTree(store.objects, root, ref)) {
     const n = parseEventFileName(e.name);
     if (!n || e.mode !== '100644') {
       problems.push(`${e.name}: not an event file (<time>-<event>-<id>.json)`);
@@ -64,7 +60,7 @@ export async function appendEvent(
     const { head, events } = await readEvents(store, ref);
     const event = build(events);
     const root = await rootOf(store, ref, head);
-    const entries = root ? decodeTree((await store.objects.read(root)).body) : [];
+    const entries = root ? await readTree(store.objects, root, ref) : [];
     const id = store.objects.write('blob', event.bytes);
     if (!entries.some((e) => e.name === event.file)) entries.push({ mode: '100644', name: event.file, id });
     const tree = store.objects.write('tree', encodeTree(entries));

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeCommit, decodeTree, type Commit } from '../core/gitObject.js';
+import { CommitReader, readTree, walkCommits } from '../git/commits.js';
 import { nameProblem } from '../core/names.js';
 import { MAX_VFI_BYTES, storedVfiProblem } from './admit.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
@@ -37,36 +37,14 @@ export async function fsckStore(store: Store, checks: FsckCheck[] = extraChecks)
   return report;
 }
 
-/**
- * Visit every commit reachable from `head` once. `visit` gets each commit decoded; whatever it
- * (or reading the commit) throws is passed to `problem` with the commit id, and the walk goes on.
- */
-export async function walkCommits(
-  store: Store,
-  head: string,
-  visit: (id: string, commit: Commit) => Promise<void> | void,
-  problem: (id: string, message: string) => void,
-): Promise<void> {
-  const seen = new Set<string>();
-  const todo = [head];
-  while (todo.length > 0) {
-    const id = todo.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    try {
-      const obj = await store.objects.read(id);
-      if (obj.type !== 'commit') throw new Error(`is a ${obj.type}, not a commit`);
-      const commit = decodeCommit(obj.body);
-      todo.push(...commit.parents);
-      await visit(id, commit);
-    } catch (e) {
-      problem(id, (e as Error).message);
-    }
-  }
+/** A problem found on the commit `id` of `ref`, in one line (the reader's own messages name the object). */
+export function commitFinding(ref: string, id: string, e: Error): string {
+  return /^object [0-9a-f]{40} /.test(e.message) ? `${ref}: ${e.message}` : `${ref}: commit ${id}: ${e.message}`;
 }
 
 async function checkLineages(store: Store, report: FsckReport): Promise<void> {
   const goodVfis = new Set<string>();
+  const reader = new CommitReader(store.objects);
   for (const [ref, head] of store.refs.list(LINEAGE_PREFIX)) {
     report.counts.lineages!++;
     const badName = nameProblem(ref.slice(LINEAGE_PREFIX.length));
@@ -74,8 +52,8 @@ async function checkLineages(store: Store, report: FsckReport): Promise<void> {
     // Publications as the lineage counts them (store/lineageIndex.ts): a merge that re-carries a
     // parent's VFI, as `vfi pull` makes, is not one.
     const carried = new Map<string, { vfi: string; parents: string[] }>();
-    await walkCommits(store, head, async (id, { tree, parents }) => {
-      const entries = decodeTree((await store.objects.read(tree)).body);
+    await walkCommits((id) => reader.read(id), head, async ({ id, tree, parents }) => {
+      const entries = await readTree(store.objects, tree);
       const entry = entries.find((e) => e.name === VFI_FILE);
       if (!entry || entries.length !== 1) throw new Error(`its tree must hold exactly one ${VFI_FILE}`);
       carried.set(id, { vfi: entry.id, parents });
@@ -84,7 +62,7 @@ async function checkLineages(store: Store, report: FsckReport): Promise<void> {
       const problem = storedVfiProblem(blob.body, entry.id);
       if (problem) throw new Error(`VFI ${entry.id}: ${problem.message}`);
       goodVfis.add(entry.id);
-    }, (commit, message) => report.problems.push(`${ref}: commit ${commit}: ${message}`));
+    }, { problem: (commit, e) => report.problems.push(commitFinding(ref, commit, e)) });
     for (const { vfi, parents } of carried.values()) {
       if (parents.length < 2 || !parents.some((p) => carried.get(p)?.vfi === vfi)) report.counts.publications!++;
     }

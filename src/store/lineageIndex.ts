@@ -9,9 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { decodeCommit, type Commit } from '../core/gitObject.js';
+import { readCommit } from '../git/commits.js';
 import { VfiError } from '../errors.js';
-import type { GitObject } from '../git/objects.js';
 import type { Store } from './store.js';
 
 const VERSION = 1;
@@ -32,7 +31,7 @@ type Row = [commit: string, id: string, time: number, author: string, subject: s
 /**
  * A lineage as git has it, and its publications. A publication is a commit that brings a VFI: one
  * with at most one parent, or a merge whose VFI is none of its parents'. A merge `vfi pull` makes
- * (remote/lineageMerge.ts) is a publication when it composed a new VFI from both sides, and not
+ * (remote/merge.ts) is a publication when it composed a new VFI from both sides, and not
  * one when it re-carries one side's VFI. Publications
  * are ordered newest first as `git log --date-order` would list them, from git alone (whatever
  * order the cache learnt the commits in): a commit before its parents, else the later committer
@@ -188,7 +187,7 @@ export class LineageIndex {
       }
       if (!top.expanded) {
         top.expanded = true;
-        const c = lineageCommit(name, top.commit, await this.store.objects.read(top.commit));
+        const c = await readCommit(this.store.objects, top.commit, { where: `refs/vfi/${name}` });
         parentsOf.set(top.commit, c.parents);
         info.set(top.commit, {
           commit: top.commit,
@@ -230,18 +229,6 @@ export class LineageIndex {
   private writeCache(lineage: Lineage): void {
     const rows: Row[] = lineage.entries.map((e) => [e.commit, e.id, e.time, e.author, e.subject, ...e.parents]);
     writeFileAtomic(this.cacheFile(lineage.name), JSON.stringify({ v: VERSION, head: lineage.head, rows }));
-  }
-}
-
-/** A lineage's commit, decoded; anything else where a commit should be is damage, said so. */
-function lineageCommit(name: string, id: string, obj: GitObject): Commit {
-  const damaged = (what: string) =>
-    new VfiError('STORE_DAMAGED', `refs/vfi/${name}: object ${id} ${what}`, { name, id }, 'run `vfi fsck`; restore the ref or the object from a clone of the store');
-  if (obj.type !== 'commit') throw damaged(`is a ${obj.type}, not a commit`);
-  try {
-    return decodeCommit(obj.body);
-  } catch (e) {
-    throw damaged(`is not a well-formed commit (${(e as Error).message})`);
   }
 }
 

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree } from '../core/gitObject.js';
 import { plural } from '../core/words.js';
 import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
+import { readCommit, readTree } from '../git/commits.js';
 import { ObjectStore } from '../git/objects.js';
 import { RefStore } from '../git/refs.js';
 import { LineageIndex, type Lineage } from './lineageIndex.js';
@@ -113,15 +113,12 @@ export class Store {
 
   /** The id of the VFI a lineage commit publishes. */
   async vfiIdOfCommit(commit: string): Promise<string> {
-    const c = await this.objects.read(commit);
-    if (c.type !== 'commit') throw new VfiError('STORE_DAMAGED', `lineage object ${commit} is not a commit`, { commit });
-    return this.vfiIdOfTree(decodeCommit(c.body).tree, commit);
+    return this.vfiIdOfTree((await readCommit(this.objects, commit, { where: 'lineage' })).tree, commit);
   }
 
   /** The id of the VFI in a lineage commit's tree. */
   async vfiIdOfTree(tree: string, commit: string): Promise<string> {
-    const t = await this.objects.read(tree);
-    const entry = t.type === 'tree' ? decodeTree(t.body).find((e) => e.name === VFI_FILE) : undefined;
+    const entry = (await readTree(this.objects, tree, `lineage commit ${commit}`)).find((e) => e.name === VFI_FILE);
     if (!entry) throw new VfiError('STORE_DAMAGED', `lineage commit ${commit} has no ${VFI_FILE}`, { commit });
     return entry.id;
   }

@@ -215,6 +215,26 @@ describe('two stores sharing one remote', () => {
     expect(local(a, ['remote', 'list']).stdout).toBe('');
     expect((await vfi(a, ['push'])).code).toBe(2); // no remote left: usage
   });
+
+  it('the refspecs carry the trust and policy refs too, both ways', async () => {
+    const plain = server.createRepo('plain.git');
+    expect(local(a, ['remote', 'add', 'plain', plain]).code).toBe(0);
+    // plain git does not look inside: any commit stands in for a trust list and a policy log here
+    const commit = git(a, ['rev-parse', 'refs/vfi-assertions/main']).stdout.trim();
+    const shared = ['refs/vfi/Runtime', 'refs/vfi-assertions/main', 'refs/vfi-trust/main', 'refs/vfi-policy/main'];
+    for (const ref of shared.slice(2)) git(a, ['update-ref', ref, commit]);
+    try {
+      expect((await runAsync('git', ['--git-dir', a, 'push', '--quiet', 'plain'], { env })).code).toBe(0);
+      const onServer = git(server.repoPath('plain.git'), ['for-each-ref', '--format=%(refname)']).stdout;
+      for (const ref of shared) expect(onServer).toContain(`${ref}\n`);
+      expect((await runAsync('git', ['--git-dir', a, 'fetch', '--quiet', 'plain'], { env })).code).toBe(0);
+      const tracking = git(a, ['for-each-ref', '--format=%(refname)', 'refs/vfi-remotes/plain/']).stdout;
+      for (const ref of shared) expect(tracking).toContain(`refs/vfi-remotes/plain/${ref.slice('refs/'.length)}\n`);
+    } finally {
+      for (const ref of shared.slice(2)) git(a, ['update-ref', '-d', ref]);
+      expect(local(a, ['remote', 'remove', 'plain']).code).toBe(0);
+    }
+  });
 });
 
 describe('what a remote can be', () => {

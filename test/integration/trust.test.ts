@@ -8,7 +8,7 @@ import { pae } from '../../src/core/dsse.js';
 import { foldTrust } from '../../src/core/trust.js';
 import { decodeCommit } from '../../src/core/gitObject.js';
 import { readEvents, TRUST_REF } from '../../src/store/events.js';
-import { unionTrees } from '../../src/store/merge.js';
+import { unionTrees } from '../../src/remote/merge.js';
 import { Store } from '../../src/store/store.js';
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;

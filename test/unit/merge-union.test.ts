@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeTree, type TreeEntry } from '../../src/core/gitObject.js';
-import { unionTrees, type UnionConflict } from '../../src/store/merge.js';
+import type { UnionConflict } from '../../src/core/merge.js';
+import { unionTrees } from '../../src/remote/merge.js';
 import { Store } from '../../src/store/store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-union-'));

@@ -1,58 +1,28 @@
-/** Pull and push decisions, the three-way lineage merge and the deterministic merge commits (src/remote/merge.ts), and the tree union. */
+/** The three-way lineage merge and the deterministic merge commits (src/core/merge.ts), and the tree union. */
 import { describe, expect, it } from 'vitest';
 import { encodeCommit, objectId, type TreeEntry } from '../../src/core/gitObject.js';
-import type { CommitFacts } from '../../src/remote/graph.js';
 import { canonicalVfi, type Component, type Vfi } from '../../src/core/vfi.js';
 import {
-  assertionsMergeCommit,
   laterParent,
   LINEAGE_MERGE_SUBJECT,
   lineageMergeCommit,
   lineageMergeMessage,
   MERGE_NAME,
   mergeLineage,
-  pullAction,
-  pushAction,
+  unionEntries,
+  unionMergeCommit,
+  unionMergeMessage,
+  type MergeHead,
   type MergeSide,
-} from '../../src/remote/merge.js';
-import { unionEntries } from '../../src/store/merge.js';
+} from '../../src/core/merge.js';
 
 const L = '1111111111111111111111111111111111111111';
 const R = '2222222222222222222222222222222222222222';
 const T = (c: string) => c.repeat(40);
 
-describe('pullAction', () => {
-  it.each([
-    [undefined, R, undefined, { kind: 'create', next: R }],
-    [L, R, 'equal', { kind: 'up-to-date' }],
-    [L, R, 'ahead', { kind: 'local-ahead' }],
-    [L, R, 'behind', { kind: 'fast-forward', next: R }],
-    [L, R, 'diverged', { kind: 'merge' }],
-  ] as const)('local %s, remote %s, %s', (local, remote, relation, expected) => {
-    expect(pullAction(local, remote, relation)).toEqual(expected);
-  });
-});
-
-describe('pushAction', () => {
-  it.each([
-    [L, undefined, undefined, undefined, { kind: 'create' }],
-    [L, L, undefined, undefined, { kind: 'up-to-date' }],
-    [L, R, 'ahead', undefined, { kind: 'fast-forward' }],
-    [L, R, 'behind', undefined, { kind: 'behind' }], // the store fetched the remote head and has nothing beyond it
-    [L, R, undefined, 'equal', { kind: 'behind' }], // the local head is what the store last saw of the remote
-    [L, R, undefined, 'behind', { kind: 'behind' }], // ... or below it
-    [L, R, undefined, 'ahead', { kind: 'rejected', reason: 'fetch-first' }], // published since, and the remote moved on
-    [L, R, undefined, 'diverged', { kind: 'rejected', reason: 'fetch-first' }],
-    [L, R, undefined, undefined, { kind: 'rejected', reason: 'fetch-first' }], // no tracking ref: cannot tell
-    [L, R, 'diverged', undefined, { kind: 'rejected', reason: 'diverged' }],
-  ] as const)('local %s, remote %s, %s, tracking %s', (local, remote, relation, tracking, expected) => {
-    expect(pushAction(local, remote, relation, tracking)).toEqual(expected);
-  });
-});
-
 const image = (address: string): Component => ({ type: 'dockerImage', address });
 const BASE: Vfi = { nsq: image('nsqio/nsq:v1.2.0'), router: image('polyverse/router:2.1.0'), api: image('polyverse/api:v3') };
-const side = (id: string, time: number, vfi: Vfi): MergeSide => ({ commit: { id, tree: T(id[0]!), parents: [], time }, vfi: canonicalVfi(vfi) });
+const side = (id: string, time: number, vfi: Vfi): MergeSide => ({ commit: { id, tree: T(id[0]!), time }, vfi: canonicalVfi(vfi) });
 type Edits = Record<string, Component | undefined>;
 const edited = (changes: Edits): Vfi => {
   const out: Vfi = { ...BASE };
@@ -180,8 +150,8 @@ describe('mergeLineage: three-way, component by component', () => {
 });
 
 describe('lineage merge commits', () => {
-  const a: CommitFacts = { id: R, tree: T('a'), parents: [], time: 1_800_000_100 };
-  const b: CommitFacts = { id: L, tree: T('b'), parents: [], time: 1_800_000_000 };
+  const a: MergeHead = { id: R, tree: T('a'), time: 1_800_000_100 };
+  const b: MergeHead = { id: L, tree: T('b'), time: 1_800_000_000 };
 
   it('keep both heads as parents, sorted, with the fixed identity dated at the later one', () => {
     const c = lineageMergeCommit(a, b, T('c'), 'm\n');
@@ -192,10 +162,20 @@ describe('lineage merge commits', () => {
     expect(objectId('commit', encodeCommit(c))).toBe(objectId('commit', encodeCommit(lineageMergeCommit(b, a, T('c'), 'm\n'))));
   });
 
-  it('assertions merges take the given union tree and the later time', () => {
-    const c = assertionsMergeCommit(b, a, T('c'));
+  it('union merges take the given union tree and the later time', () => {
+    const c = unionMergeCommit('refs/vfi-assertions/main', b, a, T('c'));
     expect(c).toMatchObject({ tree: T('c'), parents: [L, R], author: { timestamp: a.time } });
-    expect(encodeCommit(c).equals(encodeCommit(assertionsMergeCommit(a, b, T('c'))))).toBe(true);
+    expect(encodeCommit(c).equals(encodeCommit(unionMergeCommit('refs/vfi-assertions/main', a, b, T('c'))))).toBe(true);
+  });
+
+  it.each([
+    // the assertions' message is what every vfi wrote: a new one would make two versions' merges differ
+    ['refs/vfi-assertions/main', 'merge assertions\n\nThe tree is the union of both parents\' records.\n'],
+    ['refs/vfi-trust/main', 'merge the trust list\n\nThe tree is the union of both parents\' trust events.\n'],
+    ['refs/vfi-policy/main', 'merge the release policies\n\nThe tree is the union of both parents\' policy events.\n'],
+  ])('a union merge of %s says what it merges', (ref, message) => {
+    expect(unionMergeMessage(ref)).toBe(message);
+    expect(unionMergeCommit(ref, a, b, T('c')).message).toBe(message);
   });
 });
 

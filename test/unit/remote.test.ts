@@ -139,7 +139,10 @@ describe('git config remotes', () => {
       { name: 'backup', url: 'http://127.0.0.1:9/x' },
     ]);
     const config = fs.readFileSync(path.join(gitdir, 'config'), 'utf8');
-    expect(config).toContain('\tfetch = +refs/vfi/*:refs/vfi-remotes/origin/vfi/*\n');
+    for (const kind of ['vfi', 'vfi-assertions', 'vfi-trust', 'vfi-policy']) {
+      expect(config).toContain(`\tfetch = +refs/${kind}/*:refs/vfi-remotes/origin/${kind}/*\n`);
+      expect(config).toContain(`\tpush = refs/${kind}/*:refs/${kind}/*\n`);
+    }
     expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'origin', display: 'https://git.example.com/team/store.git' });
     expect(resolveRemote(gitdir, 'backup')).toMatchObject({ name: 'backup', protocol: 'http' });
     expect(resolveRemote(gitdir, 'https://other/x')).toMatchObject({ name: undefined, url: 'https://other/x' });

@@ -2,60 +2,13 @@
  * How two commits of the store relate: equal, one an ancestor of the other, or diverged. Walks
  * both histories at once, newest committer time first, and stops once every commit still queued is
  * reachable from both sides (git's paint-down-to-common in commit.c), so the cost is the history
- * since the two last had a commit in common, not the whole lineage.
+ * since the two last had a commit in common, not the whole lineage. Give it a lenient CommitReader:
+ * a commit git accepts but vfi would not write still has a tree, parents and a committer time.
  */
-import { VfiError } from '../errors.js';
-import type { ObjectStore } from '../git/objects.js';
+import type { Relation } from '../core/sharing.js';
+import type { CommitReader, StoredCommit } from './commits.js';
 
-export type Relation = 'equal' | 'ahead' | 'behind' | 'diverged';
-
-export interface CommitFacts {
-  id: string;
-  tree: string;
-  parents: string[];
-  /** committer time, seconds */
-  time: number;
-}
-
-/**
- * What a walk needs of a commit, read leniently: a commit git accepts but vfi would not write
- * (an odd time zone, extra headers) still has a tree, parents and a committer time.
- */
-export function commitFacts(id: string, body: Buffer): CommitFacts {
-  const end = body.indexOf('\n\n');
-  let tree = '';
-  const parents: string[] = [];
-  let time = 0;
-  for (const line of body.toString('utf8', 0, end < 0 ? body.length : end).split('\n')) {
-    if (line.startsWith('tree ')) tree = line.slice(5);
-    else if (line.startsWith('parent ')) parents.push(line.slice(7));
-    else if (line.startsWith('committer ')) time = Number(/> (\d+)(?: \S*)?$/.exec(line)?.[1] ?? 0);
-  }
-  if (!/^[0-9a-f]{40}$/.test(tree)) throw new VfiError('STORE_DAMAGED', `commit ${id} names no tree`, { id });
-  return { id, tree, parents, time };
-}
-
-/** Reads commits once per process; with `bodies`, keeps each commit's bytes there too. */
-export class CommitReader {
-  private readonly memo = new Map<string, CommitFacts>();
-
-  constructor(
-    private readonly objects: ObjectStore,
-    private readonly bodies?: Map<string, Buffer>,
-  ) {}
-
-  async read(id: string): Promise<CommitFacts> {
-    let facts = this.memo.get(id);
-    if (!facts) {
-      const obj = await this.objects.read(id);
-      if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a commit`, { id });
-      facts = commitFacts(id, obj.body);
-      this.memo.set(id, facts);
-      this.bodies?.set(id, Buffer.from(obj.body)); // a copy: the read one is a view into zlib's 16 KiB output
-    }
-    return facts;
-  }
-}
+export type { Relation };
 
 const FROM_LOCAL = 1;
 const FROM_REMOTE = 2;
@@ -105,7 +58,7 @@ export async function mergeBase(reader: CommitReader, a: string, b: string): Pro
   const queue = new CommitQueue();
   queue.push(await reader.read(a));
   queue.push(await reader.read(b));
-  const common: CommitFacts[] = [];
+  const common: StoredCommit[] = [];
   while (queue.hasNonStale(flags)) {
     const c = queue.pop()!;
     let f = flags.get(c.id)!;
@@ -122,7 +75,7 @@ export async function mergeBase(reader: CommitReader, a: string, b: string): Pro
     }
   }
   // With clocks that disagree, a common commit can be found before one of its descendants.
-  const best: CommitFacts[] = [];
+  const best: StoredCommit[] = [];
   for (const c of common) {
     let below = false;
     for (const other of common) if (other !== c && (await relate(reader, c.id, other.id)) === 'behind') below = true;
@@ -134,9 +87,9 @@ export async function mergeBase(reader: CommitReader, a: string, b: string): Pro
 
 /** A max-heap of commits by committer time, then id (so the walk is the same on every machine). */
 export class CommitQueue {
-  private readonly heap: CommitFacts[] = [];
+  private readonly heap: StoredCommit[] = [];
 
-  private static before(a: CommitFacts, b: CommitFacts): boolean {
+  private static before(a: StoredCommit, b: StoredCommit): boolean {
     return a.time > b.time || (a.time === b.time && a.id > b.id);
   }
 
@@ -144,7 +97,7 @@ export class CommitQueue {
     return this.heap.length;
   }
 
-  push(c: CommitFacts): void {
+  push(c: StoredCommit): void {
     const h = this.heap;
     h.push(c);
     let i = h.length - 1;
@@ -156,7 +109,7 @@ export class CommitQueue {
     }
   }
 
-  pop(): CommitFacts | undefined {
+  pop(): StoredCommit | undefined {
     const h = this.heap;
     const top = h[0];
     const last = h.pop();
