@@ -126,6 +126,7 @@ export async function policyShow(ctx: Context, name: string, opts: { json?: bool
   checkName(name);
   const store = ctx.store({ create: false });
   const policy = (await loadPolicies(store)).get(name);
+  if (!policy) await store.lineage(name); // neither a policy nor a lineage of that name: NOT_FOUND
   const rules = effectiveRules(policy, {});
   if (opts.json) {
     printJson(ctx.out, {
