@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
+import { syncDir, writeDurably } from './durable.js';
 import type { ObjectType } from '../core/gitObject.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
 
@@ -297,7 +298,7 @@ export class PackSet {
     const temp = (kind: string, data: Buffer) => {
       const file = path.join(this.dir, `tmp_${kind}_${process.pid}_${randomBytes(4).toString('hex')}`);
       temps.push(file);
-      fs.writeFileSync(file, data, { flag: 'wx', mode: 0o444 });
+      writeDurably(file, data, 0o444);
       return file;
     };
     try {
@@ -305,6 +306,7 @@ export class PackSet {
       const idxTemp = temp('idx', idx);
       fs.renameSync(packTemp, final('pack'));
       fs.renameSync(idxTemp, final('idx'));
+      syncDir(this.dir);
     } finally {
       for (const f of temps) fs.rmSync(f, { force: true });
     }
