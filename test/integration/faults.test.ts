@@ -315,3 +315,70 @@ describe('fault suite: the store vanishes mid-run', () => {
     }
   });
 });
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+describe.skipIf(!hasStrace)('fault suite: durable before acknowledged (fsync order, seen with strace)', () => {
+  /** The system calls of one run: [pid, call, first argument (a path when it has one), fd returned]. */
+  function traced(store: string, args: string[], input?: string) {
+    const log = path.join(dir, `strace-${args[0]}-${Date.now()}`);
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,fsync,rename,execve,close', '-o', log, 'node', MAIN, '--store', store, ...args], {
+      env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '' }, input, encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const calls: { call: string; path?: string; to?: string; fd?: number }[] = [];
+    const fdPath = new Map<string, string>();
+    const unfinished = new Map<string, string>();
+    for (const raw of fs.readFileSync(log, 'utf8').split('\n')) {
+      // a call another thread interrupted is printed in two parts: join them
+      const cut = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(raw);
+      if (cut) {
+        unfinished.set(cut[1]!, raw.slice(0, raw.length - ' <unfinished ...>'.length));
+        continue;
+      }
+      const resumed = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(raw);
+      const line = resumed ? `${unfinished.get(resumed[1]!) ?? ''}${resumed[2]}` : raw;
+      const m = /^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+)/.exec(line);
+      if (!m || Number(m[4]) < 0) continue;
+      const [, pid, call, rest, ret] = m;
+      const strs = [...rest!.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]!);
+      if (call === 'openat') fdPath.set(`${pid}:${ret}`, strs[0]!);
+      if (call === 'fsync') calls.push({ call, path: fdPath.get(`${pid}:${/^(\d+)/.exec(rest!)![1]}`) });
+      else if (call === 'rename') calls.push({ call, path: strs[0], to: strs[1] });
+      else if (call === 'execve') calls.push({ call, path: strs[0], to: rest });
+    }
+    return { stdout: r.stdout, calls };
+  }
+
+  it('add: each object file, its directory, the ref file and the refs directory are fsynced before the ref is renamed into place (or right after, the directory)', () => {
+    const store = path.join(dir, 'fsync-add');
+    expect(vfi(store, ['add', 'Seed', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    const { calls } = traced(store, ['add', 'Runtime', '-'], JSON.stringify(runtimeVfi({ api: 'polyverse/api:fsync' })));
+    const refRename = calls.findIndex((c) => c.call === 'rename' && c.to === path.join(store, 'refs', 'vfi', 'Runtime'));
+    expect(refRename).toBeGreaterThan(0);
+    const objects = calls.filter((c) => c.call === 'rename' && c.to?.startsWith(path.join(store, 'objects'))).map((c) => c.to!);
+    expect(objects).toHaveLength(3); // blob, tree, commit
+    const syncedBefore = new Set(calls.slice(0, refRename).filter((c) => c.call === 'fsync').map((c) => c.path));
+    for (const o of objects) {
+      expect(syncedBefore, o).toContain(o);
+      expect(syncedBefore, path.dirname(o)).toContain(path.dirname(o));
+    }
+    // the ref's new content (its temp file) is synced before the rename, its directory after
+    expect(syncedBefore).toContain(calls[refRename]!.path);
+    expect(calls.slice(refRename).some((c) => c.call === 'fsync' && c.path === path.join(store, 'refs', 'vfi'))).toBe(true);
+  });
+
+  it('import of 300 VFIs: one syncfs for the batch (sync -f), before the one ref update; no fsync per object', () => {
+    const store = path.join(dir, 'fsync-import');
+    const input = Array.from({ length: 300 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n');
+    const { calls } = traced(store, ['import', 'Imp', '-'], input);
+    const refRename = calls.findIndex((c) => c.call === 'rename' && c.to === path.join(store, 'refs', 'vfi', 'Imp'));
+    expect(refRename).toBeGreaterThan(0);
+    const syncs = calls.filter((c) => c.call === 'execve' && /sync/.test(c.path ?? '') && /"-f"/.test(c.to ?? ''));
+    expect(syncs).toHaveLength(1);
+    expect(calls.indexOf(syncs[0]!)).toBeLessThan(refRename);
+    const objectFsyncs = calls.filter((c) => c.call === 'fsync' && c.path?.startsWith(path.join(store, 'objects')));
+    expect(objectFsyncs.length).toBeLessThan(10);
+    expect(git(store, ['rev-list', '--count', 'refs/vfi/Imp']).stdout.trim()).toBe('300');
+  });
+});

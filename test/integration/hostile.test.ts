@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finished, git, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { finished, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
 import { prng } from '../helpers/prng.js';
 
 const dir = tempDir('vfi-hostile-');
@@ -170,3 +170,28 @@ describe('locks like git\'s', () => {
   }, 90_000);
 });
 
+
+describe('a reader that stops early, and names that are not there', () => {
+  it('vfi log | head -1: a closed stdout ends quietly with exit 0 (pipefail sees 0)', () => {
+    const store = path.join(dir, 'epipe');
+    const input = path.join(dir, 'epipe.jsonl');
+    // enough output (a few hundred KiB) that vfi is still writing when head has gone
+    fs.writeFileSync(input, Array.from({ length: 3000 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
+    expect(vfi(store, ['import', 'Big', input]).code).toBe(0);
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node "${MAIN}" --store "${store}" log Big | head -1 >/dev/null; echo "status=$?"`], { encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
+    expect(r.stdout.trim()).toBe('status=0');
+    expect(r.stderr).toBe('');
+  });
+
+  it('vfi policy show of a lineage that does not exist (and has no policy): exit 3, one line', () => {
+    const store = path.join(dir, 'policy');
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    const r = vfi(store, ['policy', 'show', 'Nope']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(vfi(store, ['policy', 'show', 'Runtime']).code).toBe(0); // no policy yet: the defaults
+    expect(vfi(store, ['policy', 'set', 'Later', '--min-score', '2']).code).toBe(0); // a policy ahead of its lineage
+    expect(vfi(store, ['policy', 'show', 'Later']).code).toBe(0);
+  });
+});
