@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { VfiError, withSource } from '../errors.js';
 import type { Context } from '../context.js';
 import { readInput } from './input.js';
+import { errnoWords } from '../errno.js';
 import {
   checkName,
   configOf,
@@ -69,8 +70,12 @@ export function writePrivateFile(target: string, text: string): void {
     fs.chmodSync(tmp, 0o600);
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new VfiError('STORE_IO', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? 'write error'}`, { file });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* no temp was made (a part of the path is a file): the error below says why */
+    }
+    throw new VfiError('STORE_IO', `cannot write ${file}: ${errnoWords(e)}`, { file });
   }
 }
 

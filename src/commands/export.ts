@@ -9,6 +9,7 @@ import { EXPORT_FORMATS, renderExport, type ExportFormat } from '../core/export/
 import { readRecordsOf } from '../store/assertions.js';
 import { nestedIds, readVfiTree } from '../store/vfiTree.js';
 import { intotoLines } from './assert.js';
+import { errnoWords } from '../errno.js';
 
 export interface ExportOptions {
   format?: string;
@@ -70,7 +71,14 @@ function checkWarehouse(warehouse: string, format: ExportFormat): void {
 
 function checkOut(out: string, force: boolean): void {
   if (out === '') throw new VfiError('USAGE', '--out: the path is empty', {});
-  const st = fs.statSync(out, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(out, { throwIfNoEntry: false });
+  } catch (e) {
+    // a path that cannot be is bad input; a permission or the disk is the machine's (errno.ts)
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new VfiError('USAGE', `--out ${out}: ${errnoWords(e)}`, { out });
+    throw e;
+  }
   if (st?.isDirectory()) throw new VfiError('USAGE', `--out ${out}: is a directory`, { out });
   if (st && !force) throw new VfiError('USAGE', `--out ${out}: the file exists`, { out }, 'add --force to replace it');
   if (!fs.existsSync(path.dirname(path.resolve(out)))) throw new VfiError('USAGE', `--out ${out}: no such directory ${path.dirname(out)}`, { out });

@@ -12,6 +12,7 @@ import { currentPerson, recordNow } from '../store/identity.js';
 import { loadPolicies, loadTrust } from '../store/trust.js';
 import { lineageRef } from '../store/store.js';
 import { formatTable, printJson } from './table.js';
+import { errnoWords } from '../errno.js';
 
 /** Read a key file, with its errors as one line each. */
 function readKeyFile(file: string, what: string): string {
@@ -22,7 +23,7 @@ function readKeyFile(file: string, what: string): string {
   } catch (e) {
     if (e instanceof VfiError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new VfiError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file });
+    throw new VfiError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : errnoWords(e)}`, { file });
   }
 }
 

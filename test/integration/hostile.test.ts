@@ -195,3 +195,54 @@ describe('a reader that stops early, and names that are not there', () => {
     expect(vfi(store, ['policy', 'show', 'Later']).code).toBe(0);
   });
 });
+
+describe('every error a user or the machine can cause is one line with its exit code, never "a bug"', () => {
+  const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+
+  it('paths of recent commands: export --out, key generate, trust add, creds --into and rm, notes, contains, show --expand', () => {
+    const base = path.join(dir, 'paths');
+    fs.chmodSync(dir, 0o755); // the non-root user must reach it
+    fs.mkdirSync(base);
+    fs.chmodSync(base, 0o755);
+    const store = path.join(base, 'store');
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    const file = path.join(base, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const readOnly = path.join(base, 'ro');
+    fs.mkdirSync(readOnly);
+    fs.chmodSync(readOnly, 0o555);
+    expect(vfi(store, ['key', 'generate', '--out', path.join(base, 'keys')]).code).toBe(0);
+    const creds = (args: string[]) => spawnSync(process.execPath, [MAIN, 'creds', ...args], { input: 'pw\n', encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
+    const cases: [string, () => { status: number | null; stdout: string; stderr: string } | { code: number; stdout: string; stderr: string }, number][] = [
+      ['export --out into a missing directory', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(base, 'missing', 'x.yaml')]), 2],
+      ['export --out under a file', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(file, 'x.yaml')]), 2],
+      ['export --out a directory', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', readOnly]), 2],
+      ['key generate over an existing key', () => vfi(store, ['key', 'generate', '--out', path.join(base, 'keys')]), 2],
+      ['key generate --out a file', () => vfi(store, ['key', 'generate', '--out', file]), 2],
+      ['trust add of a missing key file', () => vfi(store, ['trust', 'add', 'bob', path.join(base, 'missing.pub')]), 3],
+      ['trust add of a directory', () => vfi(store, ['trust', 'add', 'bob', readOnly]), 2],
+      ['trust add of a path under a file', () => vfi(store, ['trust', 'add', 'bob', path.join(file, 'k.pub')]), 2],
+      ['creds config --into under a file', () => creds(['config', '--registry', 'r.example.com', '--username', 'u', '--password-stdin', '--into', path.join(file, 'c.json')]), 1],
+      ['creds config --into a missing directory', () => creds(['config', '--registry', 'r.example.com', '--username', 'u', '--password-stdin', '--into', path.join(base, 'missing', 'c.json')]), 1],
+      ['creds rm of a path under a file', () => creds(['rm', path.join(file, 'c.json'), '--registry', 'r.example.com']), 2],
+      ['notes without a range', () => vfi(store, ['notes', 'Runtime']), 2],
+      ['contains of a tag', () => vfi(store, ['contains', 'img:1']), 2],
+      ['show --expand of an unknown lineage', () => vfi(store, ['show', '--expand', 'Nope']), 3],
+      ['policy show of an unknown lineage', () => vfi(store, ['policy', 'show', 'Nope']), 3],
+    ];
+    if (asNobody) {
+      cases.push(['export --out into a read-only directory (non-root)', () => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, '--store', store,
+        'export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(readOnly, 'x.yaml')], { encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '', HOME: base } }), 1]);
+    }
+    for (const [what, run, exit] of cases) {
+      const r = run();
+      const code = 'code' in r ? r.code : r.status;
+      expect(code, `${what}: ${r.stderr}`).toBe(exit);
+      expect(r.stderr, what).not.toMatch(/internal error|this is a bug|\n\s+at |ENOTDIR:|EISDIR:|EACCES:/);
+      expect(r.stderr.trim().split('\n'), `${what}: ${r.stderr}`).toHaveLength(1);
+      expect(r.stderr, what).toMatch(/^vfi: /);
+    }
+    expect(fs.readdirSync(readOnly)).toEqual([]);
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  }, 120_000);
+});
