@@ -498,3 +498,31 @@ describe('resolve with generated identities (the property of hostile.test.ts, wh
     bothFsckClean(store);
   }, 180_000);
 });
+
+describe('fault suite: creds config --into (a docker config.json, passwords in the clear)', () => {
+  it('SIGKILL and SIGTERM mid-loop: config.json stays whole JSON with every acknowledged registry, mode 0600, and the next write leaves no temp copy of the passwords', async () => {
+    for (const [signal, afterAcks] of [['SIGKILL', 2], ['SIGTERM', 3]] as const) {
+      const { d, store } = caseDir(`creds-${signal}`);
+      const config = path.join(d, 'config.json');
+      const c: Case = {
+        loop: `echo "pw$i" | node ${MAIN} creds config --registry r$i.example.com --username u$i --password-stdin --into "$D/config.json" 2>/dev/null && echo "r$i.example.com"`,
+        setup: () => {},
+        present: () => {},
+      };
+      const acks = await killAfterAcks(c, d, store, signal, afterAcks);
+      expect(acks.length).toBeGreaterThanOrEqual(afterAcks);
+      const auths = () => JSON.parse(fs.readFileSync(config, 'utf8')).auths as Record<string, unknown>;
+      for (const a of acks) expect(Object.keys(auths())).toContain(a);
+      expect(fs.statSync(config).mode & 0o777).toBe(0o600);
+      // what a writer killed between its temp and its rename leaves (whether or not this kill did)
+      const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+      fs.writeFileSync(path.join(d, `.config.json.${dead}.tmp`), '{"auths":{"x":{"auth":"c2VjcmV0"}}}', { mode: 0o600 });
+      const live = path.join(d, `.config.json.${process.pid}.tmp`); // a writer still at work
+      fs.writeFileSync(live, '{}', { mode: 0o600 });
+      const next = spawnSync(process.execPath, [MAIN, 'creds', 'config', '--registry', 'after.example.com', '--username', 'u', '--password-stdin', '--into', config], { input: 'pw\n', encoding: 'utf8' });
+      expect(next.status, next.stderr).toBe(0);
+      expect(Object.keys(auths())).toContain('after.example.com');
+      expect(fs.readdirSync(d).filter((n) => n.startsWith('.config.json.'))).toEqual([path.basename(live)]);
+    }
+  }, 120_000);
+});
