@@ -1,6 +1,7 @@
 /** `vfi key generate`, `vfi trust add|list|rm`, `vfi policy set|show`. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as crypto from 'node:crypto';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { firstNewAt, formatMicros, shownAt } from '../core/assertion.js';
@@ -27,6 +28,26 @@ function readKeyFile(file: string, what: string): string {
   }
 }
 
+/**
+ * A key generate killed between its two files leaves vfi.key alone: the next one writes the public
+ * key that belongs to it (never a new private key). False when vfi.key is no whole private key.
+ */
+function completeKeyPair(ctx: Context, privateFile: string, publicFile: string, opts: { json?: boolean }): boolean {
+  let key: SigningKey;
+  try {
+    key = parsePrivateKey(readKeyFile(privateFile, 'private key'), privateFile);
+  } catch {
+    return false;
+  }
+  fs.writeFileSync(publicFile, crypto.createPublicKey(key.key).export({ type: 'spki', format: 'pem' }).toString(), { mode: 0o644, flag: 'wx' });
+  if (opts.json) printJson(ctx.out, { private: privateFile, public: publicFile, keyid: key.keyid, algorithm: key.algorithm });
+  else {
+    ctx.out(key.keyid);
+    ctx.note(`vfi: ${privateFile} was there without its public key (an interrupted vfi key generate): wrote ${publicFile} from it`);
+  }
+  return true;
+}
+
 /** The signing key of `--sign FILE`, else $VFI_SIGNING_KEY, else none (unsigned records). */
 export function signingKey(ctx: Context, option: string | undefined): SigningKey | undefined {
   const file = option ?? (ctx.env.VFI_SIGNING_KEY || undefined);
@@ -38,6 +59,7 @@ export async function keyGenerate(ctx: Context, opts: { out?: string; json?: boo
   const dir = path.resolve(opts.out ?? '.');
   const privateFile = path.join(dir, 'vfi.key');
   const publicFile = path.join(dir, 'vfi.pub');
+  if (fs.existsSync(privateFile) && !fs.existsSync(publicFile) && completeKeyPair(ctx, privateFile, publicFile, opts)) return;
   for (const f of [privateFile, publicFile]) {
     if (fs.existsSync(f)) throw new VfiError('USAGE', `${f} already exists; vfi never overwrites a key`, { file: f }, 'choose another --out');
   }

@@ -526,3 +526,28 @@ describe('fault suite: creds config --into (a docker config.json, passwords in t
     }
   }, 120_000);
 });
+
+describe('fault suite: key generate (two files, written one after the other)', () => {
+  it('killed between them, vfi.key is left alone: the next key generate writes its public key, never a new private key', () => {
+    const { d, store } = caseDir('keygen');
+    addRuntime(store);
+    const out = path.join(d, 'keys');
+    const first = vfi(store, ['key', 'generate', '--out', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const keyid = first.stdout.trim();
+    const privateKey = fs.readFileSync(path.join(out, 'vfi.key'));
+    fs.rmSync(path.join(out, 'vfi.pub')); // the state a kill after the first write leaves
+    const next = vfi(store, ['key', 'generate', '--out', out]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout.trim()).toBe(keyid);
+    expect(fs.readFileSync(path.join(out, 'vfi.key'))).toEqual(privateKey);
+    expect(vfi(store, ['trust', 'add', 'me', path.join(out, 'vfi.pub')]).stdout).toContain(keyid);
+    // a whole pair, or a vfi.key that is no key, is still never overwritten
+    expect(vfi(store, ['key', 'generate', '--out', out]).code).toBe(2);
+    fs.writeFileSync(path.join(out, 'vfi.key'), '-----BEGIN PRIVATE KEY-----\ntrunc');
+    fs.rmSync(path.join(out, 'vfi.pub'));
+    const broken = vfi(store, ['key', 'generate', '--out', out]);
+    expect(broken.code).toBe(2);
+    expect(fs.existsSync(path.join(out, 'vfi.pub'))).toBe(false);
+  });
+});
