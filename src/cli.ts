@@ -424,10 +424,17 @@ export function report(e: unknown, json = false, io: ProcessIo = processIo()): n
     return e.exitCode;
   }
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EPIPE') return 0;
+  // A reader that stopped early (`vfi list | head -1`) ends the command quietly; a broken pipe to
+  // a socket or a child process is a failure like any other.
+  if (err?.code === 'EPIPE' && stdoutClosed()) return 0;
   const mapped = errnoError(e);
   if (mapped) return report(mapped, json, io);
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) io.writeErr(`${err?.stack}\n`);
   return 1;
+}
+
+/** Has stdout's reader gone away (its stream errored or was destroyed)? */
+function stdoutClosed(): boolean {
+  return process.stdout.destroyed || process.stdout.errored != null;
 }

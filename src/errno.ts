@@ -12,11 +12,11 @@ interface Cause {
 }
 
 const CAUSES: Record<string, Cause> = {
-  ENOENT: { code: 'STORE_IO', what: 'no such file or directory', hint: 'was the store moved or removed meanwhile? check --store or VFI_STORE' },
-  ENOTDIR: { code: 'STORE_IO', what: 'a part of the path is a file, not a directory', hint: 'check --store or VFI_STORE' },
+  ENOENT: { code: 'STORE_IO', what: 'no such file or directory', hint: 'was it moved or removed meanwhile? check the path (of the store: --store or VFI_STORE)' },
+  ENOTDIR: { code: 'STORE_IO', what: 'a part of the path is a file, not a directory', hint: 'check the path (of the store: --store or VFI_STORE)' },
   EISDIR: { code: 'STORE_IO', what: 'it is a directory' },
-  EACCES: { code: 'STORE_IO', what: 'permission denied', hint: 'check the owner and mode of the store (or use a store of your own)' },
-  EPERM: { code: 'STORE_IO', what: 'operation not permitted', hint: 'check the owner and mode of the store' },
+  EACCES: { code: 'STORE_IO', what: 'permission denied', hint: 'check the owner and mode of the file or directory (a store: or use one of your own)' },
+  EPERM: { code: 'STORE_IO', what: 'operation not permitted', hint: 'check the owner and mode of the file or directory' },
   EROFS: { code: 'STORE_IO', what: 'read-only file system', hint: 'reading works; write to a store on a writable file system' },
   ENOSPC: { code: 'STORE_IO', what: 'no space left on device', hint: 'free some space and run the command again' },
   EDQUOT: { code: 'STORE_IO', what: 'disk quota exceeded', hint: 'free some space or raise the quota, and run the command again' },
@@ -69,7 +69,15 @@ export function errnoError(e: unknown): VfiError | undefined {
 }
 
 function verbOf(syscall: string): string {
-  if (/^(open|read|stat|lstat|fstat|scandir|opendir|readlink|access|realpath)/.test(syscall)) return 'cannot read';
+  if (/^open$/.test(syscall)) return 'cannot open';
+  if (/^(read|stat|lstat|fstat|scandir|opendir|readlink|access|realpath)/.test(syscall)) return 'cannot read';
   if (/^(write|mkdir|rename|unlink|rmdir|rm|link|symlink|chmod|copyfile|ftruncate|fsync|close|utime|mkdtemp)/.test(syscall)) return 'cannot write';
   return syscall ? `${syscall} failed` : 'an operation failed';
+}
+
+/** What an errno means, in words, with its code: "it is a directory (EISDIR)"; a Node error's own message otherwise. */
+export function errnoWords(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const cause = typeof code === 'string' ? CAUSES[code] : undefined;
+  return cause ? `${cause.what} (${code})` : String((e as Error)?.message ?? e);
 }

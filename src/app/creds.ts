@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { VfiError, withSource } from '../errors.js';
 import type { Context } from '../context.js';
 import { readInput } from '../commands/input.js';
+import { errnoWords } from '../errno.js';
+import { processAlive } from '../remote/cleanup.js';
 import {
   checkName,
   configOf,
@@ -50,13 +52,36 @@ export function writePrivateFile(target: string, text: string): void {
   // A config.json linked from a dotfiles repository stays a link: write where it points.
   const file = fs.existsSync(target) ? fs.realpathSync(target) : target;
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  removeStaleTemps(file);
   try {
     fs.writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
     fs.chmodSync(tmp, 0o600);
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new VfiError('STORE_IO', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? 'write error'}`, { file });
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* no temp was made (a part of the path is a file): the error below says why */
+    }
+    throw new VfiError('STORE_IO', `cannot write ${file}: ${errnoWords(e)}`, { file });
+  }
+}
+
+/**
+ * The temp files of writers that were killed (`.<file>.<pid>.tmp`, passwords in the clear): removed
+ * once their process is gone, so a SIGKILL leaves no copy of the credentials behind for long.
+ */
+function removeStaleTemps(file: string): void {
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return; // the write that follows says what is wrong with the directory
+  }
+  for (const n of names) {
+    const pid = Number(n.startsWith(prefix) && n.endsWith('.tmp') ? n.slice(prefix.length, -'.tmp'.length) : NaN);
+    if (Number.isSafeInteger(pid) && pid > 0 && (pid === process.pid || !processAlive(pid))) fs.rmSync(path.join(path.dirname(file), n), { force: true });
   }
 }
 

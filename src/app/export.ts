@@ -1,4 +1,5 @@
 /** `vfi export`: a VFI as the file a deploy tool reads, printed or written atomically. */
+import { errnoWords } from '../errno.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -50,7 +51,14 @@ export async function exportFile(ctx: Context, ref: string, opts: ExportOptions)
 
 function checkOut(out: string, force: boolean): void {
   if (out === '') throw new VfiError('USAGE', '--out: the path is empty', {});
-  const st = fs.statSync(out, { throwIfNoEntry: false });
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(out, { throwIfNoEntry: false });
+  } catch (e) {
+    // a path that cannot be is bad input; a permission or the disk is the machine's (errno.ts)
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new VfiError('USAGE', `--out ${out}: ${errnoWords(e)}`, { out });
+    throw e;
+  }
   if (st?.isDirectory()) throw new VfiError('USAGE', `--out ${out}: is a directory`, { out });
   if (st && !force) throw new VfiError('USAGE', `--out ${out}: the file exists`, { out }, 'add --force to replace it');
   if (!fs.existsSync(path.dirname(path.resolve(out)))) throw new VfiError('USAGE', `--out ${out}: no such directory ${path.dirname(out)}`, { out });

@@ -1,4 +1,5 @@
 /** Key files: reading the signing key (--sign, $VFI_SIGNING_KEY) and public keys, and writing a new pair. */
+import { errnoWords } from '../errno.js';
 import * as fs from 'node:fs';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
@@ -13,7 +14,7 @@ export function readKeyFile(file: string, what: string): string {
   } catch (e) {
     if (e instanceof VfiError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new VfiError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file });
+    throw new VfiError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_INPUT', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : errnoWords(e)}`, { file });
   }
 }
 

@@ -1,10 +1,11 @@
 /** Signing keys, the trust list and release policies: `vfi key`, `vfi trust`, `vfi policy`. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as crypto from 'node:crypto';
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { firstNewAt, formatMicros } from '../core/assertion.js';
-import { generateKeyPair, parsePublicKey } from '../core/dsse.js';
+import { generateKeyPair, parsePrivateKey, parsePublicKey, type SigningKey } from '../core/dsse.js';
 import { checkClaim, checkName } from '../core/names.js';
 import { checkSigner, effectiveRules, foldTrust, makeEvent, policyBody, trustAddBody, type EventFile, type PickRules, type Policy, type TrustedSigner } from '../core/trust.js';
 import { appendEvent, POLICY_REF, TRUST_REF } from '../store/events.js';
@@ -13,11 +14,30 @@ import { loadPolicies, loadTrust } from '../store/trust.js';
 import { lineageRef } from '../store/store.js';
 import { readKeyFile } from './keys.js';
 
+/**
+ * A key generate killed between its two files leaves vfi.key alone: the next one writes the public
+ * key that belongs to it (never a new private key). Undefined when vfi.key is no whole private key.
+ */
+function completeKeyPair(privateFile: string, publicFile: string): SigningKey | undefined {
+  let key: SigningKey;
+  try {
+    key = parsePrivateKey(readKeyFile(privateFile, 'private key'), privateFile);
+  } catch {
+    return undefined;
+  }
+  fs.writeFileSync(publicFile, crypto.createPublicKey(key.key).export({ type: 'spki', format: 'pem' }).toString(), { mode: 0o644, flag: 'wx' });
+  return key;
+}
+
 /** A new ed25519 pair written as vfi.key (mode 0600) and vfi.pub in `out`; existing files are never overwritten. */
-export function generateKeys(out: string | undefined): { privateFile: string; publicFile: string; keyid: string } {
+export function generateKeys(out: string | undefined): { privateFile: string; publicFile: string; keyid: string; algorithm: string; completed?: true } {
   const dir = path.resolve(out ?? '.');
   const privateFile = path.join(dir, 'vfi.key');
   const publicFile = path.join(dir, 'vfi.pub');
+  if (fs.existsSync(privateFile) && !fs.existsSync(publicFile)) {
+    const completed = completeKeyPair(privateFile, publicFile);
+    if (completed) return { privateFile, publicFile, keyid: completed.keyid, algorithm: completed.algorithm, completed: true };
+  }
   for (const f of [privateFile, publicFile]) {
     if (fs.existsSync(f)) throw new VfiError('USAGE', `${f} already exists; vfi never overwrites a key`, { file: f }, 'choose another --out');
   }
@@ -33,7 +53,7 @@ export function generateKeys(out: string | undefined): { privateFile: string; pu
   // `wx`: created here or not at all, so a file made meanwhile is not overwritten either.
   fs.writeFileSync(privateFile, pair.privatePem, { mode: 0o600, flag: 'wx' });
   fs.writeFileSync(publicFile, pair.publicPem, { mode: 0o644, flag: 'wx' });
-  return { privateFile, publicFile, keyid: pair.keyid };
+  return { privateFile, publicFile, keyid: pair.keyid, algorithm: 'ed25519' };
 }
 
 /** The time of a new event: the clock, or just after the latest event already there. */
@@ -98,5 +118,6 @@ export async function readPolicy(ctx: Context, name: string): Promise<{ policy: 
   checkName(name);
   const store = ctx.store({ create: false });
   const policy = (await loadPolicies(store)).get(name);
+  if (!policy) await store.lineage(name); // neither a policy nor a lineage of that name: NOT_FOUND
   return { policy, rules: effectiveRules(policy, {}) };
 }

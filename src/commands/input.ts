@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { VfiError, withSource } from '../errors.js';
 import type { Context } from '../context.js';
+import { errnoWords } from '../errno.js';
 import { parseIJson } from '../core/ijson.js';
 import { canonicalVfi, describeVfiPath, type StoredVfi } from '../core/vfi.js';
 import { validateVfi } from '../schema/validate.js';
@@ -17,7 +18,7 @@ export async function readInput(ctx: Context, file: string): Promise<Input> {
     return { source: file, bytes: fs.readFileSync(file) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : errnoWords(e);
     throw new VfiError('USAGE', `${file}: ${why}`, { file });
   }
 }

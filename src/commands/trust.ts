@@ -5,11 +5,13 @@ import { generateKeys, readPolicy, setPolicy, trustedSigners, trustSigner, untru
 import { formatTable, printJson } from './table.js';
 
 export async function keyGenerate(ctx: Context, opts: { out?: string; json?: boolean }): Promise<void> {
-  const { privateFile, publicFile, keyid } = generateKeys(opts.out);
-  if (opts.json) printJson(ctx.out, { private: privateFile, public: publicFile, keyid, algorithm: 'ed25519' });
+  const { privateFile, publicFile, keyid, algorithm, completed } = generateKeys(opts.out);
+  if (opts.json) printJson(ctx.out, { private: privateFile, public: publicFile, keyid, algorithm });
   else {
     ctx.out(keyid);
-    ctx.note(`vfi: wrote ${privateFile} (private, keep it secret) and ${publicFile} (public: vfi trust add NAME ${publicFile})`);
+    ctx.note(completed
+      ? `vfi: ${privateFile} was there without its public key (an interrupted vfi key generate): wrote ${publicFile} from it`
+      : `vfi: wrote ${privateFile} (private, keep it secret) and ${publicFile} (public: vfi trust add NAME ${publicFile})`);
   }
 }
 

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
+import { flushWritten, syncDir, writeDurably } from './durable.js';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
@@ -34,7 +35,9 @@ export class FileLock {
   /** Take the lock on `target`, waiting (with jittered backoff) while another process holds it. */
   static acquire(target: string): FileLock {
     const lockPath = `${target}.lock`;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const made = fs.mkdirSync(path.dirname(target), { recursive: true });
+    // New directories are entries of their parents: harden those (the ref's own is, on commit).
+    for (let d = path.dirname(target); made !== undefined && d.length >= made.length; d = path.dirname(d)) syncDir(path.dirname(d));
     const deadline = Date.now() + timeoutMs();
     let wait = 1;
     for (;;) {
@@ -54,8 +57,11 @@ export class FileLock {
   commit(content: string | Buffer): void {
     const tmp = path.join(path.dirname(this.target), `.${path.basename(this.target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
-      fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o644 });
+      // What the new content names is on disk before the content is (git/durable.ts).
+      flushWritten();
+      writeDurably(tmp, content, 0o644);
       fs.renameSync(tmp, this.target);
+      syncDir(path.dirname(this.target));
     } catch (e) {
       fs.rmSync(tmp, { force: true });
       throw e;

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import { objectHeader, objectId, type ObjectType } from '../core/gitObject.js';
 import { PackSet } from './packs.js';
+import { written } from './durable.js';
 
 export interface GitObject {
   type: ObjectType;
@@ -38,11 +39,13 @@ export class ObjectStore {
     const file = this.loosePath(id);
     if (fs.existsSync(file)) return id;
     const fanout = path.dirname(file);
+    let made: string | undefined;
     if (!this.madeDirs.has(fanout)) {
       // Not recursive: were the store moved or removed meanwhile, this must fail, not make a new
       // half a store where it was.
       try {
         fs.mkdirSync(fanout);
+        made = fanout;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
@@ -58,6 +61,7 @@ export class ObjectStore {
       fs.rmSync(tmp, { force: true }); // a half-written temp (a full disk) is nobody's
       throw e;
     }
+    written(file, made); // hardened before the next ref update (git/durable.ts)
     return id;
   }
 

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { VfiError } from '../errors.js';
+import { syncDir, writeDurably } from './durable.js';
 import type { ObjectType } from '../core/gitObject.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
 

@@ -7,7 +7,7 @@
  * credential helper in the environment, never on a command line), no prompt without a terminal,
  * and every failure as a VfiError with a stable code and a message without credentials.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,9 +81,10 @@ export function gitEnv(target: RemoteUrl | undefined, opts: GitRunOptions): Node
 }
 
 /** Run git on the store; resolves with its status and output (it fails only when git cannot run). */
-export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, opts: { progress?: boolean; input?: string } = {}): Promise<GitResult> {
+export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, opts: { progress?: boolean; input?: string; onSpawn?: (child: ChildProcess) => void } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--git-dir', gitdir, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child); // remote/bounds.ts watches what it costs
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));

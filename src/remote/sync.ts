@@ -23,6 +23,7 @@ import { MERGE_NAME, shownComponent, type UnionConflict } from '../core/merge.js
 import { pullAction, pushAction, type PushAction, type RefAction, type Relation } from '../core/sharing.js';
 import { writeLineageMerge, writeUnionMerge, type StoredMergeSide, type WrittenLineageMerge } from './merge.js';
 import { sweepScratch } from './cleanup.js';
+import { boundedFetchConfig, boundedLsRemote, exceededError, GitWatch, pullBounds, sweepPartialPacks } from './bounds.js';
 import { deleteRefsUnder, recordTracking, trackingRef } from './tracking.js';
 
 export { ASSERTIONS_REF };
@@ -122,14 +123,18 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
   // git would fetch, then fail to store the objects and say only "could not read from remote
   // repository": a store this user cannot write to is said as such, before anything is fetched.
   fs.accessSync(`${store.gitdir}/objects`, fs.constants.W_OK);
+  sweepPartialPacks(store.gitdir); // what an earlier pull, killed, left
   const quarantine = `${QUARANTINE_PREFIX}${target.name ?? 'url'}-${process.pid}-${randomBytes(4).toString('hex')}/`;
   try {
     // 1. Fetch everything that differs into quarantine refs; no ref under refs/vfi*/ moves here
     // (--refmap= keeps git from updating the remote's tracking refs on its own).
     const env = gitEnv(target, opts);
     const specs = SHARED_PREFIXES.map((p) => `+${p}*:${quarantine}${p.slice('refs/'.length)}*`);
-    const fetched = await runGit(store.gitdir, ['-c', 'transfer.fsckObjects=true', '-c', 'fetch.fsckObjects=true', 'fetch', '--no-tags', '--no-write-fetch-head', '--refmap=',
-      ...(opts.progress ? ['--progress'] : []), '--', remoteArg(store, target), ...specs], env, { progress: opts.progress });
+    const watch = new GitWatch(store.gitdir, pullBounds(opts.env));
+    const fetched = await runGit(store.gitdir, ['-c', 'transfer.fsckObjects=true', '-c', 'fetch.fsckObjects=true', '-c', 'core.fsync=committed', ...boundedFetchConfig(), 'fetch', '--no-tags', '--no-write-fetch-head', '--refmap=',
+      ...(opts.progress ? ['--progress'] : []), '--', remoteArg(store, target), ...specs], env, { progress: opts.progress, onSpawn: watch.attach });
+    const exceeded = watch.finish();
+    if (exceeded) throw exceededError(exceeded, target.display);
     if (fetched.code !== 0) throw gitFailure(fetched.stderr, target, 'fetch from', sentCredentials(target, opts));
     const remoteRefs = [...store.refs.list(quarantine)]
       .map(([q, oid]): [string, string] => [`refs/${q.slice(quarantine.length)}`, oid])
@@ -364,7 +369,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
 
 /** The remote's vfi refs, sorted, through `git ls-remote` (patterns go to the server as ref prefixes in protocol v2). */
 async function listRemoteRefs(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<Map<string, string>> {
-  const r = await runGit(store.gitdir, ['ls-remote', '--refs', '--', where, ...SHARED_PREFIXES.map((p) => `${p}*`)], env);
+  const r = await boundedLsRemote(store.gitdir, ['ls-remote', '--refs', '--', where, ...SHARED_PREFIXES.map((p) => `${p}*`)], env, pullBounds(opts.env), target.display);
   if (r.code !== 0) throw gitFailure(r.stderr, target, 'list refs of', sentCredentials(target, opts));
   const out = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finished, git, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { finished, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
 import { prng } from '../helpers/prng.js';
 
 const dir = tempDir('vfi-hostile-');
@@ -28,8 +28,11 @@ describe('identity as git makes it', () => {
     const ref = base.stdout.trim();
     const importFile = path.join(dir, 'import.jsonl');
     const batchFile = path.join(dir, 'batch.jsonl');
+    const publicKey = path.join(dir, 'property-keys', 'vfi.pub');
+    expect(vfi(store, ['key', 'generate', '--out', path.dirname(publicKey)]).code).toBe(0);
     const seen = { ok: 0, refused: 0 };
-    for (let n = 0; n < 21; n++) {
+    // (resolve, with an engine and a registry, is in faults.test.ts: "resolve with generated identities")
+    for (let n = 0; n < 30; n++) {
       const env = {
         GIT_AUTHOR_NAME: text(6) || 'x',
         GIT_AUTHOR_EMAIL: text(6),
@@ -48,6 +51,9 @@ describe('identity as git makes it', () => {
         ['assert', 'Runtime', claim, '--note', note, '--by', by],
         ['assert', '--batch', batchFile],
         ['release', 'Runtime', '--note', note, '--by', by],
+        ['trust', 'add', `s${n}`, publicKey],
+        ['policy', 'set', 'Runtime', '--require', claim],
+        ['trust', 'rm', `s${n - 2}`],
       ];
       const args = commands[n % commands.length]!;
       const r = vfi(store, args, { env, input: JSON.stringify(runtimeVfi({ api: `polyverse/api:v${n}` })) });
@@ -58,7 +64,7 @@ describe('identity as git makes it', () => {
       else seen.refused++;
     }
     // The generator reaches both sides: some writes land, some identities or texts are refused.
-    expect(seen.ok).toBeGreaterThan(7);
+    expect(seen.ok).toBeGreaterThan(10);
     expect(seen.refused).toBeGreaterThan(0);
     const fsck = git(store, ['fsck', '--strict', '--no-dangling']);
     expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
@@ -170,3 +176,79 @@ describe('locks like git\'s', () => {
   }, 90_000);
 });
 
+
+describe('a reader that stops early, and names that are not there', () => {
+  it('vfi log | head -1: a closed stdout ends quietly with exit 0 (pipefail sees 0)', () => {
+    const store = path.join(dir, 'epipe');
+    const input = path.join(dir, 'epipe.jsonl');
+    // enough output (a few hundred KiB) that vfi is still writing when head has gone
+    fs.writeFileSync(input, Array.from({ length: 3000 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
+    expect(vfi(store, ['import', 'Big', input]).code).toBe(0);
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node "${MAIN}" --store "${store}" log Big | head -1 >/dev/null; echo "status=$?"`], { encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
+    expect(r.stdout.trim()).toBe('status=0');
+    expect(r.stderr).toBe('');
+  });
+
+  it('vfi policy show of a lineage that does not exist (and has no policy): exit 3, one line', () => {
+    const store = path.join(dir, 'policy');
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    const r = vfi(store, ['policy', 'show', 'Nope']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(vfi(store, ['policy', 'show', 'Runtime']).code).toBe(0); // no policy yet: the defaults
+    expect(vfi(store, ['policy', 'set', 'Later', '--min-score', '2']).code).toBe(0); // a policy ahead of its lineage
+    expect(vfi(store, ['policy', 'show', 'Later']).code).toBe(0);
+  });
+});
+
+describe('every error a user or the machine can cause is one line with its exit code, never "a bug"', () => {
+  const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+
+  it('paths of recent commands: export --out, key generate, trust add, creds --into and rm, notes, contains, show --expand', () => {
+    const base = path.join(dir, 'paths');
+    fs.chmodSync(dir, 0o755); // the non-root user must reach it
+    fs.mkdirSync(base);
+    fs.chmodSync(base, 0o755);
+    const store = path.join(base, 'store');
+    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    const file = path.join(base, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const readOnly = path.join(base, 'ro');
+    fs.mkdirSync(readOnly);
+    fs.chmodSync(readOnly, 0o555);
+    expect(vfi(store, ['key', 'generate', '--out', path.join(base, 'keys')]).code).toBe(0);
+    const creds = (args: string[]) => spawnSync(process.execPath, [MAIN, 'creds', ...args], { input: 'pw\n', encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
+    const cases: [string, () => { status: number | null; stdout: string; stderr: string } | { code: number; stdout: string; stderr: string }, number][] = [
+      ['export --out into a missing directory', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(base, 'missing', 'x.yaml')]), 2],
+      ['export --out under a file', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(file, 'x.yaml')]), 2],
+      ['export --out a directory', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', readOnly]), 2],
+      ['key generate over an existing key', () => vfi(store, ['key', 'generate', '--out', path.join(base, 'keys')]), 2],
+      ['key generate --out a file', () => vfi(store, ['key', 'generate', '--out', file]), 2],
+      ['trust add of a missing key file', () => vfi(store, ['trust', 'add', 'bob', path.join(base, 'missing.pub')]), 3],
+      ['trust add of a directory', () => vfi(store, ['trust', 'add', 'bob', readOnly]), 2],
+      ['trust add of a path under a file', () => vfi(store, ['trust', 'add', 'bob', path.join(file, 'k.pub')]), 2],
+      ['creds config --into under a file', () => creds(['config', '--registry', 'r.example.com', '--username', 'u', '--password-stdin', '--into', path.join(file, 'c.json')]), 1],
+      ['creds config --into a missing directory', () => creds(['config', '--registry', 'r.example.com', '--username', 'u', '--password-stdin', '--into', path.join(base, 'missing', 'c.json')]), 1],
+      ['creds rm of a path under a file', () => creds(['rm', path.join(file, 'c.json'), '--registry', 'r.example.com']), 2],
+      ['notes without a range', () => vfi(store, ['notes', 'Runtime']), 2],
+      ['contains of a tag', () => vfi(store, ['contains', 'img:1']), 2],
+      ['show --expand of an unknown lineage', () => vfi(store, ['show', '--expand', 'Nope']), 3],
+      ['policy show of an unknown lineage', () => vfi(store, ['policy', 'show', 'Nope']), 3],
+    ];
+    if (asNobody) {
+      cases.push(['export --out into a read-only directory (non-root)', () => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, '--store', store,
+        'export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(readOnly, 'x.yaml')], { encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '', HOME: base } }), 1]);
+    }
+    for (const [what, run, exit] of cases) {
+      const r = run();
+      const code = 'code' in r ? r.code : r.status;
+      expect(code, `${what}: ${r.stderr}`).toBe(exit);
+      expect(r.stderr, what).not.toMatch(/internal error|this is a bug|\n\s+at |ENOTDIR:|EISDIR:|EACCES:/);
+      expect(r.stderr.trim().split('\n'), `${what}: ${r.stderr}`).toHaveLength(1);
+      expect(r.stderr, what).toMatch(/^vfi: /);
+    }
+    expect(fs.readdirSync(readOnly)).toEqual([]);
+    expect(git(store, ['fsck', '--strict']).code).toBe(0);
+  }, 120_000);
+});

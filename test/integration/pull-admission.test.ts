@@ -5,7 +5,9 @@
  * one line and leaves the store as it was: its refs, its vfi cache, and what `git fsck --strict`
  * says of it. Black-box through the CLI, so the tests hold whatever the transport is.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../hel
 import { makeRecord, recordFileName } from '../../src/core/assertion.js';
 import { sha256Hex } from '../../src/core/gitObject.js';
 import { canonicalText, type JsonValue } from '../../src/core/canonical.js';
+import { processTree, residentBytes } from '../../src/remote/bounds.js';
 
 const dir = tempDir('vfi-admit-');
 const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
@@ -222,5 +225,135 @@ describe('push', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/vfi-json/);
     expect(snapshot(remote).filter((p) => p.startsWith('refs'))).toEqual(before);
+  }, 60_000);
+});
+
+/**
+ * Bounded pulls: whatever the remote sends, the whole process tree of the pull (vfi, git fetch,
+ * git-remote-http, index-pack) stays under 256 MiB, a pack past VFI_MAX_PACK_BYTES and an endless
+ * ref advertisement are stopped with one line, and the store is as before, with no partial pack left.
+ */
+describe('bounded pull', () => {
+  const LIMIT = 256 * 1024 * 1024;
+
+  /** Run vfi, sampling the resident memory of its whole process tree every 5 ms; the peak, with the result. */
+  async function measured(store: string, args: string[], extra: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peak = 0;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, processTree(child.pid!).reduce((sum, p) => sum + residentBytes(p), 0));
+    }, 5);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    clearInterval(timer);
+    return { code, stdout, stderr, peak };
+  }
+
+  const partialPacks = (store: string) => fs.readdirSync(path.join(store, 'objects', 'pack')).filter((n) => n.startsWith('tmp_'));
+
+  function refused(r: { code: number; stdout: string; stderr: string; peak: number }, rule: RegExp) {
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^vfi: /);
+    expect(r.stderr).toMatch(rule);
+    expect(r.peak, `peak ${Math.round(r.peak / 2 ** 20)} MiB`).toBeGreaterThan(0);
+    expect(r.peak, `peak ${Math.round(r.peak / 2 ** 20)} MiB`).toBeLessThan(LIMIT);
+  }
+
+  /** A lineage on the remote whose vfi.json is `mib` MiB of random (incompressible) bytes. */
+  function bigBlob(remote: string, mib: number): void {
+    const file = path.join(dir, `random-${mib}`);
+    if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(mib * 1024 * 1024));
+    const id = git(remote, ['hash-object', '-w', file]);
+    const head = git(remote, ['rev-parse', 'refs/vfi/Runtime']);
+    const t = tree(remote, [{ mode: '100644', name: 'vfi.json', id }]);
+    git(remote, ['update-ref', 'refs/vfi/Big', rawCommit(remote, commitText(t, head))]);
+  }
+
+  it('a pack past VFI_MAX_PACK_BYTES (http-backend, a 48 MiB blob): stopped, one line, no partial pack, store untouched', async () => {
+    const { remote, url, local } = pair();
+    bigBlob(remote, 48);
+    const before = state(local);
+    const r = await measured(local, ['pull', url], { VFI_MAX_PACK_BYTES: String(8 * 1024 * 1024) });
+    refused(r, /larger than 8 MiB/);
+    expect(partialPacks(local)).toEqual([]);
+    expect(state(local)).toEqual(before);
+    expect((await vfi(local, ['pull', url])).code).toBe(1); // with the default limits it arrives, and admission refuses it (not JSON)
+  }, 120_000);
+
+  it('with the default limits, a 160 MiB blob is fetched within 256 MiB and refused by its size', async () => {
+    const { remote, url, local } = pair();
+    bigBlob(remote, 160);
+    const before = state(local);
+    const r = await measured(local, ['pull', url]);
+    refused(r, /size/);
+    expect(partialPacks(local)).toEqual([]);
+    expect(state(local)).toEqual(before);
+  }, 180_000);
+
+  it('an endless ref advertisement: stopped within the memory bound, one line, store untouched', async () => {
+    const local = pair().local;
+    const zero = '0'.repeat(40);
+    const pkt = (s: string) => `${(s.length + 4).toString(16).padStart(4, '0')}${s}`;
+    const server = http.createServer((req, res) => {
+      if (!req.url?.includes('/info/refs')) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement', 'cache-control': 'no-cache' });
+      res.write(`${pkt('# service=git-upload-pack\n')}0000${pkt(`${zero} refs/heads/a\0multi_ack side-band-64k ofs-delta\n`)}`);
+      // endless.git never ends; finite.git ends after 10,000 refs
+      const end = req.url.startsWith('/finite.git') ? 10_000 : Infinity;
+      let n = 0;
+      const more = () => {
+        let chunk = '';
+        for (let k = 0; k < 2000; k++) chunk += pkt(`${zero.slice(0, 39)}1 refs/vfi/L${n++}\n`);
+        if (n >= end) return void res.end(`${chunk}0000`);
+        if (res.write(chunk)) setImmediate(more);
+        else res.once('drain', more);
+      };
+      res.on('close', () => (n = -1e9));
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const url = `${base}/endless.git`;
+    try {
+      const before = state(local);
+      const started = Date.now();
+      const r = await measured(local, ['pull', url]);
+      refused(r, /memory|advertis/);
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(state(local)).toEqual(before);
+      // push lists the remote's refs first: the same memory bound, and VFI_MAX_REFS as it reads them
+      refused(await measured(local, ['push', url]), /memory .*listing the refs of/);
+      refused(await measured(local, ['push', `${base}/finite.git`], { VFI_MAX_REFS: '5000' }), /advertises more than 5000 refs/);
+      expect(state(local)).toEqual(before);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 120_000);
+
+  it('a partial pack a killed pull left is removed by the next pull; one another process holds open is kept', async () => {
+    const { url, local } = pair();
+    const packDir = path.join(local, 'objects', 'pack');
+    fs.mkdirSync(packDir, { recursive: true });
+    const left = path.join(packDir, 'tmp_pack_AbC123');
+    fs.writeFileSync(left, 'PACK partial');
+    const held = path.join(packDir, 'tmp_pack_XyZ789');
+    fs.writeFileSync(held, 'PACK in flight');
+    // another process writing its pack: it holds the file open
+    const holder = spawn('sleep', ['600'], { stdio: ['ignore', fs.openSync(held, 'a'), 'ignore'] });
+    try {
+      await new Promise((r) => setTimeout(r, 0));
+      const r = await vfi(local, ['pull', url]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.existsSync(left)).toBe(false);
+      expect(fs.existsSync(held)).toBe(true);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   }, 60_000);
 });
