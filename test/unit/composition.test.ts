@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkRequirementNames,
   componentNames,
-  containers,
+  containing,
   cycleThrough,
   expandVfi,
   meetsRequirement,
@@ -108,12 +108,16 @@ describe('part requirements', () => {
 });
 
 describe('containers and expansion', () => {
-  it('finds VFIs containing a subject directly or through nested VFIs', () => {
-    const rev = new Map<string, string[]>();
-    for (const [v, doc] of Object.entries(VFIS)) for (const p of partsOf(doc)) if (p.key) rev.set(p.key, [...(rev.get(p.key) ?? []), v]);
-    expect([...containers([d('a')], (k) => rev.get(k) ?? [])].sort()).toEqual([id('1'), id('2')]);
-    expect([...containers([d('b')], (k) => rev.get(k) ?? [])]).toEqual([id('1')]);
-    expect([...containers([d('f')], (k) => rev.get(k) ?? [])]).toEqual([]);
+  it('finds VFIs containing a subject directly or through nested VFIs, with the paths to it', () => {
+    const rev = new Map<string, { vfi: string; component: string }[]>();
+    for (const [v, doc] of Object.entries(VFIS)) for (const p of partsOf(doc)) if (p.key) rev.set(p.key, [...(rev.get(p.key) ?? []), { vfi: v, component: p.component }]);
+    const lookup = (k: string) => rev.get(k) ?? [];
+    expect([...containing(d('a'), lookup)].sort()).toEqual([[id('1'), ['runtime/router']], [id('2'), ['router']]]);
+    expect([...containing(d('b'), lookup)]).toEqual([[id('1'), ['web']]]);
+    expect([...containing(d('f'), lookup)]).toEqual([]);
+    // a cycle (only possible with --allow-missing) ends; the subject itself is never its own container
+    const loop = new Map([[d('a'), [{ vfi: id('5'), component: 'x' }]], [id('5'), [{ vfi: id('6'), component: 'in' }]], [id('6'), [{ vfi: id('5'), component: 'out' }]]]);
+    expect([...containing(d('a'), (k) => loop.get(k) ?? [])].sort()).toEqual([[id('5'), ['x']], [id('6'), ['in/x']]]);
   });
 
   it('inlines nested VFIs; a missing one and a cycle are left as they are and said', () => {
