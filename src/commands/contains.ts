@@ -14,8 +14,16 @@ import { formatTable, printJson } from './table.js';
 export async function contains(ctx: Context, text: string, opts: { json?: boolean }): Promise<void> {
   const subject = parseSubject(text);
   const store = ctx.store({ create: false });
-  const key = subject.kind === 'component' ? subject.component.digest : (await store.resolve(subject.ref)).id;
-  const label = subject.kind === 'component' ? formatComponentSubject(subject.component) : key;
+  let key: string;
+  let label: string;
+  if (subject.kind === 'component') {
+    key = subject.component.digest;
+    label = formatComponentSubject(subject.component);
+  } else {
+    const r = await store.resolve(subject.ref);
+    key = r.id;
+    label = `${r.name ?? r.names[0]}@${r.id}`;
+  }
   const found = await new ContainsIndex(store).lookup(key);
   const view = found.length > 0 ? await new AssertionIndex(store).load() : undefined;
   const rows = found.map((f) => ({ id: f.id, paths: f.paths, lineages: f.published.map((p) => p.lineage), order: f.published[0]!.order, released: view!.claims(f.id).passing.includes(RELEASED) }));

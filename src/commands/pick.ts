@@ -6,8 +6,8 @@
  */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { checkClaim, checkComponentName, checkName, nameProblem } from '../core/names.js';
-import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
+import { checkName, nameProblem } from '../core/names.js';
+import { checkRequirementNames, checkRequirementWord, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
 import { shownAt } from '../core/assertion.js';
 import { disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { effectiveRules, type PickRules } from '../core/trust.js';
@@ -161,15 +161,8 @@ async function claimsAndName(ctx: Context, store: Store, name: string | undefine
   return { name, claims: uniqueClaims(words) };
 }
 
-/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
-const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
-  const colon = w.indexOf(':');
-  if (colon < 0) return checkClaim(w);
-  const component = w.slice(0, colon);
-  if (component !== '*') checkComponentName(component);
-  checkClaim(w.slice(colon + 1));
-  return w;
-}))];
+/** Claims, or part requirements `comp:claim` / `path/to/comp:claim` / `*:claim` (component and claim each checked). */
+const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkRequirementWord))];
 
 /**
  * The trust list, and the rules of the lineage's policy combined with the command line. Without

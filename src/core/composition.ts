@@ -13,6 +13,7 @@
  * - Walks stop at MAX_DEPTH and never enter a VFI twice on one path (a cycle).
  */
 import { VfiError } from '../errors.js';
+import { checkClaim, checkComponentName } from './names.js';
 import { componentSubjectOf } from './subject.js';
 import { isEvidence, scoreOf } from './pick.js';
 import type { Vfi } from './vfi.js';
@@ -176,12 +177,26 @@ export function meetsRequirement(id: string, req: PartRequirement, partsOf: Part
   });
 }
 
-/** USAGE when a requirement names a component that no VFI in scope has, at any depth. */
+/**
+ * A word of `--require`/`--has`, checked: a claim, or `comp:claim` where comp is a component name,
+ * a path of them (`runtime/router`) or `*`.
+ */
+export function checkRequirementWord(word: string): string {
+  const colon = word.indexOf(':');
+  if (colon < 0) return checkClaim(word);
+  const component = word.slice(0, colon);
+  if (component !== '*') for (const name of component.split('/')) checkComponentName(name);
+  checkClaim(word.slice(colon + 1));
+  return word;
+}
+
+/** USAGE when a requirement names a component (or a path through components) that no VFI in scope has, at any depth. */
 export function checkRequirementNames(reqs: readonly PartRequirement[], componentNames: ReadonlySet<string>, scope: string): void {
   for (const r of reqs) {
-    if (r.component === '*' || componentNames.has(r.component)) continue;
-    throw new VfiError('USAGE', `--require ${r.text}: no VFI of ${scope} has a component named ${JSON.stringify(r.component)}`,
-      { component: r.component }, `components: ${[...componentNames].sort().slice(0, 12).join(', ') || '(none)'}`);
+    const unknown = r.component === '*' ? undefined : r.component.split('/').find((name) => !componentNames.has(name));
+    if (unknown === undefined) continue;
+    throw new VfiError('USAGE', `--require ${r.text}: no VFI of ${scope} has a component named ${JSON.stringify(unknown)}`,
+      { component: unknown }, `components: ${[...componentNames].sort().slice(0, 12).join(', ') || '(none)'}`);
   }
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkRequirementNames,
+  checkRequirementWord,
   componentNames,
   containing,
   cycleThrough,
@@ -104,6 +105,12 @@ describe('part requirements', () => {
     expect([...names].sort()).toEqual(['api', 'cache', 'router', 'runtime', 'web']);
     expect(() => checkRequirementNames(splitRequirements(['router:x', '*:y']).parts, names, 'Platform')).not.toThrow();
     expect(() => checkRequirementNames(splitRequirements(['nope:x']).parts, names, 'Platform')).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
+    expect(() => checkRequirementNames(splitRequirements(['runtime/router:x']).parts, names, 'Platform')).not.toThrow();
+    expect(() => checkRequirementNames(splitRequirements(['runtime/nope:x']).parts, names, 'Platform')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(checkRequirementWord('runtime/router:tests-passed')).toBe('runtime/router:tests-passed');
+    expect(checkRequirementWord('*:tests-passed')).toBe('*:tests-passed');
+    expect(() => checkRequirementWord('run time:x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    expect(() => checkRequirementWord('runtime//router:x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
   });
 });
 
