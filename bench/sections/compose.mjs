@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fmt, makeVfiLines, sideBySide, timeOnce, vfiArgs, workDir } from '../lib.mjs';
+import { spawnSync } from 'node:child_process';
+import { ENV, fmt, makeVfiLines, median, sideBySide, timeOnce, vfiArgs, workDir } from '../lib.mjs';
 
 // The bench's images are tags: the pick defaults (score >= 1, images pinned) would leave no candidate.
 const RULES = ['--allow-unpinned', '--min-score', '0'];
@@ -37,6 +38,18 @@ export function pinnedVfiLines(n) {
 function rng(seed) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Median CPU time (user + sys, ms) of a command over `runs` runs: what it costs whatever else the machine is doing. */
+function cpuMs(cmd, args, runs = 7) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { env: ENV, maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    const [user, sys] = r.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
+    samples.push((user + sys) * 1000);
+  }
+  return median(samples);
 }
 
 export function build(dir, name, vfiLines, componentShare) {
@@ -74,6 +87,8 @@ export async function run() {
       { label: 'node -e 0 (start-up alone)', cmd: process.execPath, args: ['-e', '0'] },
     ], 10, 2);
     const ratios = { pick: pick.median / base.median, find: find.median / base.median };
+    const containsArgs = vfiArgs(mixed, ['contains', `quay.io/coreos/etcd@sha256:${hex(0xe7cd, 64)}`, '--json']);
+    const cpu = { contains: cpuMs(process.execPath, containsArgs), node: cpuMs(process.execPath, ['-e', '0']) };
     const pass = ratios.pick <= 1.5 && ratios.find <= 1.5 && contains.median < 500;
     return {
       bar: 'pick and find with half the assertions on components <= 1.5x pick with VFI-only assertions; contains < 0.5 s',
@@ -84,9 +99,11 @@ export async function run() {
         [find.label, fmt(find.median), `${ratios.find.toFixed(2)}x`],
         [`${contains.label} (${N} rows)`, fmt(contains.median), contains.median < 500 ? 'under 0.5 s' : 'OVER 0.5 s'],
         [node.label, fmt(node.median), `contains is ${(contains.median / node.median).toFixed(2)}x this`],
+        ['contains, CPU time (user + sys)', fmt(cpu.contains), `${(cpu.contains / cpu.node).toFixed(2)}x node -e 0's`],
+        ['node -e 0, CPU time (user + sys)', fmt(cpu.node), ''],
       ],
       notes: [`Load average at the end of the run: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (${os.cpus().length} cores).`],
-      summary: { base: base.median, pick: pick.median, find: find.median, contains: contains.median, node: node.median, ratios },
+      summary: { base: base.median, pick: pick.median, find: find.median, contains: contains.median, node: node.median, cpu, ratios },
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -150,6 +150,7 @@ export class ContainsIndex {
     const old = readJson<HeadsFile>(file);
     const valid = !this.fresh && old?.v === VERSION && typeof old.nested === 'string' && Array.isArray(old.shards) && !!old.lineages && typeof old.lineages === 'object';
     if (valid && names.length === Object.keys(old.lineages).length && names.every((n) => old.lineages[n]?.head === heads.get(n))) return old;
+    if (valid) this.written = new Set(old.shards);
 
     const read = valid ? readJson<Record<string, string[]>>(path.join(this.dir, 'vfis.json')) : undefined;
     let fresh = !valid || !read || typeof read !== 'object' || Object.keys(old.lineages).some((n) => !heads.has(n));

@@ -50,6 +50,10 @@ describe('contains and its index', () => {
     expect(rows(store, ETCD)).toEqual(before);
     fs.rmSync(path.join(store, 'vfi-cache'), { recursive: true });
     expect(rows(store, ETCD)).toEqual(before);
+    // damaged, then caught up after a publication: the damage is noticed, not built upon
+    fs.writeFileSync(shard, 'not json');
+    const next = ok(store, ['set', 'Copy', `router=polyverse/router@sha256:${'3'.repeat(64)}`]).trim();
+    expect(rows(store, ETCD)).toEqual([[next, ['Copy'], ['etcd']], ...before]);
   });
 
   it('is made anew when a lineage history changes; a VFI only nested is looked inside but not listed', () => {
