@@ -7,8 +7,9 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { RELEASED } from '../core/assertion.js';
 import { formatComponentSubject, parseSubject } from '../core/subject.js';
-import { AssertionIndex } from '../store/assertionIndex.js';
-import { ContainsIndex } from '../store/containsIndex.js';
+import { AssertionIndex, PickIndex, type LineageStandings } from '../store/assertionIndex.js';
+import { ContainsIndex, type Publication } from '../store/containsIndex.js';
+import type { Store } from '../store/store.js';
 import { formatTable, printJson } from './table.js';
 
 export async function contains(ctx: Context, text: string, opts: { json?: boolean }): Promise<void> {
@@ -25,8 +26,12 @@ export async function contains(ctx: Context, text: string, opts: { json?: boolea
     label = `${r.name ?? r.names[0]}@${r.id}`;
   }
   const found = await new ContainsIndex(store).lookup(key);
-  const view = found.length > 0 ? await new AssertionIndex(store).load() : undefined;
-  const rows = found.map((f) => ({ id: f.id, paths: f.paths, lineages: f.published.map((p) => p.lineage), order: f.published[0]!.order, released: view!.claims(f.id).passing.includes(RELEASED) }));
+  const released = await releasedLookup(store);
+  const rows = [];
+  for (const f of found) {
+    const first = f.published[0]!;
+    rows.push({ id: f.id, paths: f.paths, lineages: f.published.map((p) => p.lineage), order: first.order, released: await released(f.id, first) });
+  }
   // by lineage, newest publication first
   rows.sort((a, b) => (a.lineages[0] === b.lineages[0] ? b.order - a.order : a.lineages[0]! < b.lineages[0]! ? -1 : 1));
   if (opts.json) {
@@ -38,4 +43,21 @@ export async function contains(ctx: Context, text: string, opts: { json?: boolea
     throw new VfiError('NOT_FOUND', `no VFI contains ${label}`, { subject: label });
   }
   ctx.note(`vfi: ${rows.length} VFI(s) contain ${label}, ${rows.filter((r) => r.released).length} of them released`);
+}
+
+/**
+ * Whether a VFI was released, from its lineage's pick cache by its place in the lineage (one file
+ * per lineage, no table of every VFI built), else from the standings of every VFI.
+ */
+async function releasedLookup(store: Store): Promise<(id: string, p: Publication) => Promise<boolean>> {
+  const picks = new PickIndex(store);
+  const lineages = new Map<string, LineageStandings>();
+  let view: Awaited<ReturnType<AssertionIndex['load']>> | undefined;
+  return async (id, p) => {
+    let l = lineages.get(p.lineage);
+    if (!l) lineages.set(p.lineage, (l = await picks.load(p.lineage)));
+    if (l.ids.startsWith(id, p.order * 40)) return l.standings[l.s[p.order]!]!.passing.includes(RELEASED);
+    view ??= await new AssertionIndex(store).load();
+    return view.claims(id).passing.includes(RELEASED);
+  };
 }

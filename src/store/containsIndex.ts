@@ -65,6 +65,8 @@ export interface ContainingVfi {
   published: Publication[];
 }
 
+const NONE: readonly Container[] = Object.freeze([]);
+
 const hashOf = (ids: string): string => createHash('sha1').update(ids).digest('hex');
 
 function readJson<T>(file: string): T | undefined {
@@ -104,7 +106,7 @@ export class ContainsIndex {
     let nested: Set<string> | undefined;
     const published = new Map<string, Publication[]>();
     const found = containing(key, (k) => {
-      if (k !== key && !(nested ??= idSet(nestedIds)).has(k)) return [];
+      if (k !== key && !(nested ??= idSet(nestedIds)).has(k)) return NONE; // nested in nothing: no shard to read
       const shard = this.shard(shardOf(k));
       const rows = shard.k[k];
       const out: Container[] = [];

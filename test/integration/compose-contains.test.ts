@@ -38,6 +38,12 @@ describe('contains and its index', () => {
     const same = ok(store, ['add', 'Copy', '-'], ok(store, ['show', rt1])).trim();
     expect(same.split('@')[1]).toBe(rt1.split('@')[1]);
     expect(rows(store, `polyverse/router@sha256:${D1}`)).toEqual([[same, ['Copy', 'Runtime'], ['router']]]);
+    // released, from the lineage's standings
+    const released = () => JSON.parse(ok(store, ['contains', ETCD, '--json'])).map((r: { id: string; released: boolean }) => [r.id, r.released]);
+    expect(released().filter(([, r]: [string, boolean]) => r)).toEqual([]);
+    ok(store, ['assert', rt1, 'released']);
+    expect(released().filter(([, r]: [string, boolean]) => r)).toEqual([[rt1.split('@')[1], true]]);
+    expect(ok(store, ['contains', ETCD])).toMatch(new RegExp(`^Copy@${rt1.split('@')[1]}\\s+etcd\\s+released$`, 'm'));
   });
 
   it('gives the same answer after the index is damaged or deleted', () => {
