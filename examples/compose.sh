@@ -18,7 +18,7 @@ keys="$(dirname "$VFI_STORE")/keys"
 web_next=nginx:1.27.4@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9
 
 say "A claim about one image, by digest: it holds in every VFI that contains that image"
-vfi assert "$router" tests-passed --by router-ci --evidence https://ci.example.com/router/31
+vfi assert "$router" tests-passed --by router-ci --evidence https://ci.example.com/router/31 --sign "$keys/vfi.key"
 
 say "A Platform VFI nests the released Runtime (a VFI inside a VFI) beside a web server"
 runtime=$($VFI find --has released Runtime)
@@ -34,7 +34,8 @@ swapped=$(vfi set Platform web="$web_next" --from-best --require tests-passed --
 echo "$swapped"
 
 say "The new nginx fails its smoke test: every VFI shipping it stops being a candidate"
-vfi assert "$web_next" smoke-verified --fail --by smoke-bot --note "502 on /healthz"
+vfi assert "$web_next" smoke-verified --fail --by smoke-bot --note "502 on /healthz" --sign "$keys/vfi.key"
+# (signed by CI's key: the store trusts only it, and an unsigned failure would not count inside a VFI either)
 vfi assertions "$swapped" | tail -n 1
 vfi pick Platform --explain
 

@@ -8,6 +8,7 @@ import { disqualifying, isEvidence, scoreOf, standingOf, type Standing } from '.
 import { formatComponentSubject, parseSubject } from '../core/subject.js';
 import { COMPONENTS_DIR, latestRecordsOf, readRecordsOf, SubjectResolver } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
+import type { RecordFilter } from '../store/trust.js';
 
 export interface PartRecords {
   path: string;
@@ -63,7 +64,7 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
   const standing = standingOf(counted.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
   const byRecord = new Map(records.map((r) => [r.record, r]));
   const display = component ? formatComponentSubject(component) : `${subject.name}@${subject.id}`;
-  const inside = component ? [] : await partsWithRecords(store, subject.id);
+  const inside = component ? [] : await partsWithRecords(store, subject.id, trust);
   const insideFailing = inside.flatMap((p) => [...p.latest.values()].filter((r) => r.result === 'fail' && isEvidence(r.claim)).map((r) => ({ path: p.path, r })));
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
@@ -98,13 +99,13 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
 }
 
 /** Every part of a VFI (at any depth) that has records, with the latest record of each claim. */
-async function partsWithRecords(store: Store, id: string): Promise<PartRecords[]> {
+async function partsWithRecords(store: Store, id: string, trust: RecordFilter): Promise<PartRecords[]> {
   const { loadComposition } = await import('../store/composition.js');
-  const { parts } = await loadComposition(store, [id]);
+  const { parts } = await loadComposition(store, [id], trust);
   const out = [];
   for (const { path: at, part } of walk(id, parts.partsOf).reached) {
     if (part.kind === 'unpinned') continue;
-    const latest = await latestRecordsOf(store, part.key, undefined, part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
+    const latest = await latestRecordsOf(store, part.key, trust, part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
     if (latest.size > 0) out.push({ path: at, part, latest });
   }
   return out;

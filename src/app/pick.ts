@@ -6,9 +6,9 @@
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkName, nameProblem } from '../core/names.js';
-import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, type Taint } from '../core/composition.js';
+import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, uniqueClaims, type Taint } from '../core/composition.js';
 import { shownAt } from '../core/assertion.js';
-import { claimWords, disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, readableChoice, uniqueClaims, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { claimWords, disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, readableChoice, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { effectiveRules, type PickRules } from '../core/trust.js';
 import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
@@ -70,7 +70,7 @@ export async function findRelease(ctx: Context, name: string | undefined, opts: 
   const loaded = await loadCandidates(store, scoped.name, trust);
   trust.flush();
   const { scope, damaged } = loaded;
-  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
+  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name], trust);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
   const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
   const pool = seen.candidates.filter((c) => !ruleFor(c));
@@ -92,7 +92,7 @@ async function rank(ctx: Context, store: Store, name: string | undefined, words:
   const { trust, rules } = await rulesFor(store, scoped.name, { ...flags, require: scoped.claims });
   const require = rules.require;
   const loaded = await loadCandidates(store, scoped.name, trust);
-  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name]);
+  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name], trust);
   const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
   const result = await readableChoice((c) => store.readVfi(c.id), seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
   return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result, damaged: loaded.damaged };
@@ -143,16 +143,16 @@ interface Seen {
 }
 
 /** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
-async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[]): Promise<Seen> {
+async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[], trust: Trust): Promise<Seen> {
   const { loadComposition, taintsOf } = await import('../store/composition.js');
   const reqs = splitRequirements(claims).parts;
   const ids = candidates.map((c) => c.id);
   if (reqs.length === 0) {
     // The common pick: taints alone, from their cache when nothing moved.
-    const known = await taintsOf(store, lineages.length === 1 ? lineages[0]! : '_all', lineages, ids);
+    const known = await taintsOf(store, lineages.length === 1 ? lineages[0]! : '_all', lineages, ids, trust);
     return seeThrough(candidates, reqs, () => undefined, { component: () => NOTHING, vfi: () => NOTHING }, known);
   }
-  const { parts, claims: lookup } = await loadComposition(store, ids);
+  const { parts, claims: lookup } = await loadComposition(store, ids, trust);
   checkRequirementNames(reqs, componentNames(ids, parts.partsOf), scope);
   return seeThrough(candidates, reqs, parts.partsOf, lookup);
 }
@@ -232,7 +232,7 @@ async function verdictText(store: Store, trust: Trust, r: Ranked, seen: Seen): P
       return `below the minimum score ${v.minScore}${r.score === 0 ? ` (no passing claim scores for it${trust.active ? ' from a trusted signer' : ''}; --min-score 0 allows it)` : ''}`;
     case 'disqualified': {
       const inside = seen.taints.get(r.candidate.id);
-      if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside)}`;
+      if (inside && !v.claims.some((c) => !c.includes(':'))) return `disqualified: ${await insideRecord(store, inside, trust)}`;
       // The most recent failure is the telling one; the index keeps only which claims fail.
       const latest = await latestRecordsOf(store, r.candidate.id, trust);
       const failed = v.claims.map((c) => latest.get(c)!).filter(Boolean).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -244,9 +244,9 @@ async function verdictText(store: Store, trust: Trust, r: Ranked, seen: Seen): P
 }
 
 /** The first failing part of a tainted VFI, with its record: `runtime/router (…@sha256:…) tests-passed failed at T by X, record R`. */
-async function insideRecord(store: Store, taints: readonly Taint[]): Promise<string> {
+async function insideRecord(store: Store, taints: readonly Taint[], trust: Trust): Promise<string> {
   const t = taints[0]!;
-  const latest = t.part.kind === 'vfi' ? await latestRecordsOf(store, t.part.key) : await latestRecordsOf(store, t.part.key, undefined, COMPONENTS_DIR);
+  const latest = await latestRecordsOf(store, t.part.key, trust, t.part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
   const r = latest.get(t.claim);
   const more = taints.length > 1 ? ` (and ${taints.length - 1} more failing inside)` : '';
   return `${t.path} (${t.part.address}) ${t.claim} failed${r ? ` at ${shownAt(r.at)} by ${r.by}, record ${r.record.slice(0, 12)}` : ''}${more}`;

@@ -6,53 +6,34 @@
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { RELEASED } from '../core/assertion.js';
-import { containers, walk } from '../core/composition.js';
 import { formatComponentSubject, parseSubject } from '../core/subject.js';
-import { AssertionIndex, PickIndex } from '../store/assertionIndex.js';
-import { PartsIndex } from '../store/composition.js';
+import { AssertionIndex, PickIndex, type LineageStandings } from '../store/assertionIndex.js';
+import { ContainsIndex, type Publication } from '../store/containsIndex.js';
+import type { Store } from '../store/store.js';
 import { formatTable, printJson } from './table.js';
 
 export async function contains(ctx: Context, text: string, opts: { json?: boolean }): Promise<void> {
   const subject = parseSubject(text);
   const store = ctx.store({ create: false });
-  const key = subject.kind === 'component' ? subject.component.digest : (await store.resolve(subject.ref)).id;
-  const label = subject.kind === 'component' ? formatComponentSubject(subject.component) : key;
-  // Every published VFI, with the lineages it was published on, in publication order.
-  const picks = new PickIndex(store);
-  const published = new Map<string, { names: string[]; order: number }>();
-  const lineages = store.lineageNames();
-  for (const name of lineages) {
-    const ids = await picks.publishedIds(name);
-    for (let i = 0, n = ids.length / 40; i < n; i++) {
-      const id = ids.slice(i * 40, i * 40 + 40);
-      const p = published.get(id);
-      if (p) p.names.push(name);
-      else published.set(id, { names: [name], order: i });
-    }
+  let key: string;
+  let label: string;
+  if (subject.kind === 'component') {
+    key = subject.component.digest;
+    label = formatComponentSubject(subject.component);
+  } else {
+    const r = await store.resolve(subject.ref);
+    key = r.id;
+    label = `${r.name ?? r.names[0]}@${r.id}`;
   }
-  const parts = new PartsIndex(store);
-  await parts.ensure(published.keys());
-  parts.save();
-  const directlyIn = new Map<string, string[]>();
-  for (const [id, list] of parts.entries()) {
-    for (const p of list) {
-      if (!p.key) continue;
-      const l = directlyIn.get(p.key);
-      if (l) l.push(id);
-      else directlyIn.set(p.key, [id]);
-    }
+  const found = await new ContainsIndex(store).lookup(key);
+  const released = await releasedLookup(store);
+  const rows = [];
+  for (const f of found) {
+    const first = f.published[0]!;
+    rows.push({ id: f.id, paths: f.paths, lineages: f.published.map((p) => p.lineage), order: first.order, released: await released(f.id, first) });
   }
-  const found = [...containers([key], (k) => directlyIn.get(k) ?? [])].filter((id) => published.has(id));
-  const view = await new AssertionIndex(store).load();
-  const rows = found
-    .map((id) => ({
-      id,
-      lineages: published.get(id)!.names,
-      order: published.get(id)!.order,
-      released: view.claims(id).passing.includes(RELEASED),
-      paths: walk(id, parts.partsOf).reached.filter((r) => r.part.key === key).map((r) => r.path),
-    }))
-    .sort((a, b) => (a.lineages[0]! < b.lineages[0]! ? -1 : a.lineages[0]! > b.lineages[0]! ? 1 : b.order - a.order));
+  // by lineage, newest publication first
+  rows.sort((a, b) => (a.lineages[0] === b.lineages[0] ? b.order - a.order : a.lineages[0]! < b.lineages[0]! ? -1 : 1));
   if (opts.json) {
     printJson(ctx.out, rows.map((r) => ({ ref: `${r.lineages[0]}@${r.id}`, id: r.id, lineages: r.lineages, released: r.released, paths: r.paths })));
   } else {
@@ -62,4 +43,21 @@ export async function contains(ctx: Context, text: string, opts: { json?: boolea
     throw new VfiError('NOT_FOUND', `no VFI contains ${label}`, { subject: label });
   }
   ctx.note(`vfi: ${rows.length} VFI(s) contain ${label}, ${rows.filter((r) => r.released).length} of them released`);
+}
+
+/**
+ * Whether a VFI was released, from its lineage's pick cache by its place in the lineage (one file
+ * per lineage, no table of every VFI built), else from the standings of every VFI.
+ */
+async function releasedLookup(store: Store): Promise<(id: string, p: Publication) => Promise<boolean>> {
+  const picks = new PickIndex(store);
+  const lineages = new Map<string, LineageStandings>();
+  let view: Awaited<ReturnType<AssertionIndex['load']>> | undefined;
+  return async (id, p) => {
+    let l = lineages.get(p.lineage);
+    if (!l) lineages.set(p.lineage, (l = await picks.load(p.lineage)));
+    if (l.ids.startsWith(id, p.order * 40)) return l.standings[l.s[p.order]!]!.passing.includes(RELEASED);
+    view ??= await new AssertionIndex(store).load();
+    return view.claims(id).passing.includes(RELEASED);
+  };
 }

@@ -13,6 +13,7 @@
  * - Walks stop at MAX_DEPTH and never enter a VFI twice on one path (a cycle).
  */
 import { VfiError } from '../errors.js';
+import { checkClaim, checkComponentName } from './names.js';
 import { componentSubjectOf } from './subject.js';
 import { isEvidence, scoreOf } from './pick.js';
 import type { Vfi } from './vfi.js';
@@ -176,12 +177,29 @@ export function meetsRequirement(id: string, req: PartRequirement, partsOf: Part
   });
 }
 
-/** USAGE when a requirement names a component that no VFI in scope has, at any depth. */
+/**
+ * A word of `--require`/`--has`, checked: a claim, or `comp:claim` where comp is a component name,
+ * a path of them (`runtime/router`) or `*`.
+ */
+export function checkRequirementWord(word: string): string {
+  const colon = word.indexOf(':');
+  if (colon < 0) return checkClaim(word);
+  const component = word.slice(0, colon);
+  if (component !== '*') for (const name of component.split('/')) checkComponentName(name);
+  checkClaim(word.slice(colon + 1));
+  return word;
+}
+
+/** Claims, or part requirements `comp:claim` / `path/to/comp:claim` / `*:claim` (component and claim each checked). */
+export const uniqueClaims = (words: string[]): string[] => [...new Set(words.map(checkRequirementWord))];
+
+/** USAGE when a requirement names a component (or a path through components) that no VFI in scope has, at any depth. */
 export function checkRequirementNames(reqs: readonly PartRequirement[], componentNames: ReadonlySet<string>, scope: string): void {
   for (const r of reqs) {
-    if (r.component === '*' || componentNames.has(r.component)) continue;
-    throw new VfiError('USAGE', `--require ${r.text}: no VFI of ${scope} has a component named ${JSON.stringify(r.component)}`,
-      { component: r.component }, `components: ${[...componentNames].sort().slice(0, 12).join(', ') || '(none)'}`);
+    const unknown = r.component === '*' ? undefined : r.component.split('/').find((name) => !componentNames.has(name));
+    if (unknown === undefined) continue;
+    throw new VfiError('USAGE', `--require ${r.text}: no VFI of ${scope} has a component named ${JSON.stringify(unknown)}`,
+      { component: unknown }, `components: ${[...componentNames].sort().slice(0, 12).join(', ') || '(none)'}`);
   }
 }
 
@@ -203,18 +221,77 @@ export function cycleThrough(id: string, vfi: Vfi, lookup: PartsOf): string | un
   return undefined;
 }
 
-/** VFIs containing any of `keys` (digests, commits, VFI ids), directly or through nested VFIs, from a reverse index. */
-export function containers(keys: readonly string[], directlyIn: (key: string) => readonly string[]): Set<string> {
-  const found = new Set<string>();
-  const queue = [...keys];
+/** A VFI naming a subject (a digest, commit or VFI id) directly, as the component `component`. */
+export interface Container {
+  vfi: string;
+  component: string;
+}
+
+/**
+ * Every VFI containing `key` (a digest, commit or VFI id), directly or through nested VFIs, with
+ * the paths where it sits in each (`runtime/router`), from a reverse index: the work is that of
+ * the answer. Paths never enter a VFI twice and stop at MAX_DEPTH.
+ */
+export function containing(key: string, directlyIn: (key: string) => readonly Container[]): Map<string, readonly string[]> {
+  // a found VFI → what it names that leads to `key`: [inner, component, inner, component, …]
+  const down = new Map<string, string[]>();
+  const queue = [key];
+  const queued = new Set(queue);
   while (queue.length > 0) {
-    for (const vfi of directlyIn(queue.pop()!)) {
-      if (found.has(vfi)) continue;
-      found.add(vfi);
-      queue.push(vfi);
+    const inner = queue.pop()!;
+    for (const { vfi, component } of directlyIn(inner)) {
+      const edges = down.get(vfi);
+      if (!edges) down.set(vfi, [inner, component]);
+      else if (!hasEdge(edges, inner, component)) edges.push(inner, component);
+      if (!queued.has(vfi)) {
+        queued.add(vfi);
+        queue.push(vfi);
+      }
+    }
+  }
+  const memo = new Map<string, string[]>();
+  const pathsOf = (vfi: string, onPath: Set<string>): string[] => {
+    const known = memo.get(vfi);
+    if (known) return known;
+    const out: string[] = [];
+    let complete = true;
+    const edges = down.get(vfi) ?? [];
+    for (let i = 0; i < edges.length; i += 2) {
+      const [inner, component] = [edges[i]!, edges[i + 1]!];
+      if (inner === key) {
+        out.push(component);
+        continue;
+      }
+      if (onPath.has(inner) || onPath.size > MAX_DEPTH) {
+        complete = false;
+        continue;
+      }
+      onPath.add(inner);
+      for (const p of pathsOf(inner, onPath)) out.push(`${component}/${p}`);
+      onPath.delete(inner);
+    }
+    if (complete) memo.set(vfi, out);
+    return out;
+  };
+  // Most containers name the subject once, directly: they share one list per component name.
+  const direct = new Map<string, readonly string[]>();
+  const found = new Map<string, readonly string[]>();
+  for (const [vfi, edges] of down) {
+    if (vfi === key) continue;
+    if (edges.length === 2 && edges[0] === key) {
+      let paths = direct.get(edges[1]!);
+      if (!paths) direct.set(edges[1]!, (paths = Object.freeze([edges[1]!])));
+      found.set(vfi, paths);
+    } else {
+      found.set(vfi, [...new Set(pathsOf(vfi, new Set([vfi])))].sort());
     }
   }
   return found;
+}
+
+function hasEdge(edges: readonly string[], inner: string, component: string): boolean {
+  for (let i = 0; i < edges.length; i += 2) if (edges[i] === inner && edges[i + 1] === component) return true;
+  return false;
 }
 
 /** Why a VFI is not a candidate because of what it contains: `runtime/router:tests-passed`. */

@@ -13,7 +13,6 @@
  */
 import { VfiError } from '../errors.js';
 import { RELEASED, type AssertionResult } from './assertion.js';
-import { checkClaim, checkComponentName } from './names.js';
 
 /** What scoring needs of one record (all of it is in the record's file name). */
 export interface RecordKey {
@@ -315,16 +314,6 @@ export function claimWords(values: string[] | undefined, option: string): string
   }
   return words;
 }
-
-/** Claims, or part requirements `comp:claim` / `*:claim` (component and claim each checked). */
-export const uniqueClaims = (words: string[]): string[] => [...new Set(words.map((w) => {
-  const colon = w.indexOf(':');
-  if (colon < 0) return checkClaim(w);
-  const component = w.slice(0, colon);
-  if (component !== '*') checkComponentName(component);
-  checkClaim(w.slice(colon + 1));
-  return w;
-}))];
 
 /**
  * Choose among the candidates whose VFIs can be read: a chosen VFI whose `read` fails with

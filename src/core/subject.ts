@@ -63,8 +63,8 @@ export function parseSubject(text: string): AssertionSubject {
   } catch (e) {
     const image = tryParseImageReference(text);
     if (image.ok && image.ref.digest === undefined) {
-      throw new VfiError('INVALID_REFERENCE', `${JSON.stringify(text)} is an image tag, not a digest: a claim is about one image, which a tag does not name`,
-        { ref: text }, `pin it first: vfi resolve a VFI holding it, or docker buildx imagetools inspect ${text}, then assert ${image.ref.familiarName}@sha256:…`);
+      throw new VfiError('INVALID_REFERENCE', `${JSON.stringify(text)} is an image tag, not a digest: a tag names different images over time`,
+        { ref: text }, `pin it first: vfi resolve a VFI holding it, or docker buildx imagetools inspect ${text}, then give ${image.ref.familiarName}@sha256:…`);
     }
     throw e;
   }

@@ -22,6 +22,7 @@ import { ASSERTIONS_REF, assertionsRoot, COMPONENTS_DIR, TreeReader } from './as
 import { AssertionIndex } from './assertionIndex.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import type { Store } from './store.js';
+import type { RecordFilter } from './trust.js';
 
 const VERSION = 1;
 const KINDS: readonly PartKind[] = ['image', 'git', 'vfi', 'unpinned'];
@@ -117,24 +118,31 @@ interface ComponentShard {
 
 interface ComponentStandingsFile {
   v: number;
+  /** the RecordFilter fingerprint the standings were computed under ("" for every record) */
+  trust: string;
   commit: string;
   shards: Record<string, ComponentShard>;
 }
 
-/** Where each image digest and git commit stands, as the assertions ref says now. */
-export async function componentStandings(store: Store): Promise<(key: string) => SubjectClaims> {
-  const file = path.join(store.gitdir, 'vfi-cache', 'components.json');
+/**
+ * Where each image digest and git commit stands, as the assertions ref says now, counting only the
+ * records `filter` lets count (under a trust list, those signed by a trusted key): kept apart
+ * (`components-trusted.json`) and redone when the filter's fingerprint changes.
+ */
+export async function componentStandings(store: Store, filter?: RecordFilter): Promise<(key: string) => SubjectClaims> {
+  const trust = filter?.fingerprint ?? '';
+  const file = path.join(store.gitdir, 'vfi-cache', trust ? 'components-trusted.json' : 'components.json');
   const head = store.refs.read(ASSERTIONS_REF) ?? '';
   let cached: ComponentStandingsFile | undefined;
   try {
     const d = JSON.parse(fs.readFileSync(file, 'utf8')) as ComponentStandingsFile;
-    if (d && d.v === VERSION && typeof d.commit === 'string' && d.shards && typeof d.shards === 'object') cached = d;
+    if (d && d.v === VERSION && d.trust === trust && typeof d.commit === 'string' && d.shards && typeof d.shards === 'object') cached = d;
   } catch {
     /* missing or unreadable: rebuilt */
   }
   let data = cached;
   if (cached?.commit !== head) {
-    data = { v: VERSION, commit: head, shards: {} };
+    data = { v: VERSION, trust, commit: head, shards: {} };
     const reader = new TreeReader(store);
     const root = head ? await assertionsRoot(store, head) : undefined;
     const sub = root ? (await reader.read(root, 'root tree')).find((e) => e.name === COMPONENTS_DIR && e.mode === '40000') : undefined;
@@ -151,7 +159,7 @@ export async function componentStandings(store: Store): Promise<(key: string) =>
         const names: RecordName[] = [];
         for (const f of await reader.read(dir.id, `${COMPONENTS_DIR}/${shard.name}/${dir.name}`)) {
           const n = parseRecordFileName(f.name);
-          if (n && n.record === f.id) names.push(n);
+          if (n && n.record === f.id && (!trust || (await filter!.reason(shard.name, n)) === undefined)) names.push(n);
         }
         if (names.length > 0) {
           const c = claimsOf(standingOf(names));
@@ -173,19 +181,19 @@ export async function componentStandings(store: Store): Promise<(key: string) =>
   };
 }
 
-/** The claims of parts (by digest) and of VFIs' own records (by id), as the assertions ref says now. */
-export async function claimsLookup(store: Store): Promise<ClaimsOf> {
-  const component = await componentStandings(store);
-  const view = await new AssertionIndex(store).load();
+/** The claims of parts (by digest) and of VFIs' own records (by id), as the assertions ref says now, by the records that count under `filter`. */
+export async function claimsLookup(store: Store, filter?: RecordFilter): Promise<ClaimsOf> {
+  const component = await componentStandings(store, filter);
+  const view = await new AssertionIndex(store, filter).load();
   return { component, vfi: (id) => view.claims(id) };
 }
 
-/** Parts and claims for these VFIs (and what is nested in them), caches caught up. */
-export async function loadComposition(store: Store, ids: Iterable<string>): Promise<{ parts: PartsIndex; claims: ClaimsOf }> {
+/** Parts and claims (by the records that count under `filter`) for these VFIs and what is nested in them, caches caught up. */
+export async function loadComposition(store: Store, ids: Iterable<string>, filter?: RecordFilter): Promise<{ parts: PartsIndex; claims: ClaimsOf }> {
   const parts = new PartsIndex(store);
   await parts.ensure(ids);
   parts.save();
-  return { parts, claims: await claimsLookup(store) };
+  return { parts, claims: await claimsLookup(store, filter) };
 }
 
 /**
@@ -233,12 +241,15 @@ interface TaintsFile {
 }
 
 /**
- * The taints of a scope's VFIs, remembered per scope (`vfi-cache/taints/<scope>.json`) for the
- * lineage heads and assertions commit they were computed at: they depend on nothing else (VFIs
- * never change), so a repeated pick reads one small file instead of every VFI's parts.
+ * The taints of a scope's VFIs, by the records that count under `filter`, remembered per scope
+ * (`vfi-cache/taints/<scope>.json`) for the lineage heads, the assertions commit and the filter's
+ * fingerprint (the trust log's head under a trust list) they were computed at: they depend on
+ * nothing else (VFIs never change), so a repeated pick reads one small file instead of every
+ * VFI's parts.
  */
-export async function taintsOf(store: Store, scope: string, lineages: readonly string[], ids: readonly string[]): Promise<Map<string, readonly Taint[]>> {
-  const key = [ASSERTIONS_REF, ...lineages].map((r) => `${r}=${store.refs.read(r.startsWith('refs/') ? r : `refs/vfi/${r}`) ?? ''}`).join(' ');
+export async function taintsOf(store: Store, scope: string, lineages: readonly string[], ids: readonly string[], filter?: RecordFilter): Promise<Map<string, readonly Taint[]>> {
+  const refs = [ASSERTIONS_REF, ...lineages].map((r) => `${r}=${store.refs.read(r.startsWith('refs/') ? r : `refs/vfi/${r}`) ?? ''}`);
+  const key = [`trust=${filter?.fingerprint ?? ''}`, ...refs].join(' ');
   const file = path.join(store.gitdir, 'vfi-cache', 'taints', `${scope}.json`);
   try {
     const d = JSON.parse(fs.readFileSync(file, 'utf8')) as TaintsFile;
@@ -246,7 +257,7 @@ export async function taintsOf(store: Store, scope: string, lineages: readonly s
   } catch {
     /* missing or unreadable: recomputed */
   }
-  const { parts, claims } = await loadComposition(store, ids);
+  const { parts, claims } = await loadComposition(store, ids, filter);
   const t = new Taints(parts.partsOf, claims);
   const rows: TaintsFile['taints'] = [];
   for (const id of ids) for (const x of t.of(id)) rows.push([id, x.path, KINDS.indexOf(x.part.kind), x.part.key, x.part.address, x.claim]);

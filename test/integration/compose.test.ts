@@ -70,6 +70,10 @@ describe('compositions', () => {
 
   it('--require comp:claim and *:claim look at the parts; an unknown component is a usage error', () => {
     expect(ok(store, ['pick', 'Platform', '--require', 'api:reviewed'])).toBe(`${pf1}\n`);
+    // a path names one place: runtime/api is the api inside the nested runtime
+    expect(ok(store, ['pick', 'Platform', '--require', 'runtime/api:reviewed'])).toBe(`${pf1}\n`);
+    expect(vfi(store, ['pick', 'Platform', '--require', 'web/api:reviewed']).code).toBe(3);
+    expect(vfi(store, ['pick', 'Platform', '--require', 'runtime/nope:reviewed']).code).toBe(2);
     expect(vfi(store, ['pick', 'Platform', '--require', 'router:tests-passed']).code).toBe(3);
     expect(vfi(store, ['pick', 'Platform', '--require', '*:reviewed']).code).toBe(3);
     const r = vfi(store, ['pick', 'Platform', '--require', 'nope:reviewed']);

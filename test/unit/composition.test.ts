@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkRequirementNames,
+  checkRequirementWord,
   componentNames,
-  containers,
+  containing,
   cycleThrough,
   expandVfi,
   meetsRequirement,
@@ -104,16 +105,26 @@ describe('part requirements', () => {
     expect([...names].sort()).toEqual(['api', 'cache', 'router', 'runtime', 'web']);
     expect(() => checkRequirementNames(splitRequirements(['router:x', '*:y']).parts, names, 'Platform')).not.toThrow();
     expect(() => checkRequirementNames(splitRequirements(['nope:x']).parts, names, 'Platform')).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
+    expect(() => checkRequirementNames(splitRequirements(['runtime/router:x']).parts, names, 'Platform')).not.toThrow();
+    expect(() => checkRequirementNames(splitRequirements(['runtime/nope:x']).parts, names, 'Platform')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(checkRequirementWord('runtime/router:tests-passed')).toBe('runtime/router:tests-passed');
+    expect(checkRequirementWord('*:tests-passed')).toBe('*:tests-passed');
+    expect(() => checkRequirementWord('run time:x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    expect(() => checkRequirementWord('runtime//router:x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
   });
 });
 
 describe('containers and expansion', () => {
-  it('finds VFIs containing a subject directly or through nested VFIs', () => {
-    const rev = new Map<string, string[]>();
-    for (const [v, doc] of Object.entries(VFIS)) for (const p of partsOf(doc)) if (p.key) rev.set(p.key, [...(rev.get(p.key) ?? []), v]);
-    expect([...containers([d('a')], (k) => rev.get(k) ?? [])].sort()).toEqual([id('1'), id('2')]);
-    expect([...containers([d('b')], (k) => rev.get(k) ?? [])]).toEqual([id('1')]);
-    expect([...containers([d('f')], (k) => rev.get(k) ?? [])]).toEqual([]);
+  it('finds VFIs containing a subject directly or through nested VFIs, with the paths to it', () => {
+    const rev = new Map<string, { vfi: string; component: string }[]>();
+    for (const [v, doc] of Object.entries(VFIS)) for (const p of partsOf(doc)) if (p.key) rev.set(p.key, [...(rev.get(p.key) ?? []), { vfi: v, component: p.component }]);
+    const lookup = (k: string) => rev.get(k) ?? [];
+    expect([...containing(d('a'), lookup)].sort()).toEqual([[id('1'), ['runtime/router']], [id('2'), ['router']]]);
+    expect([...containing(d('b'), lookup)]).toEqual([[id('1'), ['web']]]);
+    expect([...containing(d('f'), lookup)]).toEqual([]);
+    // a cycle (only possible with --allow-missing) ends; the subject itself is never its own container
+    const loop = new Map([[d('a'), [{ vfi: id('5'), component: 'x' }]], [id('5'), [{ vfi: id('6'), component: 'in' }]], [id('6'), [{ vfi: id('5'), component: 'out' }]]]);
+    expect([...containing(d('a'), (k) => loop.get(k) ?? [])].sort()).toEqual([[id('5'), ['x']], [id('6'), ['in/x']]]);
   });
 
   it('inlines nested VFIs; a missing one and a cycle are left as they are and said', () => {
