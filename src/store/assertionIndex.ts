@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
 import { claimsOf, standingOf } from '../core/pick.js';
 import { unpinnedImages } from '../core/trust.js';
-import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
+import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';

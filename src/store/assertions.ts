@@ -14,7 +14,7 @@
  * the store.
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree, encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import { encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
 import {
   firstNewAt,
   formatMicros,
@@ -36,43 +36,14 @@ import { MAX_RECORD_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
+import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot } from './assertionTree.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 import type { SigningKey } from '../core/dsse.js';
 
-export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
-/** The fanout of records about components (images, git commits), keyed by their digest, beside the VFIs' at the root. */
-export const COMPONENTS_DIR = 'components';
+export { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot };
 
 const MAX_ATTEMPTS = 200;
-
-/** Reads trees once per process: trees are immutable, and a retry re-reads mostly the same ones. */
-export class TreeReader {
-  private readonly memo = new Map<string, TreeEntry[]>();
-
-  constructor(private readonly store: Store) {}
-
-  async read(id: string, where: string): Promise<TreeEntry[]> {
-    let entries = this.memo.get(id);
-    if (!entries) {
-      const obj = await this.store.objects.read(id);
-      if (obj.type !== 'tree') {
-        throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF}: ${where} (${id}) is a ${obj.type}, not a tree`, { id }, 'run `vfi fsck`');
-      }
-      entries = decodeTree(obj.body);
-      this.memo.set(id, entries);
-    }
-    return entries;
-  }
-}
-
-/** The root tree of the assertions ref, or undefined when nothing was ever asserted. */
-export async function assertionsRoot(store: Store, head = store.refs.read(ASSERTIONS_REF)): Promise<string | undefined> {
-  if (!head) return undefined;
-  const obj = await store.objects.read(head);
-  if (obj.type !== 'commit') throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF} points at a ${obj.type}, not a commit`, { head });
-  return decodeCommit(obj.body).tree;
-}
 
 /** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */
 async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store), base?: string): Promise<TreeEntry[]> {
