@@ -17,6 +17,8 @@ export interface Context {
   progressAllowed: boolean;
   color: boolean;
   readStdin(): Promise<Buffer>;
+  /** stdin as it arrives (streaming readers: import, assert --batch); absent, readStdin whole */
+  stdinChunks?(): AsyncIterable<Uint8Array>;
   store(opts: { create: boolean }): Store;
 }
 
@@ -33,6 +35,7 @@ export function processContext(storeOption: string | undefined): Context {
     note: (line) => void process.stderr.write(`${line}\n`),
     progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    stdinChunks: () => process.stdin,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);

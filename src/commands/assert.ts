@@ -107,7 +107,11 @@ function noteDatedAhead(ctx: Context, clock: Date, records: readonly AssertionRe
   const ahead = records.filter((r) => parseAt(r.at)! - reading >= 1_000_000);
   if (ahead.length === 0) return;
   const last = ahead.reduce((a, b) => (parseAt(b.at)! > parseAt(a.at)! ? b : a));
-  ctx.note(`vfi: ${ahead.length === 1 ? 'dated' : `${ahead.length} records dated up to`} ${last.at}, not at the clock's ${shownAt(clock.toISOString())}: `
+  sayDatedAhead(ctx, clock, ahead.length, last.at);
+}
+
+function sayDatedAhead(ctx: Context, clock: Date, count: number, last: string): void {
+  ctx.note(`vfi: ${count === 1 ? 'dated' : `${count} records dated up to`} ${last}, not at the clock's ${shownAt(clock.toISOString())}: `
     + 'the store already holds a later record about the same VFI, and a record is never dated before one of those');
 }
 
@@ -119,44 +123,47 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
   return subject;
 }
 
-/** Every line is checked and every reference resolved before anything is written. */
+/**
+ * Streamed (store/batch.ts): every line is checked and every reference resolved as it is read;
+ * nothing lands unless all of them do.
+ */
 async function assertBatch(ctx: Context, file: string, opts: { json?: boolean; sign?: string }): Promise<void> {
   const sign = await keyFor(ctx, opts.sign);
-  const { inputLines, readInput } = await import('./input.js');
+  const { inputChunks, lines } = await import('../store/lineStream.js');
+  const { recordBatch } = await import('../store/batch.js');
   const { parseIJson } = await import('../core/ijson.js');
-  const input = await readInput(ctx, file);
-  const source = input.source === '<stdin>' ? '<stdin>' : file;
-  const items: { line: number; request: AssertionRequest }[] = [];
-  for (const { line, bytes } of inputLines(input.bytes)) {
-    try {
-      items.push({ line, request: batchRequest(parseIJson(bytes)) });
-    } catch (e) {
-      throw withSource(e, `${source}:${line}`);
-    }
-  }
-  if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});
+  const input = inputChunks(file, () => ctx.stdinChunks?.() ?? (async function* () { yield await ctx.readStdin(); })());
+  const source = input.source;
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
-  const resolver = new SubjectResolver(store);
-  const resolved: { request: AssertionRequest; subject: Subject | undefined }[] = [];
-  for (const { line, request } of items) {
-    try {
-      const component = request.subject?.kind === 'component';
-      resolved.push({ request, subject: component ? undefined : await resolver.resolve(request.ref, request.vfiRef) });
-    } catch (e) {
-      throw withSource(e, `${source}:${line}`);
+  const items = async function* () {
+    for await (const { line, bytes } of lines(input.chunks, source)) {
+      try {
+        yield { line, request: batchRequest(parseIJson(bytes)) };
+      } catch (e) {
+        throw withSource(e, `${source}:${line}`);
+      }
     }
-  }
-  const drafts = await draftRecords(store, resolved);
+  };
   const { progressBar } = await import('../progress.js');
-  const bar = await progressBar(ctx, 'recording assertions', drafts.length);
-  const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
-    { clock, onProgress: (n) => bar.tick(n), ...(sign ? { sign } : {}) });
+  const bar = await progressBar(ctx, 'recording assertions', 0);
+  const result = await recordBatch(store, items(), {
+    clock, source, ...(sign ? { sign } : {}), onProgress: (n) => bar.tick(n),
+    message: (n) => `assert --batch: ${n} records\n\nfrom ${label(source)}`,
+  });
   bar.stop();
-  if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
-  else ctx.out(String(records.length));
-  ctx.note(`vfi: recorded ${plural(records.length, 'assertion')}`);
-  noteDatedAhead(ctx, clock, records);
+  if (opts.json) {
+    // As printResult would print { records }, one record at a time.
+    ctx.out('{\n  "ok": true,\n  "records": [');
+    let first = true;
+    for await (const r of result.records()) {
+      ctx.out(`${first ? '' : ',\n'}${JSON.stringify(recordWithRef(r), null, 2).replace(/^/gm, '    ')}`.replace(/\n$/, ''));
+      first = false;
+    }
+    ctx.out('  ]\n}');
+  } else ctx.out(String(result.count));
+  ctx.note(`vfi: recorded ${plural(result.count, 'assertion')}`);
+  if (result.ahead > 0) sayDatedAhead(ctx, clock, result.ahead, result.latestAhead!);
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

@@ -182,28 +182,37 @@ export class SubjectResolver {
 /** A record to be: everything it says but when, which appendRecords decides. */
 export type Draft = Omit<Assertion, 'at'>;
 
-/** The drafts for checked requests on resolved subjects, with who filled in, in request order. */
-export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject | undefined }[]): Promise<Draft[]> {
-  const by = currentPerson().name;
-  const sha = new Map<string, string>();
-  const out: Draft[] = [];
-  for (const { request, subject } of items) {
+/** Drafts records for checked requests on resolved subjects, with who filled in; each VFI's sha256 read once. */
+export class Drafter {
+  private readonly by = currentPerson().name;
+  private readonly sha = new Map<string, string>();
+
+  constructor(private readonly store: Store) {}
+
+  async draft(request: AssertionRequest, subject: Subject | undefined): Promise<Draft> {
     // A component is its own subject: nothing to look up.
     const component = request.subject?.kind === 'component' ? request.subject.component : undefined;
-    let sha256 = component ? '' : sha.get(subject!.id);
-    if (sha256 === undefined) sha.set(subject!.id, (sha256 = vfiSha256((await store.readVfi(subject!.id)).bytes)));
-    out.push({
+    let sha256 = component ? '' : this.sha.get(subject!.id);
+    if (sha256 === undefined) this.sha.set(subject!.id, (sha256 = vfiSha256((await this.store.readVfi(subject!.id)).bytes)));
+    return {
       name: component ? component.name : subject!.name,
       vfi: component ? '' : subject!.id,
       sha256,
       ...(component ? { component } : {}),
       claim: request.claim,
       result: request.result,
-      by: request.by ?? by,
+      by: request.by ?? this.by,
       ...(request.note !== undefined ? { note: request.note } : {}),
       ...(request.evidence !== undefined ? { evidence: request.evidence } : {}),
-    });
+    };
   }
+}
+
+/** The drafts for checked requests on resolved subjects, in request order. */
+export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject | undefined }[]): Promise<Draft[]> {
+  const drafter = new Drafter(store);
+  const out: Draft[] = [];
+  for (const { request, subject } of items) out.push(await drafter.draft(request, subject));
   return out;
 }
 
