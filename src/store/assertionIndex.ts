@@ -24,6 +24,8 @@ import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
 import { claimsOf, standingOf } from '../core/pick.js';
 import { unpinnedImages } from '../core/trust.js';
+import { MAX_VFI_BYTES } from '../core/admission.js';
+import type { Vfi } from '../core/vfi.js';
 import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
@@ -361,6 +363,18 @@ export class PickIndex {
     return { ...cached, assertions: head, root, s, standings };
   }
 
+  /** A published VFI, parsed only (after an import of 100,000, each is read here once); readVfi says what is wrong with one that does not parse. */
+  private async vfiOf(id: string): Promise<Vfi> {
+    try {
+      const obj = await this.store.objects.read(id, { maxBytes: MAX_VFI_BYTES });
+      const vfi = obj.type === 'blob' ? (JSON.parse(obj.body.toString('utf8')) as Vfi) : undefined;
+      if (vfi !== null && typeof vfi === 'object' && !Array.isArray(vfi)) return vfi;
+    } catch {
+      /* said below */
+    }
+    return (await this.store.readVfi(id)).vfi;
+  }
+
   /** The ids published on `name` (40 hex digits each, concatenated), without loading the lineage when the cache is current. */
   async publishedIds(name: string): Promise<string> {
     return (await this.ordered(name)).ids;
@@ -402,7 +416,7 @@ export class PickIndex {
       for (let i = 0; i < previous.pinned.length; i++) known.set(previous.ids.slice(i * 40, i * 40 + 40), previous.pinned[i]!);
     }
     let pinned = '';
-    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages((await this.store.readVfi(id)).vfi).length === 0 ? '1' : '0');
+    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages(await this.vfiOf(id)).length === 0 ? '1' : '0');
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {
       v: VERSION,

@@ -32,7 +32,7 @@ import {
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { formatComponentSubject } from '../core/subject.js';
-import { MAX_RECORD_BYTES } from '../core/admission.js';
+import { MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
@@ -129,6 +129,7 @@ export interface Subject {
 export class SubjectResolver {
   private readonly memo = new Map<string, Promise<Subject>>();
   private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string> }>();
+  private readonly heads = new Map<string, string | undefined>();
   private readonly picks: PickIndex;
 
   constructor(private readonly store: Store) {
@@ -149,12 +150,18 @@ export class SubjectResolver {
       const head = this.store.refs.read(lineageRef(ref.name));
       if (head) return { id: await this.store.vfiIdOfCommit(head), name: ref.name, names: [ref.name] };
     }
-    if (ref.kind === 'id' && this.store.refs.read(lineageRef(ref.name))) {
+    if (ref.kind === 'id' && this.headOf(ref.name)) {
       const id = await this.uniquelyPublished(ref.name, ref.prefix);
       if (id) return { id, name: ref.name, names: [ref.name] };
     }
     const r = await this.store.resolve(ref);
     return { id: r.id, name: r.name ?? r.names[0]!, names: r.names };
+  }
+
+  /** A lineage's head, read once: a batch names the same lineage a million times. */
+  private headOf(name: string): string | undefined {
+    if (!this.heads.has(name)) this.heads.set(name, this.store.refs.read(lineageRef(name)));
+    return this.heads.get(name);
   }
 
   /** The one id published on `name` that starts with `prefix`, or undefined (none, or several). */
@@ -189,11 +196,17 @@ export class Drafter {
 
   constructor(private readonly store: Store) {}
 
+  /** A published VFI's bytes, as its blob id vouches for them (the subject's sha256 is of those bytes; whether they are canonical is fsck's question). */
+  private async vfiBytes(id: string): Promise<Buffer> {
+    const obj = await this.store.objects.read(id, { maxBytes: MAX_VFI_BYTES }).catch(() => undefined);
+    return obj?.type === 'blob' ? obj.body : (await this.store.readVfi(id)).bytes; // readVfi says what is wrong
+  }
+
   async draft(request: AssertionRequest, subject: Subject | undefined): Promise<Draft> {
     // A component is its own subject: nothing to look up.
     const component = request.subject?.kind === 'component' ? request.subject.component : undefined;
     let sha256 = component ? '' : this.sha.get(subject!.id);
-    if (sha256 === undefined) this.sha.set(subject!.id, (sha256 = vfiSha256((await this.store.readVfi(subject!.id)).bytes)));
+    if (sha256 === undefined) this.sha.set(subject!.id, (sha256 = vfiSha256(await this.vfiBytes(subject!.id))));
     return {
       name: component ? component.name : subject!.name,
       vfi: component ? '' : subject!.id,

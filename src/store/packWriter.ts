@@ -39,8 +39,8 @@ export class PackWriter {
   private readonly tmp: string;
   private fd: number | undefined;
   private offset = 12;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly buf = Buffer.allocUnsafe(FLUSH_BYTES);
+  private used = 0;
   /** per object: its id (20 bytes), pack offset (8, as a double) and CRC-32 (4) */
   private readonly entries = new Slots(32);
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
@@ -70,29 +70,28 @@ export class PackWriter {
       this.seen.add(id);
     }
     const header = encodeEntryHeader(type, body.length);
-    const data = storedZlib(body);
+    const size = header.length + storedZlibSize(body.length);
+    if (this.used + size > this.buf.length) this.flush();
+    // Entries are laid out straight into the write buffer: no allocation per object.
+    const inBuffer = size <= this.buf.length;
+    const out = inBuffer ? this.buf.subarray(this.used, this.used + size) : Buffer.allocUnsafe(size);
+    header.copy(out, 0);
+    storedZlib(body, out, header.length);
     const at = this.entries.slot();
-    const buf = this.entries.buf;
-    buf.write(id, at, 20, 'hex');
-    buf.writeDoubleLE(this.offset, at + 20);
-    buf.writeUInt32LE(crc32(Buffer.concat([header, data])) >>> 0, at + 28);
-    this.push(header);
-    this.push(data);
+    const slots = this.entries.buf;
+    slots.write(id, at, 20, 'hex');
+    slots.writeDoubleLE(this.offset, at + 20);
+    slots.writeUInt32LE(crc32(out) >>> 0, at + 28);
+    this.offset += size;
+    if (inBuffer) this.used += size;
+    else fs.writeSync(this.fd!, out);
     return id;
   }
 
-  private push(b: Buffer): void {
-    this.pending.push(b);
-    this.pendingBytes += b.length;
-    this.offset += b.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-  }
-
   private flush(): void {
-    if (this.pendingBytes === 0) return;
-    fs.writeSync(this.fd!, Buffer.concat(this.pending, this.pendingBytes));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.used === 0) return;
+    fs.writeSync(this.fd!, this.buf, 0, this.used);
+    this.used = 0;
   }
 
   /** Put the pack and its idx in place, readable by vfi and git; a pack of nothing is just removed. */
@@ -193,13 +192,14 @@ export class PackWriter {
   }
 }
 
-/** A zlib stream of `body` in stored (uncompressed) deflate blocks, which any inflater reads. */
-function storedZlib(body: Buffer): Buffer {
+const storedZlibSize = (n: number): number => 2 + Math.max(1, Math.ceil(n / 65535)) * 5 + n + 4;
+
+/** Write into `out` at `at` a zlib stream of `body` in stored (uncompressed) deflate blocks, which any inflater reads. */
+function storedZlib(body: Buffer, out: Buffer, at: number): void {
   const blocks = Math.max(1, Math.ceil(body.length / 65535));
-  const out = Buffer.allocUnsafe(2 + blocks * 5 + body.length + 4);
-  out[0] = 0x78;
-  out[1] = 0x01;
-  let at = 2;
+  out[at] = 0x78;
+  out[at + 1] = 0x01;
+  at += 2;
   for (let b = 0; b < blocks; b++) {
     const from = b * 65535;
     const len = Math.min(65535, body.length - from);
@@ -210,7 +210,6 @@ function storedZlib(body: Buffer): Buffer {
     at += 5 + len;
   }
   out.writeUInt32BE(adler32(body), at);
-  return out;
 }
 
 function adler32(data: Buffer): number {
