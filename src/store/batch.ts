@@ -63,7 +63,7 @@ export async function recordBatch(
   // The standings as of the head this batch is dated on: what the index is brought up from.
   await new AssertionIndex(store).load();
   const batch = new Batch(store, clock, opts.sign);
-  const pack = new PackWriter(store.gitdir);
+  const pack = new PackWriter(store.gitdir, (type, body) => store!.objects.write(type, body));
   try {
     const resolver = new SubjectResolver(store);
     const drafter = new Drafter(store);

@@ -62,7 +62,7 @@ export async function importStream(
           for (const e of lineage.entries) before.set(e.id, e.commit);
           prevId = lineage.entries[lineage.indexOf(start)!]!.id;
         }
-        pack = new PackWriter(store.gitdir);
+        pack = new PackWriter(store.gitdir, (type, body) => store!.objects.write(type, body));
       }
       const earlier = before.get(stored.id);
       if (earlier !== undefined && !opts.again) {

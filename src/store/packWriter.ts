@@ -12,10 +12,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { VfiError } from '../errors.js';
 import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
 
 const FLUSH_BYTES = 1 << 20;
+const LOOSE_FIRST = 10_000;
+const HELD_BYTES = 16 << 20;
+
+/** Write all of `data` at `position`: a write may take only part (a file-size limit), and the next then fails with its errno. */
+function writeAll(fd: number, data: Buffer, position: number): void {
+  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+}
 
 /** A growable run of fixed-size slots in one Buffer. */
 class Slots {
@@ -46,14 +54,27 @@ export class PackWriter {
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
   private readonly seen = new Set<string>();
 
-  constructor(gitdir: string) {
+  /**
+   * The first LOOSE_FIRST objects are held in memory; when there are no more, `finish` writes
+   * them with `loose` (the store's loose objects): a small import or batch writes no pack, as
+   * before, which also keeps it within a small file-size limit. Past that, they go into the pack.
+   */
+  constructor(gitdir: string, private readonly loose: (type: ObjectType, body: Buffer) => string) {
     this.dir = path.join(gitdir, 'objects', 'pack');
-    fs.mkdirSync(this.dir, { recursive: true });
     this.tmp = path.join(this.dir, `tmp_pack_${process.pid}_${randomBytes(4).toString('hex')}`);
-    this.fd = fs.openSync(this.tmp, 'wx+', 0o444);
-    fs.writeSync(this.fd, Buffer.alloc(12)); // the header, written with its count at the end
   }
 
+  private held: { type: ObjectType; body: Buffer; known?: string }[] | undefined = [];
+  private heldBytes = 0;
+
+  private open(): number {
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.fd = fs.openSync(this.tmp, 'wx+', 0o444);
+    writeAll(this.fd, Buffer.alloc(12), 0); // the header, written with its count at the end
+    return this.fd;
+  }
+
+  /** objects in the pack (not those written loose) */
   get count(): number {
     return this.entries.n;
   }
@@ -63,6 +84,17 @@ export class PackWriter {
    * blob id), and the caller knows it was not added before.
    */
   write(type: ObjectType, body: Buffer, known?: string): string {
+    if (this.held) {
+      if (this.held.length < LOOSE_FIRST && this.heldBytes < HELD_BYTES) {
+        this.held.push({ type, body, ...(known !== undefined ? { known } : {}) });
+        this.heldBytes += body.length;
+        return known ?? objectId(type, body);
+      }
+      const held = this.held;
+      this.held = undefined;
+      this.fd = this.open();
+      for (const h of held) this.write(h.type, h.body, h.known);
+    }
     const unique = known !== undefined;
     const id = known ?? objectId(type, body);
     if (!unique) {
@@ -84,18 +116,23 @@ export class PackWriter {
     slots.writeUInt32LE(crc32(out) >>> 0, at + 28);
     this.offset += size;
     if (inBuffer) this.used += size;
-    else fs.writeSync(this.fd!, out);
+    else writeAll(this.fd!, out, this.offset - size);
     return id;
   }
 
   private flush(): void {
     if (this.used === 0) return;
-    fs.writeSync(this.fd!, this.buf, 0, this.used);
+    writeAll(this.fd!, this.buf.subarray(0, this.used), this.offset - this.used);
     this.used = 0;
   }
 
   /** Put the pack and its idx in place, readable by vfi and git; a pack of nothing is just removed. */
   finish(): void {
+    if (this.held) {
+      for (const h of this.held) this.loose(h.type, h.body);
+      this.held = undefined;
+      return;
+    }
     if (this.count === 0) return this.abandon();
     this.flush();
     const fd = this.fd!;
@@ -103,18 +140,18 @@ export class PackWriter {
     header.write('PACK', 0, 'latin1');
     header.writeUInt32BE(2, 4);
     header.writeUInt32BE(this.count, 8);
-    fs.writeSync(fd, header, 0, 12, 0);
+    writeAll(fd, header, 0);
     // The checksum covers the header, known only now: one more sequential read of the file.
     const hash = createHash('sha1');
     const chunk = Buffer.allocUnsafe(FLUSH_BYTES * 4);
     for (let pos = 0; pos < this.offset; ) {
       const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, this.offset - pos), pos);
-      if (n <= 0) throw new Error(`${this.tmp}: short read`);
+      if (n <= 0) throw new VfiError('STORE_IO', `${this.tmp}: the pack being written ends early`, { file: this.tmp });
       hash.update(chunk.subarray(0, n));
       pos += n;
     }
     const checksum = hash.digest();
-    fs.writeSync(fd, checksum, 0, 20, this.offset);
+    writeAll(fd, checksum, this.offset);
     fs.closeSync(fd);
     this.fd = undefined;
     const name = `pack-${checksum.toString('hex')}`;
@@ -132,6 +169,7 @@ export class PackWriter {
 
   /** Forget everything written: the store is as it was. */
   abandon(): void {
+    this.held = undefined;
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
     fs.rmSync(this.tmp, { force: true });
