@@ -56,10 +56,13 @@ describe('vfi import, streamed', () => {
     const store = path.join(dir, 'bad');
     ok(store, ['import', 'Runtime', '-'], vfiLines(3));
     const before = snapshot(store);
-    const r = vfi(store, ['import', 'Runtime', '-'], { input: vfiLines(40, '-x') + '{"router": 1}\n' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^vfi: <stdin>:41: /);
-    expect(snapshot(store)).toEqual(before);
+    // 40 lines are held in memory; 3,400 lines (10,200 objects) are past what is held and go into a pack.
+    for (const n of [40, 3400]) {
+      const r = vfi(store, ['import', 'Runtime', '-'], { input: vfiLines(n, '-x') + '{"router": 1}\n' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^vfi: <stdin>:${n + 1}: `));
+      expect(snapshot(store)).toEqual(before);
+    }
   });
 });
 
