@@ -138,6 +138,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('publish many VFIs, one JSON object per line, as successive publications of NAME')
     .argument('<name>', 'lineage name')
     .argument('<file>', 'a JSON Lines file, or - for stdin')
+    .option('--again', 'publish a VFI again even when the lineage already has it (by default such lines are skipped and counted)')
+    .option('--json', 'print the publications and the counts as JSON')
     .action(act(async () => (await import('./commands/add.js')).importMany));
 
   program

@@ -23,6 +23,8 @@ export interface Context {
   outIsTerminal: boolean;
   color: boolean;
   readStdin(): Promise<Buffer>;
+  /** stdin as it arrives (streaming readers: import, assert --batch); absent, readStdin whole */
+  stdinChunks?(): AsyncIterable<Uint8Array>;
   store(opts: { create: boolean }): Store;
 }
 
@@ -53,6 +55,7 @@ export function processContext(storeOption: string | undefined): Context {
     },
     outIsTerminal: Boolean(process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    stdinChunks: () => process.stdin,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);

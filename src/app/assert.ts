@@ -61,7 +61,11 @@ function noteDatedAhead(ctx: Context, clock: Date, records: readonly AssertionRe
   const ahead = records.filter((r) => parseAt(r.at)! - reading >= 1_000_000);
   if (ahead.length === 0) return;
   const last = ahead.reduce((a, b) => (parseAt(b.at)! > parseAt(a.at)! ? b : a));
-  ctx.note(`vfi: ${ahead.length === 1 ? 'dated' : `${ahead.length} records dated up to`} ${last.at}, not at the clock's ${shownAt(clock.toISOString())}: `
+  sayDatedAhead(ctx, clock, ahead.length, last.at);
+}
+
+function sayDatedAhead(ctx: Context, clock: Date, count: number, last: string): void {
+  ctx.note(`vfi: ${count === 1 ? 'dated' : `${count} records dated up to`} ${last}, not at the clock's ${shownAt(clock.toISOString())}: `
     + 'the store already holds a later record about the same VFI, and a record is never dated before one of those');
 }
 
@@ -73,43 +77,38 @@ async function resolveSubject(ctx: Context, resolver: SubjectResolver, req: Asse
   return subject;
 }
 
-/** Every line is checked and every reference resolved before anything is written. */
-export async function recordBatch(ctx: Context, file: string, opts: { sign?: string }): Promise<AssertionRecord[]> {
+/**
+ * Streamed (store/batch.ts): every line is checked and every reference resolved as it is read;
+ * nothing lands unless all of them do. The records are read back one at a time for printing.
+ */
+export async function recordBatch(ctx: Context, file: string, opts: { sign?: string }): Promise<{ count: number; records(): AsyncIterable<AssertionRecord> }> {
   const sign = await keyFor(ctx, opts.sign);
-  const { inputLines, readInput } = await import('../commands/input.js');
+  const { inputChunks, lines } = await import('../store/lineStream.js');
+  const { recordBatch: writeBatch } = await import('../store/batch.js');
   const { parseIJson } = await import('../core/ijson.js');
-  const input = await readInput(ctx, file);
-  const source = input.source === '<stdin>' ? '<stdin>' : file;
-  const items: { line: number; request: AssertionRequest }[] = [];
-  for (const { line, bytes } of inputLines(input.bytes)) {
-    try {
-      items.push({ line, request: batchRequest(parseIJson(bytes)) });
-    } catch (e) {
-      throw withSource(e, `${source}:${line}`);
-    }
-  }
-  if (items.length === 0) throw new VfiError('INVALID_INPUT', `${source}: no assertions (expected one JSON object per line)`, {});
+  const input = inputChunks(file, () => ctx.stdinChunks?.() ?? (async function* () { yield await ctx.readStdin(); })());
+  const source = input.source;
   const clock = recordNow(ctx.env);
   const store = ctx.store({ create: false });
-  const resolver = new SubjectResolver(store);
-  const resolved: { request: AssertionRequest; subject: Subject | undefined }[] = [];
-  for (const { line, request } of items) {
-    try {
-      const component = request.subject?.kind === 'component';
-      resolved.push({ request, subject: component ? undefined : await resolver.resolve(request.ref, request.vfiRef) });
-    } catch (e) {
-      throw withSource(e, `${source}:${line}`);
+  const items = async function* () {
+    for await (const { line, bytes } of lines(input.chunks, source)) {
+      try {
+        yield { line, request: batchRequest(parseIJson(bytes)) };
+      } catch (e) {
+        throw withSource(e, `${source}:${line}`);
+      }
     }
-  }
-  const drafts = await draftRecords(store, resolved);
+  };
   const { progressBar } = await import('../progress.js');
-  const bar = await progressBar(ctx, 'recording assertions', drafts.length);
-  const { records } = await appendRecords(store, drafts, `assert --batch: ${drafts.length} records\n\nfrom ${label(source)}`,
-    { clock, onProgress: (n) => bar.tick(n), ...(sign ? { sign } : {}) });
+  const bar = await progressBar(ctx, 'recording assertions', 0);
+  const result = await writeBatch(store, items(), {
+    clock, source, ...(sign ? { sign } : {}), onProgress: (n) => bar.tick(n),
+    message: (n) => `assert --batch: ${n} records\n\nfrom ${label(source)}`,
+  });
   bar.stop();
-  ctx.note(`vfi: recorded ${plural(records.length, 'assertion')}`);
-  noteDatedAhead(ctx, clock, records);
-  return records;
+  ctx.note(`vfi: recorded ${plural(result.count, 'assertion')}`);
+  if (result.ahead > 0) sayDatedAhead(ctx, clock, result.ahead, result.latestAhead!);
+  return result;
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

@@ -4,10 +4,10 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { checkName } from '../core/names.js';
 import { formatVfiRef } from '../core/vfiRef.js';
-import { publish, publishMany } from '../store/publish.js';
+import { publish } from '../store/publish.js';
 import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
-import { inputLines, readInput, vfiFromBytes } from './input.js';
+import { readInput, vfiFromBytes } from './input.js';
 import { plural, printResult, publicationJson } from './table.js';
 
 export async function add(ctx: Context, name: string, file: string, opts: { json?: boolean; allowMissing?: boolean } = {}): Promise<void> {
@@ -26,25 +26,33 @@ export async function add(ctx: Context, name: string, file: string, opts: { json
   else ctx.out(formatVfiRef(name, pub.id));
 }
 
-export async function importMany(ctx: Context, name: string, file: string, opts: { json?: boolean } = {}): Promise<void> {
+/** Streamed (store/importStream.ts): nothing lands unless every line is a VFI. */
+export async function importMany(ctx: Context, name: string, file: string, opts: { json?: boolean; again?: boolean } = {}): Promise<void> {
   checkName(name);
-  const input = await readInput(ctx, file);
-  // Every line is checked before anything is written: a bad line leaves the store untouched.
-  // Lines stay bytes until parsed, so invalid UTF-8 is refused rather than decoded to U+FFFD.
-  const vfis = [];
-  for (const { line, bytes } of inputLines(input.bytes)) vfis.push(vfiFromBytes(bytes, `${input.source}:${line}`));
-  if (vfis.length === 0) throw new VfiError('INVALID_INPUT', `${input.source}: no VFIs (expected one JSON object per line)`);
+  const { inputChunks, lines } = await import('../store/lineStream.js');
+  const { importStream } = await import('../store/importStream.js');
+  const input = inputChunks(file, () => ctx.stdinChunks?.() ?? (async function* () { yield await ctx.readStdin(); })());
   now(ctx.env);
-  const store = ctx.store({ create: true });
-  const bar = await progressBar(ctx, `publishing on ${name}`, vfis.length);
-  const pubs = await publishMany(store, name, vfis, `import ${label(input.source)}`, (done) => bar.tick(done));
+  const vfis = async function* () {
+    for await (const { line, bytes } of lines(input.chunks, input.source)) yield vfiFromBytes(bytes, `${input.source}:${line}`);
+  };
+  const bar = await progressBar(ctx, `publishing on ${name}`, 0);
+  const result = await importStream(() => ctx.store({ create: true }), name, vfis(), {
+    again: Boolean(opts.again), message: `import ${label(input.source)}`, onProgress: (done) => bar.tick(done),
+  }).catch((e: unknown) => {
+    throw e instanceof VfiError && e.code === 'INVALID_INPUT' && e.message.startsWith('no VFIs') ? new VfiError(e.code, `${input.source}: ${e.message}`, e.data) : e;
+  });
   bar.stop();
-  if (opts.json) printResult(ctx.out, { name, publications: pubs.map(publicationJson) });
-  else ctx.out(pubs.map((p) => formatVfiRef(name, p.id)).join('\n'));
-  const published = pubs.filter((p) => !p.unchanged).length;
-  const repeats = pubs.length - published;
-  ctx.note(`vfi: published ${published} of ${plural(pubs.length, 'VFI')} on ${name}` +
-    (repeats ? ` (${repeats} equal to the head before them: re-publishing the head's own VFI is a no-op)` : ''));
+  const { imported, skipped, unchanged } = result;
+  if (opts.json) {
+    printResult(ctx.out, {
+      name, imported, skipped, unchanged,
+      publications: result.lines.map((l) => ({ ...publicationJson({ name, id: l.id, commit: l.commit, unchanged: !l.published }), skipped: l.skipped })),
+    });
+  } else ctx.out(result.lines.map((l) => formatVfiRef(name, l.id)).join('\n'));
+  ctx.note(`vfi: imported ${imported} of ${plural(result.lines.length, 'VFI')} on ${name}` +
+    (skipped ? `, skipped ${skipped} already published` : '') +
+    (unchanged ? ` (${unchanged} equal to the VFI before them: re-publishing it is a no-op)` : ''));
 }
 
 const label = (source: string): string => (source === '<stdin>' ? '(stdin)' : path.basename(source));

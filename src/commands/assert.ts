@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { formatRecordLine, RELEASED, type AssertionRecord } from '../core/assertion.js';
 import { recordBatch, recordClaims, recordWithRef, request, type RecordOptions } from '../app/assert.js';
-import { printResult } from './table.js';
+import { printResult, printResultStream } from './table.js';
 
 interface AssertOptions extends RecordOptions {
   fail?: boolean;
@@ -15,9 +15,9 @@ export async function assert(ctx: Context, ref: string | undefined, claims: stri
     if (ref !== undefined || opts.fail || opts.note !== undefined || opts.evidence !== undefined || opts.by !== undefined) {
       throw new VfiError('USAGE', '--batch takes no REF, CLAIM, --fail, --note, --evidence or --by: each line says them', {});
     }
-    const records = await recordBatch(ctx, opts.batch, opts);
-    if (opts.json) printResult(ctx.out, { records: records.map(recordWithRef) });
-    else ctx.out(String(records.length));
+    const batch = await recordBatch(ctx, opts.batch, opts);
+    if (opts.json) await printResultStream(ctx.out, 'records', batch.records(), recordWithRef);
+    else ctx.out(String(batch.count));
     return;
   }
   if (ref === undefined || claims.length === 0) {

@@ -66,3 +66,14 @@ export const publicationJson = (p: { name: string; id: string; commit: string; u
 export function printResult(out: (line: string) => void, value: Record<string, unknown>): void {
   printJson(out, { ok: true, ...value });
 }
+
+/** As printResult prints `{ key: [...] }`, one item at a time: a million records are never all in memory. */
+export async function printResultStream<T>(out: (line: string) => void, key: string, items: AsyncIterable<T>, shape: (item: T) => unknown): Promise<void> {
+  let pending: string | undefined;
+  for await (const item of items) {
+    out(pending === undefined ? `{\n  "ok": true,\n  ${JSON.stringify(key)}: [` : `${pending},`);
+    pending = JSON.stringify(shape(item), null, 2).replace(/^/gm, '    ');
+  }
+  if (pending === undefined) printResult(out, { [key]: [] });
+  else out(`${pending}\n  ]\n}`);
+}

@@ -249,3 +249,41 @@ export class PackIndex {
     return undefined;
   }
 }
+
+const TYPE_CODES = Object.fromEntries(Object.entries(PACK_TYPES).map(([code, type]) => [type, Number(code)])) as Record<ObjectType, number>;
+
+/** The header of a whole object's entry: the type in bits 4-6 of the first byte, the size in 7-bit groups (readEntryHeader reads it). */
+export function encodeEntryHeader(type: ObjectType, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (TYPE_CODES[type] << 4) | (size & 15);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes.push(c | 0x80);
+    c = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(c);
+  return Buffer.from(bytes);
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (the zlib/PNG one, as idx v2 records): node:zlib's from Node 20.15, else a table. */
+export function crc32(data: Uint8Array): number {
+  const native = (zlib as { crc32?: (d: Uint8Array) => number }).crc32;
+  return native ? native(data) : crc32ByTable(data);
+}
+
+export function crc32ByTable(data: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

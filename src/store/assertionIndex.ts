@@ -24,7 +24,9 @@ import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
 import { claimsOf, standingOf } from '../core/pick.js';
 import { unpinnedImages } from '../core/trust.js';
-import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertions.js';
+import { MAX_VFI_BYTES } from '../core/admission.js';
+import type { Vfi } from '../core/vfi.js';
+import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
@@ -136,15 +138,7 @@ export class AssertionIndex {
   /** Recompute the shards whose fanout tree differs from what the cache saw. */
   private async update(cached: StandingsFile | undefined, commit: string, root: string): Promise<StandingsFile> {
     const reader = new TreeReader(this.store);
-    const claims = cached ? [...cached.claims] : [];
-    const standings = cached ? [...cached.standings] : [];
-    const claimIndex = new Map(claims.map((c, i) => [c, i]));
-    const standingIndex = new Map(standings.map((s, i) => [`${s[0].join(',')}|${s[1].join(',')}`, i]));
-    const intern = (claim: string): number => {
-      let i = claimIndex.get(claim);
-      if (i === undefined) claimIndex.set(claim, (i = claims.push(claim) - 1));
-      return i;
-    };
+    const table = new StandingTable(cached);
     const shards: Record<string, Shard> = {};
     for (const entry of await reader.read(root, 'root tree')) {
       if (entry.mode !== '40000' || !SHARD.test(entry.name)) continue; // not ours; fsck reports it
@@ -156,17 +150,38 @@ export class AssertionIndex {
       const shard: Shard = { t: entry.id, ids: '', s: [] };
       const ids: string[] = [];
       for (const [rest, st] of await readShard(reader, entry.name, entry.id, this.filter)) {
-        const row: StandingRow = [st.passing.map(intern), st.failing.map(intern)];
-        const key = `${row[0].join(',')}|${row[1].join(',')}`;
-        let k = standingIndex.get(key);
-        if (k === undefined) standingIndex.set(key, (k = standings.push(row) - 1));
-        shard.s.push(k);
+        shard.s.push(table.standing(st));
         ids.push(rest);
       }
       shard.ids = ids.join('');
       shards[entry.name] = shard;
     }
-    return { v: VERSION, trust: this.filter?.fingerprint ?? '', commit, root, claims, standings, shards };
+    return { v: VERSION, trust: this.filter?.fingerprint ?? '', commit, root, claims: table.claims, standings: table.standings, shards };
+  }
+
+  /**
+   * Bring the standings from assertions commit `before` to `commit` with what the appender knows
+   * it changed (the claims of every VFI it touched, by fanout directory, and those directories'
+   * new trees), reading no tree: after a batch of a million records the next pick finds the index
+   * current. Nothing is written when the cache is not at `before` (the next reader catches up
+   * from git) or counts only trusted records (which the appender does not judge).
+   */
+  recordAppend(before: string | undefined, commit: string, root: string, changed: ReadonlyMap<string, { tree: string; claims: ReadonlyMap<string, Claims> }>): void {
+    if (this.filter?.fingerprint) return;
+    const cached = before ? this.readCache() : undefined;
+    if (before && (cached?.commit !== before || cached.trust !== '')) return;
+    const table = new StandingTable(cached);
+    const shards: Record<string, Shard> = { ...cached?.shards };
+    for (const [xx, { tree, claims }] of changed) {
+      const merged = new Map<string, number>();
+      const old = shards[xx];
+      if (old) for (let i = 0; i < old.s.length; i++) merged.set(old.ids.slice(i * 38, i * 38 + 38), old.s[i]!);
+      for (const [rest, c] of claims) merged.set(rest, table.standing(c));
+      const rests = [...merged.keys()].sort();
+      shards[xx] = { t: tree, ids: rests.join(''), s: rests.map((r) => merged.get(r)!) };
+    }
+    const next: StandingsFile = { v: VERSION, trust: '', commit, root, claims: table.claims, standings: table.standings, shards };
+    writeFileAtomic(this.file, JSON.stringify(next));
   }
 
   private readCache(): StandingsFile | undefined {
@@ -177,6 +192,36 @@ export class AssertionIndex {
       return undefined; // missing or unreadable: rebuilt from git
     }
     return isStandingsFile(data) ? data : undefined;
+  }
+}
+
+/** The interned claims and standings of a standings file, extended as new ones are met. */
+class StandingTable {
+  readonly claims: string[];
+  readonly standings: StandingRow[];
+  private readonly claimIndex: Map<string, number>;
+  private readonly standingIndex: Map<string, number>;
+
+  constructor(cached: StandingsFile | undefined) {
+    this.claims = cached ? [...cached.claims] : [];
+    this.standings = cached ? [...cached.standings] : [];
+    this.claimIndex = new Map(this.claims.map((c, i) => [c, i]));
+    this.standingIndex = new Map(this.standings.map((s, i) => [`${s[0].join(',')}|${s[1].join(',')}`, i]));
+  }
+
+  /** The index of a standing, added when new. */
+  standing(c: Claims): number {
+    const row: StandingRow = [c.passing.map((x) => this.claim(x)), c.failing.map((x) => this.claim(x))];
+    const key = `${row[0].join(',')}|${row[1].join(',')}`;
+    let k = this.standingIndex.get(key);
+    if (k === undefined) this.standingIndex.set(key, (k = this.standings.push(row) - 1));
+    return k;
+  }
+
+  private claim(claim: string): number {
+    let i = this.claimIndex.get(claim);
+    if (i === undefined) this.claimIndex.set(claim, (i = this.claims.push(claim) - 1));
+    return i;
   }
 }
 
@@ -318,6 +363,18 @@ export class PickIndex {
     return { ...cached, assertions: head, root, s, standings };
   }
 
+  /** A published VFI, parsed only (after an import of 100,000, each is read here once); readVfi says what is wrong with one that does not parse. */
+  private async vfiOf(id: string): Promise<Vfi> {
+    try {
+      const obj = await this.store.objects.read(id, { maxBytes: MAX_VFI_BYTES });
+      const vfi = obj.type === 'blob' ? (JSON.parse(obj.body.toString('utf8')) as Vfi) : undefined;
+      if (vfi !== null && typeof vfi === 'object' && !Array.isArray(vfi)) return vfi;
+    } catch {
+      /* said below */
+    }
+    return (await this.store.readVfi(id)).vfi;
+  }
+
   /** The ids published on `name` (40 hex digits each, concatenated), without loading the lineage when the cache is current. */
   async publishedIds(name: string): Promise<string> {
     return (await this.ordered(name)).ids;
@@ -359,7 +416,7 @@ export class PickIndex {
       for (let i = 0; i < previous.pinned.length; i++) known.set(previous.ids.slice(i * 40, i * 40 + 40), previous.pinned[i]!);
     }
     let pinned = '';
-    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages((await this.store.readVfi(id)).vfi).length === 0 ? '1' : '0');
+    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages(await this.vfiOf(id)).length === 0 ? '1' : '0');
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {
       v: VERSION,

@@ -15,7 +15,6 @@
  */
 import { VfiError } from '../errors.js';
 import { encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
-import { readCommit, TreeReader as GitTreeReader } from '../git/commits.js';
 import {
   firstNewAt,
   formatMicros,
@@ -33,31 +32,18 @@ import {
 import { compareRecords, latestPerClaim, publicationOrder, type Candidate } from '../core/pick.js';
 import { vfiSha256 } from '../core/vfi.js';
 import { formatComponentSubject } from '../core/subject.js';
-import { MAX_RECORD_BYTES } from '../core/admission.js';
+import { MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { currentPerson, now, signatures } from './identity.js';
 import { AssertionIndex, PickIndex, type Claims } from './assertionIndex.js';
+import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot } from './assertionTree.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 import type { SigningKey } from '../core/dsse.js';
 
-export const ASSERTIONS_REF = 'refs/vfi-assertions/main';
-/** The fanout of records about components (images, git commits), keyed by their digest, beside the VFIs' at the root. */
-export const COMPONENTS_DIR = 'components';
+export { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot };
 
 const MAX_ATTEMPTS = 200;
-
-/** The tree reader of git/commits.ts, its messages naming the assertions ref. */
-export class TreeReader extends GitTreeReader {
-  constructor(store: Store) {
-    super(store, ASSERTIONS_REF);
-  }
-}
-
-/** The root tree of the assertions ref, or undefined when nothing was ever asserted. */
-export async function assertionsRoot(store: Store, head = store.refs.read(ASSERTIONS_REF)): Promise<string | undefined> {
-  return head && (await readCommit(store.objects, head, { where: ASSERTIONS_REF })).tree;
-}
 
 /** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */
 async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store), base?: string): Promise<TreeEntry[]> {
@@ -143,6 +129,7 @@ export interface Subject {
 export class SubjectResolver {
   private readonly memo = new Map<string, Promise<Subject>>();
   private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string> }>();
+  private readonly heads = new Map<string, string | undefined>();
   private readonly picks: PickIndex;
 
   constructor(private readonly store: Store) {
@@ -163,12 +150,18 @@ export class SubjectResolver {
       const head = this.store.refs.read(lineageRef(ref.name));
       if (head) return { id: await this.store.vfiIdOfCommit(head), name: ref.name, names: [ref.name] };
     }
-    if (ref.kind === 'id' && this.store.refs.read(lineageRef(ref.name))) {
+    if (ref.kind === 'id' && this.headOf(ref.name)) {
       const id = await this.uniquelyPublished(ref.name, ref.prefix);
       if (id) return { id, name: ref.name, names: [ref.name] };
     }
     const r = await this.store.resolve(ref);
     return { id: r.id, name: r.name ?? r.names[0]!, names: r.names };
+  }
+
+  /** A lineage's head, read once: a batch names the same lineage a million times. */
+  private headOf(name: string): string | undefined {
+    if (!this.heads.has(name)) this.heads.set(name, this.store.refs.read(lineageRef(name)));
+    return this.heads.get(name);
   }
 
   /** The one id published on `name` that starts with `prefix`, or undefined (none, or several). */
@@ -196,28 +189,43 @@ export class SubjectResolver {
 /** A record to be: everything it says but when, which appendRecords decides. */
 export type Draft = Omit<Assertion, 'at'>;
 
-/** The drafts for checked requests on resolved subjects, with who filled in, in request order. */
-export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject | undefined }[]): Promise<Draft[]> {
-  const by = currentPerson().name;
-  const sha = new Map<string, string>();
-  const out: Draft[] = [];
-  for (const { request, subject } of items) {
+/** Drafts records for checked requests on resolved subjects, with who filled in; each VFI's sha256 read once. */
+export class Drafter {
+  private readonly by = currentPerson().name;
+  private readonly sha = new Map<string, string>();
+
+  constructor(private readonly store: Store) {}
+
+  /** A published VFI's bytes, as its blob id vouches for them (the subject's sha256 is of those bytes; whether they are canonical is fsck's question). */
+  private async vfiBytes(id: string): Promise<Buffer> {
+    const obj = await this.store.objects.read(id, { maxBytes: MAX_VFI_BYTES }).catch(() => undefined);
+    return obj?.type === 'blob' ? obj.body : (await this.store.readVfi(id)).bytes; // readVfi says what is wrong
+  }
+
+  async draft(request: AssertionRequest, subject: Subject | undefined): Promise<Draft> {
     // A component is its own subject: nothing to look up.
     const component = request.subject?.kind === 'component' ? request.subject.component : undefined;
-    let sha256 = component ? '' : sha.get(subject!.id);
-    if (sha256 === undefined) sha.set(subject!.id, (sha256 = vfiSha256((await store.readVfi(subject!.id)).bytes)));
-    out.push({
+    let sha256 = component ? '' : this.sha.get(subject!.id);
+    if (sha256 === undefined) this.sha.set(subject!.id, (sha256 = vfiSha256(await this.vfiBytes(subject!.id))));
+    return {
       name: component ? component.name : subject!.name,
       vfi: component ? '' : subject!.id,
       sha256,
       ...(component ? { component } : {}),
       claim: request.claim,
       result: request.result,
-      by: request.by ?? by,
+      by: request.by ?? this.by,
       ...(request.note !== undefined ? { note: request.note } : {}),
       ...(request.evidence !== undefined ? { evidence: request.evidence } : {}),
-    });
+    };
   }
+}
+
+/** The drafts for checked requests on resolved subjects, in request order. */
+export async function draftRecords(store: Store, items: { request: AssertionRequest; subject: Subject | undefined }[]): Promise<Draft[]> {
+  const drafter = new Drafter(store);
+  const out: Draft[] = [];
+  for (const { request, subject } of items) out.push(await drafter.draft(request, subject));
   return out;
 }
 

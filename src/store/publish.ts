@@ -50,44 +50,6 @@ export async function publish(
   throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving under ${MAX_ATTEMPTS} attempts`, { name });
 }
 
-/**
- * Publish many VFIs as successive publications in one ref update (`vfi import`). A VFI equal to
- * the one before it is not published again. Returns one publication per input, in order.
- */
-export async function publishMany(
-  store: Store,
-  name: string,
-  vfis: readonly StoredVfi[],
-  message: string,
-  onProgress?: (done: number) => void,
-): Promise<Publication[]> {
-  const ref = lineageRef(name);
-  const sig = signatures(now());
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const start = store.refs.read(ref);
-    let prevId = start ? await store.vfiIdOfCommit(start) : undefined;
-    let parent = start;
-    const out: Publication[] = [];
-    const written: ReturnType<typeof entryOf>[] = [];
-    for (const stored of vfis) {
-      if (stored.id === prevId) {
-        out.push({ name, id: stored.id, commit: parent!, unchanged: true });
-        continue;
-      }
-      parent = writePublication(store, stored, parent, message, sig);
-      if (onProgress && written.length % 256 === 0) onProgress(out.length);
-      written.push(entryOf(parent, stored.id, sig, message));
-      out.push({ name, id: stored.id, commit: parent, unchanged: false });
-      prevId = stored.id;
-    }
-    if (parent === start || store.refs.compareAndSwap(ref, start, parent!)) {
-      if (written.length > 0) store.lineages.recordPublished(name, start, written);
-      return out;
-    }
-  }
-  throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving`, { name });
-}
-
 /** Write a VFI's blob and the one-file tree a lineage commit holds; returns the tree's id. */
 export function writeVfiTree(store: Store, bytes: Buffer): string {
   const blob = store.objects.write('blob', bytes);

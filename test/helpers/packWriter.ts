@@ -5,27 +5,12 @@
  * own index-pack.
  */
 import { createHash } from 'node:crypto';
-import type { ObjectType } from '../../src/core/gitObject.js';
-import { PACK_TYPES } from '../../src/core/pack.js';
+import { encodeEntryHeader } from '../../src/core/pack.js';
 
 const IDX_V2_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
 const FANOUT_BYTES = 256 * 4;
 
-const TYPE_CODES = Object.fromEntries(Object.entries(PACK_TYPES).map(([code, type]) => [type, Number(code)])) as Record<ObjectType, number>;
-
-/** The header of a whole object's entry: the type in bits 4-6 of the first byte, the size in 7-bit groups (readEntryHeader reads it). */
-export function encodeEntryHeader(type: ObjectType, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (TYPE_CODES[type] << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(c | 0x80);
-    c = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
-}
+export { encodeEntryHeader };
 
 export interface IndexEntry {
   /** 40 hex digits */

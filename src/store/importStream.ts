@@ -1,0 +1,112 @@
+/**
+ * `vfi import`, streamed: each VFI is checked and its blob, tree and commit written into a new
+ * pack as its line is read, keeping only its id per line; the lineage's ref moves once at the
+ * end, so a bad line anywhere leaves the lineage (and a new store, the store) as it was. A line
+ * whose VFI was already published on the lineage before this import is skipped and counted
+ * (a CI job that retries an import publishes nothing twice), unless `again`; a VFI equal to the
+ * one just before it is not published again.
+ */
+import { VfiError } from '../errors.js';
+import { decodeCommit, encodeCommit, encodeTree } from '../core/gitObject.js';
+import type { StoredVfi } from '../core/vfi.js';
+import { now, signatures } from './identity.js';
+import { PackWriter } from '../git/packWriter.js';
+import { lineageRef, VFI_FILE, type Store } from './store.js';
+
+const MAX_ATTEMPTS = 100;
+
+export interface ImportLine {
+  id: string;
+  /** the commit that publishes it: this import's, or the one before it */
+  commit: string;
+  /** published by this import */
+  published: boolean;
+  /** left out because the lineage already had it before this import */
+  skipped: boolean;
+}
+
+export interface Imported {
+  lines: ImportLine[];
+  imported: number;
+  skipped: number;
+  /** equal to the VFI just before it */
+  unchanged: number;
+}
+
+export async function importStream(
+  open: () => Store,
+  name: string,
+  vfis: AsyncIterable<StoredVfi>,
+  opts: { again?: boolean; message: string; onProgress?: (n: number) => void },
+): Promise<Imported> {
+  const ref = lineageRef(name);
+  const sig = signatures(now());
+  let store: Store | undefined;
+  let pack: PackWriter | undefined;
+  let start: string | undefined;
+  let parent: string | undefined;
+  let prevId: string | undefined;
+  const before = new Map<string, string>();
+  const lines: ImportLine[] = [];
+  const written: { commit: string; id: string }[] = [];
+  let skipped = 0;
+  let unchanged = 0;
+  try {
+    for await (const stored of vfis) {
+      if (!store) {
+        // The store is made by the first good line, not by a bad one.
+        store = open();
+        start = parent = store.refs.read(ref);
+        if (start) {
+          const lineage = await store.lineage(name);
+          for (const e of lineage.entries) before.set(e.id, e.commit);
+          prevId = lineage.entries[lineage.indexOf(start)!]!.id;
+        }
+        pack = new PackWriter(store.gitdir, (type, body) => store!.objects.write(type, body));
+      }
+      const earlier = before.get(stored.id);
+      if (earlier !== undefined && !opts.again) {
+        skipped++;
+        lines.push({ id: stored.id, commit: earlier, published: false, skipped: true });
+        continue;
+      }
+      if (stored.id === prevId) {
+        unchanged++;
+        lines.push({ id: stored.id, commit: parent!, published: false, skipped: false });
+        continue;
+      }
+      const tree = pack!.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: pack!.write('blob', stored.bytes) }]));
+      parent = pack!.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
+      written.push({ commit: parent, id: stored.id });
+      lines.push({ id: stored.id, commit: parent, published: true, skipped: false });
+      prevId = stored.id;
+      if (opts.onProgress && lines.length % 256 === 0) opts.onProgress(lines.length);
+    }
+    if (!store) throw new VfiError('INVALID_INPUT', 'no VFIs (expected one JSON object per line)', {});
+    pack!.finish();
+  } catch (e) {
+    pack?.abandon();
+    throw e;
+  }
+  const result = { lines, imported: written.length, skipped, unchanged };
+  if (written.length === 0) return result;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (store.refs.compareAndSwap(ref, start, parent!)) {
+      const subject = opts.message.split('\n', 1)[0]!;
+      store.lineages.recordPublished(name, start, written.map((w) => ({ ...w, time: sig.committer.timestamp, author: sig.author.name, subject })));
+      return result;
+    }
+    // Another writer published meanwhile: the same VFIs, in the same order, on top of what it published.
+    start = store.refs.read(ref);
+    parent = start;
+    const remade = new Map<string, string>();
+    for (const w of written) {
+      const tree = decodeCommit((await store.objects.read(w.commit)).body).tree;
+      parent = store.objects.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
+      remade.set(w.commit, parent);
+      w.commit = parent;
+    }
+    for (const l of lines) l.commit = remade.get(l.commit) ?? l.commit;
+  }
+  throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving`, { name });
+}
