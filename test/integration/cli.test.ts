@@ -98,7 +98,10 @@ describe('JSON results and errors', () => {
     expect(JSON.parse(ok(store, ['rm', 'Runtime', 'router', '--json']))).toMatchObject({ ok: true, id, published: true });
     expect(JSON.parse(ok(store, ['add', 'Runtime', file, '--json']))).toMatchObject({ ok: true, id, published: false });
     const imported = JSON.parse(ok(store, ['import', 'Other', '-', '--json'], { input: `${RUNTIME}\n${RUNTIME}\n` }));
-    expect(imported).toEqual({ ok: true, name: 'Other', publications: [expect.objectContaining({ ref: `Other@${id}`, published: true }), expect.objectContaining({ published: false })] });
+    expect(imported).toEqual({
+      ok: true, name: 'Other', imported: 1, skipped: 0, unchanged: 1,
+      publications: [expect.objectContaining({ ref: `Other@${id}`, published: true, skipped: false }), expect.objectContaining({ published: false, skipped: false })],
+    });
     expect(JSON.parse(ok(store, ['show', 'Runtime', '--json']))).toEqual({ ok: true, ref: `Runtime@${id}`, name: 'Runtime', id, vfi: JSON.parse(RUNTIME) });
   });
 
