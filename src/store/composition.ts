@@ -71,8 +71,17 @@ export class PartsIndex {
         this.absent.add(id); // not kept: a pull may bring it
         continue;
       }
+      let vfi;
+      try {
+        vfi = (await this.store.readVfi(id)).vfi;
+      } catch (e) {
+        // A damaged VFI has no parts to see: its readers (pick's readableChoice, fsck) say what is wrong.
+        if (!(e instanceof VfiError && e.code === 'STORE_DAMAGED')) throw e;
+        this.absent.add(id);
+        continue;
+      }
       const row: number[] = [];
-      for (const p of partsOfVfi((await this.store.readVfi(id)).vfi)) {
+      for (const p of partsOfVfi(vfi)) {
         const text = `${p.component}\t${KINDS.indexOf(p.kind)}\t${p.key}\t${p.address}`;
         let i = index.get(text);
         if (i === undefined) index.set(text, (i = d.parts.push(text) - 1));

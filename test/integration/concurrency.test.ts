@@ -90,7 +90,7 @@ describe('a process killed during a write', () => {
     for (const ack of acknowledged) expect(published).toContain(ack);
     // The store keeps working after the kills (a lock a killed process left is broken: its holder is gone).
     expect(vfi(store, ['set', 'Runtime', 'router=polyverse/router:after'], { env: { VFI_LOCK_TIMEOUT_MS: '5000' } }).code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('assertions: killed writers lose nothing that was acknowledged, and leave a store both fscks accept', async () => {
     const store = path.join(dir, 'killed-asserts');
