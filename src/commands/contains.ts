@@ -6,6 +6,8 @@
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
 import { RELEASED } from '../core/assertion.js';
+import { claimsOf, standingOf } from '../core/pick.js';
+import { recordNamesOf } from '../store/assertions.js';
 import { formatComponentSubject, parseSubject } from '../core/subject.js';
 import { AssertionIndex, PickIndex, type LineageStandings } from '../store/assertionIndex.js';
 import { ContainsIndex, type Publication } from '../store/containsIndex.js';
@@ -26,7 +28,7 @@ export async function contains(ctx: Context, text: string, opts: { json?: boolea
     label = `${r.name ?? r.names[0]}@${r.id}`;
   }
   const found = await new ContainsIndex(store).lookup(key);
-  const released = await releasedLookup(store);
+  const released = await releasedLookup(store, found.length);
   const rows = [];
   for (const f of found) {
     const first = f.published[0]!;
@@ -46,10 +48,12 @@ export async function contains(ctx: Context, text: string, opts: { json?: boolea
 }
 
 /**
- * Whether a VFI was released, from its lineage's pick cache by its place in the lineage (one file
- * per lineage, no table of every VFI built), else from the standings of every VFI.
+ * Whether a VFI was released: for a few, from their own records; for many, from their lineage's
+ * pick cache by their place in the lineage (one file per lineage, no table of every VFI built),
+ * else from the standings of every VFI. Either way the work is that of the answer.
  */
-async function releasedLookup(store: Store): Promise<(id: string, p: Publication) => Promise<boolean>> {
+async function releasedLookup(store: Store, count: number): Promise<(id: string, p: Publication) => Promise<boolean>> {
+  if (count <= FEW) return async (id) => claimsOf(standingOf(await recordNamesOf(store, id))).passing.includes(RELEASED);
   const picks = new PickIndex(store);
   const lineages = new Map<string, LineageStandings>();
   let view: Awaited<ReturnType<AssertionIndex['load']>> | undefined;
@@ -61,3 +65,6 @@ async function releasedLookup(store: Store): Promise<(id: string, p: Publication
     return view.claims(id).passing.includes(RELEASED);
   };
 }
+
+/** Up to this many VFIs, their own records are read rather than a lineage's whole pick cache. */
+const FEW = 32;
