@@ -4,28 +4,20 @@
  * Each reader names a damaged item in one line, goes on with the rest, and a damaged store exits 1
  * (pick and find still print their answer on stdout).
  */
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv } from '../helpers/gitServer.js';
+import { runtimeVfi } from '../helpers/cli.js';
+import { craft } from '../helpers/craft.js';
+import { remoteCli } from '../helpers/remote.js';
 import { makeRecord, recordFileName } from '../../src/core/assertion.js';
 import { sha256Hex } from '../../src/core/gitObject.js';
 
-const dir = tempDir('vfi-damaged-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' } as Record<string, string>;
+const { dir, env, local } = remoteCli('vfi-damaged-');
 const store = path.join(dir, 'store');
-const vfi = (args: string[]) => vfiSync(store, args, { env });
+const vfi = (args: string[]) => local(store, args);
 const ASSERTIONS = 'refs/vfi-assertions/main';
 
-function git(args: string[], input?: string | Buffer): string {
-  const r = spawnSync('git', ['--git-dir', store, ...args], { input, env, maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr.toString()}`);
-  return r.stdout.toString('utf8').trim();
-}
-const blob = (bytes: string | Buffer) => git(['hash-object', '-w', '--stdin'], bytes);
-const mktree = (lines: string[]) => git(['mktree'], lines.map((l) => `${l}\n`).join(''));
-const rawCommit = (text: string) => git(['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], text);
+const { git, blob, mktree, rawCommit } = craft(store, env);
 const SIG = 'A <a@x> 1800000000 +0000';
 
 /** A lineage `name` of one commit, as given. */
@@ -42,7 +34,7 @@ const DAMAGED = ['NotJson', 'NonCanon', 'Dup', 'Extra', 'Neg', 'NoCommitter', 'B
 let goodId = '';
 
 beforeAll(() => {
-  const add = vfiSync(store, ['add', 'Good', '-'], { input: JSON.stringify(runtimeVfi()), env });
+  const add = local(store, ['add', 'Good', '-'], { input: JSON.stringify(runtimeVfi()) });
   expect(add.code).toBe(0);
   goodId = add.stdout.trim().split('@')[1]!;
   expect(vfi(['assert', 'Good', 'tests', 'pass']).code).toBe(0);

@@ -11,30 +11,23 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { objectId, type ObjectType } from '../../src/core/gitObject.js';
 import { encodeEntryHeader, encodePackIndex } from '../helpers/packWriter.js';
 import { Store } from '../../src/store/store.js';
-import { FIXED_ENV, git, gitBytes, MAIN, runtimeVfi, tempDir, vfi } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { git, gitBytes, MAIN, runtimeVfi } from '../helpers/cli.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 
-const dir = tempDir('vfi-packs-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-
-function ok(store: string, args: string[], input?: string): string {
-  const r = vfi(store, args, { env: env as Record<string, string>, ...(input !== undefined ? { input } : {}) });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
+const { dir, env, vfi: run, local, ok } = remoteCli('vfi-packs-');
 
 /** A store of `n` publications of Runtime (each a small change: good delta material), two of Other, and assertions. */
 function buildStore(store: string, n: number): void {
   const lines = Array.from({ length: n }, (_, i) => JSON.stringify(runtimeVfi({ router: `polyverse/router:1.0.${i}`, status: `polyverse/status:s${i % 7}` })));
-  ok(store, ['import', 'Runtime', '-'], `${lines.join('\n')}\n`);
-  ok(store, ['import', 'Other', '-'], `${JSON.stringify(runtimeVfi({ nsq: 'nsqio/nsq:v1' }))}\n${JSON.stringify(runtimeVfi({ nsq: 'nsqio/nsq:v2' }))}\n`);
+  ok(store, ['import', 'Runtime', '-'], { input: `${lines.join('\n')}\n` });
+  ok(store, ['import', 'Other', '-'], { input: `${JSON.stringify(runtimeVfi({ nsq: 'nsqio/nsq:v1' }))}\n${JSON.stringify(runtimeVfi({ nsq: 'nsqio/nsq:v2' }))}\n` });
   const ids = (JSON.parse(ok(store, ['log', 'Runtime', '--json'])) as { id: string }[]).map((e) => e.id);
   const records = ids.slice(0, 20).map((id, i) => JSON.stringify({ vfi: `Runtime@${id}`, claim: i % 2 ? 'tests-passed' : 'reviewed', result: 'pass', by: 'ci' }));
-  ok(store, ['assert', '--batch', '-'], `${records.join('\n')}\n`);
+  ok(store, ['assert', '--batch', '-'], { input: `${records.join('\n')}\n` });
 }
 
 /** Every object of the repository, as `git cat-file --batch` gives it. */
@@ -236,8 +229,8 @@ describe('damaged packs', () => {
     }],
   ] as const)('%s: vfi show and vfi fsck say STORE_DAMAGED (exit 1, one line)', (name, file, change) => {
     const store = damage(name.replace(/\W+/g, '-'), file, change);
-    expectDamaged(vfi(store, ['show', `Runtime@${vfiId}`], { env: env as Record<string, string> }));
-    const fsck = vfi(store, ['fsck'], { env: env as Record<string, string> });
+    expectDamaged(local(store, ['show', `Runtime@${vfiId}`]));
+    const fsck = local(store, ['fsck']);
     expectDamaged(fsck);
     expect(fsck.stdout).toMatch(/^damaged: /m);
     expect(git(store, ['fsck', '--no-progress']).code).not.toBe(0); // git agrees it is damaged
@@ -245,23 +238,19 @@ describe('damaged packs', () => {
 });
 
 describe('vfi pull keeps a large fetched pack as a pack', () => {
-  let server: GitServer;
+  const gitServer = useGitServer();
   let url = '';
   const source = path.join(dir, 'source');
   const pulled = path.join(dir, 'pulled');
-  const pull = (store: string, from = url) => runAsync(process.execPath, [MAIN, '--store', store, 'pull', from], { env });
+  const pull = (store: string, from = url) => run(store, ['pull', from]);
   const vfiRefs = (gitdir: string) => git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
 
   beforeAll(async () => {
-    server = await startGitServer();
-    url = server.createRepo('team.git');
+    url = gitServer().createRepo('team.git');
     buildStore(source, 60);
-    expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
+    expect((await run(source, ['push', url])).code).toBe(0);
     // vfi push sends whole objects, which the server would send on as they are: let it find deltas
-    expect(git(server.repoPath('team.git'), ['repack', '-a', '-d', '-f', '-q']).code).toBe(0);
-  });
-  afterAll(async () => {
-    await server?.stop();
+    expect(git(gitServer().repoPath('team.git'), ['repack', '-a', '-d', '-f', '-q']).code).toBe(0);
   });
 
   it('as a pack and idx v2 that git verify-pack and git fsck --strict accept, the idx as git index-pack writes it', async () => {
@@ -288,7 +277,7 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
 
   it('a small pull brings what changed (git fetch decides how to keep it)', async () => {
     ok(source, ['set', 'Runtime', 'api=polyverse/api:v5']);
-    expect((await runAsync(process.execPath, [MAIN, '--store', source, 'push', url], { env })).code).toBe(0);
+    expect((await run(source, ['push', url])).code).toBe(0);
     expect((await pull(pulled)).code).toBe(0);
     expect(vfiRefs(pulled)).toBe(vfiRefs(source));
     expect(ok(pulled, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0'])).toBe(ok(source, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0']));
@@ -297,15 +286,15 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
 
   it('a pull cut midway leaves no pack (at most git\'s temporary file) and moves no ref', async () => {
     const other = path.join(dir, 'other');
-    ok(other, ['add', 'Mine', '-'], JSON.stringify(runtimeVfi()));
+    ok(other, ['add', 'Mine', '-'], { input: JSON.stringify(runtimeVfi()) });
     const refsBefore = vfiRefs(other);
-    server.fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 20_000 } : undefined);
+    gitServer().fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 20_000 } : undefined);
     try {
       const r = await pull(other);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
     expect(packFiles(other).filter((f) => f.startsWith('pack-'))).toEqual([]);
     expect(vfiRefs(other)).toBe(refsBefore);
@@ -318,10 +307,10 @@ describe('vfi pull keeps a large fetched pack as a pack', () => {
 describe('leftovers of a killed transfer', () => {
   it('a temp pack (git index-pack\'s tmp_pack_*, a killed pull\'s): vfi fsck names it, as a warning', () => {
     const store = path.join(dir, 'leftover');
-    ok(store, ['add', 'Runtime', '-'], JSON.stringify(runtimeVfi()));
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
     fs.mkdirSync(packDir(store), { recursive: true });
     fs.writeFileSync(path.join(packDir(store), 'tmp_pack_12345_abcd'), 'PACK');
-    const r = vfi(store, ['fsck'], { env: env as Record<string, string> });
+    const r = local(store, ['fsck']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^vfi: warning: 1 temporary object file/m);
   });

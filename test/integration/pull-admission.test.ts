@@ -10,30 +10,25 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAIN, runtimeVfi, snapshot } from '../helpers/cli.js';
+import { craft } from '../helpers/craft.js';
+import { runAsync } from '../helpers/gitServer.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { makeRecord, recordFileName } from '../../src/core/assertion.js';
 import { sha256Hex } from '../../src/core/gitObject.js';
 import { canonicalText, type JsonValue } from '../../src/core/canonical.js';
 import { processTree, residentBytes } from '../../src/remote/bounds.js';
 
-const dir = tempDir('vfi-admit-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-const vfi = (store: string, args: string[]) => runAsync(process.execPath, [MAIN, '--store', store, ...args], { env });
+const { dir, env, vfi, local } = remoteCli('vfi-admit-');
 const ASSERTIONS = 'refs/vfi-assertions/main';
 
 /** git in `gitdir`, its stdout trimmed; throws when it fails. */
-function git(gitdir: string, args: string[], input?: string | Buffer): string {
-  const r = spawnSync('git', ['--git-dir', gitdir, ...args], { input, env, maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr.toString()}`);
-  return r.stdout.toString('utf8').trim();
-}
-const blob = (repo: string, bytes: string | Buffer) => git(repo, ['hash-object', '-w', '--stdin'], bytes);
+const git = (gitdir: string, args: string[], input?: string | Buffer) => craft(gitdir, env).git(args, input);
+const blob = (repo: string, bytes: string | Buffer) => craft(repo, env).blob(bytes);
 const tree = (repo: string, entries: { mode: string; name: string; id: string }[]) =>
-  git(repo, ['mktree'], entries.map((e) => `${e.mode} ${e.mode === '040000' ? 'tree' : 'blob'} ${e.id}\t${e.name}\n`).join(''));
-/** A commit object written as given, unchecked (git commit-tree would refuse some of these). */
-const rawCommit = (repo: string, text: string) => git(repo, ['hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], text);
+  craft(repo, env).mktree(entries.map((e) => `${e.mode} ${e.mode === '040000' ? 'tree' : 'blob'} ${e.id}\t${e.name}`));
+const rawCommit = (repo: string, text: string) => craft(repo, env).rawCommit(text);
 const commitText = (t: string, parent: string | undefined, who = 'A <a@x> 1800000000 +0000', committer: string | null = who) =>
   `tree ${t}\n${parent ? `parent ${parent}\n` : ''}author ${who}\n${committer === null ? '' : `committer ${committer}\n`}\nmsg\n`;
 const canonical = (value: JsonValue) => canonicalText(value);
@@ -68,25 +63,23 @@ function assertionsCommit(repo: string, vfiId: string, name: string, bytes: stri
 const good = path.join(dir, 'good');
 let vfiId = '';
 let vfiBytes = '';
-let server: GitServer;
+const gitServer = useGitServer();
 
 beforeAll(async () => {
-  server = await startGitServer();
-  const add = vfiSync(good, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()), env: env as Record<string, string> });
+  const add = local(good, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
   expect(add.code).toBe(0);
   vfiId = add.stdout.trim().split('@')[1]!;
-  expect(vfiSync(good, ['assert', 'Runtime', 'tests', 'pass'], { env: env as Record<string, string> }).code).toBe(0);
+  expect(local(good, ['assert', 'Runtime', 'tests', 'pass']).code).toBe(0);
   vfiBytes = git(good, ['cat-file', 'blob', vfiId]) + '\n';
-  expect(vfiSync(good, ['list'], { env: env as Record<string, string> }).code).toBe(0); // fills the vfi cache
+  expect(local(good, ['list']).code).toBe(0); // fills the vfi cache
 });
-afterAll(async () => server?.stop());
 
 let serial = 0;
 /** A remote holding the good store's refs, and a local store that has pulled them. */
 function pair(): { remote: string; url: string; local: string } {
   const name = `r${++serial}.git`;
-  const url = server.createRepo(name);
-  const remote = server.repoPath(name);
+  const url = gitServer().createRepo(name);
+  const remote = gitServer().repoPath(name);
   git(good, ['push', '--quiet', remote, 'refs/vfi/*:refs/vfi/*', 'refs/vfi-assertions/*:refs/vfi-assertions/*']);
   const local = path.join(dir, `local${serial}`);
   fs.cpSync(good, local, { recursive: true });

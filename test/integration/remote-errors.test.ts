@@ -9,26 +9,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitRequest, type GitServer } from '../helpers/gitServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, MAIN, snapshot } from '../helpers/cli.js';
+import { runAsync, type GitRequest } from '../helpers/gitServer.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { Store } from '../../src/store/store.js';
 import { resolveRemote } from '../../src/remote/config.js';
 import { pull, push } from '../../src/remote/sync.js';
 import { VfiError } from '../../src/errors.js';
 
-const dir = tempDir('vfi-remote-err-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-const vfi = (store: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
-  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
-const local = (store: string, args: string[], input?: string, extra: Record<string, string> = {}) =>
-  vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
-
-function publish(store: string, name: string, overrides: Record<string, string>, minute = 0): string {
-  const r = local(store, ['add', name, '-'], JSON.stringify(runtimeVfi(overrides)), { VFI_NOW: `2026-11-01T13:${String(minute).padStart(2, '0')}:00Z` });
-  expect(r.code).toBe(0);
-  return r.stdout.trim().split('@')[1]!;
-}
+const { dir, env, vfi, local, publish } = remoteCli('vfi-remote-err-');
 
 /** One line on stderr, exit 1, nothing on stdout. */
 function expectFailure(r: { code: number; stdout: string; stderr: string }, pattern?: RegExp): void {
@@ -51,19 +41,15 @@ const freePort = () => new Promise<number>((resolve) => {
 const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
 
 describe('credentials', () => {
-  let server: GitServer;
+  const gitServer = useGitServer({ users: { alice: 's3cret', tok123: '', viewer: 'look' }, readOnly: ['viewer'] });
   let url = '';
   const store = path.join(dir, 'auth-store');
   const helperLog = path.join(dir, 'helper.log');
 
   beforeAll(async () => {
-    server = await startGitServer({ users: { alice: 's3cret', tok123: '', viewer: 'look' }, readOnly: ['viewer'] });
-    url = server.createRepo('private.git');
+    url = gitServer().createRepo('private.git');
     publish(store, 'Runtime', {});
     expect(local(store, ['remote', 'add', 'origin', url]).code).toBe(0);
-  });
-  afterAll(async () => {
-    await server?.stop();
   });
 
   /** A credential helper (gitcredentials(7)) that answers alice:PASSWORD and logs what git asks of it. */
@@ -105,7 +91,7 @@ describe('credentials', () => {
     expect(r.stderr).not.toContain('s3cret');
     publish(store, 'Runtime', { nsq: 'nsqio/nsq:v1.0.0' }, 1);
     expect((await vfi(store, ['push'], { VFI_REMOTE_TOKEN: 'tok123' })).code).toBe(0);
-    expect(git(server.repoPath('private.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(gitServer().repoPath('private.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
     expect(fs.readFileSync(path.join(store, 'config'), 'utf8')).not.toMatch(/s3cret|tok123|alice/);
     // a URL with credentials on the command line works and is never echoed
     const inUrl = await vfi(path.join(dir, 'by-url'), ['pull', url.replace('http://', 'http://alice:s3cret@')]);
@@ -128,23 +114,18 @@ describe('credentials', () => {
 });
 
 describe('failures of the remote', () => {
-  let server: GitServer;
+  const gitServer = useGitServer();
   let url = '';
   const a = path.join(dir, 'a');
   const b = path.join(dir, 'b');
 
   beforeAll(async () => {
-    server = await startGitServer();
-    url = server.createRepo('team.git');
+    url = gitServer().createRepo('team.git');
     for (let i = 0; i < 30; i++) publish(a, 'Runtime', { api: `polyverse/api:v3.0.${i}` }, i);
     expect(local(a, ['remote', 'add', 'origin', url]).code).toBe(0);
     expect((await vfi(a, ['push'])).code).toBe(0);
     publish(b, 'Mine', {});
     expect(local(b, ['remote', 'add', 'origin', url]).code).toBe(0);
-  });
-  afterAll(async () => {
-    server?.fault && (server.fault = undefined);
-    await server?.stop();
   });
 
   it('unreachable: NETWORK, store untouched', async () => {
@@ -159,7 +140,7 @@ describe('failures of the remote', () => {
   it('a first pull that fails makes no store, nor the directories above it', async () => {
     const unreachable = `http://127.0.0.1:${await freePort()}/team.git`;
     const fresh = path.join(dir, 'fresh', 'deeper', 'store');
-    for (const source of [unreachable, `${server.base}/nothing-here.git`]) {
+    for (const source of [unreachable, `${gitServer().base}/nothing-here.git`]) {
       expectFailure(await vfi(fresh, ['pull', source]));
       expect(fs.existsSync(path.join(dir, 'fresh'))).toBe(false);
     }
@@ -182,25 +163,25 @@ describe('failures of the remote', () => {
 
   it('not a git repository: REMOTE', async () => {
     const before = snapshot(b);
-    expectFailure(await vfi(b, ['pull', `${server.base}/nothing-here.git`]), /not a git repository/);
-    expectFailure(await vfi(b, ['push', `${server.base}/nothing-here.git`]), /not a git repository/);
+    expectFailure(await vfi(b, ['pull', `${gitServer().base}/nothing-here.git`]), /not a git repository/);
+    expectFailure(await vfi(b, ['push', `${gitServer().base}/nothing-here.git`]), /not a git repository/);
     // A web page where the refs should be, one line without a newline, is what git takes for a
     // dumb-HTTP server with no refs (it lists none and fetches nothing): vfi says what it is.
     for (const body of ['<html><body>Welcome</body></html>', '<!DOCTYPE html>\n<html>\n<body>Welcome</body>\n</html>\n']) {
-      server.fault = (r) => (r.path.endsWith('/info/refs') ? { status: 200, body } : undefined);
+      gitServer().fault = (r) => (r.path.endsWith('/info/refs') ? { status: 200, body } : undefined);
       try {
         expectFailure(await vfi(b, ['pull']), /web page|not a git repository/);
         expectFailure(await vfi(b, ['push']), /web page|not a git repository/);
       } finally {
-        server.fault = undefined;
+        gitServer().fault = undefined;
       }
     }
     expect(snapshot(b)).toEqual(before);
   });
 
   it('a remote whose vfi refs hold something else: REMOTE, store untouched', async () => {
-    const odd = server.createRepo('odd.git');
-    const repo = server.repoPath('odd.git');
+    const odd = gitServer().createRepo('odd.git');
+    const repo = gitServer().repoPath('odd.git');
     const blob = git(repo, ['hash-object', '-w', '--stdin'], 'not a vfi\n').stdout.trim();
     const tree = git(repo, ['mktree'], `100644 blob ${blob}\treadme.txt\n`).stdout.trim();
     const commit = git(repo, ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit-tree', tree, '-m', 'x'], '').stdout.trim();
@@ -211,7 +192,7 @@ describe('failures of the remote', () => {
   });
 
   it('a 403 to a request that carried no credentials says so', async () => {
-    server.fault = (r) => (r.service === 'git-receive-pack' ? { status: 403 } : undefined);
+    gitServer().fault = (r) => (r.service === 'git-receive-pack' ? { status: 403 } : undefined);
     try {
       const r = await vfi(b, ['push']);
       expectFailure(r, /403/);
@@ -219,17 +200,17 @@ describe('failures of the remote', () => {
       const e = await push(Store.open(b, { create: false }), resolveRemote(b, 'origin'), { env, interactive: false }).catch((x: unknown) => x);
       expect(e).toMatchObject({ code: 'UNAUTHORIZED', data: { status: 403, credentialsSent: false } });
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
   });
 
   it('a server error: REMOTE, store untouched', async () => {
     const before = snapshot(b);
-    server.fault = (r) => (r.method === 'POST' ? { status: 500 } : undefined);
+    gitServer().fault = (r) => (r.method === 'POST' ? { status: 500 } : undefined);
     try {
       expectFailure(await vfi(b, ['pull']), /HTTP 500/);
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
     expect(snapshot(b)).toEqual(before);
   });
@@ -237,24 +218,24 @@ describe('failures of the remote', () => {
   it('a transfer cut midway: NETWORK, no ref moved, nothing half-written; the retry succeeds', async () => {
     const before = refsOnly(b);
     const packsBefore = fs.readdirSync(path.join(b, 'objects', 'pack'));
-    server.fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 2000 } : undefined);
+    gitServer().fault = (r) => (r.method === 'POST' && r.service === 'git-upload-pack' ? { cutAfterBytes: 2000 } : undefined);
     try {
       const r = await vfi(b, ['pull']);
       expectFailure(r, /interrupted/);
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
     expect(refsOnly(b)).toEqual(before);
     expect(fs.readdirSync(path.join(b, 'objects', 'pack'))).toEqual(packsBefore);
     const scratch = path.join(b, 'vfi-cache', 'transfer');
     expect(fs.existsSync(scratch) ? fs.readdirSync(scratch) : []).toEqual([]);
     // a cut ref advertisement is an interruption too, not an empty remote
-    server.fault = (r) => (r.method === 'GET' ? { cutAfterBytes: 40 } : undefined);
+    gitServer().fault = (r) => (r.method === 'GET' ? { cutAfterBytes: 40 } : undefined);
     try {
       expectFailure(await vfi(b, ['pull']), /interrupted/);
       expectFailure(await vfi(b, ['push']), /interrupted/);
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
     expect(refsOnly(b)).toEqual(before);
     const retry = await vfi(b, ['pull']);
@@ -265,35 +246,35 @@ describe('failures of the remote', () => {
 
   it('a push whose answer is cut: NETWORK; pushing again finishes the job', async () => {
     publish(b, 'Cut', {}, 30);
-    server.fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { cutAfterBytes: 5 } : undefined);
+    gitServer().fault = (r) => (r.method === 'POST' && r.service === 'git-receive-pack' ? { cutAfterBytes: 5 } : undefined);
     try {
       const r = await vfi(b, ['push']);
       expectFailure(r, /interrupted/);
       // the server got the whole request and applied it: the message must not say otherwise
-      expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).code).toBe(0);
+      expect(git(gitServer().repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).code).toBe(0);
       expect(r.stderr).not.toMatch(/nothing was changed/);
       expect(r.stderr).toMatch(/may or may not/);
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
     expect((await vfi(b, ['push'])).code).toBe(0);
-    expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
+    expect(git(gitServer().repoPath('team.git'), ['rev-parse', 'refs/vfi/Cut']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Cut']).stdout);
   });
 
   /** Start `vfi ARGS` on STORE with the server holding requests that match; SIGINT it once one arrived. */
   async function interrupted(store: string, args: string[], held: (r: GitRequest) => boolean, midway: () => void): Promise<NodeJS.Signals | null> {
-    const seen = server.requests.length;
-    server.fault = (r) => (held(r) ? { holdMs: 60_000 } : undefined);
+    const seen = gitServer().requests.length;
+    gitServer().fault = (r) => (held(r) ? { holdMs: 60_000 } : undefined);
     try {
       const child = spawn(process.execPath, [MAIN, '--store', store, ...args], { env, stdio: 'ignore' });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-      for (let i = 0; i < 400 && !server.requests.slice(seen).some(held); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(server.requests.slice(seen).some(held)).toBe(true);
+      for (let i = 0; i < 400 && !gitServer().requests.slice(seen).some(held); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(gitServer().requests.slice(seen).some(held)).toBe(true);
       midway();
       child.kill('SIGINT');
       return await exited;
     } finally {
-      server.fault = undefined;
+      gitServer().fault = undefined;
     }
   }
 
@@ -361,13 +342,13 @@ describe('failures of the remote', () => {
     }
     expect(error).toBeInstanceOf(VfiError);
     expect((error as VfiError).code).toBe('PUSH_REJECTED');
-    expect(git(server.repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(gitServer().repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout);
     // then pull merges and push goes through; both stores converge
     await pull(storeA, resolveRemote(a, 'origin'), opts);
     await push(storeA, resolveRemote(a, 'origin'), opts);
     await pull(storeB, resolveRemote(b, 'origin'), opts);
     expect(git(a, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(b, ['rev-parse', 'refs/vfi/Runtime']).stdout);
-    expect(git(server.repoPath('team.git'), ['fsck', '--strict', '--no-dangling']).code).toBe(0);
+    expect(git(gitServer().repoPath('team.git'), ['fsck', '--strict', '--no-dangling']).code).toBe(0);
   });
 
   it('a pull interleaved with a local publication keeps both', async () => {
@@ -387,17 +368,17 @@ describe('failures of the remote', () => {
 });
 
 describe('pushes the server refuses for its own reasons', () => {
-  let server: GitServer;
+  const gitServer = useGitServer();
   const store = path.join(dir, 'policy-store');
   const LOCKED = 'if [ "$ref" = refs/vfi/Locked ]; then echo "policy: Locked is protected" >&2; exit 1; fi';
 
   /** A repository whose `hook` (update: per ref; pre-receive: the whole push) protects one lineage. */
   function policyRepo(name: string, hook: 'update' | 'pre-receive'): string {
-    const url = server.createRepo(name);
+    const url = gitServer().createRepo(name);
     const script = hook === 'update'
       ? `#!/bin/sh\nref="$1"\n${LOCKED}\nexit 0\n`
       : `#!/bin/sh\nwhile read old new ref; do\n  ${LOCKED}\ndone\nexit 0\n`;
-    fs.writeFileSync(path.join(server.repoPath(name), 'hooks', hook), script, { mode: 0o755 });
+    fs.writeFileSync(path.join(gitServer().repoPath(name), 'hooks', hook), script, { mode: 0o755 });
     return url;
   }
 
@@ -419,18 +400,14 @@ describe('pushes the server refuses for its own reasons', () => {
   }
 
   beforeAll(async () => {
-    server = await startGitServer();
     publish(store, 'Locked', {});
     publish(store, 'Runtime', { nsq: 'nsqio/nsq:v2.0.0' }, 1);
     expect(local(store, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);
   });
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   it('an update hook declining one ref: REMOTE with the server\'s own words; the other refs still go', async () => {
     await expectRefused(policyRepo('per-ref.git', 'update'));
-    const repo = server.repoPath('per-ref.git');
+    const repo = gitServer().repoPath('per-ref.git');
     expect(git(repo, ['rev-parse', '--verify', '-q', 'refs/vfi/Locked']).code).not.toBe(0);
     expect(git(repo, ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(store, ['rev-parse', 'refs/vfi/Runtime']).stdout);
     expect(git(repo, ['rev-parse', ASSERTIONS]).stdout).toBe(git(store, ['rev-parse', ASSERTIONS]).stdout);
@@ -438,7 +415,7 @@ describe('pushes the server refuses for its own reasons', () => {
 
   it('a pre-receive hook declining the push: REMOTE with its words, nothing updated', async () => {
     await expectRefused(policyRepo('whole.git', 'pre-receive'));
-    expect(git(server.repoPath('whole.git'), ['for-each-ref']).stdout).toBe('');
+    expect(git(gitServer().repoPath('whole.git'), ['for-each-ref']).stdout).toBe('');
   });
 
   it('an object the server\'s fsck refuses: REMOTE with the fsck error, not "pull first"', async () => {
@@ -450,7 +427,7 @@ describe('pushes the server refuses for its own reasons', () => {
     const body = `tree ${tree}\nparent ${head}\nauthor T <t@x> 1700000000 +99999\ncommitter T <t@x> 1700000000 +0000\n\nbroken\n`;
     const broken = git(bad, ['hash-object', '--literally', '-t', 'commit', '-w', '--stdin'], body).stdout.trim();
     expect(git(bad, ['update-ref', 'refs/vfi/Runtime', broken]).code).toBe(0);
-    const r = await vfi(bad, ['push', server.createRepo('fsck.git')]);
+    const r = await vfi(bad, ['push', gitServer().createRepo('fsck.git')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^vfi: .*(badTimezone|fsck|unpack)/i);
     expect(r.stderr).not.toMatch(/pull first/);
@@ -458,17 +435,10 @@ describe('pushes the server refuses for its own reasons', () => {
 });
 
 describe('what push says about the remote', () => {
-  let server: GitServer;
-
-  beforeAll(async () => {
-    server = await startGitServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const gitServer = useGitServer();
 
   it('counts the lineages the store lacks, and names the assertions apart', async () => {
-    const url = server.createRepo('count.git');
+    const url = gitServer().createRepo('count.git');
     const first = path.join(dir, 'count-first');
     publish(first, 'Runtime', {});
     expect(local(first, ['assert', 'Runtime', 'tests-passed']).code).toBe(0);

@@ -7,29 +7,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, runtimeVfi } from '../helpers/cli.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 
-const dir = tempDir('vfi-remote-merge-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
+const { dir, vfi: run, local, ok } = remoteCli('vfi-remote-merge-');
 const ID = /@([0-9a-f]{40})$/m;
 
 /** A person at a machine: their name on what they publish, and a clock. */
 const as = (who: string, minute?: number) => ({
-  GIT_AUTHOR_NAME: who,
-  ...(minute === undefined ? {} : { VFI_NOW: `2026-11-02T09:${String(minute).padStart(2, '0')}:00Z` }),
+  env: {
+    GIT_AUTHOR_NAME: who,
+    ...(minute === undefined ? {} : { VFI_NOW: `2026-11-02T09:${String(minute).padStart(2, '0')}:00Z` }),
+  },
 });
-const run = (store: string, args: string[], extra: Record<string, string> = {}) =>
-  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
-const local = (store: string, args: string[], extra: Record<string, string> = {}, input?: string) =>
-  vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
-
-function ok(store: string, args: string[], extra: Record<string, string> = {}, input?: string): string {
-  const r = local(store, args, extra, input);
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 const published = (out: string) => ID.exec(out)![1]!;
 const head = (gitdir: string, ref = 'refs/vfi/Runtime') => git(gitdir, ['rev-parse', ref]).stdout.trim();
 const vfiRefs = (gitdir: string) => git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
@@ -42,13 +33,7 @@ function fsckClean(gitdir: string): void {
   expect(r.stderr.replace(/notice: .*\n/g, '')).toBe('');
 }
 
-let server: GitServer;
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const gitServer = useGitServer();
 
 describe('two machines editing one lineage at once', () => {
   const alice = path.join(dir, 'alice');
@@ -58,8 +43,8 @@ describe('two machines editing one lineage at once', () => {
   let base = '';
 
   beforeAll(async () => {
-    url = server.createRepo('team.git');
-    base = published(ok(alice, ['add', 'Runtime', '-'], as('Alice', 0), JSON.stringify(runtimeVfi({ router: 'polyverse/router:2.1.0', nsq: 'nsqio/nsq:v1.2.0' }))));
+    url = gitServer().createRepo('team.git');
+    base = published(ok(alice, ['add', 'Runtime', '-'], { ...as('Alice', 0), input: JSON.stringify(runtimeVfi({ router: 'polyverse/router:2.1.0', nsq: 'nsqio/nsq:v1.2.0' })) }));
     ok(alice, ['remote', 'add', 'origin', url]);
     expect((await run(alice, ['push'])).code).toBe(0);
     expect((await run(bob, ['pull', url])).code).toBe(0);
@@ -92,7 +77,7 @@ describe('two machines editing one lineage at once', () => {
     expect((await run(alice, ['pull'])).stderr).toMatch(/Runtime: fast-forward/);
     expect((await run(bobTwin, ['pull'])).stderr).toMatch(/already up to date/);
     for (const s of [alice, bobTwin]) expect(vfiRefs(s)).toBe(vfiRefs(bob));
-    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(bob));
+    expect(vfiRefs(gitServer().repoPath('team.git'))).toBe(vfiRefs(bob));
 
     // what Alice builds next starts from both fixes
     ok(alice, ['set', 'Runtime', 'api=polyverse/api:v4'], as('Alice', 3));
@@ -104,7 +89,7 @@ describe('two machines editing one lineage at once', () => {
     expect(log[0]!.author).toBe('vfi merge');
     expect(JSON.parse(ok(bob, ['list', '--json']))).toEqual([expect.objectContaining({ name: 'Runtime', head: merged, publications: 4 })]);
     expect(git(bob, ['hash-object', '--stdin'], ok(bob, ['show', 'Runtime~1'])).stdout.trim()).toBe(fromBob);
-    for (const s of [alice, bob, server.repoPath('team.git')]) fsckClean(s);
+    for (const s of [alice, bob, gitServer().repoPath('team.git')]) fsckClean(s);
     expect(local(bob, ['fsck']).code).toBe(0);
   });
 
@@ -156,15 +141,15 @@ describe('two machines editing one lineage at once', () => {
     expect((await run(bob, ['push'])).code).toBe(0);
     expect((await run(alice, ['pull'])).code).toBe(0);
     expect(head(alice)).toBe(head(bob));
-    fsckClean(server.repoPath('team.git'));
+    fsckClean(gitServer().repoPath('team.git'));
   });
 });
 
 describe('three machines', () => {
   it('each edits a component; after each pulls and pushes in turn, all three hold every edit and the same head', async () => {
-    const url = server.createRepo('three.git');
+    const url = gitServer().createRepo('three.git');
     const [a, b, c] = ['a', 'b', 'c'].map((m) => path.join(dir, `three-${m}`));
-    ok(a!, ['add', 'Runtime', '-'], as('Ann', 0), JSON.stringify(runtimeVfi()));
+    ok(a!, ['add', 'Runtime', '-'], { ...as('Ann', 0), input: JSON.stringify(runtimeVfi()) });
     expect((await run(a!, ['push', url])).code).toBe(0);
     for (const s of [b!, c!]) expect((await run(s, ['pull', url])).code).toBe(0);
     ok(a!, ['remote', 'add', 'origin', url]);
@@ -181,12 +166,12 @@ describe('three machines', () => {
     const want = { router: 'polyverse/router:5.0', nsq: 'nsqio/nsq:v2.0.0', etcd: 'quay.io/coreos/etcd:v3.7.0' };
     for (const s of [a!, b!, c!]) {
       expect(addresses(s!)).toMatchObject(want);
-      expect(vfiRefs(s!)).toBe(vfiRefs(server.repoPath('three.git')));
+      expect(vfiRefs(s!)).toBe(vfiRefs(gitServer().repoPath('three.git')));
       // base, three edits and two merges that each made a new VFI
       expect(JSON.parse(ok(s!, ['list', '--json']))[0]).toMatchObject({ publications: 6 });
       expect((JSON.parse(ok(s!, ['log', 'Runtime', '--json'])) as unknown[]).length).toBe(6);
     }
-    fsckClean(server.repoPath('three.git'));
+    fsckClean(gitServer().repoPath('three.git'));
     for (const s of [a!, b!, c!]) expect((await run(s, ['pull'])).stderr).toMatch(/already up to date/);
   });
 });
@@ -197,8 +182,8 @@ describe('lineages with no history in common', () => {
     expect(git(bare, ['init', '--bare', '--quiet']).code).toBe(0);
     expect(git(bare, ['config', 'receive.fsckObjects', 'true']).code).toBe(0);
     const [x, y] = [path.join(dir, 'unrelated-x'), path.join(dir, 'unrelated-y')];
-    ok(x, ['add', 'Runtime', '-'], as('Xi', 0), JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v1' }, api: { type: 'dockerImage', address: 'polyverse/api:v1' } }));
-    ok(y, ['add', 'Runtime', '-'], as('Yu', 1), JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v1' }, api: { type: 'dockerImage', address: 'polyverse/api:v2' }, router: { type: 'dockerImage', address: 'polyverse/router:1' } }));
+    ok(x, ['add', 'Runtime', '-'], { ...as('Xi', 0), input: JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v1' }, api: { type: 'dockerImage', address: 'polyverse/api:v1' } }) });
+    ok(y, ['add', 'Runtime', '-'], { ...as('Yu', 1), input: JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v1' }, api: { type: 'dockerImage', address: 'polyverse/api:v2' }, router: { type: 'dockerImage', address: 'polyverse/router:1' } }) });
     expect((await run(x, ['push', bare])).code).toBe(0);
     const pulled = await run(y, ['pull', bare]);
     expect(pulled.code).toBe(0);

@@ -5,44 +5,33 @@
  * whatever happens to the lineages, unless their own ref is the one that moved on both sides.
  */
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { git, runtimeVfi } from '../helpers/cli.js';
+import { runAsync } from '../helpers/gitServer.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { resolveRemote } from '../../src/remote/config.js';
 import { push } from '../../src/remote/sync.js';
 import { Store } from '../../src/store/store.js';
 
-const dir = tempDir('vfi-remote-push-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
+const { dir, env, vfi: run, ok } = remoteCli('vfi-remote-push-');
 const ASSERTIONS = 'refs/vfi-assertions/main';
-const at = (who: string, minute: number) => ({ GIT_AUTHOR_NAME: who, VFI_NOW: `2026-11-03T08:${String(minute).padStart(2, '0')}:00Z` });
-const run = (store: string, args: string[]) => runAsync(process.execPath, [MAIN, '--store', store, ...args], { env });
-
-function ok(store: string, args: string[], extra: Record<string, string> = {}, input?: string): string {
-  const r = vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const at = (who: string, minute: number) => ({ env: { GIT_AUTHOR_NAME: who, VFI_NOW: `2026-11-03T08:${String(minute).padStart(2, '0')}:00Z` } });
 const rev = (gitdir: string, ref: string) => git(gitdir, ['rev-parse', '--verify', '-q', ref]).stdout.trim();
 
-let server: GitServer;
+const gitServer = useGitServer();
 const alice = path.join(dir, 'alice');
 const ci = path.join(dir, 'ci'); // records assertions only
 let repo = '';
 
 beforeAll(async () => {
-  server = await startGitServer();
-  const url = server.createRepo('team.git');
-  repo = server.repoPath('team.git');
-  ok(alice, ['add', 'Base', '-'], at('Alice', 0), JSON.stringify(runtimeVfi()));
-  ok(alice, ['add', 'Runtime', '-'], at('Alice', 1), JSON.stringify(runtimeVfi({ router: 'polyverse/router:2.1.0' })));
+  const url = gitServer().createRepo('team.git');
+  repo = gitServer().repoPath('team.git');
+  ok(alice, ['add', 'Base', '-'], { ...at('Alice', 0), input: JSON.stringify(runtimeVfi()) });
+  ok(alice, ['add', 'Runtime', '-'], { ...at('Alice', 1), input: JSON.stringify(runtimeVfi({ router: 'polyverse/router:2.1.0' })) });
   ok(alice, ['assert', 'Base', 'reviewed'], at('Alice', 2));
   ok(alice, ['remote', 'add', 'origin', url]);
   expect((await run(alice, ['push'])).code).toBe(0);
   expect((await run(ci, ['pull', url])).code).toBe(0); // a first pull: origin, and what it saw there
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('push when the remote moved on', () => {
@@ -71,7 +60,7 @@ describe('push when the remote moved on', () => {
     ok(alice, ['set', 'Base', 'nsq=nsqio/nsq:v1.4.0'], at('Alice', 5));
     expect((await run(alice, ['push'])).code).toBe(0);
     // CI fetches the objects (plain git, as `git fetch origin` with vfi's refspecs would) without merging
-    expect((await runAsync('git', ['--git-dir', ci, 'fetch', '-q', `${server.base}/team.git`, 'refs/vfi/Base:refs/tmp/base'], { env })).code).toBe(0);
+    expect((await runAsync('git', ['--git-dir', ci, 'fetch', '-q', `${gitServer().base}/team.git`, 'refs/vfi/Base:refs/tmp/base'], { env })).code).toBe(0);
     ok(ci, ['assert', 'Base~1', 'smoke-verified'], at('CI', 6));
     const r = await run(ci, ['push']);
     expect(r.code, r.stderr).toBe(0);

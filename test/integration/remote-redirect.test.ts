@@ -9,13 +9,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, startRedirector, type GitServer, type Redirector } from '../helpers/gitServer.js';
+import { git, runtimeVfi, snapshot } from '../helpers/cli.js';
+import { startRedirector, type Redirector } from '../helpers/gitServer.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 
-const dir = tempDir('vfi-remote-redirect-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-const vfi = (store: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
-  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
+const { dir, vfi, local } = remoteCli('vfi-remote-redirect-');
 
 const BASIC_ALICE = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
 const helperLog = path.join(dir, 'helper.log');
@@ -26,23 +24,19 @@ const helperEnv: NodeJS.ProcessEnv = {
   GIT_CONFIG_VALUE_0: `!f() { host=$(grep '^host=' | cut -d= -f2); echo "$1 $host" >> '${helperLog}'; if [ "$1" = get ]; then echo username=alice; echo password=s3cret; fi; }; f`,
 };
 
-let open: GitServer;
-let locked: GitServer;
+const open = useGitServer();
+const locked = useGitServer({ users: { alice: 's3cret' } });
 const redirectors: Redirector[] = [];
 const source = path.join(dir, 'source');
 
 beforeAll(async () => {
-  open = await startGitServer();
-  locked = await startGitServer({ users: { alice: 's3cret' } });
-  open.createRepo('team.git');
-  locked.createRepo('team.git');
-  const r = vfiSync(source, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()), env: env as Record<string, string> });
+  open().createRepo('team.git');
+  locked().createRepo('team.git');
+  const r = local(source, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
   expect(r.code).toBe(0);
 });
 afterAll(async () => {
   for (const r of redirectors) await r.stop();
-  await open?.stop();
-  await locked?.stop();
 });
 
 async function redirector(target: string, opts: Parameters<typeof startRedirector>[1] = {}): Promise<Redirector> {
@@ -53,26 +47,26 @@ async function redirector(target: string, opts: Parameters<typeof startRedirecto
 
 describe('a redirect to another origin', () => {
   it('drops credentials given in the URL, and the transfer goes on at the new address', async () => {
-    const hop = await redirector(open.base);
+    const hop = await redirector(open().base);
     const url = `${hop.base.replace('http://', 'http://alice:s3cret@')}/team.git`;
-    open.requests.length = 0;
+    open().requests.length = 0;
     const pushed = await vfi(source, ['push', url]);
     expect(pushed.code).toBe(0);
-    expect(git(open.repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(source, ['rev-parse', 'refs/vfi/Runtime']).stdout);
+    expect(git(open().repoPath('team.git'), ['rev-parse', 'refs/vfi/Runtime']).stdout).toBe(git(source, ['rev-parse', 'refs/vfi/Runtime']).stdout);
     const pulled = await vfi(path.join(dir, 'via-redirect'), ['pull', url]);
     expect(pulled.code).toBe(0);
-    expect(open.requests.length).toBeGreaterThan(0);
-    expect(open.requests.map((r) => r.authorization)).toEqual(open.requests.map(() => undefined));
+    expect(open().requests.length).toBeGreaterThan(0);
+    expect(open().requests.map((r) => r.authorization)).toEqual(open().requests.map(() => undefined));
   });
 
   it('a redirect to an origin that asks for credentials: a helper is asked for that origin\'s host', async () => {
-    const hop = await redirector(locked.base);
+    const hop = await redirector(locked().base);
     fs.rmSync(helperLog, { force: true });
-    locked.requests.length = 0;
+    locked().requests.length = 0;
     const store = path.join(dir, 'never-made');
     const r = await vfi(store, ['pull', `${hop.base}/team.git`], { ...helperEnv, VFI_REMOTE_USERNAME: 'mallory', VFI_REMOTE_PASSWORD: 'remote-only' });
     expect(r.stderr).not.toContain('s3cret');
-    const lockedHost = new URL(locked.base).host;
+    const lockedHost = new URL(locked().base).host;
     // credentials from the environment are the remote's: git sends them wherever it is asked, so
     // a redirect to an origin that asks makes the transfer fail rather than use a helper's
     expect(r.code).toBe(1);
@@ -99,8 +93,8 @@ describe('a redirect from https to http', () => {
   });
 
   it('is refused before anything is sent in the clear', async () => {
-    const hop = await redirector(open.base, { tls });
-    open.requests.length = 0;
+    const hop = await redirector(open().base, { tls });
+    open().requests.length = 0;
     const url = `${hop.base.replace('https://', 'https://alice:s3cret@')}/team.git`;
     const store = path.join(dir, 'downgraded');
     const r = await vfi(store, ['pull', url], certEnv);
@@ -108,8 +102,8 @@ describe('a redirect from https to http', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toContain('s3cret');
     expect(hop.authorizations.length).toBeGreaterThan(0); // it did reach the https server
-    expect(open.requests).toEqual([]);
+    expect(open().requests).toEqual([]);
     expect((await vfi(source, ['push', url], certEnv)).code).toBe(1);
-    expect(open.requests).toEqual([]);
+    expect(open().requests).toEqual([]);
   });
 });

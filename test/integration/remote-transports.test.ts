@@ -8,24 +8,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { git } from '../helpers/cli.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { startSshServer, type SshServer } from '../helpers/sshServer.js';
 
-const dir = tempDir('vfi-remote-transports-');
-const env: NodeJS.ProcessEnv = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-for (const k of ['GIT_SSL_CAINFO', 'GIT_SSL_NO_VERIFY', 'CURL_CA_BUNDLE', 'http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[k];
-const vfi = (store: string, args: string[], extra: NodeJS.ProcessEnv = {}) =>
-  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
-const local = (store: string, args: string[], input?: string, extra: Record<string, string> = {}) =>
-  vfiSync(store, args, { input, env: { ...(env as Record<string, string>), ...extra } });
-
-function publish(store: string, name: string, overrides: Record<string, string>, minute = 0): string {
-  const r = local(store, ['add', name, '-'], JSON.stringify(runtimeVfi(overrides)), { VFI_NOW: `2026-11-01T13:${String(minute).padStart(2, '0')}:00Z` });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout.trim().split('@')[1]!;
-}
+const { dir, vfi, local, publish } = remoteCli('vfi-remote-transports-', [
+  'GIT_SSL_CAINFO', 'GIT_SSL_NO_VERIFY', 'CURL_CA_BUNDLE', 'http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY',
+]);
 const head = (gitdir: string, ref = 'refs/vfi/Runtime') => git(gitdir, ['rev-parse', ref]).stdout.trim();
 
 describe('over ssh (a real sshd)', () => {
@@ -87,8 +77,6 @@ describe('over ssh (a real sshd)', () => {
 });
 
 describe('over https with a private CA, a credential helper and a proxy', () => {
-  let server: GitServer;
-  let plain: GitServer;
   let proxy: Proxy;
   let ca = '';
 
@@ -102,22 +90,22 @@ describe('over https with a private CA, a credential helper and a proxy', () => 
     fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
     ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
     ca = path.join(dir, 'ca.pem');
-    server = await startGitServer({ users: { alice: 's3cret' }, tls: { key: fs.readFileSync(path.join(dir, 'server.key'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'server.pem'), 'utf8') } });
-    server.createRepo('team.git');
-    plain = await startGitServer();
-    plain.createRepo('team.git');
+  });
+  const server = useGitServer(() => ({ users: { alice: 's3cret' }, tls: { key: fs.readFileSync(path.join(dir, 'server.key'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'server.pem'), 'utf8') } }));
+  const plain = useGitServer();
+  beforeAll(async () => {
+    server().createRepo('team.git');
+    plain().createRepo('team.git');
     proxy = await startProxy();
   });
   afterAll(async () => {
     await proxy?.stop();
-    await server?.stop();
-    await plain?.stop();
   });
 
   it('takes the CA and the credential helper from the store\'s own config', async () => {
     const store = path.join(dir, 'tls');
     publish(store, 'Runtime', {}, 1);
-    const url = `${server.base}/team.git`;
+    const url = `${server().base}/team.git`;
     expect(local(store, ['remote', 'add', 'origin', url]).code).toBe(0);
     // without the CA: a TLS failure, said as such
     const untrusted = await vfi(store, ['push']);
@@ -129,8 +117,8 @@ describe('over https with a private CA, a credential helper and a proxy', () => 
     expect(git(store, ['config', 'credential.helper', '!f() { test "$1" = get && echo username=alice && echo password=s3cret; }; f']).code).toBe(0);
     const pushed = await vfi(store, ['push']);
     expect(pushed.code, pushed.stderr).toBe(0);
-    expect(head(server.repoPath('team.git'))).toBe(head(store));
-    expect(server.requests.some((r) => r.user === 'alice' && r.service === 'git-receive-pack')).toBe(true);
+    expect(head(server().repoPath('team.git'))).toBe(head(store));
+    expect(server().requests.some((r) => r.user === 'alice' && r.service === 'git-receive-pack')).toBe(true);
     // a pull too, with the helper still from the store's config
     publish(store, 'Runtime', { nsq: 'nsqio/nsq:v1.3.0' }, 2);
     expect((await vfi(store, ['push'])).code).toBe(0);
@@ -146,11 +134,11 @@ describe('over https with a private CA, a credential helper and a proxy', () => 
   it('goes through the proxy http_proxy names', async () => {
     const store = path.join(dir, 'proxied');
     publish(store, 'Runtime', {}, 1);
-    const url = `${plain.base}/team.git`;
+    const url = `${plain().base}/team.git`;
     const r = await vfi(store, ['push', url], { http_proxy: proxy.url });
     expect(r.code, r.stderr).toBe(0);
-    expect(proxy.forwarded.some((f) => f.includes(`${new URL(plain.base).host}/team.git/info/refs`))).toBe(true);
+    expect(proxy.forwarded.some((f) => f.includes(`${new URL(plain().base).host}/team.git/info/refs`))).toBe(true);
     expect(proxy.forwarded.some((f) => f.includes('git-receive-pack'))).toBe(true);
-    expect(head(plain.repoPath('team.git'))).toBe(head(store));
+    expect(head(plain().repoPath('team.git'))).toBe(head(store));
   });
 });

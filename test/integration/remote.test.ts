@@ -1,31 +1,22 @@
 /**
  * Sharing stores through a real git server (git http-backend on 127.0.0.1, test/helpers/gitServer.ts),
  * end to end with the built CLI: two stores exchanging VFIs and assertions both ways, a lineage
- * that diverged, a plain `git clone --mirror` of the remote used as a store, git fsck on the server.
+ * that diverged, a plain `git clone --mirror` of the remote used as a store, git fsck on the gitServer().
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, tempDir, vfi as vfiSync } from '../helpers/cli.js';
-import { isolatedGitEnv, runAsync, startGitServer, type GitServer } from '../helpers/gitServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { at, git, MAIN, runtimeVfi } from '../helpers/cli.js';
+import { runAsync } from '../helpers/gitServer.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 
 const ID = /@([0-9a-f]{40})$/m;
 
-let server: GitServer;
-const dir = tempDir('vfi-remote-');
-const env = { ...isolatedGitEnv(path.join(dir, 'home')), ...FIXED_ENV, VFI_DEBUG: '' };
-
-/** The CLI, asynchronously (the server shares this process). */
-const vfi = (store: string, args: string[], extra: Record<string, string> = {}) =>
-  runAsync(process.execPath, [MAIN, '--store', store, ...args], { env: { ...env, ...extra } });
-/** Local-only commands may block. */
-const local = (store: string, args: string[], extra: Record<string, string> = {}, input?: string) =>
-  vfiSync(store, args, { env: { ...env, ...extra } as Record<string, string>, ...(input !== undefined ? { input } : {}) });
-
-const at = (minute: number) => ({ VFI_NOW: `2026-11-01T12:${String(minute).padStart(2, '0')}:00Z` });
+const { dir, env, vfi, local } = remoteCli('vfi-remote-');
+const gitServer = useGitServer();
 
 function add(store: string, name: string, overrides: Record<string, string>, minute: number): string {
-  const r = local(store, ['add', name, '-'], at(minute), JSON.stringify(runtimeVfi(overrides)));
+  const r = local(store, ['add', name, '-'], { ...at(minute), input: JSON.stringify(runtimeVfi(overrides)) });
   expect(r.stderr).toBe('');
   return ID.exec(r.stdout)![1]!;
 }
@@ -40,12 +31,6 @@ function claimsOf(store: string, ref: string): string[] {
   return Object.keys(JSON.parse(r.stdout).claims).sort();
 }
 
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
 
 describe('two stores sharing one remote', () => {
   const a = path.join(dir, 'a');
@@ -54,7 +39,7 @@ describe('two stores sharing one remote', () => {
   let v1 = '';
 
   beforeAll(() => {
-    url = server.createRepo('team.git');
+    url = gitServer().createRepo('team.git');
   });
 
   it('pushes a store to an empty repository and pulls it into a new store', async () => {
@@ -65,7 +50,7 @@ describe('two stores sharing one remote', () => {
     const pushed = await vfi(a, ['push']);
     expect(pushed).toMatchObject({ code: 0, stdout: '' });
     expect(pushed.stderr).toMatch(/pushed 2 ref\(s\)/);
-    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+    expect(vfiRefs(gitServer().repoPath('team.git'))).toBe(vfiRefs(a));
 
     const pulled = await vfi(b, ['pull', url]); // a new store, from a URL
     expect(pulled).toMatchObject({ code: 0, stdout: '' });
@@ -105,9 +90,9 @@ describe('two stores sharing one remote', () => {
     expect(back.stderr).toContain(`Other: new lineage, head Other@${other}`);
     expect(claimsOf(b, `Runtime@${v1}`)).toEqual(['reviewed', 'smoke-verified', 'tests-passed']);
     expect(local(b, ['show', 'Runtime']).stdout).toBe(local(a, ['show', `Runtime@${v2}`]).stdout);
-    // Converged: the same refs on both stores and on the server.
+    // Converged: the same refs on both stores and on the gitServer().
     expect(vfiRefs(a)).toBe(vfiRefs(b));
-    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+    expect(vfiRefs(gitServer().repoPath('team.git'))).toBe(vfiRefs(a));
     for (const s of [a, b]) expect(local(s, ['fsck']).code).toBe(0);
   });
 
@@ -144,7 +129,7 @@ describe('two stores sharing one remote', () => {
     expect(vfiRefs(a)).toBe(vfiRefs(b));
     expect((await vfi(b2, ['pull'])).stderr).toMatch(/already up to date/);
     expect(vfiRefs(b2)).toBe(vfiRefs(b));
-    expect(vfiRefs(server.repoPath('team.git'))).toBe(vfiRefs(a));
+    expect(vfiRefs(gitServer().repoPath('team.git'))).toBe(vfiRefs(a));
     // pick sees both publications as candidates
     const picked = local(b, ['pick', 'Runtime', '--allow-unpinned', '--min-score', '0', '--top', '5', '--json']);
     expect(picked.code).toBe(0);
@@ -152,7 +137,7 @@ describe('two stores sharing one remote', () => {
   });
 
   it('leaves nothing behind: every object the store reaches is on the server, which git fsck --strict accepts', () => {
-    const repo = server.repoPath('team.git');
+    const repo = gitServer().repoPath('team.git');
     const reachable = git(a, ['rev-list', '--objects', '--glob=refs/vfi/*', 'refs/vfi-assertions/main']).stdout
       .split('\n').filter(Boolean).map((l) => l.slice(0, 40));
     expect(reachable.length).toBeGreaterThan(10);
@@ -217,7 +202,7 @@ describe('two stores sharing one remote', () => {
   });
 
   it('the refspecs carry the trust and policy refs too, both ways', async () => {
-    const plain = server.createRepo('plain.git');
+    const plain = gitServer().createRepo('plain.git');
     expect(local(a, ['remote', 'add', 'plain', plain]).code).toBe(0);
     // plain git does not look inside: any commit stands in for a trust list and a policy log here
     const commit = git(a, ['rev-parse', 'refs/vfi-assertions/main']).stdout.trim();
@@ -225,7 +210,7 @@ describe('two stores sharing one remote', () => {
     for (const ref of shared.slice(2)) git(a, ['update-ref', ref, commit]);
     try {
       expect((await runAsync('git', ['--git-dir', a, 'push', '--quiet', 'plain'], { env })).code).toBe(0);
-      const onServer = git(server.repoPath('plain.git'), ['for-each-ref', '--format=%(refname)']).stdout;
+      const onServer = git(gitServer().repoPath('plain.git'), ['for-each-ref', '--format=%(refname)']).stdout;
       for (const ref of shared) expect(onServer).toContain(`${ref}\n`);
       expect((await runAsync('git', ['--git-dir', a, 'fetch', '--quiet', 'plain'], { env })).code).toBe(0);
       const tracking = git(a, ['for-each-ref', '--format=%(refname)', 'refs/vfi-remotes/plain/']).stdout;
