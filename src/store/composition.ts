@@ -197,6 +197,23 @@ export async function loadComposition(store: Store, ids: Iterable<string>, filte
 }
 
 /**
+ * The parts of these VFIs and of every VFI nested in them, read from the VFIs themselves: for one
+ * VFI (`vfi assertions`), a few object reads beat loading the parts cache of every VFI.
+ */
+export async function partsReadDirectly(store: Store, ids: Iterable<string>): Promise<PartsOf> {
+  const known = new Map<string, readonly Part[]>();
+  const queue = [...ids];
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    if (known.has(id) || !(await store.objects.has(id))) continue;
+    const parts = partsOfVfi((await store.readVfi(id)).vfi);
+    known.set(id, parts);
+    for (const p of parts) if (p.kind === 'vfi') queue.push(p.key);
+  }
+  return (id) => known.get(id);
+}
+
+/**
  * Refuse a VFI naming nested VFIs the store does not have (NOT_FOUND, unless allowMissing) or
  * closing a cycle: a nested VFI containing this very VFI.
  */
