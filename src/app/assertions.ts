@@ -100,10 +100,9 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
 
 /** Every part of a VFI (at any depth) that has records, with the latest record of each claim. */
 async function partsWithRecords(store: Store, id: string, trust: RecordFilter): Promise<PartRecords[]> {
-  const { loadComposition } = await import('../store/composition.js');
-  const { parts } = await loadComposition(store, [id], trust);
+  const { partsReadDirectly } = await import('../store/composition.js');
   const out = [];
-  for (const { path: at, part } of walk(id, parts.partsOf).reached) {
+  for (const { path: at, part } of walk(id, await partsReadDirectly(store, [id])).reached) {
     if (part.kind === 'unpinned') continue;
     const latest = await latestRecordsOf(store, part.key, trust, part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
     if (latest.size > 0) out.push({ path: at, part, latest });

@@ -158,13 +158,26 @@ export function applyDelta(base: Buffer, delta: Buffer, limit = OBJECT_SIZE_LIMI
 const IDX_V2_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
 const FANOUT_BYTES = 256 * 4;
 
+/**
+ * The bytes of an index file where the index needs them: a Buffer held whole (bufferBytes), or the
+ * file read in pages with positioned reads (git/packs.ts), so that finding one id in a 30 MB index
+ * touches its fanout table and a few pages, as git's mmap does.
+ */
+export interface IndexBytes {
+  readonly length: number;
+  /** `len` bytes from `at`, within `length` */
+  slice(at: number, len: number): Buffer;
+}
+
+export const bufferBytes = (buf: Buffer): IndexBytes => ({ length: buf.length, slice: (at, len) => buf.subarray(at, at + len) });
+
 /** A pack index, read in place: the fanout table, the sorted ids, the offsets. */
 export class PackIndex {
   private constructor(
-    private readonly buf: Buffer,
+    private readonly src: IndexBytes,
     readonly version: 1 | 2,
     readonly count: number,
-    private readonly fanoutAt: number,
+    private readonly fanout: Buffer,
     private readonly idsAt: number,
     /** bytes from one id to the next (20 in v2; 24 in v1, where each id follows its offset) */
     private readonly idStride: number,
@@ -173,62 +186,61 @@ export class PackIndex {
     private readonly largeCount: number,
   ) {}
 
-  /** Parse an idx file; PackFormatError when its layout is not one of v1 or v2. */
+  /** Parse an idx file held whole; PackFormatError when its layout is not one of v1 or v2. */
   static parse(buf: Buffer): PackIndex {
-    if (buf.length >= 8 && buf.subarray(0, 4).equals(IDX_V2_MAGIC)) {
-      const version = buf.readUInt32BE(4);
-      if (version !== 2) throw new PackFormatError(`pack index version ${version} is not supported (only 1 and 2 are)`);
-      if (buf.length < 8 + FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
-      const count = buf.readUInt32BE(8 + 255 * 4);
-      const fixed = 8 + FANOUT_BYTES + count * 28 + 40;
-      const large = buf.length - fixed;
-      if (large < 0 || large % 8 !== 0) throw new PackFormatError('the pack index has the wrong size for its object count');
-      const idsAt = 8 + FANOUT_BYTES;
-      const index = new PackIndex(buf, 2, count, 8, idsAt, 20, idsAt + count * 24, idsAt + count * 28, large / 8);
-      index.checkFanout();
-      return index;
-    }
-    if (buf.length < FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
-    const count = buf.readUInt32BE(255 * 4);
-    if (buf.length !== FANOUT_BYTES + count * 24 + 40) throw new PackFormatError('the pack index has the wrong size for its object count');
-    const index = new PackIndex(buf, 1, count, 0, FANOUT_BYTES + 4, 24, FANOUT_BYTES, 0, 0);
-    index.checkFanout();
-    return index;
+    return PackIndex.open(bufferBytes(buf));
   }
 
-  private checkFanout(): void {
-    let last = 0;
-    for (let b = 0; b < 256; b++) {
-      const n = this.buf.readUInt32BE(this.fanoutAt + b * 4);
-      if (n < last) throw new PackFormatError('the pack index\'s fanout table is not sorted');
-      last = n;
+  /** Read an idx file's layout (its first 1,032 bytes); the rest is read as lookups need it. */
+  static open(src: IndexBytes): PackIndex {
+    const len = src.length;
+    if (len >= 8 && src.slice(0, 4).equals(IDX_V2_MAGIC)) {
+      const version = src.slice(4, 4).readUInt32BE(0);
+      if (version !== 2) throw new PackFormatError(`pack index version ${version} is not supported (only 1 and 2 are)`);
+      if (len < 8 + FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
+      const fanout = Buffer.from(src.slice(8, FANOUT_BYTES));
+      const count = fanout.readUInt32BE(255 * 4);
+      const fixed = 8 + FANOUT_BYTES + count * 28 + 40;
+      const large = len - fixed;
+      if (large < 0 || large % 8 !== 0) throw new PackFormatError('the pack index has the wrong size for its object count');
+      const idsAt = 8 + FANOUT_BYTES;
+      return new PackIndex(src, 2, count, checkFanout(fanout), idsAt, 20, idsAt + count * 24, idsAt + count * 28, large / 8);
     }
+    if (len < FANOUT_BYTES + 40) throw new PackFormatError('the pack index is too short');
+    const fanout = Buffer.from(src.slice(0, FANOUT_BYTES));
+    const count = fanout.readUInt32BE(255 * 4);
+    if (len !== FANOUT_BYTES + count * 24 + 40) throw new PackFormatError('the pack index has the wrong size for its object count');
+    return new PackIndex(src, 1, count, checkFanout(fanout), FANOUT_BYTES + 4, 24, FANOUT_BYTES, 0, 0);
+  }
+
+  private u32(at: number): number {
+    return this.src.slice(at, 4).readUInt32BE(0);
   }
 
   /** The checksum of the pack this index belongs to. */
   get packChecksum(): Buffer {
-    return this.buf.subarray(this.buf.length - 40, this.buf.length - 20);
+    return this.src.slice(this.src.length - 40, 20);
   }
 
   /** Does the index's own trailing SHA-1 match its content? */
   checksumOk(): boolean {
-    const sum = createHash('sha1').update(this.buf.subarray(0, this.buf.length - 20)).digest();
-    return sum.equals(this.buf.subarray(this.buf.length - 20));
+    const len = this.src.length;
+    const sum = createHash('sha1').update(this.src.slice(0, len - 20)).digest();
+    return sum.equals(this.src.slice(len - 20, 20));
   }
 
   idAt(i: number): string {
-    const at = this.idsAt + i * this.idStride;
-    return this.buf.toString('hex', at, at + 20);
+    return this.src.slice(this.idsAt + i * this.idStride, 20).toString('hex');
   }
 
   offsetAt(i: number): number {
-    if (this.version === 1) return this.buf.readUInt32BE(this.offsetsAt + i * 24);
-    const small = this.buf.readUInt32BE(this.offsetsAt + i * 4);
+    if (this.version === 1) return this.u32(this.offsetsAt + i * 24);
+    const small = this.u32(this.offsetsAt + i * 4);
     if (!(small & 0x80000000)) return small;
     const row = small & 0x7fffffff;
     if (row >= this.largeCount) throw new PackFormatError('the pack index names a large offset it does not hold');
     const at = this.largeAt + row * 8;
-    return this.buf.readUInt32BE(at) * 2 ** 32 + this.buf.readUInt32BE(at + 4);
+    return this.u32(at) * 2 ** 32 + this.u32(at + 4);
   }
 
   /** The offset of the object `id` (40 hex digits) in the pack, or undefined if the pack lacks it. */
@@ -236,18 +248,27 @@ export class PackIndex {
     const key = Buffer.from(id, 'hex');
     if (key.length !== 20) return undefined;
     const first = key[0]!;
-    let lo = first === 0 ? 0 : this.buf.readUInt32BE(this.fanoutAt + (first - 1) * 4);
-    let hi = this.buf.readUInt32BE(this.fanoutAt + first * 4);
+    let lo = first === 0 ? 0 : this.fanout.readUInt32BE((first - 1) * 4);
+    let hi = this.fanout.readUInt32BE(first * 4);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const at = this.idsAt + mid * this.idStride;
-      const c = this.buf.compare(key, 0, 20, at, at + 20);
+      const c = this.src.slice(this.idsAt + mid * this.idStride, 20).compare(key);
       if (c === 0) return this.offsetAt(mid);
       if (c > 0) hi = mid;
       else lo = mid + 1;
     }
     return undefined;
   }
+}
+
+function checkFanout(fanout: Buffer): Buffer {
+  let last = 0;
+  for (let b = 0; b < 256; b++) {
+    const n = fanout.readUInt32BE(b * 4);
+    if (n < last) throw new PackFormatError('the pack index\'s fanout table is not sorted');
+    last = n;
+  }
+  return fanout;
 }
 
 const TYPE_CODES = Object.fromEntries(Object.entries(PACK_TYPES).map(([code, type]) => [type, Number(code)])) as Record<ObjectType, number>;

@@ -128,7 +128,7 @@ export interface Subject {
  */
 export class SubjectResolver {
   private readonly memo = new Map<string, Promise<Subject>>();
-  private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string> }>();
+  private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string>; quick?: boolean }>();
   private readonly heads = new Map<string, string | undefined>();
   private readonly picks: PickIndex;
 
@@ -167,7 +167,14 @@ export class SubjectResolver {
   /** The one id published on `name` that starts with `prefix`, or undefined (none, or several). */
   private async uniquelyPublished(name: string, prefix: string): Promise<string | undefined> {
     let p = this.published.get(name);
-    if (!p) this.published.set(name, (p = { ids: await this.picks.publishedIds(name), lookups: 0 }));
+    // The first few one by one from the publication file; a batch's thousands from all the ids.
+    const quick = !p || p.quick ? this.store.lineages.publicationFile(name) : undefined;
+    if (quick && (p?.lookups ?? 0) < 16) {
+      this.published.set(name, { ids: '', lookups: (p?.lookups ?? 0) + 1, quick: true });
+      const ids = quick.idsWithPrefix(prefix);
+      return ids.length === 1 ? ids[0] : undefined;
+    }
+    if (!p || p.quick) this.published.set(name, (p = { ids: await this.picks.publishedIds(name), lookups: p?.lookups ?? 0 }));
     // A batch asks thousands of times: past a few, one set of full ids beats scanning.
     if (prefix.length === 40 && ++p.lookups > 16) {
       if (!p.set) {

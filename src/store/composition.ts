@@ -42,6 +42,8 @@ export class PartsIndex {
   private readonly decoded: Part[] = [];
   private readonly absent = new Set<string>();
   private changed = false;
+  private index: Map<string, number> | undefined;
+  private readonly nested: string[] = [];
 
   constructor(private readonly store: Store) {
     this.file = path.join(store.gitdir, 'vfi-cache', 'parts.json');
@@ -63,7 +65,7 @@ export class PartsIndex {
     const d = this.load();
     const queue = [...ids].filter((id) => !Object.hasOwn(d.vfis, id));
     if (queue.length === 0) return;
-    const index = new Map(d.parts.map((p, i) => [p, i]));
+    const index = (this.index ??= new Map(d.parts.map((p, i) => [p, i])));
     while (queue.length > 0) {
       const id = queue.pop()!;
       if (Object.hasOwn(d.vfis, id) || this.absent.has(id)) continue;
@@ -91,6 +93,31 @@ export class PartsIndex {
       d.vfis[id] = row;
       this.changed = true;
     }
+  }
+
+  /** Learn the parts of a VFI at hand (one just imported), so that the first pick need not read it back. */
+  add(id: string, vfi: Vfi): void {
+    const d = this.load();
+    if (Object.hasOwn(d.vfis, id)) return;
+    this.index ??= new Map(d.parts.map((p, i) => [p, i]));
+    d.vfis[id] = partsOfVfi(vfi).map((p) => {
+      const text = `${p.component}\t${KINDS.indexOf(p.kind)}\t${p.key}\t${p.address}`;
+      let i = this.index!.get(text);
+      if (i === undefined) this.index!.set(text, (i = d.parts.push(text) - 1));
+      if (p.kind === 'vfi') this.nested.push(p.key);
+      return i;
+    });
+    this.changed = true;
+  }
+
+  /** Save what add() learnt, with the parts of the VFIs nested in those VFIs (as ensure() learns them). */
+  async saveAdded(): Promise<void> {
+    try {
+      await this.ensure(this.nested.splice(0));
+    } catch {
+      return; // a cache never fails the command that published: the next pick learns them from git
+    }
+    this.save();
   }
 
   /** Write what was learnt (the cache is only ever added to). */
@@ -203,6 +230,23 @@ export async function loadComposition(store: Store, ids: Iterable<string>, filte
   await parts.ensure(ids);
   parts.save();
   return { parts, claims: await claimsLookup(store, filter) };
+}
+
+/**
+ * The parts of these VFIs and of every VFI nested in them, read from the VFIs themselves: for one
+ * VFI (`vfi assertions`), a few object reads beat loading the parts cache of every VFI.
+ */
+export async function partsReadDirectly(store: Store, ids: Iterable<string>): Promise<PartsOf> {
+  const known = new Map<string, readonly Part[]>();
+  const queue = [...ids];
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    if (known.has(id) || !(await store.objects.has(id))) continue;
+    const parts = partsOfVfi((await store.readVfi(id)).vfi);
+    known.set(id, parts);
+    for (const p of parts) if (p.kind === 'vfi') queue.push(p.key);
+  }
+  return (id) => known.get(id);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { StoredVfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
+import { PartsIndex } from './composition.js';
 
 const MAX_ATTEMPTS = 100;
 
@@ -51,6 +52,7 @@ export async function importStream(
   const written: { commit: string; id: string }[] = [];
   let skipped = 0;
   let unchanged = 0;
+  let parts: PartsIndex | undefined;
   try {
     for await (const stored of vfis) {
       if (!store) {
@@ -78,6 +80,7 @@ export async function importStream(
       const tree = pack!.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: pack!.write('blob', stored.bytes) }]));
       parent = pack!.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
       written.push({ commit: parent, id: stored.id });
+      (parts ??= new PartsIndex(store)).add(stored.id, stored.vfi);
       lines.push({ id: stored.id, commit: parent, published: true, skipped: false });
       prevId = stored.id;
       if (opts.onProgress && lines.length % 256 === 0) opts.onProgress(lines.length);
@@ -94,6 +97,7 @@ export async function importStream(
     if (store.refs.compareAndSwap(ref, start, parent!)) {
       const subject = opts.message.split('\n', 1)[0]!;
       store.lineages.recordPublished(name, start, written.map((w) => ({ ...w, time: sig.committer.timestamp, author: sig.author.name, subject })));
+      await parts?.saveAdded();
       return result;
     }
     // Another writer published meanwhile: the same VFIs, in the same order, on top of what it published.

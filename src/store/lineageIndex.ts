@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readCommit } from '../git/commits.js';
 import { VfiError } from '../errors.js';
 import type { Store } from './store.js';
+import { PublicationFile } from './publicationFile.js';
 
 const VERSION = 1;
 
@@ -124,6 +125,7 @@ function insertReady(ready: number[], i: number, entries: readonly LineageEntry[
 
 export class LineageIndex {
   private readonly loaded = new Map<string, Lineage>();
+  private readonly quick = new Map<string, { head: string; file: PublicationFile }>();
   private readonly dir: string;
 
   constructor(private readonly store: Store) {
@@ -147,9 +149,25 @@ export class LineageIndex {
         throw new VfiError('STORE_DAMAGED', `refs/vfi/${name}: ${e.message}`, { name, ...e.data }, 'run `vfi fsck`; restore the object from a clone of the store');
       }
       this.writeCache(lineage);
+    } else if (!this.publicationFile(name)) {
+      this.writePublications(lineage); // a cache from before the publication file
     }
     this.loaded.set(name, lineage);
     return lineage;
+  }
+
+  /**
+   * The publications of `name` as its ref says now, read from their fixed-width file without
+   * loading the lineage; undefined when there is no such ref or the file is missing or stale.
+   */
+  publicationFile(name: string): PublicationFile | undefined {
+    const head = this.store.refs.read(`refs/vfi/${name}`);
+    if (!head) return undefined;
+    const memo = this.quick.get(name);
+    if (memo?.head === head) return memo.file;
+    const file = PublicationFile.open(path.join(this.dir, `${name}.pub`), head);
+    if (file) this.quick.set(name, { head, file });
+    return file;
   }
 
   /** Record commits just published on top of `from` without walking the objects again. */
@@ -229,6 +247,13 @@ export class LineageIndex {
   private writeCache(lineage: Lineage): void {
     const rows: Row[] = lineage.entries.map((e) => [e.commit, e.id, e.time, e.author, e.subject, ...e.parents]);
     writeFileAtomic(this.cacheFile(lineage.name), JSON.stringify({ v: VERSION, head: lineage.head, rows }));
+    this.writePublications(lineage);
+  }
+
+  private writePublications(lineage: Lineage): void {
+    this.quick.get(lineage.name)?.file.close();
+    this.quick.delete(lineage.name);
+    PublicationFile.write(path.join(this.dir, `${lineage.name}.pub`), lineage.head, lineage.publications().map((e) => e.id));
   }
 }
 

@@ -141,6 +141,8 @@ export class Store {
   async resolve(ref: VfiRef): Promise<ResolvedVfi> {
     switch (ref.kind) {
       case 'head': {
+        const quick = this.lineages.publicationFile(ref.name)?.idAt(ref.back);
+        if (quick) return { id: quick, name: ref.name, names: await this.namesOf(quick) };
         const lineage = await this.lineage(ref.name);
         const entry = lineage.back(ref.back);
         if (!entry) {
@@ -150,8 +152,10 @@ export class Store {
         return { id: entry.id, name: ref.name, names: await this.namesOf(entry.id) };
       }
       case 'id': {
-        const lineage = await this.lineage(ref.name);
-        const id = uniqueMatch(lineage.idsWithPrefix(ref.prefix), `${ref.name}@${ref.prefix}`);
+        // Ambiguous: the lineage lists the candidates in the order it learnt them.
+        const quick = this.lineages.publicationFile(ref.name)?.idsWithPrefix(ref.prefix);
+        const ids = quick && quick.length <= 1 ? quick : (await this.lineage(ref.name)).idsWithPrefix(ref.prefix);
+        const id = uniqueMatch(ids, `${ref.name}@${ref.prefix}`);
         if (!id) {
           const elsewhere = (await this.matchAll(ref.prefix)).map((m) => `${m.names.join(', ')}@${m.id}`);
           throw new VfiError('NOT_FOUND', `VFI ${ref.prefix} was never published under ${ref.name}`, { name: ref.name, id: ref.prefix },
@@ -179,7 +183,8 @@ export class Store {
   async matchAll(prefix: string): Promise<{ id: string; names: string[] }[]> {
     const found = new Map<string, string[]>();
     for (const name of this.lineageNames()) {
-      const lineage = await this.lineages.load(name).catch((e: unknown) => {
+      const quick = this.lineages.publicationFile(name);
+      const lineage = quick ?? await this.lineages.load(name).catch((e: unknown) => {
         // A damaged lineage is reported by the commands that name it, and by fsck; it does not
         // stop references to the others from resolving.
         if (e instanceof VfiError && e.code === 'STORE_DAMAGED') return undefined;
