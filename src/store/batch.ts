@@ -12,7 +12,8 @@
  * finds it current.
  */
 import { VfiError, withSource } from '../errors.js';
-import { decodeTree, encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import { encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
+import { readTree } from '../git/commits.js';
 import {
   firstNewAt,
   formatMicros,
@@ -310,10 +311,8 @@ class TreesAt {
     return p;
   }
 
-  async tree(id: string): Promise<TreeEntry[]> {
-    const obj = await this.store.objects.read(id);
-    if (obj.type !== 'tree') throw new VfiError('STORE_DAMAGED', `${ASSERTIONS_REF}: ${id} is a ${obj.type}, not a tree`, { id }, 'run `vfi fsck`');
-    return decodeTree(obj.body);
+  tree(id: string): Promise<TreeEntry[]> {
+    return readTree(this.store.objects, id, ASSERTIONS_REF);
   }
 }
 

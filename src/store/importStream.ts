@@ -7,7 +7,8 @@
  * one just before it is not published again.
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, encodeCommit, encodeTree } from '../core/gitObject.js';
+import { encodeCommit, encodeTree } from '../core/gitObject.js';
+import { readCommit } from '../git/commits.js';
 import type { StoredVfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
@@ -105,7 +106,7 @@ export async function importStream(
     parent = start;
     const remade = new Map<string, string>();
     for (const w of written) {
-      const tree = decodeCommit((await store.objects.read(w.commit)).body).tree;
+      const { tree } = await readCommit(store.objects, w.commit, { where: ref });
       parent = store.objects.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
       remade.set(w.commit, parent);
       w.commit = parent;

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { VfiError } from '../errors.js';
+import { errnoWords } from '../errno.js';
 
 /** A line longer than this is refused rather than held: no VFI or record comes near it. */
 const MAX_LINE_BYTES = 80 * 1024 * 1024;
@@ -26,11 +27,16 @@ export function inputChunks(file: string, stdin: () => AsyncIterable<Uint8Array>
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new VfiError('USAGE', `${file}: ${why}`, { file });
+    throw unreadableInput(file, e);
   }
   return { source: file, chunks: fs.createReadStream('', { fd, highWaterMark: 1 << 20 }) };
+}
+
+/** An input FILE that cannot be read: bad usage, in one line that says why in words. */
+export function unreadableInput(file: string, e: unknown): VfiError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : errnoWords(e);
+  return new VfiError('USAGE', `${file}: ${why}`, { file });
 }
 
 export async function* lines(chunks: AsyncIterable<Uint8Array>, source: string): AsyncGenerator<Line> {
