@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkPinned, flattenVfi, type Deployable } from '../../src/core/export/deployables.js';
 import { freightName } from '../../src/core/export/freightName.js';
+import { kargoGitUrl } from '../../src/core/export/kargoGitUrl.js';
 import { envName, kubernetesName, renderExport } from '../../src/core/export/render.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { VfiError } from '../../src/errors.js';
@@ -120,8 +121,9 @@ describe('freight', () => {
     expect(yaml.origin).toEqual({ kind: 'Warehouse', name: 'runtime' });
     expect(yaml.images).toEqual([{ repoURL: 'nginx', tag: '1.25', digest: D1 }]);
     expect(yaml.commits).toEqual([{ repoURL: 'https://github.com/polyverse/api.git', id: C1 }]);
-    // Freight.GenerateID: sha1 of "<kind>/<name>:" + sorted artifacts joined by "|"
-    const expected = createHash('sha1').update(`Warehouse/runtime:https://github.com/polyverse/api.git:${C1}|nginx:1.25@${D1}`).digest('hex');
+    // Freight.GenerateID: sha1 of "<kind>/<name>:" + sorted artifacts joined by "|", the commit's URL
+    // normalized as Kargo normalizes it (no .git), while the Freight keeps it as written
+    const expected = createHash('sha1').update(`Warehouse/runtime:https://github.com/polyverse/api:${C1}|nginx:1.25@${D1}`).digest('hex');
     expect(yaml.metadata.name).toBe(expected);
   });
 
@@ -130,6 +132,30 @@ describe('freight', () => {
     ['no images', [], 'Warehouse/w:'],
   ])('freightName: %s', (_title, images, hashed) => {
     expect(freightName({ kind: 'Warehouse', name: 'w' }, images, [])).toBe(createHash('sha1').update(hashed).digest('hex'));
+  });
+
+  // Expected values are what Kargo's own NormalizeGit gives for these inputs (pkg/urls/git_test.go).
+  it.each([
+    ['https://github.com/', 'https://github.com'],
+    ['https://github.com/Example/Repo.git/', 'https://github.com/example/repo'],
+    ['https://foo:bar@localhost:8443/example/repo.git', 'https://localhost:8443/example/repo'],
+    ['http://github.com/example/repo?foo=bar', 'http://github.com/example/repo?foo=bar'],
+    ['ssh://git@localhost:2222/example/repo.git/', 'ssh://git@localhost:2222/example/repo'],
+    ['ssh://git.example.com/', 'ssh://git.example.com'],
+    ['git@github.com:example/repo.git', 'ssh://git@github.com/example/repo'],
+    ['github.com:example/repo/', 'ssh://github.com/example/repo'],
+    ['git@git.example.com', 'ssh://git@git.example.com'],
+    ['https://host/a%2Fb.git', 'https://host/a/b'],
+    ['https://host/a%2Fb', 'https://host/a%2fb'],
+    ['not even remotely a url', 'not even remotely a url'],
+  ])('kargoGitUrl(%s) = %s', (url, normal) => {
+    expect(kargoGitUrl(url)).toBe(normal);
+  });
+
+  it('a commit URL names the same Freight however its .git and case are written', () => {
+    const name = (url: string) => freightName({ kind: 'Warehouse', name: 'w' }, [], [{ repoURL: url, id: C1 }]);
+    expect(name('https://GitHub.com/org/api.git')).toBe(name('https://github.com/org/api'));
+    expect(name('git@github.com:org/api.git')).toBe(createHash('sha1').update(`Warehouse/w:ssh://git@github.com/org/api:${C1}`).digest('hex'));
   });
 
   it.each([['Runtime', 'runtime'], ['my_App.v2', 'my-app-v2'], ['___', 'vfi']])('kubernetesName(%s) = %s', (name, k8s) => {

@@ -7,12 +7,12 @@
  *   image artifact:  "<repoURL>:<tag>@<digest>" (both tag and digest, either may be empty)
  *   commit artifact: "<repoURL>:<id>"           (Kargo's, with a tag: "<repoURL>:<tag>:<id>")
  *
- * Kargo passes a commit's repoURL through its internal git.NormalizeURL first; that function is not
- * ported here, so the URL enters as the VFI writes it. The name equals Kargo's for Freight of
- * images, and of git URLs already in Kargo's normal form; for others Kargo would name the same
- * Freight otherwise. Pure.
+ * Kargo passes a commit's repoURL through its URL normalization first (kargoGitUrl.ts), so
+ * `https://host/org/repo.git` and `https://host/org/repo` name the same Freight. Image repoURLs
+ * enter as written, as Kargo's do. Pure.
  */
 import { createHash } from 'node:crypto';
+import { kargoGitUrl } from './kargoGitUrl.js';
 
 export function freightName(
   origin: { kind: string; name: string },
@@ -20,7 +20,7 @@ export function freightName(
   commits: readonly { repoURL: string; id: string }[],
 ): string {
   const artifacts = [
-    ...commits.map((c) => `${c.repoURL}:${c.id}`),
+    ...commits.map((c) => `${kargoGitUrl(c.repoURL)}:${c.id}`),
     ...images.map((i) => `${i.repoURL}:${i.tag ?? ''}@${i.digest ?? ''}`),
   ];
   // Go's slices.Sort orders strings by bytes; JS's default sort by UTF-16 code units: the same
