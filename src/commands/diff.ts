@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { parseVfiRef } from '../core/vfiRef.js';
 import { diffVfis, type Component, type ComponentChange } from '../core/vfi.js';
 import type { JsonValue } from '../core/canonical.js';
-import { describeComponent, fitCell } from '../core/shortAddress.js';
+import { describeComponent, fitAddress, fitCell } from '../core/shortAddress.js';
 import { formatTable, printResult } from './table.js';
 
 /** `--short` rows fit a terminal this wide. */
@@ -54,5 +54,5 @@ function fitColumns(table: string[][]): string[][] {
   const gaps = 3 * 2;
   const nameWidth = Math.min(Math.max(...table.map((r) => r[1]!.length)), Math.floor(SHORT_WIDTH / 4));
   const addressWidth = Math.floor((SHORT_WIDTH - 1 - nameWidth - gaps) / 2);
-  return table.map(([mark, name, from, to]) => [mark!, fitCell(name!, nameWidth), fitCell(from!, addressWidth), fitCell(to!, addressWidth)]);
+  return table.map(([mark, name, from, to]) => [mark!, fitCell(name!, nameWidth), fitAddress(from!, addressWidth), fitAddress(to!, addressWidth)]);
 }

@@ -24,3 +24,19 @@ export function fitCell(cell: string, width: number): string {
   const tail = Math.ceil((width - 1) / 2);
   return `${cell.slice(0, width - 1 - tail)}…${cell.slice(cell.length - tail)}`;
 }
+
+/**
+ * Cut an address to `width` characters in its repository path, so that what tells two versions
+ * apart (the last name, its tag, the short digest or commit) stays whole: `…/router:1.0.3@sha256:8d3f…`.
+ * When even that does not fit, both ends are kept (fitCell).
+ */
+export function fitAddress(cell: string, width: number): string {
+  if (cell.length <= width) return cell;
+  const at = cell.lastIndexOf('@');
+  const slash = cell.lastIndexOf('/', at < 0 ? cell.length : at);
+  const last = cell.slice(slash + 1);
+  const room = width - 1 - last.length;
+  if (slash < 0 || room < 0) return fitCell(cell, width);
+  // a stub of the registry under 4 characters says nothing: the name alone reads better
+  return `${room >= 4 ? cell.slice(0, room) : ''}…${last}`;
+}

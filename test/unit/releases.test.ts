@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AssertionRecord } from '../../src/core/assertion.js';
 import { buildNotes, commitRanges, notesMarkdown } from '../../src/core/notes.js';
 import { parseSince, releaseHistory } from '../../src/core/releases.js';
-import { fitCell, shortAddress } from '../../src/core/shortAddress.js';
+import { fitAddress, fitCell, shortAddress } from '../../src/core/shortAddress.js';
 import { diffVfis, type Vfi } from '../../src/core/vfi.js';
 
 const ID_A = 'a'.repeat(40);
@@ -76,6 +76,18 @@ describe('shortAddress and fitCell', () => {
 
   it.each([['abcdef', 10, 'abcdef'], ['abcdefghij', 5, 'ab…ij'], ['abcdefghij', 6, 'ab…hij']])('fitCell(%s, %i)', (cell, width, out) => {
     expect(fitCell(cell, width)).toBe(out);
+    expect(out.length).toBeLessThanOrEqual(width);
+  });
+
+  it.each([
+    // the tag that tells two versions apart is never the part cut
+    ['registry.example.com/platform/edge/router:1.0.3@sha256:8d3f0a1b2c3d', 40, 'registr…router:1.0.3@sha256:8d3f0a1b2c3d'],
+    ['registry.example.com/platform/edge/router:1.0.3@sha256:8d3f0a1b2c3d', 34, '…router:1.0.3@sha256:8d3f0a1b2c3d'],
+    ['git:https://git.example.com/platform/api.git@0123456789ab', 30, 'git:https…api.git@0123456789ab'],
+    ['short/name:tag', 34, 'short/name:tag'],
+    ['x/a-very-long-image-name-without-room:tag@sha256:0123456789ab', 20, 'x/a-very-…23456789ab'],
+  ])('fitAddress(%s, %i) = %s', (cell, width, out) => {
+    expect(fitAddress(cell, width)).toBe(out);
     expect(out.length).toBeLessThanOrEqual(width);
   });
 });
