@@ -44,7 +44,7 @@ async function notesBetween(store: Store, from: string | undefined, to: string, 
   const b = await flatComponents(store, to);
   const a = from === undefined ? { label: '(nothing: the first release)', vfi: {} } : await flatComponents(store, from);
   const diff = diffVfis(a.vfi, b.vfi);
-  return buildNotes(a.label, b.label, diff, await readRecordsOf(store, b.id), readCommitLogs(commitRanges(diff), repos));
+  return buildNotes(a.label, b.label, diff, await readRecordsOf(store, b.id), readCommitLogs(commitRanges(diff), repos, store.env));
 }
 
 /** Every release of NAME since DATE, newest first, each with notes against the release before it. */

@@ -198,10 +198,12 @@ export type Draft = Omit<Assertion, 'at'>;
 
 /** Drafts records for checked requests on resolved subjects, with who filled in; each VFI's sha256 read once. */
 export class Drafter {
-  private readonly by = currentPerson().name;
+  private readonly by: string;
   private readonly sha = new Map<string, string>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.by = currentPerson(store.env).name;
+  }
 
   /** A published VFI's bytes, as its blob id vouches for them (the subject's sha256 is of those bytes; whether they are canonical is fsck's question). */
   private async vfiBytes(id: string): Promise<Buffer> {
@@ -271,7 +273,7 @@ export async function appendRecords(
     if (list) list.push(i);
     else dirs.set(key.slice(2), [i]);
   }
-  const sig = signatures(now());
+  const sig = signatures(now(store.env), store.env);
   const reader = new TreeReader(store);
   // Records made on an earlier attempt, reused when their time still holds.
   const made: AssertionRecord[] = [];
