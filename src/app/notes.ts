@@ -6,13 +6,12 @@ import { flattenVfi } from '../core/export/deployables.js';
 import { checkName } from '../core/names.js';
 import { buildNotes, commitRanges, type ReleaseNotes, type ReleaseSection } from '../core/notes.js';
 import { parseAt } from '../core/assertion.js';
-import { parseSince } from '../core/releases.js';
+import { parseSince, releaseHistory, wasReleased } from '../core/releases.js';
 import { diffVfis, type Vfi } from '../core/vfi.js';
-import { readRecordsOf } from '../store/assertions.js';
+import { readRecordsOf, readRecordsOfCandidates } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
 import { readVfiTree } from '../store/vfiTree.js';
 import { readCommitLogs } from '../git/commitLog.js';
-import { loadReleases } from './releases.js';
 
 export interface NotesOptions {
   format?: 'markdown' | 'json';
@@ -54,7 +53,7 @@ export async function notesSince(ctx: Context, name: string | undefined, extra: 
   const since = parseSince(opts.since!);
   const store = ctx.store({ create: false });
   await store.lineage(name);
-  const all = (await loadReleases(store, name)).reverse(); // oldest first
+  const all = releaseHistory(await readRecordsOfCandidates(store, name, wasReleased)).reverse(); // oldest first
   const sections: ReleaseSection[] = [];
   for (const [i, release] of all.entries()) {
     if (parseAt(release.at)! < since) continue;

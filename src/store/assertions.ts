@@ -380,3 +380,18 @@ export async function loadCandidates(store: Store, name: string | undefined, fil
 export async function claimsEverAsserted(store: Store): Promise<ReadonlySet<string>> {
   return (await new AssertionIndex(store).load()).claimsInUse();
 }
+
+/** The VFIs of NAME (or of the store) that `keep` keeps by their latest claims, each with all its records. */
+export async function readRecordsOfCandidates(store: Store, name: string | undefined, keep: (c: Candidate) => boolean): Promise<VfiRecords[]> {
+  const { candidates } = await loadCandidates(store, name);
+  const out: VfiRecords[] = [];
+  for (const c of candidates) if (keep(c)) out.push({ id: c.id, name: c.name, records: await readRecordsOf(store, c.id) });
+  return out;
+}
+
+export interface VfiRecords {
+  id: string;
+  /** the lineage the VFI is spoken of under */
+  name: string;
+  records: AssertionRecord[];
+}
