@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isVfiError, VfiError } from './errors.js';
 import { errnoError } from './errno.js';
-import { processContext, processIo, type Context, type ProcessIo } from './context.js';
+import { processContext, processIo, type Context, type ProcessEnds, type ProcessIo } from './context.js';
 import { registerDeploy } from './cli/deploy.js';
 import { registerCompletion } from './cli/completion.js';
 import { registerCreds } from './cli/creds.js';
@@ -32,9 +32,10 @@ const storeHelp = [
   'completion script.',
 ].join('\n');
 
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], ends: ProcessEnds): Promise<number> {
   let exitCode = 0;
-  const jsonErrors = processIo().env.VFI_ERROR_FORMAT === 'json' || argv.includes('--json');
+  const io = processIo(ends);
+  const jsonErrors = io.env.VFI_ERROR_FORMAT === 'json' || argv.includes('--json');
   const program = new Command('vfi')
     .description('Content-addressed compositions of software components (VFIs) in a git-backed store')
     .option('--store <dir>', 'the store (see below for where it is found without this)')
@@ -55,12 +56,12 @@ export async function runCli(argv: string[]): Promise<number> {
       // `vfi remote --json add` and `vfi remote add --json` alike: commander gives the flag to the parent.
       const json = Boolean(this.optsWithGlobals().json);
       if (json) this.setOptionValue('json', true);
-      const ctx = processContext(program.opts().store);
+      const ctx = processContext(ends, program.opts().store);
       try {
         const run = await load();
         await run(ctx, ...args.slice(0, -1));
       } catch (e) {
-        exitCode = report(e, json || jsonErrors);
+        exitCode = report(e, json || jsonErrors, io);
       }
     };
 
@@ -346,7 +347,7 @@ export async function runCli(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return 2; // commander has printed its one line already
     }
-    return report(e, jsonErrors);
+    return report(e, jsonErrors, io);
   }
   return exitCode;
 }
@@ -414,7 +415,7 @@ export function parseSeconds(v: string): number {
 }
 
 /** Print an error as one line (a JSON line with `json`) and return its exit code; stack traces only with VFI_DEBUG=1. */
-export function report(e: unknown, json = false, io: ProcessIo = processIo()): number {
+export function report(e: unknown, json: boolean, io: ProcessIo): number {
   const debug = io.env.VFI_DEBUG === '1';
   const say = (code: string, exit: number, message: string, hint?: string) =>
     io.writeErr(json
@@ -428,15 +429,10 @@ export function report(e: unknown, json = false, io: ProcessIo = processIo()): n
   const err = e as NodeJS.ErrnoException;
   // A reader that stopped early (`vfi list | head -1`) ends the command quietly; a broken pipe to
   // a socket or a child process is a failure like any other.
-  if (err?.code === 'EPIPE' && stdoutClosed()) return 0;
+  if (err?.code === 'EPIPE' && io.stdoutClosed()) return 0;
   const mapped = errnoError(e);
   if (mapped) return report(mapped, json, io);
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) io.writeErr(`${err?.stack}\n`);
   return 1;
-}
-
-/** Has stdout's reader gone away (its stream errored or was destroyed)? */
-function stdoutClosed(): boolean {
-  return process.stdout.destroyed || process.stdout.errored != null;
 }

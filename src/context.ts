@@ -28,44 +28,64 @@ export interface Context {
   store(opts: { create: boolean }): Store;
 }
 
+/**
+ * The process as the bin entry (src/main.ts, the one module that reads `process`) hands it over;
+ * everything below the entry reaches the environment and the standard streams through a Context
+ * or a ProcessIo made from this (test/unit/process-io.test.ts keeps it so).
+ */
+export interface ProcessEnds {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** a function: stdin is opened when first touched, which only the commands that read it should do */
+  stdin(): NodeJS.ReadStream;
+}
+
 /** The environment and stderr of the process, for the entry point's error report, which runs with or without a command's context. */
 export interface ProcessIo {
   env: NodeJS.ProcessEnv;
   writeErr(text: string): void;
+  /** stdout's reader has gone away (its stream errored or was destroyed): `vfi list | head -1` */
+  stdoutClosed(): boolean;
 }
 
-export const processIo = (): ProcessIo => ({ env: process.env, writeErr: (text) => void process.stderr.write(text) });
+export const processIo = (ends: ProcessEnds): ProcessIo => ({
+  env: ends.env,
+  writeErr: (text) => void ends.stderr.write(text),
+  stdoutClosed: () => ends.stdout.destroyed || ends.stdout.errored != null,
+});
 
-export function processContext(storeOption: string | undefined): Context {
+export function processContext(ends: ProcessEnds, storeOption: string | undefined): Context {
   let opened: Store | undefined;
-  const env = process.env;
-  const found = findStore(storeOption, env, process.cwd());
+  const { env, stdout, stderr } = ends;
+  const found = findStore(storeOption, env, ends.cwd);
+  const note = (line: string) => void stderr.write(`${line}\n`);
   return {
     storePath: found.path,
     storeFrom: found.from,
     env,
-    out: (line) => void process.stdout.write(`${line}\n`),
-    outBytes: (bytes) => void process.stdout.write(bytes),
-    note: (line) => void process.stderr.write(`${line}\n`),
-    progressAllowed: Boolean(process.stderr.isTTY) && env.CI !== 'true',
-    errStream: process.stderr,
-    // A getter: touching process.stdin opens it, which only the commands that read it should do.
+    out: (line) => void stdout.write(`${line}\n`),
+    outBytes: (bytes) => void stdout.write(bytes),
+    note,
+    progressAllowed: Boolean(stderr.isTTY) && env.CI !== 'true',
+    errStream: stderr,
     get inIsTerminal() {
-      return Boolean(process.stdin.isTTY);
+      return Boolean(ends.stdin().isTTY);
     },
-    outIsTerminal: Boolean(process.stdout.isTTY),
-    color: Boolean(process.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
-    stdinChunks: () => process.stdin,
+    outIsTerminal: Boolean(stdout.isTTY),
+    color: Boolean(stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    stdinChunks: () => ends.stdin(),
     readStdin: async () => {
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
+      for await (const c of ends.stdin()) chunks.push(c as Buffer);
       return Buffer.concat(chunks);
     },
     store(opts) {
       // `--store "$UNSET"` would otherwise be the current directory, and write into its .git.
       if (this.storePath === '') throw new VfiError('USAGE', '--store: the path is empty (an unset variable?)', {}, 'give a directory, or leave --store out for $VFI_STORE or the default');
       try {
-        opened ??= Store.open(this.storePath, opts);
+        opened ??= Store.open(this.storePath, { ...opts, env, warn: note });
       } catch (e) {
         // Found without --store: say how, or a $GIT_DIR left set by a git hook is a mystery.
         if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && found.from !== '--store')) throw e;

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-/** bin entry: run the program; expected failures become one line and their exit code, bugs say so. */
+/**
+ * bin entry: run the program; expected failures become one line and their exit code, bugs say so.
+ * The one module that reads `process`: its environment and streams are handed to runCli, which
+ * gives every command them through its Context (src/context.ts).
+ */
 import { runCli } from './cli.js';
 
 // A reader that stops early (`vfi log X | head`) is not an error: stop quietly, as git does.
@@ -10,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv).then(
+runCli(process.argv, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: () => process.stdin }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -6,13 +6,12 @@ import { flattenVfi } from '../core/export/deployables.js';
 import { checkName } from '../core/names.js';
 import { buildNotes, commitRanges, type ReleaseNotes, type ReleaseSection } from '../core/notes.js';
 import { parseAt } from '../core/assertion.js';
-import { parseSince } from '../core/releases.js';
+import { parseSince, releaseHistory, wasReleased } from '../core/releases.js';
 import { diffVfis, type Vfi } from '../core/vfi.js';
-import { readRecordsOf } from '../store/assertions.js';
+import { readRecordsOf, readRecordsOfCandidates } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
 import { readVfiTree } from '../store/vfiTree.js';
 import { readCommitLogs } from '../git/commitLog.js';
-import { loadReleases } from './releases.js';
 
 export interface NotesOptions {
   format?: 'markdown' | 'json';
@@ -44,7 +43,7 @@ async function notesBetween(store: Store, from: string | undefined, to: string, 
   const b = await flatComponents(store, to);
   const a = from === undefined ? { label: '(nothing: the first release)', vfi: {} } : await flatComponents(store, from);
   const diff = diffVfis(a.vfi, b.vfi);
-  return buildNotes(a.label, b.label, diff, await readRecordsOf(store, b.id), readCommitLogs(commitRanges(diff), repos));
+  return buildNotes(a.label, b.label, diff, await readRecordsOf(store, b.id), readCommitLogs(commitRanges(diff), repos, store.env));
 }
 
 /** Every release of NAME since DATE, newest first, each with notes against the release before it. */
@@ -54,7 +53,7 @@ export async function notesSince(ctx: Context, name: string | undefined, extra: 
   const since = parseSince(opts.since!);
   const store = ctx.store({ create: false });
   await store.lineage(name);
-  const all = (await loadReleases(store, name)).reverse(); // oldest first
+  const all = releaseHistory(await readRecordsOfCandidates(store, name, wasReleased)).reverse(); // oldest first
   const sections: ReleaseSection[] = [];
   for (const [i, release] of all.entries()) {
     if (parseAt(release.at)! < since) continue;

@@ -37,7 +37,7 @@ function sessionOptions(ctx: Context, skipInvalid?: boolean) {
   return {
     env: ctx.env,
     interactive: ctx.progressAllowed && ctx.inIsTerminal,
-    progress: ctx.progressAllowed,
+    progress: ctx.progressAllowed ? ctx.errStream : undefined,
     skipInvalid,
   };
 }
@@ -73,7 +73,7 @@ export async function pullFrom(ctx: Context, remote: string | undefined, opts: {
       const named = listRemotes(made.gitdir).length === 0;
       const done = await settled(ctx.note, run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx, opts.skipInvalid)));
       return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display, ctx.env) : undefined };
-    });
+    }, { env: ctx.env, warn: ctx.note });
     for (const m of report.messages) ctx.note(m);
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);
     return transferJson(report);

@@ -38,7 +38,7 @@ export async function importMany(ctx: Context, name: string, file: string, opts:
   };
   const bar = await progressBar(ctx, `publishing on ${name}`, 0);
   const result = await importStream(() => ctx.store({ create: true }), name, vfis(), {
-    again: Boolean(opts.again), message: `import ${label(input.source)}`, onProgress: (done) => bar.tick(done),
+    again: Boolean(opts.again), message: `import ${label(input.source)}`, onProgress: (done) => bar.tick(done), env: ctx.env,
   }).catch((e: unknown) => {
     throw e instanceof VfiError && e.code === 'INVALID_INPUT' && e.message.startsWith('no VFIs') ? new VfiError(e.code, `${input.source}: ${e.message}`, e.data) : e;
   });

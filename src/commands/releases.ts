@@ -1,12 +1,17 @@
 /** `vfi releases [NAME] [--since DATE] [--json]`: the release history, newest first. */
 import type { Context } from '../context.js';
 import { shownAt } from '../core/assertion.js';
-import type { Release } from '../core/releases.js';
-import { releasesOf } from '../app/releases.js';
+import { checkName } from '../core/names.js';
+import { parseSince, releaseHistory, wasReleased, type Release } from '../core/releases.js';
+import { readRecordsOfCandidates } from '../store/assertions.js';
 import { formatTable, printJson } from './table.js';
 
 export async function releases(ctx: Context, name: string | undefined, opts: { since?: string; json?: boolean }): Promise<void> {
-  const rows = await releasesOf(ctx, name, opts.since);
+  if (name !== undefined) checkName(name);
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  const store = ctx.store({ create: false });
+  if (name !== undefined) await store.lineage(name); // an unknown lineage is NOT_FOUND, not an empty history
+  const rows = releaseHistory(await readRecordsOfCandidates(store, name, wasReleased), since);
   if (opts.json) {
     printJson(ctx.out, rows.map((r) => ({ ref: `${r.name}@${r.id}`, ...r })));
     return;

@@ -20,14 +20,14 @@ export function findClone(dir: string, repository: string): string | undefined {
 }
 
 /** `git log --format=%s from..to` in each range's clone; a range without a clone, or whose commits the clone lacks, says so. */
-export function readCommitLogs(ranges: readonly CommitRange[], reposDir: string | undefined): CommitLog[] {
+export function readCommitLogs(ranges: readonly CommitRange[], reposDir: string | undefined, env: NodeJS.ProcessEnv): CommitLog[] {
   return ranges.map((range): CommitLog => {
     if (reposDir === undefined) return { ...range, missing: 'no --repos given' };
     const clone = findClone(reposDir, range.repository);
     if (!clone) return { ...range, missing: `no clone of ${range.repository} under ${reposDir}` };
     const r = spawnSync('git', ['-C', clone, 'log', '--format=%s', `${range.from}..${range.to}`, '--'], {
       encoding: 'utf8',
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
+      env: { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
     });
     if (r.status !== 0) return { ...range, missing: `${path.basename(clone)} does not have both commits (git fetch in it)` };
     return { ...range, subjects: r.stdout.split('\n').filter((s) => s !== '') };

@@ -18,8 +18,14 @@ import { flushWritten, syncDir, writeDurably } from './durable.js';
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
 
-function timeoutMs(): number {
-  const v = Number(process.env.VFI_LOCK_TIMEOUT_MS);
+/** What a lock takes from its caller's context: VFI_LOCK_TIMEOUT_MS (and the tests' hook) from `env`, and where a warning goes. */
+export interface LockIo {
+  env?: NodeJS.ProcessEnv;
+  warn?: (line: string) => void;
+}
+
+function timeoutMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.VFI_LOCK_TIMEOUT_MS);
   return Number.isFinite(v) && v > 0 ? v : 20_000;
 }
 
@@ -33,16 +39,16 @@ export class FileLock {
   ) {}
 
   /** Take the lock on `target`, waiting (with jittered backoff) while another process holds it. */
-  static acquire(target: string): FileLock {
+  static acquire(target: string, { env = {}, warn = () => {} }: LockIo = {}): FileLock {
     const lockPath = `${target}.lock`;
     const made = fs.mkdirSync(path.dirname(target), { recursive: true });
     // New directories are entries of their parents: harden those (the ref's own is, on commit).
     for (let d = path.dirname(target); made !== undefined && d.length >= made.length; d = path.dirname(d)) syncDir(path.dirname(d));
-    const deadline = Date.now() + timeoutMs();
+    const deadline = Date.now() + timeoutMs(env);
     let wait = 1;
     for (;;) {
       if (createExclusive(lockPath, holderLine())) return new FileLock(target, lockPath, true);
-      if (breakIfHolderGone(lockPath)) continue;
+      if (breakIfHolderGone(lockPath, env, warn)) continue;
       if (Date.now() > deadline) {
         const holder = describeHolder(readHolder(lockPath));
         throw new VfiError('STORE_BUSY', `store is busy: ${lockPath} is held by ${holder}`, { lock: lockPath, holder },
@@ -138,10 +144,10 @@ function isGone(h: Holder | undefined): h is Holder {
 const sameHolder = (a: Holder | undefined, b: Holder) => a !== undefined && a.pid === b.pid && a.host === b.host;
 
 /** Remove the lock if its holder is gone; true when the caller should try to take it again at once. */
-function breakIfHolderGone(lockPath: string): boolean {
+function breakIfHolderGone(lockPath: string, env: NodeJS.ProcessEnv, warn: (line: string) => void): boolean {
   const holder = readHolder(lockPath);
   if (!isGone(holder)) return false;
-  testHook('judged', lockPath);
+  testHook('judged', lockPath, env);
   const breakPath = path.join(path.dirname(lockPath), `.${path.basename(lockPath)}.break`);
   if (!createExclusive(breakPath, holderLine())) {
     // Another process is breaking it now; a breaker that was itself killed is broken the same way.
@@ -153,7 +159,7 @@ function breakIfHolderGone(lockPath: string): boolean {
     // if the lock still names it now, nobody has taken it since.
     if (!sameHolder(readHolder(lockPath), holder)) return true;
     fs.rmSync(lockPath, { force: true });
-    process.stderr.write(`vfi: warning: removed ${lockPath}, left by process ${holder.pid}, which is gone\n`);
+    warn(`vfi: warning: removed ${lockPath}, left by process ${holder.pid}, which is gone`);
     return true;
   } finally {
     fs.rmSync(breakPath, { force: true });
@@ -164,8 +170,8 @@ function breakIfHolderGone(lockPath: string): boolean {
  * Tests only: with VFI_TEST_LOCK_HOOK=<dir>, a process that has judged a lock's holder gone says
  * so in <dir>/<event>-<pid> and waits for <dir>/go, so that a test can line up two breakers.
  */
-function testHook(event: string, lockPath: string): void {
-  const dir = process.env.VFI_TEST_LOCK_HOOK;
+function testHook(event: string, lockPath: string, env: NodeJS.ProcessEnv): void {
+  const dir = env.VFI_TEST_LOCK_HOOK;
   if (!dir) return;
   fs.writeFileSync(path.join(dir, `${event}-${process.pid}`), lockPath);
   const until = Date.now() + 30_000;

@@ -2,14 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
-import { FileLock } from './lock.js';
+import { FileLock, type LockIo } from './lock.js';
 
 const OID = /^[0-9a-f]{40}$/;
 
 export class RefStore {
   private packed: Map<string, string> | undefined;
 
-  constructor(readonly gitdir: string) {}
+  constructor(readonly gitdir: string, private readonly io: LockIo = {}) {}
 
   private packedRefs(): Map<string, string> {
     if (!this.packed) {
@@ -76,7 +76,7 @@ export class RefStore {
    * exist). Returns false, changing nothing, when another writer moved it first.
    */
   compareAndSwap(ref: string, expected: string | undefined, next: string): boolean {
-    const lock = FileLock.acquire(path.join(this.gitdir, ref));
+    const lock = FileLock.acquire(path.join(this.gitdir, ref), this.io);
     try {
       this.packed = undefined;
       if (this.read(ref) !== expected) return false;

@@ -187,8 +187,8 @@ export function listRemotes(gitdir: string): RemoteEntry[] {
 }
 
 /** Rewrite the config under git's own `config.lock`. */
-function editConfig(gitdir: string, edit: (text: string) => string): void {
-  const lock = FileLock.acquire(configFile(gitdir));
+function editConfig(gitdir: string, edit: (text: string) => string, env?: NodeJS.ProcessEnv): void {
+  const lock = FileLock.acquire(configFile(gitdir), { env });
   try {
     lock.commit(edit(readConfigText(gitdir)));
   } finally {
@@ -197,7 +197,7 @@ function editConfig(gitdir: string, edit: (text: string) => string): void {
 }
 
 /** `vfi remote add NAME URL`. */
-export function addRemote(gitdir: string, name: string, rawUrl: string, env: NodeJS.ProcessEnv = process.env): RemoteEntry {
+export function addRemote(gitdir: string, name: string, rawUrl: string, env: NodeJS.ProcessEnv = {}): RemoteEntry {
   checkRemoteName(name);
   const url = gitUrl(gitdir, rawUrl, env);
   if (url.hasCredentials) {
@@ -209,7 +209,7 @@ export function addRemote(gitdir: string, name: string, rawUrl: string, env: Nod
       throw new VfiError('USAGE', `remote ${name} already exists`, { name }, `see \`vfi remote list\`; \`vfi remote remove ${name}\` first to change it`);
     }
     return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${remoteSection(name, url.url)}`;
-  });
+  }, env);
   return { name, url: url.url };
 }
 
@@ -231,7 +231,7 @@ function remotesHint(remotes: RemoteEntry[]): string {
  * What `vfi push [REMOTE|URL]` and `vfi pull [REMOTE|URL]` talk to: the URL given, the remote of
  * that name, else `origin`, else the only remote.
  */
-export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = process.env): RemoteTarget {
+export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): RemoteTarget {
   if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, ...gitUrl(gitdir, arg, env) };
   const remotes = listRemotes(gitdir);
   if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, ...gitUrl(gitdir, arg, env) };

@@ -19,8 +19,8 @@ export interface GitRunOptions {
   env: NodeJS.ProcessEnv;
   /** a person can answer a credential prompt */
   interactive: boolean;
-  /** git's progress goes to stderr (only when stderr is a terminal) */
-  progress?: boolean;
+  /** where git's progress goes: stderr, when it is a terminal */
+  progress?: NodeJS.WritableStream;
 }
 
 export interface GitResult {
@@ -81,7 +81,7 @@ export function gitEnv(target: RemoteUrl | undefined, opts: GitRunOptions): Node
 }
 
 /** Run git on the store; resolves with its status and output (it fails only when git cannot run). */
-export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, opts: { progress?: boolean; input?: string; onSpawn?: (child: ChildProcess) => void } = {}): Promise<GitResult> {
+export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, opts: { progress?: NodeJS.WritableStream; input?: string; onSpawn?: (child: ChildProcess) => void } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--git-dir', gitdir, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     opts.onSpawn?.(child); // remote/bounds.ts watches what it costs
@@ -89,7 +89,7 @@ export function runGit(gitdir: string, args: string[], env: NodeJS.ProcessEnv, o
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => {
-      if (opts.progress) process.stderr.write(d);
+      opts.progress?.write(d);
       if (err.length < 1 << 20) err += d.toString('utf8');
     });
     child.on('error', (e: NodeJS.ErrnoException) =>

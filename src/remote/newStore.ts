@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
-import { Store } from '../store/store.js';
+import { Store, type StoreOptions } from '../store/store.js';
 import { removeOnSignal } from './cleanup.js';
 
 function isEmptyOrMissing(dir: string): boolean {
@@ -20,17 +20,17 @@ function isEmptyOrMissing(dir: string): boolean {
 }
 
 /** Run `fill` on a new store that appears at `dir` only if `fill` succeeds. */
-export async function withNewStore<T>(dir: string, fill: (store: Store) => Promise<T>): Promise<T> {
+export async function withNewStore<T>(dir: string, fill: (store: Store) => Promise<T>, io: Omit<StoreOptions, 'create'> = {}): Promise<T> {
   const target = path.resolve(dir);
   // Something is there already: the usual rules of Store.open apply (and nothing is ours to remove).
-  if (!isEmptyOrMissing(target)) return fill(Store.open(target, { create: true }));
+  if (!isEmptyOrMissing(target)) return fill(Store.open(target, { create: true, ...io }));
   const made: string[] = [];
   for (let up = path.dirname(target); !fs.existsSync(up); up = path.dirname(up)) made.push(up);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const scratch = path.join(path.dirname(target), `.${path.basename(target)}.vfi-new-${process.pid}-${randomBytes(4).toString('hex')}`);
   const forget = removeOnSignal(scratch);
   try {
-    const result = await fill(Store.open(scratch, { create: true }));
+    const result = await fill(Store.open(scratch, { create: true, ...io }));
     try {
       fs.renameSync(scratch, target); // replaces an empty directory, refuses a full one
     } catch (e) {

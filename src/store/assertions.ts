@@ -198,10 +198,12 @@ export type Draft = Omit<Assertion, 'at'>;
 
 /** Drafts records for checked requests on resolved subjects, with who filled in; each VFI's sha256 read once. */
 export class Drafter {
-  private readonly by = currentPerson().name;
+  private readonly by: string;
   private readonly sha = new Map<string, string>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.by = currentPerson(store.env).name;
+  }
 
   /** A published VFI's bytes, as its blob id vouches for them (the subject's sha256 is of those bytes; whether they are canonical is fsck's question). */
   private async vfiBytes(id: string): Promise<Buffer> {
@@ -271,7 +273,7 @@ export async function appendRecords(
     if (list) list.push(i);
     else dirs.set(key.slice(2), [i]);
   }
-  const sig = signatures(now());
+  const sig = signatures(now(store.env), store.env);
   const reader = new TreeReader(store);
   // Records made on an earlier attempt, reused when their time still holds.
   const made: AssertionRecord[] = [];
@@ -377,4 +379,19 @@ export async function loadCandidates(store: Store, name: string | undefined, fil
 /** Every claim some record in the store is about. */
 export async function claimsEverAsserted(store: Store): Promise<ReadonlySet<string>> {
   return (await new AssertionIndex(store).load()).claimsInUse();
+}
+
+/** The VFIs of NAME (or of the store) that `keep` keeps by their latest claims, each with all its records. */
+export async function readRecordsOfCandidates(store: Store, name: string | undefined, keep: (c: Candidate) => boolean): Promise<VfiRecords[]> {
+  const { candidates } = await loadCandidates(store, name);
+  const out: VfiRecords[] = [];
+  for (const c of candidates) if (keep(c)) out.push({ id: c.id, name: c.name, records: await readRecordsOf(store, c.id) });
+  return out;
+}
+
+export interface VfiRecords {
+  id: string;
+  /** the lineage the VFI is spoken of under */
+  name: string;
+  records: AssertionRecord[];
 }

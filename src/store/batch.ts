@@ -190,7 +190,7 @@ class Batch {
   /** Write the trees and the commit on the current head and move the ref; again on a moved head. */
   async commit(pack: PackWriter, message: string): Promise<string> {
     const { start, order } = this.groups();
-    const sig = signatures(now());
+    const sig = signatures(now(this.store.env), this.store.env);
     let writer: Writer = pack;
     let head = this.head;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {

@@ -55,7 +55,7 @@ export async function appendEvent(
   build: (events: EventFile[]) => { file: string; bytes: Buffer },
   message: string,
 ): Promise<string> {
-  const sig = signature(currentPerson(), now());
+  const sig = signature(currentPerson(store.env), now(store.env));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const { head, events } = await readEvents(store, ref);
     const event = build(events);

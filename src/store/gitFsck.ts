@@ -12,7 +12,7 @@ const OID = /\b[0-9a-f]{40}\b/g;
 async function checkWithGit(store: Store, report: FsckReport): Promise<void> {
   const r = spawnSync('git', ['--git-dir', store.gitdir, 'fsck', '--strict', '--no-dangling', '--no-progress', '--no-reflogs'], {
     encoding: 'utf8',
-    env: { ...process.env, GIT_DIR: store.gitdir, LC_ALL: 'C' },
+    env: { ...store.env, GIT_DIR: store.gitdir, LC_ALL: 'C' },
     maxBuffer: 1 << 26,
   });
   if (r.error) {

@@ -35,12 +35,12 @@ function gitConfigPerson(): Person | undefined {
  * written: a commit git's fsck rejects cannot be pushed to a host that checks what it receives,
  * nor repaired without rewriting history.
  */
-export function currentPerson(env: NodeJS.ProcessEnv = process.env): Person {
+export function currentPerson(env: NodeJS.ProcessEnv): Person {
   return usable(rawPerson(env, 'AUTHOR'), 'GIT_AUTHOR_NAME');
 }
 
 /** The committer, as git makes one: GIT_COMMITTER_NAME/EMAIL, falling back as the author does. */
-export function currentCommitter(env: NodeJS.ProcessEnv = process.env): Person {
+export function currentCommitter(env: NodeJS.ProcessEnv): Person {
   const author = currentPerson(env);
   if (!env.GIT_COMMITTER_NAME && !env.GIT_COMMITTER_EMAIL) return author;
   return usable({ name: env.GIT_COMMITTER_NAME || author.name, email: env.GIT_COMMITTER_EMAIL ?? author.email }, 'GIT_COMMITTER_NAME');
@@ -87,7 +87,7 @@ const RFC_2822 = /^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?
  * a date is refused: a publication silently stamped with the real clock would be wrong in a way
  * nobody sees.
  */
-export function now(env: NodeJS.ProcessEnv = process.env): Date {
+export function now(env: NodeJS.ProcessEnv): Date {
   return clock(env, env.VFI_NOW ? 'VFI_NOW' : env.GIT_AUTHOR_DATE ? 'GIT_AUTHOR_DATE' : undefined);
 }
 
@@ -96,7 +96,7 @@ export function now(env: NodeJS.ProcessEnv = process.env): Date {
  * is git's, for commits, and a CI that exports it for reproducible builds must not freeze the
  * times of its test results.
  */
-export function recordNow(env: NodeJS.ProcessEnv = process.env): Date {
+export function recordNow(env: NodeJS.ProcessEnv): Date {
   return clock(env, env.VFI_NOW ? 'VFI_NOW' : undefined);
 }
 
@@ -134,6 +134,6 @@ export function signature(person: Person, at: Date): Signature {
 }
 
 /** Author and committer of a commit made now, as git would sign it. */
-export function signatures(at: Date): { author: Signature; committer: Signature } {
-  return { author: signature(currentPerson(), at), committer: signature(currentCommitter(), at) };
+export function signatures(at: Date, env: NodeJS.ProcessEnv): { author: Signature; committer: Signature } {
+  return { author: signature(currentPerson(env), at), committer: signature(currentCommitter(env), at) };
 }

@@ -39,10 +39,10 @@ export async function importStream(
   open: () => Store,
   name: string,
   vfis: AsyncIterable<StoredVfi>,
-  opts: { again?: boolean; message: string; onProgress?: (n: number) => void },
+  opts: { again?: boolean; message: string; onProgress?: (n: number) => void; env: NodeJS.ProcessEnv },
 ): Promise<Imported> {
   const ref = lineageRef(name);
-  const sig = signatures(now());
+  const sig = signatures(now(opts.env), opts.env);
   let store: Store | undefined;
   let pack: PackWriter | undefined;
   let start: string | undefined;

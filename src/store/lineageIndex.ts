@@ -278,9 +278,14 @@ export function writeFileAtomic(file: string, content: string | Buffer): void {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || cacheWarned) return;
     cacheWarned = true;
-    process.stderr.write(`vfi: warning: could not update the cache ${file} (${code ?? (e as Error).message}); ` +
-      'the store itself is complete (what this command wrote has landed), and a later command rebuilds the cache\n');
+    warnCache(`vfi: warning: could not update the cache ${file} (${code ?? (e as Error).message}); ` +
+      'the store itself is complete (what this command wrote has landed), and a later command rebuilds the cache');
   }
 }
 
 let cacheWarned = false;
+/** Said once a process, as cacheWarned is, so it goes where the last store opened sends its warnings (Store.open's warn). */
+let warnCache: (line: string) => void = () => {};
+export function sendCacheWarningsTo(warn: (line: string) => void): void {
+  warnCache = warn;
+}

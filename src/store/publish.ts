@@ -34,7 +34,7 @@ export async function publish(
   build: (head: StoredVfi | undefined) => PublishStep | Promise<PublishStep>,
 ): Promise<Publication> {
   const ref = lineageRef(name);
-  const sig = signatures(now());
+  const sig = signatures(now(store.env), store.env);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const headCommit = store.refs.read(ref);
     const head = headCommit ? await store.readVfi(await store.vfiIdOfCommit(headCommit)) : undefined;

@@ -13,14 +13,14 @@ import type { VfiRef } from '../core/vfiRef.js';
 import { readCommit, readTree } from '../git/commits.js';
 import { ObjectStore } from '../git/objects.js';
 import { RefStore } from '../git/refs.js';
-import { LineageIndex, type Lineage } from './lineageIndex.js';
+import { LineageIndex, sendCacheWarningsTo, type Lineage } from './lineageIndex.js';
 
 export const LINEAGE_PREFIX = 'refs/vfi/';
 export const VFI_FILE = 'vfi.json';
 export const lineageRef = (name: string): string => `${LINEAGE_PREFIX}${name}`;
 
 /** `--store`, else $VFI_STORE, else $XDG_DATA_HOME/vfi/store (~/.local/share/vfi/store). */
-export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStorePath(env: NodeJS.ProcessEnv): string {
   if (env.VFI_STORE) return path.resolve(env.VFI_STORE);
   const data = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(data, 'vfi', 'store');
@@ -34,25 +34,39 @@ export interface ResolvedVfi {
   names: string[];
 }
 
+/** How a store is opened; `env` and `warn` are the context's (the store never reads the process's own). */
+export interface StoreOptions {
+  create: boolean;
+  /** who and when (GIT_AUTHOR_*, VFI_NOW), lock timeouts; absent: an empty environment */
+  env?: NodeJS.ProcessEnv;
+  /** a warning line for stderr (a broken stale lock, a cache that could not be written); absent: dropped */
+  warn?: (line: string) => void;
+}
+
 export class Store {
   readonly objects: ObjectStore;
   readonly refs: RefStore;
   readonly lineages: LineageIndex;
 
-  private constructor(readonly gitdir: string) {
+  private constructor(
+    readonly gitdir: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly warn: (line: string) => void,
+  ) {
     this.objects = new ObjectStore(gitdir);
-    this.refs = new RefStore(gitdir);
+    this.refs = new RefStore(gitdir, { env, warn });
     this.lineages = new LineageIndex(this);
+    sendCacheWarningsTo(warn);
   }
 
   /**
    * Open the store at `dir`; with `create`, make it first if it does not exist (SPEC §3: created
    * on first write). `dir` may also be a plain (non-bare) `git clone` of a store: its `.git` is used.
    */
-  static open(dir: string, { create }: { create: boolean }): Store {
+  static open(dir: string, { create, env = {}, warn = () => {} }: StoreOptions): Store {
     const gitdir = path.resolve(dir);
-    if (isRepository(gitdir)) return new Store(gitdir);
-    if (isRepository(path.join(gitdir, '.git'))) return new Store(path.join(gitdir, '.git'));
+    if (isRepository(gitdir)) return new Store(gitdir, env, warn);
+    if (isRepository(path.join(gitdir, '.git'))) return new Store(path.join(gitdir, '.git'), env, warn);
     if (!create) {
       const file = fs.statSync(gitdir, { throwIfNoEntry: false })?.isFile();
       if (file) throw new VfiError('STORE_IO', `${gitdir} is a file, not a vfi store`, { store: gitdir }, 'choose a store with --store or VFI_STORE');
@@ -80,7 +94,7 @@ export class Store {
       }
       throw e;
     }
-    return new Store(gitdir);
+    return new Store(gitdir, env, warn);
   }
 
   /** Read a VFI blob, verifying its hash. */

@@ -26,17 +26,72 @@ export interface RunOptions {
 }
 
 export function vfi(store: string, args: string[], opts: RunOptions = {}): Result {
-  const r = spawnSync(process.execPath, [MAIN, '--store', store, ...args], {
-    input: opts.input,
-    env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '', ...opts.env },
-    encoding: 'utf8',
-  });
+  return run(['--store', store, ...args], opts, process.env);
+}
+
+/** Variables that choose the store or the error format: vfiIn leaves this process's out. */
+const DISCOVERY = ['VFI_STORE', 'GIT_DIR', 'XDG_DATA_HOME', 'VFI_ERROR_FORMAT'];
+
+/** The CLI in `cwd` with no --store added: it finds the store as a user's would, from `opts.env` alone. */
+export function vfiIn(cwd: string, args: string[], opts: RunOptions = {}): Result {
+  return run(args, opts, Object.fromEntries(Object.entries(process.env).filter(([k]) => !DISCOVERY.includes(k))), cwd);
+}
+
+function run(args: string[], opts: RunOptions, base: NodeJS.ProcessEnv, cwd?: string): Result {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, input: opts.input, env: { ...base, ...FIXED_ENV, VFI_DEBUG: '', ...opts.env }, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Start the CLI without waiting for it. */
 export function vfiAsync(store: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [MAIN, '--store', store, ...args], { env: { ...process.env, ...FIXED_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Shell scripts run at once, each in its own bash, in which `vfi ARGS` is the CLI on `store` (with
+ * the fixed author and clock): writers that race. Their exit codes, once all have closed.
+ */
+export function shellsAtOnce(store: string, scripts: readonly string[]): Promise<number[]> {
+  const vfiFunction = 'vfi() { "$VFI_NODE" "$VFI_MAIN" --store "$STORE" "$@"; }';
+  return Promise.all(scripts.map((script) => new Promise<number>((resolve) => {
+    const child = spawn('bash', ['-c', `${vfiFunction}\n${script}`], { env: { ...process.env, ...FIXED_ENV, VFI_NODE: process.execPath, VFI_MAIN: MAIN, STORE: store }, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('close', (code) => resolve(code ?? -1));
+  })));
+}
+
+/** A CLI command that keeps running (`vfi creds serve`), started by startCli. */
+export interface RunningCli {
+  /** what `ready` matched on its stdout */
+  ready: RegExpExecArray;
+  /** its stderr so far */
+  stderr(): string;
+  /** SIGTERM to its PID; resolves once it has exited */
+  stop(): Promise<void>;
+}
+
+/** Start a long-running CLI command and wait for the event that says it serves: its stdout matching `ready`. */
+export async function startCli(args: string[], ready: RegExp): Promise<RunningCli> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...FIXED_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) resolve(m);
+    });
+    child.once('exit', (code) => reject(new Error(`vfi ${args.join(' ')} exited ${code}: ${stderr}`)));
+  });
+  return {
+    ready: match,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** The exit code and output of a process started with vfiAsync, once it has closed. */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRecord, parseAt, recordFileName } from '../../src/core/assertion.js';
-import { at, cliWith, publishRuntimes, useRuntimes, finished, git, PICK_ANY, runtimeVfi, snapshot, tempDir, vfiAsync } from '../helpers/cli.js';
+import { at, cliWith, publishRuntimes, useRuntimes, finished, git, PICK_ANY, runtimeVfi, shellsAtOnce, snapshot, tempDir, vfiAsync } from '../helpers/cli.js';
 
 /**
  * These tests are about scoring and ranking, so pick is asked for every VFI as a candidate
@@ -413,14 +413,8 @@ describe('a later record supersedes an earlier one, whatever the clock says (SPE
     const store = fixedStore('race');
     const rounds = Array.from({ length: 24 }, (_, i) => `r${i}`);
     // Each process asserts every claim in turn, one `vfi assert` each, so the two race on every claim.
-    const script = (fail: boolean) =>
-      `for c in ${rounds.join(' ')}; do node "$VFI_MAIN" --store "$STORE" assert G $c ${fail ? '--fail' : ''} > /dev/null || exit 1; done`;
-    const { spawn } = await import('node:child_process');
-    const { MAIN, FIXED_ENV } = await import('../helpers/cli.js');
-    const codes = await Promise.all([true, false].map((fail) => new Promise<number>((resolve) => {
-      const child = spawn('bash', ['-c', script(fail)], { env: { ...process.env, ...FIXED_ENV, VFI_MAIN: MAIN, STORE: store }, stdio: ['ignore', 'ignore', 'inherit'] });
-      child.on('close', (code) => resolve(code ?? -1));
-    })));
+    const script = (fail: boolean) => `for c in ${rounds.join(' ')}; do vfi assert G $c ${fail ? '--fail' : ''} > /dev/null || exit 1; done`;
+    const codes = await shellsAtOnce(store, [script(true), script(false)]);
     expect(codes).toEqual([0, 0]);
     // Oldest first along the first-parent chain: each commit message says claim=result.
     const commits = git(store, ['log', '--reverse', '--first-parent', '--format=%s', REF]).stdout.trim().split('\n');
@@ -507,14 +501,8 @@ describe('concurrent writers', () => {
     const ids = publishRuntimes(store, THREE);
     // Each process records its 50 assertions one `vfi assert` call at a time: 400 appends racing
     // for one ref.
-    const script = (p: number) =>
-      `for j in $(seq 1 50); do node "$VFI_MAIN" --store "$STORE" assert Runtime@${ids[p % 3]} p${p}-c$j --note "process ${p}" > /dev/null || exit 1; done`;
-    const { spawn } = await import('node:child_process');
-    const { MAIN, FIXED_ENV } = await import('../helpers/cli.js');
-    const results = await Promise.all(Array.from({ length: 8 }, (_, p) => new Promise<number>((resolve) => {
-      const child = spawn('bash', ['-c', script(p)], { env: { ...process.env, ...FIXED_ENV, VFI_MAIN: MAIN, STORE: store }, stdio: ['ignore', 'ignore', 'inherit'] });
-      child.on('close', (code) => resolve(code ?? -1));
-    })));
+    const script = (p: number) => `for j in $(seq 1 50); do vfi assert Runtime@${ids[p % 3]} p${p}-c$j --note "process ${p}" > /dev/null || exit 1; done`;
+    const results = await shellsAtOnce(store, Array.from({ length: 8 }, (_, p) => script(p)));
     expect(results).toEqual(Array(8).fill(0));
     const files = git(store, ['ls-tree', '-r', '--name-only', REF]).stdout.trim().split('\n');
     expect(files).toHaveLength(400);

@@ -3,16 +3,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, MAIN, git, ok, tempDir, vfi, type Result } from '../helpers/cli.js';
+import { MAIN, git, ok, tempDir, vfi, vfiIn, type Result } from '../helpers/cli.js';
 
 const RUNTIME = JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v0.3.8' } });
-
-/** vfi with no --store, in `cwd`, with only the environment given (and a default store under `home`). */
-function bare(cwd: string, args: string[], env: Record<string, string> = {}, input?: string): Result {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['VFI_STORE', 'GIT_DIR', 'XDG_DATA_HOME', 'VFI_ERROR_FORMAT'].includes(k)));
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, input, env: { ...base, ...FIXED_ENV, VFI_DEBUG: '', ...env }, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 
 /** The one JSON line an error with --json or VFI_ERROR_FORMAT=json leaves on stderr. */
@@ -26,29 +19,29 @@ describe('help and version', () => {
   const dir = tempDir();
 
   it('vfi help X Y shows the help of subcommand Y of X, on stdout', () => {
-    const r = bare(dir, ['help', 'remote', 'add']);
+    const r = vfiIn(dir, ['help', 'remote', 'add']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: vfi remote add \[options\] <name> <url>/);
-    expect(bare(dir, ['help', 'remote', 'rm']).stdout).toMatch(/^Usage: vfi remote remove\|rm /);
-    expect(bare(dir, ['help', 'log']).stdout).toMatch(/^Usage: vfi log /);
-    expect(bare(dir, ['help']).stdout).toMatch(/^Usage: vfi /);
+    expect(vfiIn(dir, ['help', 'remote', 'rm']).stdout).toMatch(/^Usage: vfi remote remove\|rm /);
+    expect(vfiIn(dir, ['help', 'log']).stdout).toMatch(/^Usage: vfi log /);
+    expect(vfiIn(dir, ['help']).stdout).toMatch(/^Usage: vfi /);
   });
 
   it('every command and subcommand has help through vfi help', () => {
-    const commands = bare(dir, ['--help']).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!
+    const commands = vfiIn(dir, ['--help']).stdout.split('Commands:\n')[1]!.split('\n\n')[0]!
       .split('\n').map((l) => l.trim().split(/[\s|]/)[0]!).filter(Boolean);
     expect(commands).toEqual(expect.arrayContaining(['add', 'show', 'log', 'assert', 'remote', 'push', 'pull', 'help', 'completion']));
     for (const c of commands) {
-      const r = bare(dir, ['help', c]);
+      const r = vfiIn(dir, ['help', c]);
       expect(r.code, c).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: vfi ${c}`));
     }
-    for (const sub of ['add', 'list', 'remove']) expect(bare(dir, ['help', 'remote', sub]).stdout).toMatch(new RegExp(`^Usage: vfi remote ${sub}`));
+    for (const sub of ['add', 'list', 'remove']) expect(vfiIn(dir, ['help', 'remote', sub]).stdout).toMatch(new RegExp(`^Usage: vfi remote ${sub}`));
   });
 
   it('an unknown topic is bad usage: one line, exit 2', () => {
     for (const topic of [['nosuch'], ['remote', 'nosuch'], ['log', 'extra']]) {
-      const r = bare(dir, ['help', ...topic]);
+      const r = vfiIn(dir, ['help', ...topic]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -58,12 +51,12 @@ describe('help and version', () => {
 
   it('-v and --version print the version, -v being taken by no command', () => {
     const version = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')).version;
-    expect(bare(dir, ['-v'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    expect(bare(dir, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(vfiIn(dir, ['-v'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(vfiIn(dir, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
   it('the main help says in which order the store is found', () => {
-    expect(bare(dir, ['--help']).stdout).toMatch(/--store DIR, else \$VFI_STORE, else \$GIT_DIR, else the\s+nearest git repository/);
+    expect(vfiIn(dir, ['--help']).stdout).toMatch(/--store DIR, else \$VFI_STORE, else \$GIT_DIR, else the\s+nearest git repository/);
   });
 });
 
@@ -170,41 +163,41 @@ describe('store discovery', () => {
   });
 
   it('uses the bare store it is run in, or under', () => {
-    expect(bare(store, ['show', 'Runtime'], env).stdout).toBe(ok(store, ['show', 'Runtime']));
-    expect(bare(path.join(store, 'refs', 'vfi'), ['list', '--no-headers'], env).stdout).toMatch(/^Runtime /);
+    expect(vfiIn(store, ['show', 'Runtime'], { env }).stdout).toBe(ok(store, ['show', 'Runtime']));
+    expect(vfiIn(path.join(store, 'refs', 'vfi'), ['list', '--no-headers'], { env }).stdout).toMatch(/^Runtime /);
   });
 
   it("uses a clone's .git when run in its work tree, or below it", () => {
     const clone = path.join(dir, 'clone');
     expect(spawnSync('git', ['clone', '-q', '--mirror', store, path.join(clone, '.git')]).status).toBe(0);
     fs.mkdirSync(path.join(clone, 'sub', 'dir'), { recursive: true });
-    expect(bare(path.join(clone, 'sub', 'dir'), ['pick', '--allow-unpinned', '--min-score', '0'], env).stdout).toBe(`${ref}\n`);
+    expect(vfiIn(path.join(clone, 'sub', 'dir'), ['pick', '--allow-unpinned', '--min-score', '0'], { env }).stdout).toBe(`${ref}\n`);
   });
 
   it('a git repository that is no vfi store is passed by, to the default store', () => {
     const plain = path.join(dir, 'plain');
     expect(spawnSync('git', ['init', '-q', plain]).status).toBe(0);
-    expect(bare(plain, ['list', '--no-headers'], env).stdout).toMatch(/^Default /);
+    expect(vfiIn(plain, ['list', '--no-headers'], { env }).stdout).toMatch(/^Default /);
     expect(fs.existsSync(path.join(plain, '.git', 'refs', 'vfi'))).toBe(false);
   });
 
   it('GIT_DIR comes before the current directory, VFI_STORE before GIT_DIR, --store before all', () => {
     const plain = path.join(dir, 'plain2');
     expect(spawnSync('git', ['init', '-q', '--bare', plain]).status).toBe(0);
-    expect(bare(dir, ['list', '--no-headers'], { ...env, GIT_DIR: store }).stdout).toMatch(/^Runtime /);
-    expect(bare(path.join(home, 'vfi', 'store'), ['list', '--no-headers'], { ...env, GIT_DIR: store }).stdout).toMatch(/^Runtime /);
-    expect(bare(dir, ['list', '--no-headers'], { ...env, GIT_DIR: plain, VFI_STORE: store }).stdout).toMatch(/^Runtime /);
-    expect(bare(store, ['--store', path.join(home, 'vfi', 'store'), 'list', '--no-headers'], { ...env, VFI_STORE: store, GIT_DIR: store }).stdout).toMatch(/^Default /);
+    expect(vfiIn(dir, ['list', '--no-headers'], { env: { ...env, GIT_DIR: store } }).stdout).toMatch(/^Runtime /);
+    expect(vfiIn(path.join(home, 'vfi', 'store'), ['list', '--no-headers'], { env: { ...env, GIT_DIR: store } }).stdout).toMatch(/^Runtime /);
+    expect(vfiIn(dir, ['list', '--no-headers'], { env: { ...env, GIT_DIR: plain, VFI_STORE: store } }).stdout).toMatch(/^Runtime /);
+    expect(vfiIn(store, ['--store', path.join(home, 'vfi', 'store'), 'list', '--no-headers'], { env: { ...env, VFI_STORE: store, GIT_DIR: store } }).stdout).toMatch(/^Default /);
     // GIT_DIR is taken as it is, as git takes it: a repository with no lineages is an empty store
-    const r = bare(dir, ['show', 'Runtime'], { ...env, GIT_DIR: plain });
+    const r = vfiIn(dir, ['show', 'Runtime'], { env: { ...env, GIT_DIR: plain } });
     expect(r.code).toBe(3);
   });
 
   it('a store that is not there says how it was found', () => {
-    const viaGitDir = bare(dir, ['list'], { ...env, GIT_DIR: path.join(dir, 'nothing') });
+    const viaGitDir = vfiIn(dir, ['list'], { env: { ...env, GIT_DIR: path.join(dir, 'nothing') } });
     expect(viaGitDir.code).toBe(3);
     expect(viaGitDir.stderr).toMatch(/^vfi: no vfi store at \S+nothing \(\$GIT_DIR\)/);
-    const viaDefault = bare(dir, ['list'], { XDG_DATA_HOME: path.join(dir, 'empty-home') });
+    const viaDefault = vfiIn(dir, ['list'], { env: { XDG_DATA_HOME: path.join(dir, 'empty-home') } });
     expect(viaDefault.code).toBe(3);
     expect(viaDefault.stderr).toMatch(/\(the default store; there is no vfi store at or above the current directory\)/);
   });

@@ -2,17 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { git, tempDir, vfi } from '../helpers/cli.js';
+import { git, ok, tempDir, vfi } from '../helpers/cli.js';
 
 const D1 = '1'.repeat(64);
 const D2 = '2'.repeat(64);
 const ETCD = `quay.io/coreos/etcd@sha256:${'e'.repeat(64)}`;
 
-function ok(store: string, args: string[], input?: string): string {
-  const r = vfi(store, args, { input });
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 const rows = (store: string, subject: string): [string, string[], string[]][] =>
   JSON.parse(ok(store, ['contains', subject, '--json'])).map((r: { ref: string; lineages: string[]; paths: string[] }) => [r.ref, r.lineages, r.paths]);
 
@@ -22,20 +17,20 @@ describe('contains and its index', () => {
   let rt1 = '';
   let rt2 = '';
   beforeAll(() => {
-    rt1 = ok(store, ['add', 'Runtime', '-'], JSON.stringify({ router: { type: 'dockerImage', address: `polyverse/router@sha256:${D1}` }, etcd: { type: 'dockerImage', address: ETCD } })).trim();
+    rt1 = ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify({ router: { type: 'dockerImage', address: `polyverse/router@sha256:${D1}` }, etcd: { type: 'dockerImage', address: ETCD } }) }).trim();
   });
 
   it('answers from an index it catches up as VFIs are published', () => {
     expect(rows(store, `polyverse/router@sha256:${D1}`)).toEqual([[rt1, ['Runtime'], ['router']]]);
     expect(fs.existsSync(path.join(index, 'heads.json'))).toBe(true);
     rt2 = ok(store, ['set', 'Runtime', `router=polyverse/router@sha256:${D2}`]).trim();
-    const pf = ok(store, ['add', 'Platform', '-'], JSON.stringify({ runtime: { type: 'vfi', address: rt2 }, etcd: { type: 'dockerImage', address: ETCD } })).trim();
+    const pf = ok(store, ['add', 'Platform', '-'], { input: JSON.stringify({ runtime: { type: 'vfi', address: rt2 }, etcd: { type: 'dockerImage', address: ETCD } }) }).trim();
     expect(rows(store, `polyverse/router@sha256:${D2}`)).toEqual([[pf, ['Platform'], ['runtime/router']], [rt2, ['Runtime'], ['router']]]);
     // the same image directly and through the nested VFI; newest publication first within a lineage
     expect(rows(store, ETCD)).toEqual([[pf, ['Platform'], ['etcd', 'runtime/etcd']], [rt2, ['Runtime'], ['etcd']], [rt1, ['Runtime'], ['etcd']]]);
     expect(rows(store, rt2)).toEqual([[pf, ['Platform'], ['runtime']]]);
     // one VFI published on two lineages is one row naming both
-    const same = ok(store, ['add', 'Copy', '-'], ok(store, ['show', rt1])).trim();
+    const same = ok(store, ['add', 'Copy', '-'], { input: ok(store, ['show', rt1]) }).trim();
     expect(same.split('@')[1]).toBe(rt1.split('@')[1]);
     expect(rows(store, `polyverse/router@sha256:${D1}`)).toEqual([[same, ['Copy', 'Runtime'], ['router']]]);
     // released, from the lineage's standings

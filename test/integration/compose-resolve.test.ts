@@ -5,41 +5,27 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { importImage, pushImage, setupOrSkip, skopeoInspect, startAll, startEngine, startRegistry, type Engine, type Registry } from '../helpers/engine.js';
-import { git, tempDir, vfi } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { importImage, pushImage, skopeoInspect, startAll, startEngine, startRegistry, useServers, type Engine, type Registry } from '../helpers/engine.js';
+import { git, ok, tempDir, vfi } from '../helpers/cli.js';
 
-let infra: { engine: Engine; registry: Registry; digests: Record<string, string> } | undefined;
-
-beforeAll(async () => {
-  infra = await setupOrSkip('compose-resolve', async () => {
-    const [engine, registry] = await startAll([startEngine(), startRegistry()] as const);
-    const digests: Record<string, string> = {};
-    for (const name of ['router', 'web']) {
-      const ref = `${registry.host}/demo/${name}:v1`;
-      await importImage(engine, ref, { [`${name}.txt`]: `${name}\n` });
-      await pushImage(engine, ref);
-      digests[name] = await skopeoInspect(ref);
-    }
-    return { engine, registry, digests };
-  });
-}, 300_000);
-afterAll(async () => {
-  await infra?.registry.stop();
-  await infra?.engine.stop();
+const need = useServers('compose-resolve', () => startAll([startEngine(), startRegistry()] as const), async (engine: Engine, registry: Registry) => {
+  const digests: Record<string, string> = {};
+  for (const name of ['router', 'web']) {
+    const ref = `${registry.host}/demo/${name}:v1`;
+    await importImage(engine, ref, { [`${name}.txt`]: `${name}\n` });
+    await pushImage(engine, ref);
+    digests[name] = await skopeoInspect(ref);
+  }
+  return { engine, registry, digests };
 });
-
-function need(ctx: TestContext) {
-  if (!infra) ctx.skip();
-  return infra!;
-}
 
 describe('compositions through the engine', () => {
   it('resolve pins a nested VFI on its own lineage first, then the outer one; verify reports per path', (ctx) => {
     const { engine, registry, digests } = need(ctx);
     const env = { env: { DOCKER_HOST: engine.host } };
     const store = path.join(fs.mkdtempSync(path.join(tempDir(), 'c-')), 'store');
-    const runtime = vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify({ router: { type: 'dockerImage', address: `${registry.host}/demo/router:v1` } }) }).stdout.trim();
+    const runtime = ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify({ router: { type: 'dockerImage', address: `${registry.host}/demo/router:v1` } }) }).trim();
     const platform = vfi(store, ['add', 'Platform', '-'], { input: JSON.stringify({ runtime: { type: 'vfi', address: runtime }, web: { type: 'dockerImage', address: `${registry.host}/demo/web:v1` } }) });
     expect(platform.code, platform.stderr).toBe(0);
     const r = vfi(store, ['resolve', 'Platform'], env);
@@ -62,8 +48,8 @@ describe('compositions through the engine', () => {
   it('set --from-best --resolve publishes once, pinned', (ctx) => {
     const { engine, registry, digests } = need(ctx);
     const store = path.join(fs.mkdtempSync(path.join(tempDir(), 'c-')), 'store');
-    const first = vfi(store, ['add', 'App', '-'], { input: JSON.stringify({ web: { type: 'dockerImage', address: `nginx@sha256:${'a'.repeat(64)}` } }) }).stdout.trim();
-    vfi(store, ['set', 'App', `web=nginx@sha256:${'b'.repeat(64)}`]);
+    const first = ok(store, ['add', 'App', '-'], { input: JSON.stringify({ web: { type: 'dockerImage', address: `nginx@sha256:${'a'.repeat(64)}` } }) }).trim();
+    ok(store, ['set', 'App', `web=nginx@sha256:${'b'.repeat(64)}`]);
     expect(vfi(store, ['assert', first, 'tests-passed']).code).toBe(0);
     const r = vfi(store, ['set', 'App', `router=${registry.host}/demo/router:v1`, '--from-best', '--require', 'tests-passed', '--resolve'], { env: { DOCKER_HOST: engine.host } });
     expect(r.code, r.stderr).toBe(0);

@@ -5,17 +5,12 @@
  */
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, vfi } from '../helpers/cli.js';
+import { ok, tempDir, vfi } from '../helpers/cli.js';
 
 const D1 = '1'.repeat(64);
 const D2 = '2'.repeat(64);
 const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
 
-function ok(store: string, args: string[], input?: string): string {
-  const r = vfi(store, args, { input });
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 
 describe('component taints count only trusted records', () => {
   const dir = tempDir();
@@ -33,9 +28,9 @@ describe('component taints count only trusted records', () => {
     ok(store, ['key', 'generate', '--out', ci]);
     ok(store, ['key', 'generate', '--out', qa]);
     const runtime = { router: { type: 'dockerImage', address: `polyverse/router:1.0@sha256:${D1}` }, api: { type: 'git', address: `https://github.com/polyverse/api.git@${COMMIT}` } };
-    rt1 = ok(store, ['add', 'Runtime', '-'], JSON.stringify(runtime)).trim();
+    rt1 = ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtime) }).trim();
     rt2 = ok(store, ['set', 'Runtime', `router=polyverse/router:1.1@sha256:${D2}`]).trim();
-    pf1 = ok(store, ['add', 'Platform', '-'], JSON.stringify({ runtime: { type: 'vfi', address: rt1 } })).trim();
+    pf1 = ok(store, ['add', 'Platform', '-'], { input: JSON.stringify({ runtime: { type: 'vfi', address: rt1 } }) }).trim();
     pf2 = ok(store, ['set', 'Platform', `runtime=${rt2}`]).trim();
     for (const r of [rt1, rt2, pf1, pf2]) ok(store, ['assert', r, 'tests-passed', '--sign', path.join(ci, 'vfi.key'), '--by', 'ci-bot']);
     ok(store, ['trust', 'add', 'ci', path.join(ci, 'vfi.pub')]);

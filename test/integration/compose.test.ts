@@ -1,20 +1,15 @@
 /** Compositions all the way down, end to end: component assertions, taint through nested VFIs, contains, --expand, --from-best. */
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { snapshot, tempDir, vfi } from '../helpers/cli.js';
+import { at, ok, snapshot, tempDir, vfi } from '../helpers/cli.js';
 
 const D1 = '1'.repeat(64);
 const D2 = '2'.repeat(64);
 const WEB = 'a'.repeat(64);
 const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
-const T0 = { env: { VFI_NOW: '2026-11-01T12:00:00Z' } };
-const T1 = { env: { VFI_NOW: '2026-11-01T13:00:00Z' } };
+const T0 = at('2026-11-01T12:00:00Z');
+const T1 = at('2026-11-01T13:00:00Z');
 
-function ok(store: string, args: string[], opts?: { input?: string; env?: Record<string, string> }): string {
-  const r = vfi(store, args, opts);
-  expect(r.code, `vfi ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
 const ref = (out: string) => out.trim();
 
 describe('compositions', () => {

@@ -3,37 +3,26 @@
  * playwright-core) as a person uses it. The server's request log is checked afterwards: only
  * GETs of the page's files, no request bodies, no credentials.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { MAIN, tempDir, vfi } from '../helpers/cli.js';
+import { startCli, tempDir, vfi, type RunningCli } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const dir = tempDir('vfi-creds-page-');
-let server: ChildProcess;
+let server: RunningCli | undefined;
 let url: string;
-let serverLog = '';
 let browser: BrowserContext;
 let page: Page;
-const profile = mkdtempSync(join(tmpdir(), 'vfi-chromium-'));
+const profile = tempDir('vfi-chromium-');
 
 const PASSWORDS = ['first-Pa55', 'second-Pa55', 'third-Pa55', 'fourth-Pa55'];
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [MAIN, 'creds', 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr!.on('data', (d) => (serverLog += d));
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout!.on('data', (d) => {
-      out += d;
-      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    server.once('exit', (code) => reject(new Error(`vfi creds serve exited ${code}: ${serverLog}`)));
-  });
+  server = await startCli(['creds', 'serve'], /^(http:\/\/127\.0\.0\.1:\d+\/)\n/);
+  url = server.ready[1]!;
   // A fresh profile of its own (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -48,12 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(profile, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const row = (i: number) => page.locator('#rows tr').nth(i);
@@ -143,17 +127,17 @@ describe('vfi creds serve', () => {
 
   it('the server saw only GETs of its files, with no bodies and no credentials', async () => {
     await page.reload();
-    await expect.poll(() => serverLog.split('\n').filter((l) => l.includes('GET / ')).length).toBe(2);
-    const lines = serverLog.trim().split('\n');
+    await expect.poll(() => server!.stderr().split('\n').filter((l) => l.includes('GET / ')).length).toBe(2);
+    const lines = server!.stderr().trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const line of lines) expect(line).toMatch(/^vfi creds serve: GET \/(page\.css|page\.js)? (200|404) body=0$/);
-    for (const p of PASSWORDS) expect(serverLog).not.toContain(p);
+    for (const p of PASSWORDS) expect(server!.stderr()).not.toContain(p);
     expect(existsSync(join(dir, 'store'))).toBe(false);
   });
 
   it('refuses a request with a body', async () => {
     const r = await fetch(url, { method: 'POST', body: 'username=alice&password=x' });
     expect(r.status).toBe(405);
-    await expect.poll(() => serverLog).toMatch(/POST \/ 405 body=25\n$/);
+    await expect.poll(() => server!.stderr()).toMatch(/POST \/ 405 body=25\n$/);
   });
 });

@@ -1,9 +1,8 @@
 /** The core commands on real temp stores, checked against git's own CLI. */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXED_ENV, git, MAIN, runtimeVfi, snapshot, tempDir, vfi } from '../helpers/cli.js';
+import { git, gitIn, runtimeVfi, snapshot, tempDir, vfi, vfiIn } from '../helpers/cli.js';
 
 const ID = /^Runtime@([0-9a-f]{40})\n$/;
 const COMMIT = '72e5e550d1835013832f64597cb1368b7155bd53';
@@ -100,7 +99,7 @@ describe('publish and expand', () => {
 
   it('works on a plain `git clone --mirror` of the store, whose objects are packed', () => {
     const mirror = path.join(dir, 'mirror.git');
-    expect(spawnGit(['clone', '-q', '--mirror', '--no-local', store, mirror]).code).toBe(0);
+    gitIn(dir, ['clone', '-q', '--mirror', '--no-local', store, mirror]);
     expect(fs.readdirSync(path.join(mirror, 'objects', 'pack')).some((f) => f.endsWith('.pack'))).toBe(true);
     expect(vfi(mirror, ['show', `Runtime@${first.slice(0, 6)}`]).stdout).toBe(vfi(store, ['show', first]).stdout);
     expect(vfi(mirror, ['log', 'Runtime', '--json']).stdout).toBe(vfi(store, ['log', 'Runtime', '--json']).stdout);
@@ -122,10 +121,6 @@ describe('publish and expand', () => {
     expect(vfi(damaged, ['show', first]).code).toBe(1);
   });
 });
-
-function spawnGit(args: string[]) {
-  return git('.', args.slice(0)); // --git-dir is ignored by clone
-}
 
 describe('bad input: one line, the right exit code, the store untouched', () => {
   const dir = tempDir();
@@ -453,8 +448,8 @@ describe('a hurried user', () => {
   it('--store "" (an unset variable) is bad usage, and writes nothing where it runs', () => {
     const cwd = path.join(dir, 'project');
     fs.mkdirSync(cwd);
-    const r = spawnSync(process.execPath, [MAIN, '--store', '', 'add', 'X', '-'], { cwd, input: JSON.stringify(runtimeVfi()), encoding: 'utf8', env: { ...process.env, ...FIXED_ENV } });
-    expect(r.status).toBe(2);
+    const r = vfiIn(cwd, ['--store', '', 'add', 'X', '-'], { input: JSON.stringify(runtimeVfi()) });
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^vfi: --store: the path is empty/);
     expect(fs.readdirSync(cwd)).toEqual([]);
   });
