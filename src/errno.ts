@@ -3,6 +3,8 @@
  * a file, a server that hangs up) said as one line with an exit code: a VfiError, never "a bug".
  * Only errors that are truly ours stay unmapped.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { VfiError, type ErrorCode } from './errors.js';
 
 interface Cause {
@@ -80,4 +82,31 @@ export function errnoWords(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   const cause = typeof code === 'string' ? CAUSES[code] : undefined;
   return cause ? `${cause.what} (${code})` : String((e as Error)?.message ?? e);
+}
+
+/**
+ * `mkdir -p` of `dir`, failing with the real errno (Node's recursive mkdir says ENOENT where a
+ * directory could not be made for another reason: a read-only file system, a directory the user
+ * may not write). With `root` (a store), only the directories below it are made: were the store
+ * moved or removed meanwhile, this fails (ENOENT) rather than start half a store where it was.
+ * The first directory made, if any.
+ */
+export function mkdirs(dir: string, root?: string): string | undefined {
+  let base = root;
+  if (base === undefined) {
+    base = dir;
+    while (path.dirname(base) !== base && !fs.existsSync(base)) base = path.dirname(base);
+  }
+  let made: string | undefined;
+  for (const part of path.relative(base, dir).split(path.sep).filter(Boolean)) {
+    base = path.join(base, part);
+    try {
+      fs.mkdirSync(base);
+      made ??= base;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (made === undefined) fs.statSync(dir); // it is there (ENOENT, ENOTDIR where not)
+  return made;
 }

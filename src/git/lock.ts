@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdirs } from '../errno.js';
 import { VfiError } from '../errors.js';
 import { flushWritten, syncDir, writeDurably } from './durable.js';
 
@@ -38,10 +39,14 @@ export class FileLock {
     private held: boolean,
   ) {}
 
-  /** Take the lock on `target`, waiting (with jittered backoff) while another process holds it. */
-  static acquire(target: string, { env = {}, warn = () => {} }: LockIo = {}): FileLock {
+  /**
+   * Take the lock on `target`, waiting (with jittered backoff) while another process holds it.
+   * Missing directories between `root` (the store) and the target are made, never `root` itself:
+   * were the store moved or removed meanwhile, this fails rather than start half a store there.
+   */
+  static acquire(target: string, { env = {}, warn = () => {}, root = path.dirname(target) }: LockIo & { root?: string } = {}): FileLock {
     const lockPath = `${target}.lock`;
-    const made = fs.mkdirSync(path.dirname(target), { recursive: true });
+    const made = mkdirs(path.dirname(target), root);
     // New directories are entries of their parents: harden those (the ref's own is, on commit).
     for (let d = path.dirname(target); made !== undefined && d.length >= made.length; d = path.dirname(d)) syncDir(path.dirname(d));
     const deadline = Date.now() + timeoutMs(env);

@@ -16,6 +16,7 @@ import { VfiError } from '../errors.js';
 import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
 import { syncDir, writeDurably } from './durable.js';
+import { mkdirs } from '../errno.js';
 
 const FLUSH_BYTES = 1 << 20;
 const LOOSE_FIRST = 10_000;
@@ -69,7 +70,7 @@ export class PackWriter {
   private heldBytes = 0;
 
   private open(): number {
-    fs.mkdirSync(this.dir, { recursive: true });
+    mkdirs(this.dir, path.dirname(path.dirname(this.dir))); // not the store itself, were it moved meanwhile
     this.fd = fs.openSync(this.tmp, 'wx+', 0o444);
     writeAll(this.fd, Buffer.alloc(12), 0); // the header, written with its count at the end
     return this.fd;

@@ -76,7 +76,7 @@ export class RefStore {
    * exist). Returns false, changing nothing, when another writer moved it first.
    */
   compareAndSwap(ref: string, expected: string | undefined, next: string): boolean {
-    const lock = FileLock.acquire(path.join(this.gitdir, ref), this.io);
+    const lock = FileLock.acquire(path.join(this.gitdir, ref), { ...this.io, root: this.gitdir });
     try {
       this.packed = undefined;
       if (this.read(ref) !== expected) return false;

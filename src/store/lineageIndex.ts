@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readCommit } from '../git/commits.js';
+import { mkdirs } from '../errno.js';
 import { VfiError } from '../errors.js';
 import type { Store } from './store.js';
 import { PublicationFile } from './publicationFile.js';
@@ -266,7 +267,9 @@ export class LineageIndex {
 export function writeFileAtomic(file: string, content: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // never the store itself: one moved away meanwhile is not begun again where it was
+    const store = file.lastIndexOf(`${path.sep}vfi-cache${path.sep}`);
+    mkdirs(path.dirname(file), store > 0 ? file.slice(0, store) : undefined);
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (e) {

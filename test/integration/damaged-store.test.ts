@@ -12,7 +12,7 @@ import { remoteCli } from '../helpers/remote.js';
 import { makeRecord, recordFileName } from '../../src/core/assertion.js';
 import { sha256Hex } from '../../src/core/gitObject.js';
 
-const { dir, env, local } = remoteCli('vfi-damaged-');
+const { dir, env, local, ok } = remoteCli('vfi-damaged-');
 const store = path.join(dir, 'store');
 const vfi = (args: string[]) => local(store, args);
 const ASSERTIONS = 'refs/vfi-assertions/main';
@@ -34,10 +34,8 @@ const DAMAGED = ['NotJson', 'NonCanon', 'Dup', 'Extra', 'Neg', 'NoCommitter', 'B
 let goodId = '';
 
 beforeAll(() => {
-  const add = local(store, ['add', 'Good', '-'], { input: JSON.stringify(runtimeVfi()) });
-  expect(add.code).toBe(0);
-  goodId = add.stdout.trim().split('@')[1]!;
-  expect(vfi(['assert', 'Good', 'tests', 'pass']).code).toBe(0);
+  goodId = ok(store, ['add', 'Good', '-'], { input: JSON.stringify(runtimeVfi()) }).trim().split('@')[1]!;
+  ok(store, ['assert', 'Good', 'tests', 'pass']);
   lineage('NotJson', '{"a": ');
   lineage('NonCanon', '{"a":{"type":"dockerImage","address":"x/a:1"}}');
   lineage('Dup', '{\n  "a": {\n    "address": "x/a:1",\n    "address": "x/a:2",\n    "type": "dockerImage"\n  }\n}\n');

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finished, git, MAIN, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { finished, git, MAIN, ok, runtimeVfi, tempDir, vfi, vfiAsync } from '../helpers/cli.js';
+import { bothFsckClean } from '../helpers/faultChecks.js';
 import { prng } from '../helpers/prng.js';
 
 const dir = tempDir('vfi-hostile-');
@@ -23,13 +24,11 @@ describe('identity as git makes it', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const text = (max: number) => Array.from({ length: Math.floor(random() * (max + 1)) }, () => pick(NASTY)).join('');
     const store = path.join(dir, 'property');
-    const base = vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
-    expect(base.code).toBe(0);
-    const ref = base.stdout.trim();
+    const ref = ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).trim();
     const importFile = path.join(dir, 'import.jsonl');
     const batchFile = path.join(dir, 'batch.jsonl');
     const publicKey = path.join(dir, 'property-keys', 'vfi.pub');
-    expect(vfi(store, ['key', 'generate', '--out', path.dirname(publicKey)]).code).toBe(0);
+    ok(store, ['key', 'generate', '--out', path.dirname(publicKey)]);
     const seen = { ok: 0, refused: 0 };
     // (resolve, with an engine and a registry, is in faults.test.ts: "resolve with generated identities")
     for (let n = 0; n < 30; n++) {
@@ -66,14 +65,12 @@ describe('identity as git makes it', () => {
     // The generator reaches both sides: some writes land, some identities or texts are refused.
     expect(seen.ok).toBeGreaterThan(10);
     expect(seen.refused).toBeGreaterThan(0);
-    const fsck = git(store, ['fsck', '--strict', '--no-dangling']);
-    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
-    expect(vfi(store, ['fsck']).code).toBe(0);
+    bothFsckClean(store);
   }, 120_000);
 
   it('the names of the issue: cleaned as git cleans them, or refused with exit 2 before anything is written', () => {
     const store = path.join(dir, 'names');
-    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
     for (const name of ['a<b>', 'c>d', 'x\ny']) {
       const r = vfi(store, ['assert', 'Runtime', 'tests-passed'], { env: { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: '<e>@x' } });
       expect(r.code, r.stderr).toBe(0);
@@ -91,8 +88,8 @@ describe('identity as git makes it', () => {
 describe('vfi fsck sees what git sees', () => {
   it('a commit git rejects is damage, named with the ref that reaches it', () => {
     const store = path.join(dir, 'gitfsck');
-    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
-    expect(vfi(store, ['fsck']).code).toBe(0);
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
+    ok(store, ['fsck']);
     const tree = git(store, ['rev-parse', 'refs/vfi/Runtime^{tree}']).stdout.trim();
     const bad = spawnSync('git', ['--git-dir', store, 'hash-object', '-t', 'commit', '-w', '--literally', '--stdin'], {
       input: `tree ${tree}\nauthor a<b> <x> 1 +0000\ncommitter a <x> 1 +0000\n\nm\n`,
@@ -111,7 +108,7 @@ describe('one BOM at most', () => {
     const store = path.join(dir, 'bom');
     const body = Buffer.from(JSON.stringify(runtimeVfi()));
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-    expect(vfi(store, ['add', 'One', '-'], { input: Buffer.concat([bom, body]) }).code).toBe(0);
+    ok(store, ['add', 'One', '-'], { input: Buffer.concat([bom, body]) });
     const two = vfi(store, ['add', 'Two', '-'], { input: Buffer.concat([bom, bom, body]) });
     expect(two.code).toBe(2);
     expect(vfi(store, ['show', 'Two']).code).toBe(3);
@@ -125,7 +122,7 @@ describe('locks like git\'s', () => {
   };
   const fresh = (name: string) => {
     const store = path.join(dir, name);
-    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
     return { store, lock: path.join(store, 'refs', 'vfi', 'Runtime.lock') };
   };
 
@@ -169,7 +166,7 @@ describe('locks like git\'s', () => {
     expect([ra.code, rb.code], ra.stderr + rb.stderr).toEqual([0, 0]);
     // Exactly one breaker removed the dead holder's lock; the other never removed a live one.
     expect(`${ra.stderr}${rb.stderr}`.match(/removed .*Runtime\.lock/g)).toHaveLength(1);
-    const head = JSON.parse(vfi(store, ['show', 'Runtime']).stdout);
+    const head = JSON.parse(ok(store, ['show', 'Runtime']));
     expect([head.router.address, head.nsq.address]).toEqual(['polyverse/router:a', 'nsqio/nsq:b']);
     expect(git(store, ['rev-list', '--count', 'refs/vfi/Runtime']).stdout.trim()).toBe('3');
     expect(git(store, ['fsck', '--strict']).code).toBe(0);
@@ -183,7 +180,7 @@ describe('a reader that stops early, and names that are not there', () => {
     const input = path.join(dir, 'epipe.jsonl');
     // enough output (a few hundred KiB) that vfi is still writing when head has gone
     fs.writeFileSync(input, Array.from({ length: 3000 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
-    expect(vfi(store, ['import', 'Big', input]).code).toBe(0);
+    ok(store, ['import', 'Big', input]);
     const r = spawnSync('bash', ['-c', `set -o pipefail; node "${MAIN}" --store "${store}" log Big | head -1 >/dev/null; echo "status=$?"`], { encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
     expect(r.stdout.trim()).toBe('status=0');
     expect(r.stderr).toBe('');
@@ -191,14 +188,14 @@ describe('a reader that stops early, and names that are not there', () => {
 
   it('vfi policy show of a lineage that does not exist (and has no policy): exit 3, one line', () => {
     const store = path.join(dir, 'policy');
-    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
     const r = vfi(store, ['policy', 'show', 'Nope']);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(vfi(store, ['policy', 'show', 'Runtime']).code).toBe(0); // no policy yet: the defaults
-    expect(vfi(store, ['policy', 'set', 'Later', '--min-score', '2']).code).toBe(0); // a policy ahead of its lineage
-    expect(vfi(store, ['policy', 'show', 'Later']).code).toBe(0);
+    ok(store, ['policy', 'show', 'Runtime']); // no policy yet: the defaults
+    ok(store, ['policy', 'set', 'Later', '--min-score', '2']); // a policy ahead of its lineage
+    ok(store, ['policy', 'show', 'Later']);
   });
 });
 
@@ -211,13 +208,13 @@ describe('every error a user or the machine can cause is one line with its exit 
     fs.mkdirSync(base);
     fs.chmodSync(base, 0o755);
     const store = path.join(base, 'store');
-    expect(vfi(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) }).code).toBe(0);
+    ok(store, ['add', 'Runtime', '-'], { input: JSON.stringify(runtimeVfi()) });
     const file = path.join(base, 'a-file');
     fs.writeFileSync(file, 'x');
     const readOnly = path.join(base, 'ro');
     fs.mkdirSync(readOnly);
     fs.chmodSync(readOnly, 0o555);
-    expect(vfi(store, ['key', 'generate', '--out', path.join(base, 'keys')]).code).toBe(0);
+    ok(store, ['key', 'generate', '--out', path.join(base, 'keys')]);
     const creds = (args: string[]) => spawnSync(process.execPath, [MAIN, 'creds', ...args], { input: 'pw\n', encoding: 'utf8', env: { ...process.env, VFI_DEBUG: '' } });
     const cases: [string, () => { status: number | null; stdout: string; stderr: string } | { code: number; stdout: string; stderr: string }, number][] = [
       ['export --out into a missing directory', () => vfi(store, ['export', 'Runtime', '--format', 'compose', '--allow-unpinned', '--out', path.join(base, 'missing', 'x.yaml')]), 2],
