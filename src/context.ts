@@ -31,7 +31,7 @@ export interface Context {
 /**
  * The process as the bin entry (src/main.ts, the one module that reads `process`) hands it over;
  * everything below the entry reaches the environment and the standard streams through a Context
- * or a ProcessIo made from this (test/unit/process-io.test.ts keeps it so).
+ * or a ProcessIo made from this (test/unit/house.test.ts keeps it so).
  */
 export interface ProcessEnds {
   env: NodeJS.ProcessEnv;

@@ -39,7 +39,7 @@ function standing(id: string, name: string, records: readonly RecordKey[]) {
   return { score: scoreOf(s), candidate: pick.counts.qualified === 1, failing: disqualifying(s.failing).map((f) => f.claim) };
 }
 
-/** A VFI whose latest claims include `released`, passing or failing: one releaseHistory reads the records of. */
+/** Has a `released` record among its latest claims, passing or failing: the VFIs whose records releaseHistory needs. */
 export const wasReleased = (c: { passing: readonly string[]; failing: readonly string[] }): boolean => c.passing.includes(RELEASED) || c.failing.includes(RELEASED);
 
 /** Every passing `released` record of these VFIs at or after `since` (µs), newest first. */
