@@ -13,6 +13,7 @@ import { effectiveRules, type PickRules } from '../core/trust.js';
 import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
 import { RankedCache } from '../store/rankedCache.js';
+import { hasComponentRecords } from '../store/assertionIndex.js';
 import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
 import { plural } from '../core/words.js';
 
@@ -87,7 +88,7 @@ export async function findRelease(ctx: Context, name: string | undefined, opts: 
   const loaded = await loadCandidates(store, scoped.name, trust);
   trust.flush();
   const { scope, damaged } = loaded;
-  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, lineages, trust);
+  const seen = await seeInside(store, loaded, scoped.claims, lineages, trust);
   if (ranked && damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
   const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
@@ -145,7 +146,7 @@ async function rank(store: Store, { name, lineages, trust, rules }: Scoped, top:
   const ranked = lineages.length === 1 && splitRequirements(require).parts.length === 0 ? new RankedCache(store, trust) : undefined;
   const key = ranked?.key(lineages[0]!);
   const loaded = await loadCandidates(store, name, trust);
-  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, lineages, trust);
+  const seen = await seeInside(store, loaded, require, lineages, trust);
   if (ranked && loaded.damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
   const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
   const result = await readableChoice((c) => store.readVfi(c.id), seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
@@ -203,9 +204,12 @@ interface Seen {
 }
 
 /** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
-async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[], trust: Trust): Promise<Seen> {
-  const { loadComposition, taintsOf } = await import('../store/composition.js');
+async function seeInside(store: Store, { candidates, scope, nested }: { candidates: Candidate[]; scope: string; nested: boolean }, claims: readonly string[],
+  lineages: readonly string[], trust: Trust): Promise<Seen> {
   const reqs = splitRequirements(claims).parts;
+  // Nothing nested and no record on any component: nothing can taint, and the parts need not be read.
+  if (reqs.length === 0 && !nested && !(await hasComponentRecords(store))) return { candidates, taints: new Map() };
+  const { loadComposition, taintsOf } = await import('../store/composition.js');
   const ids = candidates.map((c) => c.id);
   if (reqs.length === 0) {
     // The common pick: taints alone, from their cache when nothing moved.

@@ -5,7 +5,8 @@
  * candidateOrder) and `newest/<Name>` most recent first (newestOrder), disqualified VFIs left out
  * of both. Written by the command that did the full ranking, with the refs it reflects on the
  * first line; under any other refs a file is not read. The rules of the moment (required claims,
- * minimum score, pinning) are applied as lines are read, so one file serves every pick.
+ * minimum score, pinning) are applied as lines are read, so one file serves every pick. Only the
+ * first lines of each order are kept: reading past them, or finding no candidate, ranks in full.
  *
  * First line `{"v","key","claims"}`; then one line per VFI, `[id, recency, unpinned 0|1,
  * passing, failing]` in JSON, each claim an index into `claims`.
@@ -21,6 +22,11 @@ import type { RecordFilter } from './trust.js';
 
 const VERSION = 1;
 const CHUNK = 64 * 1024;
+/**
+ * Lines kept of each order. A pick's answer is almost always among the first few; one that reads
+ * past the last line (rules that exclude thousands) ranks in full, as it would without the cache.
+ */
+const KEPT = 2000;
 const OID = /^[0-9a-f]{40}$/;
 
 type Order = 'best' | 'newest';
@@ -63,7 +69,7 @@ export class RankedCache {
     const claims = new Map<string, number>();
     const index = (list: readonly string[]) => list.map((c) => claims.get(c) ?? claims.set(c, claims.size).get(c)!);
     for (const [order, ordered] of [['best', candidateOrder(all)], ['newest', newestOrder(all)]] as const) {
-      const lines = ordered.map((c) => JSON.stringify([c.id, c.recency, c.unpinned ? 1 : 0, index(c.passing), index(c.failing)] satisfies Line));
+      const lines = ordered.slice(0, KEPT).map((c) => JSON.stringify([c.id, c.recency, c.unpinned ? 1 : 0, index(c.passing), index(c.failing)] satisfies Line));
       writeFileAtomic(this.file(order, name), `${JSON.stringify({ v: VERSION, key, claims: [...claims.keys()] })}\n${lines.join('\n')}\n`);
     }
   }
