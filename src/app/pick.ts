@@ -8,10 +8,12 @@ import { VfiError } from '../errors.js';
 import { checkName, nameProblem } from '../core/names.js';
 import { checkRequirementNames, componentNames, ownScore, seeThrough, splitRequirements, uniqueClaims, type Taint } from '../core/composition.js';
 import { shownAt } from '../core/assertion.js';
-import { claimWords, disqualifying, exclusion, findNewest, noCandidateError, noMatchError, pickReleaseCandidate, readableChoice, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
+import { claimWords, disqualifying, exclusion, findNewest, firstCandidate, firstWith, noCandidateError, noMatchError, pickReleaseCandidate, readableChoice, type Candidate, type Ranked, type ReleasePick } from '../core/pick.js';
 import { effectiveRules, type PickRules } from '../core/trust.js';
 import { claimsEverAsserted, COMPONENTS_DIR, latestRecordsOf, loadCandidates, recordNamesOf } from '../store/assertions.js';
 import { lineageRef, type Store } from '../store/store.js';
+import { RankedCache } from '../store/rankedCache.js';
+import { hasComponentRecords } from '../store/assertionIndex.js';
 import { loadPolicies, loadTrust, type Trust } from '../store/trust.js';
 import { plural } from '../core/words.js';
 
@@ -50,7 +52,13 @@ export async function pickRelease(ctx: Context, name: string | undefined, opts: 
   if (opts.top !== undefined && opts.top < 1) throw new VfiError('USAGE', '--top must be at least 1', { top: opts.top });
   const store = ctx.store({ create: false });
   const top = opts.top ?? 1;
-  const { scope, require, rules, trust, candidates, seen, result, damaged } = await rank(ctx, store, name, words, opts.require, opts, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
+  const scoped = await scopeAndRules(ctx, store, name, words, opts.require, opts);
+  const quick = top === 1 && !opts.explain ? await quickPick(store, scoped) : undefined;
+  if (quick) {
+    scoped.trust.flush();
+    return { found: true, chosen: [quick], rows: opts.json ? [await describe(store, quick, scoped.trust, { candidates: [quick], taints: new Map() })] : [], damaged: [] };
+  }
+  const { scope, require, rules, trust, candidates, seen, result, damaged } = await rank(store, scoped, top, opts.explain ? Math.max(EXPLAIN_ROWS, top) : top);
   if (opts.explain) await explain(ctx, store, trust, scope, candidates.length, rules, result, seen);
   trust.flush();
   if (result.ranked.length === 0) return { found: false, error: noCandidateError(scope, candidates, result, require), damaged };
@@ -67,10 +75,21 @@ export async function findRelease(ctx: Context, name: string | undefined, opts: 
   const store = ctx.store({ create: false });
   const scoped = await claimsAndName(ctx, store, name, words, opts.has);
   const { trust, rules } = await rulesFor(store, scoped.name, opts, true);
+  const lineages = scoped.name === undefined ? store.lineageNames() : [scoped.name];
+  if (!opts.any) {
+    const quick = await quickly(store, lineages, trust, [...scoped.claims, ...rules.require], 'newest', (ordered) => firstWith(ordered, scoped.claims, rules));
+    if (quick) {
+      trust.flush();
+      return { found: true, chosen: [quick], rows: opts.json ? [await describe(store, quick, trust, { candidates: [quick], taints: new Map() })] : [], damaged: [] };
+    }
+  }
+  const ranked = lineages.length === 1 && splitRequirements([...scoped.claims, ...rules.require]).parts.length === 0 ? new RankedCache(store, trust) : undefined;
+  const key = ranked?.key(lineages[0]!);
   const loaded = await loadCandidates(store, scoped.name, trust);
   trust.flush();
   const { scope, damaged } = loaded;
-  const seen = await seeInside(store, loaded.candidates, scoped.claims, scope, scoped.name === undefined ? store.lineageNames() : [scoped.name], trust);
+  const seen = await seeInside(store, loaded, scoped.claims, lineages, trust);
+  if (ranked && damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
   const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
   const pool = seen.candidates.filter((c) => !ruleFor(c));
@@ -86,13 +105,49 @@ export async function findRelease(ctx: Context, name: string | undefined, opts: 
   return { found: true, chosen: [found], rows: opts.json ? [await describe(store, found, trust, seen)] : [], damaged };
 }
 
-/** The ranking `pick` makes: the lineage's policy and the flags, only trusted records, candidates seen through their compositions. */
-async function rank(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined, flags: RuleFlags, top: number, limit: number) {
+/** The lineage, the claims and the rules of a pick: the lineage's policy and the flags, only trusted records. */
+async function scopeAndRules(ctx: Context, store: Store, name: string | undefined, words: string[], values: string[] | undefined, flags: RuleFlags) {
   const scoped = await claimsAndName(ctx, store, name, words, values);
   const { trust, rules } = await rulesFor(store, scoped.name, { ...flags, require: scoped.claims });
+  const lineages = scoped.name === undefined ? store.lineageNames() : [scoped.name];
+  return { name: scoped.name, lineages, trust, rules };
+}
+
+type Scoped = Awaited<ReturnType<typeof scopeAndRules>>;
+
+/**
+ * The pick of one lineage from its ranked cache (store/rankedCache.ts), when the cache reflects
+ * the refs of now and its best VFI can be read; undefined sends the full ranking, which says why
+ * when there is no candidate and names a damaged VFI. Part requirements need the compositions.
+ */
+async function quickPick(store: Store, { lineages, trust, rules }: Scoped): Promise<Candidate | undefined> {
+  return quickly(store, lineages, trust, rules.require, 'best', (ordered) => firstCandidate(ordered, rules));
+}
+
+/** What `choose` takes from the ranked cache of the one lineage in scope, when it is current and that VFI can be read (find and pick alike). */
+async function quickly(store: Store, lineages: readonly string[], trust: Trust, claims: readonly string[], order: 'best' | 'newest',
+  choose: (ordered: Iterable<Candidate>) => Candidate | undefined): Promise<Candidate | undefined> {
+  if (lineages.length !== 1 || splitRequirements(claims).parts.length > 0) return undefined;
+  const cache = new RankedCache(store, trust);
+  const best = cache.first(order, lineages[0]!, cache.key(lineages[0]!), choose);
+  if (!best) return undefined;
+  try {
+    await store.readVfi(best.id);
+  } catch (e) {
+    if (e instanceof VfiError && e.code === 'STORE_DAMAGED') return undefined;
+    throw e;
+  }
+  return best;
+}
+
+/** The ranking `pick` makes: candidates seen through their compositions, ranked under the rules. */
+async function rank(store: Store, { name, lineages, trust, rules }: Scoped, top: number, limit: number) {
   const require = rules.require;
-  const loaded = await loadCandidates(store, scoped.name, trust);
-  const seen = await seeInside(store, loaded.candidates, require, loaded.scope, scoped.name === undefined ? store.lineageNames() : [scoped.name], trust);
+  const ranked = lineages.length === 1 && splitRequirements(require).parts.length === 0 ? new RankedCache(store, trust) : undefined;
+  const key = ranked?.key(lineages[0]!);
+  const loaded = await loadCandidates(store, name, trust);
+  const seen = await seeInside(store, loaded, require, lineages, trust);
+  if (ranked && loaded.damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
   const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
   const result = await readableChoice((c) => store.readVfi(c.id), seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
   return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result, damaged: loaded.damaged };
@@ -100,7 +155,13 @@ async function rank(ctx: Context, store: Store, name: string | undefined, words:
 
 /** What `vfi pick NAME --require …` would choose (for `set --from-best`), or NO_CANDIDATE. */
 export async function pickBest(ctx: Context, store: Store, name: string, require: string[] | undefined): Promise<Candidate> {
-  const { scope, require: claims, trust, candidates, result } = await rank(ctx, store, name, claimWords(require, '--require'), undefined, {}, 1, 1);
+  const scoped = await scopeAndRules(ctx, store, name, claimWords(require, '--require'), undefined, {});
+  const quick = await quickPick(store, scoped);
+  if (quick) {
+    scoped.trust.flush();
+    return quick;
+  }
+  const { scope, require: claims, trust, candidates, result } = await rank(store, scoped, 1, 1);
   trust.flush();
   if (result.ranked.length === 0) throw noCandidateError(scope, candidates, result, claims);
   return result.ranked[0]!.candidate;
@@ -143,9 +204,12 @@ interface Seen {
 }
 
 /** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
-async function seeInside(store: Store, candidates: Candidate[], claims: readonly string[], scope: string, lineages: readonly string[], trust: Trust): Promise<Seen> {
-  const { loadComposition, taintsOf } = await import('../store/composition.js');
+async function seeInside(store: Store, { candidates, scope, nested }: { candidates: Candidate[]; scope: string; nested: boolean }, claims: readonly string[],
+  lineages: readonly string[], trust: Trust): Promise<Seen> {
   const reqs = splitRequirements(claims).parts;
+  // Nothing nested and no record on any component: nothing can taint, and the parts need not be read.
+  if (reqs.length === 0 && !nested && !(await hasComponentRecords(store))) return { candidates, taints: new Map() };
+  const { loadComposition, taintsOf } = await import('../store/composition.js');
   const ids = candidates.map((c) => c.id);
   if (reqs.length === 0) {
     // The common pick: taints alone, from their cache when nothing moved.

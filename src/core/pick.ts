@@ -206,6 +206,41 @@ export function pickReleaseCandidate(candidates: readonly Candidate[], opts: Pic
   return { ranked, top: ranked.slice(0, top), rejected: rejected.items, counts };
 }
 
+/**
+ * The VFIs that can ever be candidates (no disqualifying failure), best first as the ranking
+ * orders them: the order a ranked cache keeps, so that a pick reads only its first few.
+ */
+export function candidateOrder(candidates: readonly Candidate[]): Candidate[] {
+  const scored = candidates.filter((c) => disqualifying(c.failing).length === 0).map((c) => ({ c, score: scoreOf(c) }));
+  scored.sort((a, b) => b.score - a.score || compareCandidates(a.c, b.c));
+  return scored.map((x) => x.c);
+}
+
+/**
+ * The first of `ordered` (best first, candidateOrder) that the rules let be a candidate: the
+ * pick. Stops at the first score under the minimum, as every later one scores no more.
+ */
+export function firstCandidate(ordered: Iterable<Candidate>, rules: Pick<PickOptions, 'require' | 'minScore' | 'allowUnpinned'>): Candidate | undefined {
+  for (const c of ordered) {
+    const rule = exclusion(c, rules);
+    if (!rule) return c;
+    if (rule.kind === 'low-score') return undefined;
+  }
+  return undefined;
+}
+
+/** The VFIs that can ever be candidates, most recently published first (then smaller id): the order `find` walks. */
+export function newestOrder(candidates: readonly Candidate[]): Candidate[] {
+  return candidates.filter((c) => disqualifying(c.failing).length === 0)
+    .sort((a, b) => b.recency - a.recency || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The first of `ordered` (newestOrder) that the rules let be a candidate and that passes every claim of `has`: what `find` answers. */
+export function firstWith(ordered: Iterable<Candidate>, has: readonly string[], rules: Pick<PickOptions, 'require' | 'minScore' | 'allowUnpinned'>): Candidate | undefined {
+  for (const c of ordered) if (has.every((claim) => c.passing.includes(claim)) && !exclusion(c, rules)) return c;
+  return undefined;
+}
+
 /** Why qualified candidate `c` ranks below `winner` (or that it is the winner). */
 function whyLost(c: Candidate, winner: Candidate): Verdict {
   if (c === winner) return { kind: 'picked' };

@@ -24,9 +24,10 @@ import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
 import { claimsOf, standingOf } from '../core/pick.js';
 import { unpinnedImages } from '../core/trust.js';
+import { partsOf } from '../core/composition.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { Vfi } from '../core/vfi.js';
-import { ASSERTIONS_REF, assertionsRoot, TreeReader } from './assertionTree.js';
+import { ASSERTIONS_REF, assertionsRoot, COMPONENTS_DIR, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
@@ -34,7 +35,8 @@ import type { RecordFilter } from './trust.js';
 // 4: record times in microseconds, and names in whole seconds read again (v3 skipped them);
 // a lineage's order is its publications' (merge commits left out).
 // 5: only the records a trust list lets count (`trust`), and which VFIs have unpinned images.
-const VERSION = 5;
+// 6: which VFIs contain VFIs (`nested`).
+const VERSION = 6;
 const OID = /^[0-9a-f]{40}$/;
 const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */
@@ -273,6 +275,8 @@ export interface LineageStandings {
   standings: Claims[];
   /** per VFI, "1" when every dockerImage is pinned by digest, else "0" */
   pinned: string;
+  /** per VFI, "1" when it contains a VFI, else "0": without any, only records on components can taint */
+  nested: string;
 }
 
 interface LineageStandingsFile extends LineageStandings {
@@ -411,12 +415,23 @@ export class PickIndex {
     for (const e of oldestFirst) effective.push((time = Math.max(time, e.time)));
     const order = [...last].sort((a, b) => a[1] - b[1]);
     // Whether a VFI's images are pinned never changes: read only the VFIs the last file did not know.
+    // Nor whether it contains VFIs.
     const known = new Map<string, string>();
-    if (previous?.v === VERSION && typeof previous.ids === 'string' && typeof previous.pinned === 'string' && previous.pinned.length * 40 === previous.ids.length) {
-      for (let i = 0; i < previous.pinned.length; i++) known.set(previous.ids.slice(i * 40, i * 40 + 40), previous.pinned[i]!);
+    if (previous?.v === VERSION && typeof previous.ids === 'string' && typeof previous.pinned === 'string' && previous.pinned.length * 40 === previous.ids.length
+      && typeof previous.nested === 'string' && previous.nested.length === previous.pinned.length) {
+      for (let i = 0; i < previous.pinned.length; i++) known.set(previous.ids.slice(i * 40, i * 40 + 40), previous.pinned[i]! + previous.nested[i]!);
     }
     let pinned = '';
-    for (const [id] of order) pinned += known.get(id) ?? (unpinnedImages(await this.vfiOf(id)).length === 0 ? '1' : '0');
+    let nested = '';
+    for (const [id] of order) {
+      let flags = known.get(id);
+      if (flags === undefined) {
+        const vfi = await this.vfiOf(id);
+        flags = `${unpinnedImages(vfi).length === 0 ? '1' : '0'}${partsOf(vfi).some((p) => p.kind === 'vfi') ? '1' : '0'}`;
+      }
+      pinned += flags[0];
+      nested += flags[1];
+    }
     // Written with an empty join marked stale, so that the next pick only redoes the join.
     const fresh: LineageStandingsFile = {
       v: VERSION,
@@ -424,6 +439,7 @@ export class PickIndex {
       name,
       head: lineage.head,
       pinned,
+      nested,
       assertions: STALE,
       root: '',
       ids: order.map(([id]) => id).join(''),
@@ -439,7 +455,7 @@ export class PickIndex {
 function isLineageStandingsFile(d: LineageStandingsFile, name: string, head: string): boolean {
   if (d === null || typeof d !== 'object' || d.v !== VERSION || d.name !== name || d.head !== head) return false;
   if (typeof d.assertions !== 'string' || typeof d.root !== 'string' || typeof d.trust !== 'string') return false;
-  if (typeof d.pinned !== 'string' || d.pinned.length * 40 !== d.ids.length) return false;
+  if (typeof d.pinned !== 'string' || d.pinned.length * 40 !== d.ids.length || typeof d.nested !== 'string' || d.nested.length !== d.pinned.length) return false;
   if (typeof d.ids !== 'string' || !Array.isArray(d.times) || !Array.isArray(d.s) || !Array.isArray(d.standings)) return false;
   const n = d.times.length;
   if (d.ids.length !== n * 40 || d.s.length !== n || !d.times.every(Number.isFinite)) return false;
@@ -456,4 +472,10 @@ const claimsKey = (c: Claims): string => `${c.passing.join(',')}|${c.failing.joi
 function hexByte(s: string, at: number): number {
   const digit = (c: number) => (c <= 57 ? c - 48 : c - 87); // '0'-'9', 'a'-'f'
   return digit(s.charCodeAt(at)) * 16 + digit(s.charCodeAt(at + 1));
+}
+
+/** Does the assertions tree hold any record on a component (an image or a git commit)? */
+export async function hasComponentRecords(store: Store): Promise<boolean> {
+  const root = await assertionsRoot(store);
+  return root !== undefined && (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
 }

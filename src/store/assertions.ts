@@ -335,7 +335,7 @@ export function assertMessage(records: readonly Draft[]): string {
 }
 
 /** Candidates for `pick` and `find`: every VFI of one lineage (or of all), with its claims (those that count under `filter`); damaged lineages left out and said. */
-export async function loadCandidates(store: Store, name: string | undefined, filter?: RecordFilter): Promise<{ scope: string; candidates: Candidate[]; damaged: VfiError[] }> {
+export async function loadCandidates(store: Store, name: string | undefined, filter?: RecordFilter): Promise<{ scope: string; candidates: Candidate[]; damaged: VfiError[]; nested: boolean }> {
   const names = name === undefined ? store.lineageNames() : [name];
   const index = new PickIndex(store, filter);
   const lists = [];
@@ -373,7 +373,7 @@ export async function loadCandidates(store: Store, name: string | undefined, fil
     }
   }
   const scope = name ?? (names.length === 1 ? names[0]! : `the store (${names.length} lineages)`);
-  return { scope, candidates, damaged };
+  return { scope, candidates, damaged, nested: lists.some((l) => l.nested.includes('1')) };
 }
 
 /** Every claim some record in the store is about. */

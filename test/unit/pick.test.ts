@@ -1,8 +1,13 @@
 /** Scoring and release selection (SPEC §1 "Release candidate"), table-driven. */
 import { describe, expect, it } from 'vitest';
 import {
+  candidateOrder,
   claimsOf,
+  exclusion,
   findNewest,
+  firstCandidate,
+  firstWith,
+  newestOrder,
   latestPerClaim,
   noCandidateError,
   pickReleaseCandidate,
@@ -230,5 +235,24 @@ describe('publicationOrder', () => {
       { name: 'Canary', entries: [e('a', 2)] },
     ]);
     expect(order.get('a')?.name).toBe('Canary');
+  });
+});
+
+describe('the ranked cache orders: reading them from the start answers as the full ranking does', () => {
+  // Many VFIs, few claims, some failing, some unpinned, equal recencies: every rule against every order.
+  const claims = ['a', 'b', 'c', 'released'];
+  let x = 7;
+  const rand = (n: number) => ((x = (x * 1103515245 + 12345) % 2 ** 31) % n);
+  const candidates: Candidate[] = Array.from({ length: 400 }, (_, i) => {
+    const passing = claims.filter(() => rand(3) === 0);
+    const failing = claims.filter((c) => !passing.includes(c) && rand(9) === 0);
+    return { id: (i * 7919 % 1000).toString(16).padStart(40, '0'), name: 'R', recency: Math.floor(i / 3), passing, failing, unpinned: rand(4) === 0 };
+  });
+  const rules = [{}, { minScore: 2 }, { minScore: 4 }, { require: ['b'] }, { require: ['a', 'c'], allowUnpinned: false }, { allowUnpinned: false, minScore: 1 }];
+  it.each(rules)('pick under %j', (r) => {
+    expect(firstCandidate(candidateOrder(candidates), r)?.id).toBe(pickReleaseCandidate(candidates, r).ranked[0]?.candidate.id);
+  });
+  it.each(rules)('find --has b under %j', (r) => {
+    expect(firstWith(newestOrder(candidates), ['b'], r)?.id).toBe(findNewest(candidates.filter((c) => !exclusion(c, r)), ['b'])?.id);
   });
 });
