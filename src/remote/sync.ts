@@ -146,7 +146,7 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     // 2. The admission hook sees every ref that would change, before any moves.
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const changes: Admission[] = remoteRefs.filter(([ref, oid]) => store.refs.read(ref) !== oid).map(([ref, oid]) => ({ ref, old: store.refs.read(ref) ?? null, new: oid }));
-    const { admitted, refused } = await admitIncoming(store, changes, { skipInvalid: opts.skipInvalid });
+    const { admitted, refused, lines } = await admitIncoming(store, changes, { skipInvalid: opts.skipInvalid });
     // Malformed commits a refused fetch left loose would fail `git fsck --strict` (it checks unreachable objects too).
     discardRefused(store, refused);
     if (refused.length > 0 && !opts.skipInvalid) throw refusalError(refused);
@@ -161,9 +161,12 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
       recordTracking(store, target.name, ref, remote);
     }
     // Bring the lineage caches up to date now: the first `vfi log` after a big pull would
-    // otherwise pay for it.
+    // otherwise pay for it. A line of commits the admission read is recorded as it is, without reading them again.
     for (const o of report.outcomes) {
-      if (o.ref.startsWith(LINEAGES) && o.head !== o.local) await store.lineages.load(o.ref.slice(LINEAGES.length));
+      if (!o.ref.startsWith(LINEAGES) || o.head === o.local) continue;
+      const line = lines.get(o.ref);
+      if (line && line.from === (o.local ?? null) && o.head === o.remote) store.lineages.recordPublished(o.ref.slice(LINEAGES.length), o.local, line.commits);
+      await store.lineages.load(o.ref.slice(LINEAGES.length));
     }
     const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
     const changed = count('create') + count('fast-forward') + count('merge');
