@@ -6,6 +6,8 @@
  * assertions, records `vfi assert` could have written, filed under names that say what they say.
  * Every object is read with a size bound, so a small pack that inflates to gigabytes is refused
  * without being inflated. Only the new part is walked: what the old head reaches was admitted before.
+ * Objects are read through one `git cat-file --batch` (git/catFile.ts), many at a time, so git
+ * inflates them and node only checks them; the new commits are listed by `git rev-list`.
  */
 import { VfiError } from '../errors.js';
 import { commitProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
@@ -30,6 +32,10 @@ export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
 /** commits and trees: a lineage tree holds one entry; an assertions tree one per record of a VFI */
 export const MAX_COMMIT_BYTES = 1024 * 1024;
 export const MAX_TREE_BYTES = 64 * 1024 * 1024;
+/** commits asked for ahead of the walk */
+const PREFETCH = 256;
+/** shards of an assertions tree checked side by side */
+const SHARDS_AT_ONCE = 4;
 
 export interface RefUpdate {
   /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
@@ -63,13 +69,16 @@ class Refused extends Error {
  * Check each update; without `skipInvalid`, one refused update admits none (the caller throws
  * refusalError), with it the valid ones are admitted and the others listed.
  */
-export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[]; lines: Map<string, AdmittedLine> }> {
+export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean; signal?: AbortSignal } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[]; lines: Map<string, AdmittedLine> }> {
   const objects = new BatchReader(store.gitdir);
+  const cancel = () => objects.close();
+  opts.signal?.addEventListener('abort', cancel);
   const checker = new Admission(store, objects);
   const admitted: RefUpdate[] = [];
   const refused: Refusal[] = [];
   try {
     for (const u of updates) {
+      opts.signal?.throwIfAborted();
       try {
         await checker.check(u);
         admitted.push(u);
@@ -79,6 +88,7 @@ export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { 
       }
     }
   } finally {
+    opts.signal?.removeEventListener('abort', cancel);
     objects.close();
   }
   return { admitted: refused.length > 0 && !opts.skipInvalid ? [] : admitted, refused, lines: checker.lines };
@@ -122,8 +132,8 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
 class Admission {
   /** objects already found good (VFIs, records, trees by path) */
   private readonly good = new Set<string>();
-  /** the sha256 of each VFI's bytes, read once however many records name it */
-  private readonly vfiShas = new Map<string, string>();
+  /** the sha256 of each VFI's bytes, read once however many records name it; null when the store lacks it */
+  private readonly vfiShas = new Map<string, string | null>();
   /** the VFI (blob id) of each lineage tree admitted */
   private readonly vfiOfTree = new Map<string, string>();
   /** by lineage ref: its new commits, parents first, when they form one line from the old head */
@@ -140,7 +150,26 @@ class Admission {
       throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF}, ${TRUST_REF}, ${POLICY_REF})`);
     }
     const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
-    const stop = u.old ? await this.before(u, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : () => false;
+    // The new commits as git lists them (`rev-list new --not old`): the walk stops at the others,
+    // and their bodies are asked for ahead of it, so the walk does not wait on git once per commit.
+    const fresh = await newCommits(this.store.gitdir, u.new, u.old);
+    const stop = fresh ? (id: string) => !fresh.has(id)
+      : u.old ? await this.before(u, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : () => false;
+    const order = fresh ? [...fresh] : [];
+    const at = new Map(order.map((id, i) => [id, i]));
+    const ahead = new Map<string, Promise<Buffer>>();
+    let asked = 0;
+    const commitBody = (id: string): Promise<Buffer> => {
+      const i = at.get(id);
+      for (; i !== undefined && asked < order.length && asked <= i + PREFETCH; asked++) {
+        const next = this.read(order[asked]!, 'commit', MAX_COMMIT_BYTES);
+        next.catch(() => {}); // a refusal counts when the walk reaches it
+        ahead.set(order[asked]!, next);
+      }
+      const body = ahead.get(id) ?? this.read(id, 'commit', MAX_COMMIT_BYTES);
+      ahead.delete(id);
+      return body;
+    };
     const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
     // Each commit's tree is checked while the walk reads on (the reads share one pipe to git);
     // what is refused first in walk order is what is reported, as if checked one by one.
@@ -148,7 +177,7 @@ class Admission {
     const walked: (LineageEntry & { tree: string; parentIds: string[] })[] = [];
     try {
       await walkCommits(async (id) => {
-        const body = await this.read(id, 'commit', MAX_COMMIT_BYTES);
+        const body = await commitBody(id);
         const problem = commitProblem(body);
         if (problem) throw new Refused(id, 'commit', `not a commit vfi writes: ${problem}`);
         return { id, ...decodeCommit(body) };
@@ -181,14 +210,8 @@ class Admission {
    * Which commits the old head reaches (admitted before: the walk stops there): from the lineage
    * cache, else asked of git (`rev-list new --not old`), else walked leniently (a damaged old history ends there).
    */
+  /** Which commits the old head reaches (admitted before), when git could not list the new ones: from the lineage cache, else walked leniently. */
   private async before(u: RefUpdate, lineage: string | undefined): Promise<(id: string) => boolean> {
-    const known = lineage === undefined ? undefined : await this.store.lineages.load(lineage).catch(() => undefined);
-    if (known?.head === u.old || known?.indexOf(u.old!) !== undefined) {
-      const old = await this.reachable(u.old!, lineage);
-      return (id) => old.has(id);
-    }
-    const fresh = await newCommits(this.store.gitdir, u.new, u.old!);
-    if (fresh) return (id) => !fresh.has(id);
     const old = await this.reachable(u.old!, lineage);
     return (id) => old.has(id);
   }
@@ -283,8 +306,8 @@ class Admission {
         const was = before.get(e.name);
         const sub = this.checkAssertionsTree(e.id, was?.mode === '40000' ? was.id : undefined, level + 1, `${where}/`);
         checks.push(sub);
-        // one shard at a time: what waits for git stays a shard's worth, not the whole tree's
-        if (level === 0) await sub.catch(() => {});
+        // a few shards at a time: what waits for git stays a few shards' worth, not the whole tree's
+        if (level === 0 && checks.length >= SHARDS_AT_ONCE) await checks[checks.length - SHARDS_AT_ONCE]!.catch(() => {});
       } else {
         const subject = path.slice(components ? COMPONENTS_DIR.length + 1 : 0).replace(/\//g, '');
         checks.push(this.checkRecord(e, subject, where, components));
@@ -336,19 +359,23 @@ class Admission {
       if (r.component?.digest !== vfi) throw refuse(`is about ${r.component ? r.component.digest : `VFI ${r.vfi}`}, filed under component ${vfi}`);
     } else if (r.vfi !== vfi || r.component) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
     if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
-    if (!component && await this.store.objects.has(vfi)) {
+    if (!component) {
+      // each VFI looked up and hashed once, however many records name it (null: not in the store)
       let sha = this.vfiShas.get(vfi);
-      if (sha === undefined) this.vfiShas.set(vfi, (sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES))));
-      if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
+      if (sha === undefined) {
+        sha = (await this.store.objects.has(vfi)) ? vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES)) : null;
+        this.vfiShas.set(vfi, sha);
+      }
+      if (sha !== null && sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
     }
     this.good.add(`${vfi}:${e.id}`);
   }
 }
 
-/** The commits `head` reaches and `old` does not, as git lists them; undefined when git cannot (a damaged history). */
-function newCommits(gitdir: string, head: string, old: string): Promise<Set<string> | undefined> {
+/** The commits `head` reaches and `old` does not, in git's order; undefined when git cannot list them (a damaged history). */
+function newCommits(gitdir: string, head: string, old: string | null): Promise<Set<string> | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['--no-replace-objects', '--git-dir', gitdir, 'rev-list', head, '--not', old, '--'], { env: repositoryFreeEnv(process.env), maxBuffer: 1 << 30 },
+    execFile('git', ['--no-replace-objects', '--git-dir', gitdir, 'rev-list', head, ...(old ? ['--not', old] : []), '--'], { env: repositoryFreeEnv(process.env), maxBuffer: 1 << 30 },
       (err, stdout) => resolve(err ? undefined : new Set(stdout.split('\n').filter(Boolean))));
   });
 }
