@@ -273,6 +273,7 @@ class Admission {
       const bytes = await this.read(entry!.id, 'blob', MAX_VFI_BYTES);
       const problem = storedVfiProblem(bytes, entry!.id);
       if (problem) throw new Refused(entry!.id, problem.rule, problem.message);
+      this.vfiShas.set(entry!.id, vfiSha256(bytes)); // what records about it must state, without reading it again
       this.good.add(entry!.id);
     }
     this.vfiOfTree.set(id, entry!.id);
