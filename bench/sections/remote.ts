@@ -183,7 +183,8 @@ export async function run() {
     const buildMs = Date.now() - tBuild;
     const sourceRefs = vfiRefs(source);
     const sourcePick = vfiSync(source, PICK);
-    const objects = Number(/^count: (\d+)/m.exec(gitSync(source, ['count-objects', '-v']))![1]);
+    const counted = gitSync(source, ['count-objects', '-v']);
+    const objects = Number(/^count: (\d+)/m.exec(counted)![1]) + Number(/^in-pack: (\d+)/m.exec(counted)![1]); // loose + packed
     server = await startGitServer();
     const srv = server;
 

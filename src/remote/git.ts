@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import type { RemoteUrl } from './url.js';
 import { scrubCredentials } from './url.js';
+import { REPOSITORY_ENV } from '../git/env.js';
 
 export interface GitRunOptions {
   env: NodeJS.ProcessEnv;
@@ -28,10 +29,6 @@ export interface GitResult {
   stdout: string;
   stderr: string;
 }
-
-// What git itself clears before running a command in another repository (environment.c local_repo_env).
-const REPOSITORY_ENV = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_COMMON_DIR', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_GRAFT_FILE', 'GIT_SHALLOW_FILE', 'GIT_NO_REPLACE_OBJECTS', 'GIT_REPLACE_REF_BASE', 'GIT_PREFIX', 'GIT_NAMESPACE', 'GIT_QUARANTINE_PATH', 'GIT_PROTOCOL'];
 
 /** Credentials from the environment, or undefined. */
 export function credentialFromEnv(env: NodeJS.ProcessEnv): { username: string; password: string } | undefined {

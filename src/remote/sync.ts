@@ -146,7 +146,7 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     // 2. The admission hook sees every ref that would change, before any moves.
     const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
     const changes: Admission[] = remoteRefs.filter(([ref, oid]) => store.refs.read(ref) !== oid).map(([ref, oid]) => ({ ref, old: store.refs.read(ref) ?? null, new: oid }));
-    const { admitted, refused } = await admitIncoming(store, changes, { skipInvalid: opts.skipInvalid });
+    const { admitted, refused, lines } = await admitIncoming(store, changes, { skipInvalid: opts.skipInvalid });
     // Malformed commits a refused fetch left loose would fail `git fsck --strict` (it checks unreachable objects too).
     discardRefused(store, refused);
     if (refused.length > 0 && !opts.skipInvalid) throw refusalError(refused);
@@ -161,9 +161,12 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
       recordTracking(store, target.name, ref, remote);
     }
     // Bring the lineage caches up to date now: the first `vfi log` after a big pull would
-    // otherwise pay for it.
+    // otherwise pay for it. A line of commits the admission read is recorded as it is, without reading them again.
     for (const o of report.outcomes) {
-      if (o.ref.startsWith(LINEAGES) && o.head !== o.local) await store.lineages.load(o.ref.slice(LINEAGES.length));
+      if (!o.ref.startsWith(LINEAGES) || o.head === o.local) continue;
+      const line = lines.get(o.ref);
+      if (line && line.from === (o.local ?? null) && o.head === o.remote) store.lineages.recordPublished(o.ref.slice(LINEAGES.length), o.local, line.commits);
+      await store.lineages.load(o.ref.slice(LINEAGES.length));
     }
     const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
     const changed = count('create') + count('fast-forward') + count('merge');
@@ -284,7 +287,14 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   if (target.protocol === 'file') checkOnDisk(target);
   const env = gitEnv(target, opts);
   const where = remoteArg(store, target);
-  const remoteRefs = await listRemoteRefs(store, target, where, env, opts);
+  const listed = listRemoteRefs(store, target, where, env, opts);
+  // The remote most likely holds what the store last saw there: what would be sent is checked
+  // against that while git lists the remote, and the check is kept when the guess was right.
+  const guess = guessedAdmission(store, target);
+  const remoteRefs = await listed.catch((e: unknown) => {
+    guess.cancel();
+    throw e;
+  });
   if (remoteRefs.size === 0) await refuseWebPage(store, target, env, 'push to');
   const reader = new CommitReader(store.objects, { lenient: true });
   const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
@@ -320,8 +330,11 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     }
   }
   // Only what vfi itself would write is sent (the checks a pull applies).
-  if (updates.length > 0) {
-    const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  const checks = updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new }));
+  if (admissionKey(checks) !== guess.key) guess.cancel();
+  const guessed = await guess.result.catch(() => undefined);
+  if (checks.length > 0) {
+    const { refused: invalid } = guessed && admissionKey(checks) === guess.key ? guessed : await admitIncoming(store, checks);
     if (invalid.length > 0) throw refusalError(invalid);
   }
   const refused: { ref: string; reason: string }[] = [];
@@ -392,6 +405,21 @@ function batches<T extends { ref: string }>(updates: T[]): T[][] {
     size += 2 * u.ref.length + 120;
   }
   return out;
+}
+
+const admissionKey = (updates: Admission[]) => updates.map((u) => `${u.ref} ${u.old ?? ''} ${u.new}`).join('\n');
+
+/** The admission of what a push would send if the remote held what the store last saw there (its tracking refs). */
+function guessedAdmission(store: Store, target: RemoteTarget): { key: string; result: Promise<Awaited<ReturnType<typeof admitIncoming>>>; cancel: () => void } {
+  const updates: Admission[] = [];
+  for (const [ref, local] of localVfiRefs(store)) {
+    const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
+    if (seen !== local) updates.push({ ref, old: seen ?? null, new: local });
+  }
+  const stop = new AbortController();
+  const result = updates.length > 0 ? admitIncoming(store, updates, { signal: stop.signal }) : Promise.reject(new Error('nothing to check'));
+  result.catch(() => {}); // used, or not, once the remote's refs are known
+  return { key: admissionKey(updates), result, cancel: () => stop.abort() };
 }
 
 /** `git push --porcelain`'s lines: `<flag>\t<from>:<to>\t<summary>`, by destination ref. */

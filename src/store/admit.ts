@@ -6,6 +6,8 @@
  * assertions, records `vfi assert` could have written, filed under names that say what they say.
  * Every object is read with a size bound, so a small pack that inflates to gigabytes is refused
  * without being inflated. Only the new part is walked: what the old head reaches was admitted before.
+ * Objects are read through one `git cat-file --batch` (git/catFile.ts), many at a time, so git
+ * inflates them and node only checks them; the new commits are listed by `git rev-list`.
  */
 import { VfiError } from '../errors.js';
 import { commitProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
@@ -16,16 +18,24 @@ import { nameProblem } from '../core/names.js';
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
 import { validateVfi } from '../schema/validate.js';
 import { readCommit, walkCommits } from '../git/commits.js';
+import { BatchReader } from '../git/catFile.js';
+import { repositoryFreeEnv } from '../git/env.js';
+import { execFile } from 'node:child_process';
 import { ASSERTIONS_REF, COMPONENTS_DIR } from './assertions.js';
 import { POLICY_REF, TRUST_REF } from './events.js';
 import { parseEventFileName } from '../core/trust.js';
 import { canonicalText, type JsonValue } from '../core/canonical.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
+import type { LineageEntry } from './lineageIndex.js';
 
 export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
 /** commits and trees: a lineage tree holds one entry; an assertions tree one per record of a VFI */
 export const MAX_COMMIT_BYTES = 1024 * 1024;
 export const MAX_TREE_BYTES = 64 * 1024 * 1024;
+/** commits asked for ahead of the walk */
+const PREFETCH = 256;
+/** shards of an assertions tree checked side by side */
+const SHARDS_AT_ONCE = 4;
 
 export interface RefUpdate {
   /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
@@ -33,6 +43,12 @@ export interface RefUpdate {
   old: string | null;
   /** fetched commit id, readable via store.objects */
   new: string;
+}
+
+/** A lineage's new commits as admitted, parents first, when they make one line (what the lineage cache records). */
+export interface AdmittedLine {
+  from: string | null;
+  commits: Omit<LineageEntry, 'parents'>[];
 }
 
 export interface Refusal {
@@ -53,20 +69,29 @@ class Refused extends Error {
  * Check each update; without `skipInvalid`, one refused update admits none (the caller throws
  * refusalError), with it the valid ones are admitted and the others listed.
  */
-export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[] }> {
-  const checker = new Admission(store);
+export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean; signal?: AbortSignal } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[]; lines: Map<string, AdmittedLine> }> {
+  const objects = new BatchReader(store.gitdir);
+  const cancel = () => objects.close();
+  opts.signal?.addEventListener('abort', cancel);
+  const checker = new Admission(store, objects);
   const admitted: RefUpdate[] = [];
   const refused: Refusal[] = [];
-  for (const u of updates) {
-    try {
-      await checker.check(u);
-      admitted.push(u);
-    } catch (e) {
-      if (e instanceof Refused) refused.push({ ref: u.ref, object: e.object, rule: e.rule, message: e.message });
-      else throw e;
+  try {
+    for (const u of updates) {
+      opts.signal?.throwIfAborted();
+      try {
+        await checker.check(u);
+        admitted.push(u);
+      } catch (e) {
+        if (e instanceof Refused) refused.push({ ref: u.ref, object: e.object, rule: e.rule, message: e.message });
+        else throw e;
+      }
     }
+  } finally {
+    opts.signal?.removeEventListener('abort', cancel);
+    objects.close();
   }
-  return { admitted: refused.length > 0 && !opts.skipInvalid ? [] : admitted, refused };
+  return { admitted: refused.length > 0 && !opts.skipInvalid ? [] : admitted, refused, lines: checker.lines };
 }
 
 /** The error for refused updates: one line naming the ref, the object and the rule. */
@@ -107,10 +132,14 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
 class Admission {
   /** objects already found good (VFIs, records, trees by path) */
   private readonly good = new Set<string>();
-  /** the sha256 of each VFI's bytes, read once however many records name it */
-  private readonly vfiShas = new Map<string, string>();
+  /** the sha256 of each VFI's bytes, read once however many records name it; null when the store lacks it */
+  private readonly vfiShas = new Map<string, string | null>();
+  /** the VFI (blob id) of each lineage tree admitted */
+  private readonly vfiOfTree = new Map<string, string>();
+  /** by lineage ref: its new commits, parents first, when they form one line from the old head */
+  readonly lines = new Map<string, AdmittedLine>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly objects: BatchReader) {}
 
   async check(u: RefUpdate): Promise<void> {
     const lineage = u.ref.startsWith(LINEAGE_PREFIX);
@@ -121,18 +150,70 @@ class Admission {
       throw new Refused(u.new, 'ref-name', `vfi keeps no such ref (lineages are refs/vfi/<Name>, assertions ${ASSERTIONS_REF}, ${TRUST_REF}, ${POLICY_REF})`);
     }
     const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
-    const old = u.old ? await this.reachable(u.old, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : new Set<string>();
+    // The new commits as git lists them (`rev-list new --not old`): the walk stops at the others,
+    // and their bodies are asked for ahead of it, so the walk does not wait on git once per commit.
+    const fresh = await newCommits(this.store.gitdir, u.new, u.old);
+    const stop = fresh ? (id: string) => !fresh.has(id)
+      : u.old ? await this.before(u, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : () => false;
+    const order = fresh ? [...fresh] : [];
+    const at = new Map(order.map((id, i) => [id, i]));
+    const ahead = new Map<string, Promise<Buffer>>();
+    let asked = 0;
+    const commitBody = (id: string): Promise<Buffer> => {
+      const i = at.get(id);
+      for (; i !== undefined && asked < order.length && asked <= i + PREFETCH; asked++) {
+        const next = this.read(order[asked]!, 'commit', MAX_COMMIT_BYTES);
+        next.catch(() => {}); // a refusal counts when the walk reaches it
+        ahead.set(order[asked]!, next);
+      }
+      const body = ahead.get(id) ?? this.read(id, 'commit', MAX_COMMIT_BYTES);
+      ahead.delete(id);
+      return body;
+    };
     const oldTree = u.old && !lineage ? (await this.readLenient(u.old))?.tree : undefined;
-    await walkCommits(async (id) => {
-      const body = await this.read(id, 'commit', MAX_COMMIT_BYTES);
-      const problem = commitProblem(body);
-      if (problem) throw new Refused(id, 'commit', `not a commit vfi writes: ${problem}`);
-      return { id, ...decodeCommit(body) };
-    }, u.new, async (commit) => {
-      if (lineage) await this.checkLineageTree(commit.tree);
-      else if (events) await this.checkEventsTree(commit.tree);
-      else await this.checkAssertionsTree(commit.tree, oldTree, 0, '');
-    }, { stop: (id) => old.has(id) });
+    // Each commit's tree is checked while the walk reads on (the reads share one pipe to git);
+    // what is refused first in walk order is what is reported, as if checked one by one.
+    const trees: Promise<void>[] = [];
+    const walked: (LineageEntry & { tree: string; parentIds: string[] })[] = [];
+    try {
+      await walkCommits(async (id) => {
+        const body = await commitBody(id);
+        const problem = commitProblem(body);
+        if (problem) throw new Refused(id, 'commit', `not a commit vfi writes: ${problem}`);
+        return { id, ...decodeCommit(body) };
+      }, u.new, (commit) => {
+        if (lineage) walked.push({ commit: commit.id, id: '', tree: commit.tree, time: commit.committer.timestamp, author: commit.author.name, subject: commit.message.split('\n', 1)[0]!, parents: [], parentIds: commit.parents });
+        const check = lineage ? this.checkLineageTree(commit.tree) : events ? this.checkEventsTree(commit.tree) : this.checkAssertionsTree(commit.tree, oldTree, 0, '');
+        check.catch(() => {}); // reported by inOrder, in walk order
+        trees.push(check);
+      }, { stop });
+    } catch (e) {
+      await inOrder(trees);
+      throw e;
+    }
+    await inOrder(trees);
+    if (lineage) this.recordLine(u, walked.reverse());
+  }
+
+  /** A walk down one line of commits (each the parent of the next, the first on the old head) is what the lineage cache appends. */
+  private recordLine(u: RefUpdate, walked: { commit: string; tree: string; time: number; author: string; subject: string; parentIds: string[] }[]): void {
+    let prev = u.old;
+    for (const c of walked) {
+      if (c.parentIds.length !== (prev === null ? 0 : 1) || (prev !== null && c.parentIds[0] !== prev)) return;
+      prev = c.commit;
+    }
+    if (walked.length === 0 || prev !== u.new) return;
+    this.lines.set(u.ref, { from: u.old, commits: walked.map((c) => ({ commit: c.commit, id: this.vfiOfTree.get(c.tree)!, time: c.time, author: c.author, subject: c.subject })) });
+  }
+
+  /**
+   * Which commits the old head reaches (admitted before: the walk stops there): from the lineage
+   * cache, else asked of git (`rev-list new --not old`), else walked leniently (a damaged old history ends there).
+   */
+  /** Which commits the old head reaches (admitted before), when git could not list the new ones: from the lineage cache, else walked leniently. */
+  private async before(u: RefUpdate, lineage: string | undefined): Promise<(id: string) => boolean> {
+    const old = await this.reachable(u.old!, lineage);
+    return (id) => old.has(id);
   }
 
   /** Commits reachable from `head` (already admitted), read leniently: a damaged old history ends the walk there. */
@@ -161,7 +242,7 @@ class Admission {
   private async read(id: string, type: string, maxBytes: number): Promise<Buffer> {
     let obj;
     try {
-      obj = await this.store.objects.read(id, { maxBytes });
+      obj = await this.objects.read(id, { maxBytes });
     } catch (e) {
       if (!(e instanceof VfiError)) throw e;
       if (e.code === 'NOT_FOUND') throw new Refused(id, 'missing-object', `the remote did not send ${type} ${id}`);
@@ -192,8 +273,10 @@ class Admission {
       const bytes = await this.read(entry!.id, 'blob', MAX_VFI_BYTES);
       const problem = storedVfiProblem(bytes, entry!.id);
       if (problem) throw new Refused(entry!.id, problem.rule, problem.message);
+      this.vfiShas.set(entry!.id, vfiSha256(bytes)); // what records about it must state, without reading it again
       this.good.add(entry!.id);
     }
+    this.vfiOfTree.set(id, entry!.id);
     this.good.add(id);
   }
 
@@ -207,21 +290,31 @@ class Admission {
     // Records about VFIs fan out at the root; records about components (by digest: 40 or 64 hex) under components/.
     const components = path.startsWith(`${COMPONENTS_DIR}/`);
     const depth = components ? level - 1 : level;
-    const before = new Map(old ? (await this.tree(old).catch(() => [])).map((e) => [e.name, e]) : []);
-    for (const e of await this.tree(id)) {
+    const [entries, prior] = await Promise.all([this.tree(id), old ? this.tree(old).catch(() => []) : []]);
+    const before = new Map(prior.map((e) => [e.name, e]));
+    // Entries are checked side by side (their reads share one pipe to git), refusals reported in tree order.
+    const checks: Promise<void>[] = [];
+    for (const e of entries) {
       const where = path + e.name;
       if (before.get(e.name)?.id === e.id && before.get(e.name)?.mode === e.mode) continue;
       if (depth < 2) {
         const dir = level === 0 && e.name === COMPONENTS_DIR ? true
           : (depth === 0 ? /^[0-9a-f]{2}$/ : components ? /^([0-9a-f]{38}|[0-9a-f]{62})$/ : /^[0-9a-f]{38}$/).test(e.name);
-        if (!dir || e.mode !== '40000') throw new Refused(id, 'unknown-file', `${where}: not a directory of records vfi writes`);
-        const prior = before.get(e.name);
-        await this.checkAssertionsTree(e.id, prior?.mode === '40000' ? prior.id : undefined, level + 1, `${where}/`);
+        if (!dir || e.mode !== '40000') {
+          checks.push(Promise.reject(new Refused(id, 'unknown-file', `${where}: not a directory of records vfi writes`)));
+          break;
+        }
+        const was = before.get(e.name);
+        const sub = this.checkAssertionsTree(e.id, was?.mode === '40000' ? was.id : undefined, level + 1, `${where}/`);
+        checks.push(sub);
+        // a few shards at a time: what waits for git stays a few shards' worth, not the whole tree's
+        if (level === 0 && checks.length >= SHARDS_AT_ONCE) await checks[checks.length - SHARDS_AT_ONCE]!.catch(() => {});
       } else {
         const subject = path.slice(components ? COMPONENTS_DIR.length + 1 : 0).replace(/\//g, '');
-        await this.checkRecord(e, subject, where, components);
+        checks.push(this.checkRecord(e, subject, where, components));
       }
     }
+    await inOrder(checks);
     this.good.add(key);
   }
 
@@ -267,11 +360,30 @@ class Admission {
       if (r.component?.digest !== vfi) throw refuse(`is about ${r.component ? r.component.digest : `VFI ${r.vfi}`}, filed under component ${vfi}`);
     } else if (r.vfi !== vfi || r.component) throw refuse(`is about VFI ${r.vfi}, filed under ${vfi}`);
     if (recordFileName(r) !== e.name) throw refuse('its file name does not say what the record says');
-    if (!component && await this.store.objects.has(vfi)) {
+    if (!component) {
+      // each VFI looked up and hashed once, however many records name it (null: not in the store)
       let sha = this.vfiShas.get(vfi);
-      if (sha === undefined) this.vfiShas.set(vfi, (sha = vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES))));
-      if (sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
+      if (sha === undefined) {
+        sha = (await this.store.objects.has(vfi)) ? vfiSha256(await this.read(vfi, 'blob', MAX_VFI_BYTES)) : null;
+        this.vfiShas.set(vfi, sha);
+      }
+      if (sha !== null && sha !== r.sha256) throw refuse(`states sha256 ${r.sha256}, but the VFI's bytes hash to ${sha}`);
     }
     this.good.add(`${vfi}:${e.id}`);
   }
+}
+
+/** The commits `head` reaches and `old` does not, in git's order; undefined when git cannot list them (a damaged history). */
+function newCommits(gitdir: string, head: string, old: string | null): Promise<Set<string> | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['--no-replace-objects', '--git-dir', gitdir, 'rev-list', head, ...(old ? ['--not', old] : []), '--'], { env: repositoryFreeEnv(process.env), maxBuffer: 1 << 30 },
+      (err, stdout) => resolve(err ? undefined : new Set(stdout.split('\n').filter(Boolean))));
+  });
+}
+
+/** Wait for all; the first of them (in the order given) that failed is what is thrown. */
+async function inOrder(checks: Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(checks);
+  const bad = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
 }

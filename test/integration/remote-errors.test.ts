@@ -7,10 +7,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { git, MAIN, snapshot } from '../helpers/cli.js';
+import { freePort } from '../helpers/engine.js';
 import { runAsync, type GitRequest } from '../helpers/gitServer.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { Store } from '../../src/store/store.js';
@@ -31,13 +31,6 @@ function expectFailure(r: { code: number; stdout: string; stderr: string }, patt
 
 const ASSERTIONS = 'refs/vfi-assertions/main';
 
-/** A port nothing listens on. */
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
 const refsOnly = (store: string) => snapshot(store).filter((p) => p.startsWith('refs'));
 
 describe('credentials', () => {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { git, runtimeVfi } from '../helpers/cli.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
+import { head, vfiRefs } from '../helpers/refs.js';
 
 const { dir, vfi: run, local, ok } = remoteCli('vfi-remote-merge-');
 const ID = /@([0-9a-f]{40})$/m;
@@ -22,8 +23,6 @@ const as = (who: string, minute?: number) => ({
   },
 });
 const published = (out: string) => ID.exec(out)![1]!;
-const head = (gitdir: string, ref = 'refs/vfi/Runtime') => git(gitdir, ['rev-parse', ref]).stdout.trim();
-const vfiRefs = (gitdir: string) => git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
 const addresses = (store: string, ref = 'Runtime') =>
   Object.fromEntries(Object.entries(JSON.parse(ok(store, ['show', ref])) as Record<string, { address: string }>).map(([k, v]) => [k, v.address]));
 

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { git, runtimeVfi } from '../helpers/cli.js';
 import { runAsync } from '../helpers/gitServer.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
+import { head as rev } from '../helpers/refs.js';
 import { resolveRemote } from '../../src/remote/config.js';
 import { push } from '../../src/remote/sync.js';
 import { Store } from '../../src/store/store.js';
@@ -16,7 +17,6 @@ import { Store } from '../../src/store/store.js';
 const { dir, env, vfi: run, ok } = remoteCli('vfi-remote-push-');
 const ASSERTIONS = 'refs/vfi-assertions/main';
 const at = (who: string, minute: number) => ({ env: { GIT_AUTHOR_NAME: who, VFI_NOW: `2026-11-03T08:${String(minute).padStart(2, '0')}:00Z` } });
-const rev = (gitdir: string, ref: string) => git(gitdir, ['rev-parse', '--verify', '-q', ref]).stdout.trim();
 
 const gitServer = useGitServer();
 const alice = path.join(dir, 'alice');

@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../helpers/cli.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
+import { head } from '../helpers/refs.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { startSshServer, type SshServer } from '../helpers/sshServer.js';
 
 const { dir, vfi, local, publish } = remoteCli('vfi-remote-transports-', [
   'GIT_SSL_CAINFO', 'GIT_SSL_NO_VERIFY', 'CURL_CA_BUNDLE', 'http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY',
 ]);
-const head = (gitdir: string, ref = 'refs/vfi/Runtime') => git(gitdir, ['rev-parse', ref]).stdout.trim();
 
 describe('over ssh (a real sshd)', () => {
   let sshd: SshServer;

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { at, git, MAIN, runtimeVfi } from '../helpers/cli.js';
 import { runAsync } from '../helpers/gitServer.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
+import { vfiRefs } from '../helpers/refs.js';
 
 const ID = /@([0-9a-f]{40})$/m;
 
@@ -19,10 +20,6 @@ function add(store: string, name: string, overrides: Record<string, string>, min
   const r = local(store, ['add', name, '-'], { ...at(minute), input: JSON.stringify(runtimeVfi(overrides)) });
   expect(r.stderr).toBe('');
   return ID.exec(r.stdout)![1]!;
-}
-
-function vfiRefs(gitdir: string): string {
-  return git(gitdir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/vfi/', 'refs/vfi-assertions/']).stdout;
 }
 
 function claimsOf(store: string, ref: string): string[] {

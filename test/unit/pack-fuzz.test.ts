@@ -4,35 +4,18 @@
  * the same packs: every read gives the object or a one-line STORE_DAMAGED, never another error,
  * and memory stays bounded.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VfiError } from '../../src/errors.js';
 import { PackSet } from '../../src/git/packs.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, PackFormatError, readEntryHeader } from '../../src/core/pack.js';
+import { gitBytes, tempDir } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-pack-fuzz-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('vfi-pack-fuzz-');
 
-function git(cwd: string, args: string[], input?: string): string {
-  const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@x' } });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** mulberry32: small, seeded, deterministic */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const git = (repo: string, args: string[], input?: string): string => gitBytes(repo, args, input).toString('utf8');
 
 describe('reading mutated packs', () => {
   const repo = path.join(tmp, 'repo');
@@ -41,7 +24,7 @@ describe('reading mutated packs', () => {
   let ids: string[] = [];
 
   beforeAll(() => {
-    git(tmp, ['init', '-q', '--bare', repo]);
+    git(repo, ['init', '-q', '--bare']);
     // one file growing over 12 commits: deltas on deltas
     let parent = '';
     let text = '';

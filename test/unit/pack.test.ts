@@ -1,15 +1,13 @@
 /** Git's pack formats (core/pack.ts): indexes git writes (v1, v2), and ones the tests' pack writer makes, checked by git; entry headers; deltas. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyDelta, inflateEntry, OFS_DELTA, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA } from '../../src/core/pack.js';
-import { gitBytes } from '../helpers/cli.js';
+import { gitBytes, tempDir } from '../helpers/cli.js';
 import { encodePackIndex } from '../helpers/packWriter.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-pack-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('vfi-pack-');
 const repo = path.join(tmp, 'repo.git');
 const git = (args: string[], input?: string | Buffer) => gitBytes(repo, args, input);
 

@@ -1,9 +1,8 @@
 /** Remote configuration, URLs as git takes them, credentials from the environment: table-driven, no network. */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   addRemote,
   listRemotes,
@@ -16,9 +15,9 @@ import {
 import { credentialFromEnv, gitEnv } from '../../src/remote/git.js';
 import { porcelainStatus } from '../../src/remote/sync.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, scrubCredentials } from '../../src/remote/url.js';
+import { tempDir } from '../helpers/cli.js';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-remote-unit-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('vfi-remote-unit-');
 
 describe('remote URLs', () => {
   it.each([
