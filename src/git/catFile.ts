@@ -40,7 +40,7 @@ export class BatchReader {
   private flushing = false;
   private closed = false;
 
-  constructor(private readonly gitdir: string, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly gitdir: string, private readonly env: NodeJS.ProcessEnv) {}
 
   read(id: string, opts: { maxBytes?: number } = {}): Promise<GitObject> {
     if (this.closed) return Promise.reject(new Error('BatchReader is closed'));

@@ -70,7 +70,7 @@ class Refused extends Error {
  * refusalError), with it the valid ones are admitted and the others listed.
  */
 export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean; signal?: AbortSignal } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[]; lines: Map<string, AdmittedLine> }> {
-  const objects = new BatchReader(store.gitdir);
+  const objects = new BatchReader(store.gitdir, store.env);
   const cancel = () => objects.close();
   opts.signal?.addEventListener('abort', cancel);
   const checker = new Admission(store, objects);
@@ -152,7 +152,7 @@ class Admission {
     const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
     // The new commits as git lists them (`rev-list new --not old`): the walk stops at the others,
     // and their bodies are asked for ahead of it, so the walk does not wait on git once per commit.
-    const fresh = await newCommits(this.store.gitdir, u.new, u.old);
+    const fresh = await newCommits(this.store.gitdir, this.store.env, u.new, u.old);
     const stop = fresh ? (id: string) => !fresh.has(id)
       : u.old ? await this.before(u, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : () => false;
     const order = fresh ? [...fresh] : [];
@@ -374,9 +374,9 @@ class Admission {
 }
 
 /** The commits `head` reaches and `old` does not, in git's order; undefined when git cannot list them (a damaged history). */
-function newCommits(gitdir: string, head: string, old: string | null): Promise<Set<string> | undefined> {
+function newCommits(gitdir: string, env: NodeJS.ProcessEnv, head: string, old: string | null): Promise<Set<string> | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['--no-replace-objects', '--git-dir', gitdir, 'rev-list', head, ...(old ? ['--not', old] : []), '--'], { env: repositoryFreeEnv(process.env), maxBuffer: 1 << 30 },
+    execFile('git', ['--no-replace-objects', '--git-dir', gitdir, 'rev-list', head, ...(old ? ['--not', old] : []), '--'], { env: repositoryFreeEnv(env), maxBuffer: 1 << 30 },
       (err, stdout) => resolve(err ? undefined : new Set(stdout.split('\n').filter(Boolean))));
   });
 }

@@ -24,7 +24,7 @@ const files = blobs.map((b, i) => {
 const ids = gitBytes(repo, ['hash-object', '-w', '--stdin-paths'], files.join('\n') + '\n').toString().trim().split('\n');
 const big = put(Buffer.alloc(3 << 20, 32)); // 3 MiB of spaces
 const tree = gitBytes(repo, ['mktree'], `100644 blob ${ids[0]}\tvfi.json\n`).toString().trim();
-const reader = new BatchReader(repo);
+const reader = new BatchReader(repo, process.env);
 afterAll(() => reader.close());
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as VfiError);
