@@ -8,7 +8,7 @@ import { publish } from '../store/publish.js';
 import { now } from '../store/identity.js';
 import { progressBar } from '../progress.js';
 import { readInput, vfiFromBytes } from './input.js';
-import { plural, printResult, publicationJson } from './table.js';
+import { plural, printResult, printResultStream, publicationJson } from './table.js';
 
 export async function add(ctx: Context, name: string, file: string, opts: { json?: boolean; allowMissing?: boolean } = {}): Promise<void> {
   checkName(name);
@@ -44,13 +44,20 @@ export async function importMany(ctx: Context, name: string, file: string, opts:
   });
   bar.stop();
   const { imported, skipped, unchanged } = result;
+  // One line at a time: a million lines' answer is never all in memory.
   if (opts.json) {
-    printResult(ctx.out, {
-      name, imported, skipped, unchanged,
-      publications: result.lines.map((l) => ({ ...publicationJson({ name, id: l.id, commit: l.commit, unchanged: !l.published }), skipped: l.skipped })),
-    });
-  } else ctx.out(result.lines.map((l) => formatVfiRef(name, l.id)).join('\n'));
-  ctx.note(`vfi: imported ${imported} of ${plural(result.lines.length, 'VFI')} on ${name}` +
+    await printResultStream(ctx.out, 'publications', result.lines(),
+      (l) => ({ ...publicationJson({ name, id: l.id, commit: l.commit, unchanged: !l.published }), skipped: l.skipped }),
+      { name, imported, skipped, unchanged });
+  } else {
+    let chunk: string[] = [];
+    for (const l of result.lines()) {
+      chunk.push(formatVfiRef(name, l.id));
+      if (chunk.length === 4096) (ctx.out(chunk.join('\n')), (chunk = []));
+    }
+    if (chunk.length) ctx.out(chunk.join('\n'));
+  }
+  ctx.note(`vfi: imported ${imported} of ${plural(result.count, 'VFI')} on ${name}` +
     (skipped ? `, skipped ${skipped} already published` : '') +
     (unchanged ? ` (${unchanged} equal to the VFI before them: re-publishing it is a no-op)` : ''));
 }

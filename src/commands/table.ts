@@ -68,12 +68,16 @@ export function printResult(out: (line: string) => void, value: Record<string, u
 }
 
 /** As printResult prints `{ key: [...] }`, one item at a time: a million records are never all in memory. */
-export async function printResultStream<T>(out: (line: string) => void, key: string, items: AsyncIterable<T>, shape: (item: T) => unknown): Promise<void> {
+export async function printResultStream<T>(
+  out: (line: string) => void, key: string, items: AsyncIterable<T> | Iterable<T>, shape: (item: T) => unknown, fields: Record<string, unknown> = {},
+): Promise<void> {
   let pending: string | undefined;
+  // The fields before the list, as printResult prints them.
+  const head = JSON.stringify({ ok: true, ...fields }, null, 2).slice(0, -2);
   for await (const item of items) {
-    out(pending === undefined ? `{\n  "ok": true,\n  ${JSON.stringify(key)}: [` : `${pending},`);
+    out(pending === undefined ? `${head},\n  ${JSON.stringify(key)}: [` : `${pending},`);
     pending = JSON.stringify(shape(item), null, 2).replace(/^/gm, '    ');
   }
-  if (pending === undefined) printResult(out, { [key]: [] });
+  if (pending === undefined) printResult(out, { ...fields, [key]: [] });
   else out(`${pending}\n  ]\n}`);
 }

@@ -1,7 +1,7 @@
 /**
  * Objects written as they come into one new pack, for the writers that make hundreds of thousands
  * of objects at once (`vfi import`, `vfi assert --batch`): one sequential file instead of a loose
- * file (and three system calls) per object, and memory of 28 bytes per object for the index. The
+ * file (and three system calls) per object, and memory of 32 bytes per object for the index. The
  * pack is a temp file that no reader sees until `finish` renames it and its idx into place, so a
  * writer that fails on line 900,000 (a bad line, a reference that does not resolve) or is killed
  * leaves the store as it was: `abandon` removes the temp file, and fsck names a left-over one.
@@ -15,8 +15,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
-import { syncDir, writeDurably } from './durable.js';
+import { syncDir } from './durable.js';
 import { mkdirs } from '../errno.js';
+import { Rows } from '../core/rows.js';
 
 const FLUSH_BYTES = 1 << 20;
 const LOOSE_FIRST = 10_000;
@@ -27,23 +28,6 @@ function writeAll(fd: number, data: Buffer, position: number): void {
   for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
 }
 
-/** A growable run of fixed-size slots in one Buffer. */
-class Slots {
-  buf: Buffer;
-  n = 0;
-  constructor(readonly size: number) {
-    this.buf = Buffer.allocUnsafe(size * 4096);
-  }
-  slot(): number {
-    if ((this.n + 1) * this.size > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.n * this.size);
-      this.buf = bigger;
-    }
-    return this.n++ * this.size;
-  }
-}
-
 export class PackWriter {
   private readonly dir: string;
   private readonly tmp: string;
@@ -52,7 +36,7 @@ export class PackWriter {
   private readonly buf = Buffer.allocUnsafe(FLUSH_BYTES);
   private used = 0;
   /** per object: its id (20 bytes), pack offset (8, as a double) and CRC-32 (4) */
-  private readonly entries = new Slots(32);
+  private readonly entries = new Rows(32);
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
   private readonly seen = new Set<string>();
 
@@ -78,7 +62,7 @@ export class PackWriter {
 
   /** objects in the pack (not those written loose) */
   get count(): number {
-    return this.entries.n;
+    return this.entries.length;
   }
 
   /**
@@ -111,8 +95,9 @@ export class PackWriter {
     const out = inBuffer ? this.buf.subarray(this.used, this.used + size) : Buffer.allocUnsafe(size);
     header.copy(out, 0);
     storedZlib(body, out, header.length);
-    const at = this.entries.slot();
-    const slots = this.entries.buf;
+    const row = this.entries.push();
+    const slots = this.entries.chunk(row);
+    const at = this.entries.at(row);
     slots.write(id, at, 20, 'hex');
     slots.writeDoubleLE(this.offset, at + 20);
     slots.writeUInt32LE(crc32(out) >>> 0, at + 28);
@@ -160,7 +145,7 @@ export class PackWriter {
     const name = `pack-${checksum.toString('hex')}`;
     const idxTmp = path.join(this.dir, `tmp_idx_${process.pid}_${randomBytes(4).toString('hex')}`);
     try {
-      writeDurably(idxTmp, this.index(checksum), 0o444);
+      this.writeIndex(idxTmp, checksum);
       // The pack before its idx, as git does: a reader finds packs by their idx.
       fs.renameSync(this.tmp, path.join(this.dir, `${name}.pack`));
       fs.renameSync(idxTmp, path.join(this.dir, `${name}.idx`));
@@ -179,18 +164,23 @@ export class PackWriter {
     fs.rmSync(this.tmp, { force: true });
   }
 
-  /** An idx v2 of the objects written, sorted by id without making a string per object. */
-  private index(checksum: Buffer): Buffer {
+  /**
+   * Write to `file` an idx v2 of the objects written, sorted by id without making a string per
+   * object, section by section through one small buffer (a million objects' idx is 28 MB not held).
+   */
+  private writeIndex(file: string, checksum: Buffer): void {
     const n = this.count;
-    const src = this.entries.buf;
+    const rows = this.entries;
+    const src = (i: number) => rows.chunk(i);
+    const at = (i: number) => rows.at(i);
     // Counting sort on the first two bytes of the id, then insertion sort inside each bucket.
     const start = new Uint32Array(65537);
-    for (let i = 0; i < n; i++) start[src.readUInt16BE(i * 32) + 1]!++;
+    for (let i = 0; i < n; i++) start[src(i).readUInt16BE(at(i)) + 1]!++;
     for (let b = 0; b < 65536; b++) start[b + 1]! += start[b]!;
     const order = new Uint32Array(n);
     const fill = start.slice(0, 65536);
-    for (let i = 0; i < n; i++) order[fill[src.readUInt16BE(i * 32)]!++] = i;
-    const less = (a: number, b: number) => src.compare(src, b * 32, b * 32 + 20, a * 32, a * 32 + 20) < 0;
+    for (let i = 0; i < n; i++) order[fill[src(i).readUInt16BE(at(i))]!++] = i;
+    const less = (a: number, b: number) => src(b).compare(src(a), at(a), at(a) + 20, at(b), at(b) + 20) > 0;
     for (let b = 0; b < 65536; b++) {
       for (let i = start[b]! + 1; i < start[b + 1]!; i++) {
         const x = order[i]!;
@@ -199,38 +189,82 @@ export class PackWriter {
         order[j] = x;
       }
     }
-    let large = 0;
-    for (let i = 0; i < n; i++) if (src.readDoubleLE(i * 32 + 20) >= 0x80000000) large++;
-    const fanoutAt = 8;
-    const idsAt = fanoutAt + 1024;
-    const crcAt = idsAt + n * 20;
-    const offsetsAt = crcAt + n * 4;
-    const largeAt = offsetsAt + n * 4;
-    const buf = Buffer.alloc(largeAt + large * 8 + 40);
-    buf.writeUInt32BE(0xff744f63, 0);
-    buf.writeUInt32BE(2, 4);
-    const counts = new Uint32Array(256);
-    let row = 0;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      src.copy(buf, idsAt + k * 20, i * 32, i * 32 + 20);
-      counts[src[i * 32]!]!++;
-      buf.writeUInt32BE(src.readUInt32LE(i * 32 + 28), crcAt + k * 4);
-      const offset = src.readDoubleLE(i * 32 + 20);
-      if (offset < 0x80000000) buf.writeUInt32BE(offset, offsetsAt + k * 4);
-      else {
-        buf.writeUInt32BE((0x80000000 | row) >>> 0, offsetsAt + k * 4);
-        buf.writeUInt32BE(Math.floor(offset / 2 ** 32), largeAt + row * 8);
-        buf.writeUInt32BE(offset % 2 ** 32, largeAt + row * 8 + 4);
-        row++;
+    const fd = fs.openSync(file, 'wx', 0o444);
+    try {
+      const out = new HashingWriter(fd);
+      const head = Buffer.alloc(8 + 1024);
+      head.writeUInt32BE(0xff744f63, 0);
+      head.writeUInt32BE(2, 4);
+      for (let b = 0; b < 256; b++) head.writeUInt32BE(start[(b + 1) * 256]!, 8 + b * 4);
+      out.put(head);
+      for (let k = 0; k < n; k++) out.copy(src(order[k]!), at(order[k]!), 20);
+      for (let k = 0; k < n; k++) out.uint32(src(order[k]!).readUInt32LE(at(order[k]!) + 28));
+      const large: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const offset = src(order[k]!).readDoubleLE(at(order[k]!) + 20);
+        if (offset < 0x80000000) out.uint32(offset);
+        else out.uint32((0x80000000 | large.push(offset) - 1) >>> 0);
       }
+      for (const offset of large) {
+        out.uint32(Math.floor(offset / 2 ** 32));
+        out.uint32(offset % 2 ** 32);
+      }
+      out.put(checksum);
+      out.put(out.digest());
+      out.flush();
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
     }
-    let total = 0;
-    for (let b = 0; b < 256; b++) buf.writeUInt32BE((total += counts[b]!), fanoutAt + b * 4);
-    const end = buf.length - 40;
-    checksum.copy(buf, end);
-    createHash('sha1').update(buf.subarray(0, end + 20)).digest().copy(buf, end + 20);
-    return buf;
+  }
+}
+
+/** Sequential writes to a file through one buffer, hashing what passes. */
+class HashingWriter {
+  private readonly buf = Buffer.allocUnsafe(FLUSH_BYTES);
+  private used = 0;
+  private position = 0;
+  private readonly hash = createHash('sha1');
+
+  constructor(private readonly fd: number) {}
+
+  private room(n: number): void {
+    if (this.used + n > this.buf.length) this.flush();
+  }
+
+  put(data: Buffer): void {
+    this.room(data.length);
+    data.copy(this.buf, this.used);
+    this.used += data.length;
+  }
+
+  copy(from: Buffer, at: number, n: number): void {
+    this.room(n);
+    from.copy(this.buf, this.used, at, at + n);
+    this.used += n;
+  }
+
+  uint32(v: number): void {
+    this.room(4);
+    this.buf.writeUInt32BE(v, this.used);
+    this.used += 4;
+  }
+
+  /** The SHA-1 of everything put so far; what is put after it is written, not hashed. */
+  digest(): Buffer {
+    this.hash.update(this.buf.subarray(0, this.used));
+    this.sealed = true;
+    return this.hash.digest();
+  }
+
+  private sealed = false;
+
+  flush(): void {
+    if (this.used === 0) return;
+    if (!this.sealed) this.hash.update(this.buf.subarray(0, this.used));
+    writeAll(this.fd, this.buf.subarray(0, this.used), this.position);
+    this.position += this.used;
+    this.used = 0;
   }
 }
 

@@ -14,6 +14,7 @@
  * the store.
  */
 import { VfiError } from '../errors.js';
+import type { PublicationFile } from './publicationFile.js';
 import { encodeCommit, encodeTree, type TreeEntry } from '../core/gitObject.js';
 import {
   firstNewAt,
@@ -126,9 +127,12 @@ export interface Subject {
  * the whole lineage); anything else, and anything unclear (no match, several), goes to
  * Store.resolve, which also makes the errors.
  */
+/** Subjects remembered by a batch before it starts over: a million records name at most a store's worth of VFIs. */
+const MEMO_LIMIT = 20_000;
+
 export class SubjectResolver {
   private readonly memo = new Map<string, Promise<Subject>>();
-  private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string>; quick?: boolean }>();
+  private readonly published = new Map<string, { ids: string; lookups: number; set?: Set<string>; file?: PublicationFile | undefined }>();
   private readonly heads = new Map<string, string | undefined>();
   private readonly picks: PickIndex;
 
@@ -139,6 +143,7 @@ export class SubjectResolver {
   resolve(text: string, ref: VfiRef): Promise<Subject> {
     let p = this.memo.get(text);
     if (!p) {
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear(); // a batch over a whole store keeps memory bounded
       p = this.lookup(ref);
       this.memo.set(text, p);
     }
@@ -167,14 +172,13 @@ export class SubjectResolver {
   /** The one id published on `name` that starts with `prefix`, or undefined (none, or several). */
   private async uniquelyPublished(name: string, prefix: string): Promise<string | undefined> {
     let p = this.published.get(name);
-    // The first few one by one from the publication file; a batch's thousands from all the ids.
-    const quick = !p || p.quick ? this.store.lineages.publicationFile(name) : undefined;
-    if (quick && (p?.lookups ?? 0) < 16) {
-      this.published.set(name, { ids: '', lookups: (p?.lookups ?? 0) + 1, quick: true });
-      const ids = quick.idsWithPrefix(prefix);
+    if (!p) this.published.set(name, (p = { ids: '', lookups: 0, file: this.store.lineages.publicationFile(name) }));
+    // The publication file answers without loading the lineage, however many lookups a batch makes.
+    if (p.file) {
+      const ids = p.file.idsWithPrefix(prefix);
       return ids.length === 1 ? ids[0] : undefined;
     }
-    if (!p || p.quick) this.published.set(name, (p = { ids: await this.picks.publishedIds(name), lookups: p?.lookups ?? 0 }));
+    if (!p.ids) p.ids = await this.picks.publishedIds(name);
     // A batch asks thousands of times: past a few, one set of full ids beats scanning.
     if (prefix.length === 40 && ++p.lookups > 16) {
       if (!p.set) {
@@ -215,7 +219,10 @@ export class Drafter {
     // A component is its own subject: nothing to look up.
     const component = request.subject?.kind === 'component' ? request.subject.component : undefined;
     let sha256 = component ? '' : this.sha.get(subject!.id);
-    if (sha256 === undefined) this.sha.set(subject!.id, (sha256 = vfiSha256(await this.vfiBytes(subject!.id))));
+    if (sha256 === undefined) {
+      if (this.sha.size >= MEMO_LIMIT) this.sha.clear();
+      this.sha.set(subject!.id, (sha256 = vfiSha256(await this.vfiBytes(subject!.id))));
+    }
     return {
       name: component ? component.name : subject!.name,
       vfi: component ? '' : subject!.id,

@@ -31,6 +31,7 @@ import { AssertionIndex, type Claims } from './assertionIndex.js';
 import { Drafter, readRecord, SubjectResolver, type Draft } from './assertions.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
+import { Rows } from '../core/rows.js';
 import type { Store } from './store.js';
 
 const MAX_ATTEMPTS = 200;
@@ -98,12 +99,11 @@ class Batch {
   private readonly keys: string[] = [];
   private readonly first: number[] = [];
   private readonly next: number[] = [];
-  /** per record, in input order, off the heap: a million records are 36 MB that the collector never walks */
-  private subjectOf = new Uint32Array(4096);
-  private at = new Float64Array(4096);
-  /** claim index * 2 + (1 for fail) */
-  private claimResult = new Uint32Array(4096);
-  private ids = Buffer.allocUnsafe(20 * 4096);
+  /**
+   * per record, in input order, off the heap: its subject's index (u32), claim index * 2 + (1 for
+   * fail) (u32), time (f64) and id (20 bytes); a million records are 36 MB the collector never walks
+   */
+  private readonly rows = new Rows(36);
   private readonly claims: string[] = [];
   private readonly claimIndex = new Map<string, number>();
   count = 0;
@@ -138,16 +138,13 @@ class Batch {
     writer.write('blob', r.bytes, r.record);
     let c = this.claimIndex.get(draft.claim);
     if (c === undefined) this.claimIndex.set(draft.claim, (c = this.claims.push(draft.claim) - 1));
-    if (this.count === this.at.length) {
-      this.subjectOf = grown(this.subjectOf, new Uint32Array(this.count * 2));
-      this.at = grown(this.at, new Float64Array(this.count * 2));
-      this.claimResult = grown(this.claimResult, new Uint32Array(this.count * 2));
-      this.ids = grown(this.ids, Buffer.allocUnsafe(this.count * 40));
-    }
-    this.subjectOf[this.count] = k;
-    this.at[this.count] = at;
-    this.claimResult[this.count] = c * 2 + (draft.result === 'fail' ? 1 : 0);
-    this.ids.write(r.record, this.count * 20, 20, 'hex');
+    const i = this.rows.push();
+    const row = this.rows.chunk(i);
+    const o = this.rows.at(i);
+    row.writeUInt32LE(k, o);
+    row.writeUInt32LE(c * 2 + (draft.result === 'fail' ? 1 : 0), o + 4);
+    row.writeDoubleLE(at, o + 8);
+    row.write(r.record, o + 16, 20, 'hex');
     this.count++;
     if (at - this.clock >= 1_000_000) {
       this.ahead++;
@@ -161,12 +158,32 @@ class Batch {
   }
 
   private id(i: number): string {
-    return this.ids.toString('hex', i * 20, i * 20 + 20);
+    const o = this.rows.at(i);
+    return this.rows.chunk(i).toString('hex', o + 16, o + 36);
+  }
+
+  private subjectOf(i: number): number {
+    return this.rows.chunk(i).readUInt32LE(this.rows.at(i));
+  }
+
+  private claimResult(i: number): number {
+    return this.rows.chunk(i).readUInt32LE(this.rows.at(i) + 4);
+  }
+
+  private at(i: number): number {
+    return this.rows.chunk(i).readDoubleLE(this.rows.at(i) + 8);
+  }
+
+  /** A record dated again (redate): its new time and id. */
+  private redated(i: number, at: number, id: string): void {
+    const o = this.rows.at(i);
+    this.rows.chunk(i).writeDoubleLE(at, o + 8);
+    this.rows.chunk(i).write(id, o + 16, 20, 'hex');
   }
 
   private fileName(i: number): string {
-    const cr = this.claimResult[i]!;
-    return `${formatMicros(this.at[i]!).replace(/[-:]/g, '')}-${this.claims[cr >> 1]}-${cr & 1 ? 'fail' : 'pass'}-${this.id(i)}${this.sign ? '.dsse' : ''}.json`;
+    const cr = this.claimResult(i);
+    return `${formatMicros(this.at(i)).replace(/[-:]/g, '')}-${this.claims[cr >> 1]}-${cr & 1 ? 'fail' : 'pass'}-${this.id(i)}${this.sign ? '.dsse' : ''}.json`;
   }
 
   /** The entries of a subject's directory in the trees of some head. */
@@ -179,11 +196,11 @@ class Batch {
   /** Records grouped by subject, each group in input (= time) order. */
   private groups(): { start: Uint32Array; order: Uint32Array } {
     const start = new Uint32Array(this.keys.length + 1);
-    for (let i = 0; i < this.count; i++) start[this.subjectOf[i]! + 1]!++;
+    for (let i = 0; i < this.count; i++) start[this.subjectOf(i) + 1]!++;
     for (let k = 0; k < this.keys.length; k++) start[k + 1]! += start[k]!;
     const fill = start.slice(0, this.keys.length);
     const order = new Uint32Array(this.count);
-    for (let i = 0; i < this.count; i++) order[fill[this.subjectOf[i]!]!++] = i;
+    for (let i = 0; i < this.count; i++) order[fill[this.subjectOf(i)]!++] = i;
     return { start, order };
   }
 
@@ -223,8 +240,7 @@ class Batch {
         const { record: _r, bytes: _b, signed: _s, ...assertion } = await readRecord(this.store, this.id(i));
         const r = this.make(assertion, first + n);
         this.store.objects.write('blob', r.bytes);
-        this.at[i] = first + n;
-        this.ids.write(r.record, i * 20, 20, 'hex');
+        this.redated(i, first + n, r.record);
       }
     }
   }
@@ -258,10 +274,10 @@ class Batch {
           }
           for (let j = start[k]!; j < start[k + 1]!; j++) {
             const i = order[j]!;
-            const cr = this.claimResult[i]!;
+            const cr = this.claimResult(i);
             const record = this.id(i);
             entries.push({ mode: '100644', name: this.fileName(i), id: record });
-            names.push({ claim: this.claims[cr >> 1]!, result: cr & 1 ? 'fail' : 'pass', at: this.at[i]!, record });
+            names.push({ claim: this.claims[cr >> 1]!, result: cr & 1 ? 'fail' : 'pass', at: this.at(i), record });
           }
           shard.set(rest, { mode: '40000', name: rest, id: writer.write('tree', encodeTree(entries)) });
           if (!base) claims.set(rest, claimsOf(standingOf(names)));
@@ -314,11 +330,6 @@ class TreesAt {
   tree(id: string): Promise<TreeEntry[]> {
     return readTree(this.store.objects, id, ASSERTIONS_REF);
   }
-}
-
-function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 const byName = (entries: TreeEntry[]): Map<string, TreeEntry> => new Map(entries.map((e) => [e.name, e]));

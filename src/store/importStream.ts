@@ -7,7 +7,8 @@
  * one just before it is not published again.
  */
 import { VfiError } from '../errors.js';
-import { encodeCommit, encodeTree } from '../core/gitObject.js';
+import { encodeCommit, encodeTree, objectId } from '../core/gitObject.js';
+import { Rows } from '../core/rows.js';
 import { readCommit } from '../git/commits.js';
 import type { StoredVfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
@@ -28,7 +29,9 @@ export interface ImportLine {
 }
 
 export interface Imported {
-  lines: ImportLine[];
+  /** the lines, in input order, read from where they are kept compactly (20 + 20 + 1 bytes each) */
+  lines(): Generator<ImportLine>;
+  count: number;
   imported: number;
   skipped: number;
   /** equal to the VFI just before it */
@@ -49,8 +52,16 @@ export async function importStream(
   let parent: string | undefined;
   let prevId: string | undefined;
   const before = new Map<string, string>();
-  const lines: ImportLine[] = [];
-  const written: { commit: string; id: string }[] = [];
+  const lines = new Rows(41);
+  const line = (id: string, commit: string, published: boolean, skipped: boolean) => {
+    const i = lines.push();
+    const b = lines.chunk(i);
+    const o = lines.at(i);
+    b.write(id, o, 20, 'hex');
+    b.write(commit, o + 20, 20, 'hex');
+    b[o + 40] = (published ? 1 : 0) | (skipped ? 2 : 0);
+  };
+  const written: number[] = [];
   let skipped = 0;
   let unchanged = 0;
   let parts: PartsIndex | undefined;
@@ -70,19 +81,21 @@ export async function importStream(
       const earlier = before.get(stored.id);
       if (earlier !== undefined && !opts.again) {
         skipped++;
-        lines.push({ id: stored.id, commit: earlier, published: false, skipped: true });
+        line(stored.id, earlier, false, true);
         continue;
       }
       if (stored.id === prevId) {
         unchanged++;
-        lines.push({ id: stored.id, commit: parent!, published: false, skipped: false });
+        line(stored.id, parent!, false, false);
         continue;
       }
       const tree = pack!.write('tree', encodeTree([{ mode: '100644', name: VFI_FILE, id: pack!.write('blob', stored.bytes) }]));
-      parent = pack!.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
-      written.push({ commit: parent, id: stored.id });
+      const commit = encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message });
+      // A commit is new (its parent is the one just written): no need to remember its id for dedup.
+      parent = pack!.write('commit', commit, objectId('commit', commit));
+      written.push(lines.length);
       (parts ??= new PartsIndex(store)).add(stored.id, stored.vfi);
-      lines.push({ id: stored.id, commit: parent, published: true, skipped: false });
+      line(stored.id, parent, true, false);
       prevId = stored.id;
       if (opts.onProgress && lines.length % 256 === 0) opts.onProgress(lines.length);
     }
@@ -92,12 +105,28 @@ export async function importStream(
     pack?.abandon();
     throw e;
   }
-  const result = { lines, imported: written.length, skipped, unchanged };
+  const read = (i: number): ImportLine => {
+    const b = lines.chunk(i);
+    const o = lines.at(i);
+    return { id: b.toString('hex', o, o + 20), commit: b.toString('hex', o + 20, o + 40), published: (b[o + 40]! & 1) === 1, skipped: (b[o + 40]! & 2) === 2 };
+  };
+  const result: Imported = {
+    lines: function* () {
+      for (let i = 0; i < lines.length; i++) yield read(i);
+    },
+    count: lines.length,
+    imported: written.length,
+    skipped,
+    unchanged,
+  };
   if (written.length === 0) return result;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (store.refs.compareAndSwap(ref, start, parent!)) {
       const subject = opts.message.split('\n', 1)[0]!;
-      store.lineages.recordPublished(name, start, written.map((w) => ({ ...w, time: sig.committer.timestamp, author: sig.author.name, subject })));
+      store.lineages.recordPublished(name, start, written.map((i) => {
+        const { id, commit } = read(i);
+        return { id, commit, time: sig.committer.timestamp, author: sig.author.name, subject };
+      }));
       await parts?.saveAdded();
       return result;
     }
@@ -105,13 +134,16 @@ export async function importStream(
     start = store.refs.read(ref);
     parent = start;
     const remade = new Map<string, string>();
-    for (const w of written) {
-      const { tree } = await readCommit(store.objects, w.commit, { where: ref });
+    for (const i of written) {
+      const { commit } = read(i);
+      const { tree } = await readCommit(store.objects, commit, { where: ref });
       parent = store.objects.write('commit', encodeCommit({ tree, parents: parent ? [parent] : [], ...sig, message: opts.message }));
-      remade.set(w.commit, parent);
-      w.commit = parent;
+      remade.set(commit, parent);
     }
-    for (const l of lines) l.commit = remade.get(l.commit) ?? l.commit;
+    for (let i = 0; i < lines.length; i++) {
+      const again = remade.get(read(i).commit);
+      if (again) lines.chunk(i).write(again, lines.at(i) + 20, 20, 'hex');
+    }
   }
   throw new VfiError('STORE_BUSY', `could not publish on ${name}: the lineage kept moving`, { name });
 }
