@@ -15,6 +15,8 @@ const PRELOAD = path.resolve(import.meta.dirname, '../../bench/maxrss.cjs');
 const vfiLines = (n: number, salt = '') =>
   Array.from({ length: n }, (_, i) => JSON.stringify(runtimeVfi({ router: `polyverse/router:1.0.${i}${salt}` }))).join('\n') + '\n';
 
+/** Stricter than the harness's ok: exit 0 and nothing on stderr but vfi's own lines (a streamed
+ * command that leaked a Node warning or trace at this size would still exit 0). */
 function ok(store: string, args: string[], input?: string): string {
   const r = vfi(store, args, input === undefined ? {} : { input });
   expect(r.stderr.startsWith('vfi: ') || r.stderr === '' ? r.code : r.stderr).toBe(0);
