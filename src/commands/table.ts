@@ -45,14 +45,7 @@ function fit(widths: readonly number[], shrink: readonly number[], width: number
   return out;
 }
 
-export { plural } from '../core/words.js';
-
-/** RFC 3339 of a commit time; a time it cannot write (git accepts any) is shown as git's raw `@seconds`. */
-export function isoTime(seconds: number): string {
-  const date = new Date(seconds * 1000);
-  const year = date.getUTCFullYear();
-  return Number.isNaN(year) || year < 0 || year > 9999 ? `@${seconds}` : date.toISOString().replace('.000Z', 'Z');
-}
+export { isoTime, plural } from '../core/words.js';
 
 export function printJson(out: (line: string) => void, value: unknown): void {
   out(JSON.stringify(value, null, 2));
