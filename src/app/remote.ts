@@ -8,8 +8,9 @@ import { looksLikePath, looksLikeUrl } from '../remote/url.js';
 /** Forget a remote and its tracking refs; nothing is deleted on the server. */
 export function forgetRemote(ctx: Context, name: string): void {
   const store = ctx.store({ create: false });
-  removeRemote(store.gitdir, name);
-  deleteTracking(store.gitdir, name);
+  const io = { env: store.env, warn: store.warn };
+  removeRemote(store.gitdir, name, io);
+  deleteTracking(store.gitdir, name, io);
 }
 
 /**

@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
-import { FileLock } from '../git/lock.js';
+import { FileLock, type LockIo } from '../git/lock.js';
 import { expandUrl } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 
@@ -187,8 +187,8 @@ export function listRemotes(gitdir: string): RemoteEntry[] {
 }
 
 /** Rewrite the config under git's own `config.lock`. */
-function editConfig(gitdir: string, edit: (text: string) => string, env?: NodeJS.ProcessEnv): void {
-  const lock = FileLock.acquire(configFile(gitdir), { env });
+function editConfig(gitdir: string, edit: (text: string) => string, io: LockIo = {}): void {
+  const lock = FileLock.acquire(configFile(gitdir), io);
   try {
     lock.commit(edit(readConfigText(gitdir)));
   } finally {
@@ -209,18 +209,18 @@ export function addRemote(gitdir: string, name: string, rawUrl: string, env: Nod
       throw new VfiError('USAGE', `remote ${name} already exists`, { name }, `see \`vfi remote list\`; \`vfi remote remove ${name}\` first to change it`);
     }
     return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${remoteSection(name, url.url)}`;
-  }, env);
+  }, { env });
   return { name, url: url.url };
 }
 
 /** `vfi remote remove NAME`: the config section goes; the caller drops the tracking refs. */
-export function removeRemote(gitdir: string, name: string): void {
+export function removeRemote(gitdir: string, name: string, io: LockIo = {}): void {
   editConfig(gitdir, (text) => {
     if (!remotesOf(text).some((r) => r.name === name)) {
       throw new VfiError('NOT_FOUND', `no remote named ${JSON.stringify(name)}`, { name }, remotesHint(remotesOf(text)));
     }
     return withoutRemoteSection(text, name);
-  });
+  }, io);
 }
 
 function remotesHint(remotes: RemoteEntry[]): string {

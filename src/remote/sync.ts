@@ -177,7 +177,7 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
         : `pulled from ${target.display}: ${[`${count('create')} new`, `${count('fast-forward')} fast-forwarded`, `${count('merge')} merged`, `${count('up-to-date') + count('local-ahead')} unchanged`, ...(skipped.size ? [`${skipped.size} refused`] : [])].join(', ')}`);
     return report;
   } finally {
-    deleteRefsUnder(store.gitdir, quarantine);
+    deleteRefsUnder(store.gitdir, quarantine, { env: store.env, warn: store.warn });
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileLock } from '../git/lock.js';
+import { FileLock, type LockIo } from '../git/lock.js';
 import type { Store } from '../store/store.js';
 
 export const TRACKING_PREFIX = 'refs/vfi-remotes/';
@@ -27,16 +27,16 @@ export function recordTracking(store: Store, remote: string | undefined, serverR
 }
 
 /** Delete every tracking ref of a remote, loose and packed. */
-export function deleteTracking(gitdir: string, remote: string): void {
-  deleteRefsUnder(gitdir, `${TRACKING_PREFIX}${remote}/`);
+export function deleteTracking(gitdir: string, remote: string, io: LockIo = {}): void {
+  deleteRefsUnder(gitdir, `${TRACKING_PREFIX}${remote}/`, io);
 }
 
 /** Delete every ref under `prefix` (ending in "/"), loose and packed. */
-export function deleteRefsUnder(gitdir: string, prefix: string): void {
+export function deleteRefsUnder(gitdir: string, prefix: string, io: LockIo = {}): void {
   fs.rmSync(path.join(gitdir, prefix), { recursive: true, force: true });
   const packed = path.join(gitdir, 'packed-refs');
   if (!fs.existsSync(packed)) return;
-  const lock = FileLock.acquire(packed);
+  const lock = FileLock.acquire(packed, io);
   try {
     const lines = fs.readFileSync(packed, 'utf8').split('\n');
     const kept: string[] = [];
