@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import type { RemoteUrl } from './url.js';
 import { scrubCredentials } from './url.js';
-import { REPOSITORY_ENV } from '../git/env.js';
+import { repositoryFreeEnv } from '../git/env.js';
 
 export interface GitRunOptions {
   env: NodeJS.ProcessEnv;
@@ -47,8 +47,7 @@ const ENV_HELPER = '!f() { test "$1" = get || exit 0; printf "username=%s\\npass
 
 /** The environment git runs in for `target`. */
 export function gitEnv(target: RemoteUrl | undefined, opts: GitRunOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...opts.env };
-  for (const k of REPOSITORY_ENV) delete env[k];
+  const env = repositoryFreeEnv(opts.env);
   // (ssh is left as configured: core.sshCommand, GIT_SSH_COMMAND and ~/.ssh/config all apply)
   if (!opts.interactive) env.GIT_TERMINAL_PROMPT = '0';
   const seconds = Number(opts.env.VFI_REMOTE_TIMEOUT);

@@ -206,10 +206,6 @@ class Admission {
     this.lines.set(u.ref, { from: u.old, commits: walked.map((c) => ({ commit: c.commit, id: this.vfiOfTree.get(c.tree)!, time: c.time, author: c.author, subject: c.subject })) });
   }
 
-  /**
-   * Which commits the old head reaches (admitted before: the walk stops there): from the lineage
-   * cache, else asked of git (`rev-list new --not old`), else walked leniently (a damaged old history ends there).
-   */
   /** Which commits the old head reaches (admitted before), when git could not list the new ones: from the lineage cache, else walked leniently. */
   private async before(u: RefUpdate, lineage: string | undefined): Promise<(id: string) => boolean> {
     const old = await this.reachable(u.old!, lineage);
