@@ -132,16 +132,15 @@ export interface ReleasePick {
   counts: { qualified: number; disqualified: number; missing: number; unpinned: number; lowScore: number };
 }
 
+/** Most recently published first, then smaller id. */
+const newer = (a: Candidate, b: Candidate): number => b.recency - a.recency || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Better candidate first: score, then recency, then smaller id. */
 function compareCandidates(a: Candidate, b: Candidate): number {
-  const byScore = scoreOf(b) - scoreOf(a);
-  if (byScore !== 0) return byScore;
-  if (a.recency !== b.recency) return b.recency - a.recency;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return scoreOf(b) - scoreOf(a) || newer(a, b);
 }
 
-const newestFirst = (a: Ranked, b: Ranked): number =>
-  b.candidate.recency - a.candidate.recency || (a.candidate.id < b.candidate.id ? -1 : a.candidate.id > b.candidate.id ? 1 : 0);
+const newestFirst = (a: Ranked, b: Ranked): number => newer(a.candidate, b.candidate);
 
 /**
  * The best `n` items under `compare`, best first. A store's lineage can hold tens of thousands
@@ -211,8 +210,9 @@ export function pickReleaseCandidate(candidates: readonly Candidate[], opts: Pic
  * orders them: the order a ranked cache keeps, so that a pick reads only its first few.
  */
 export function candidateOrder(candidates: readonly Candidate[]): Candidate[] {
+  // scored once each, not once per comparison: a full ranking sorts every VFI of the lineage
   const scored = candidates.filter((c) => disqualifying(c.failing).length === 0).map((c) => ({ c, score: scoreOf(c) }));
-  scored.sort((a, b) => b.score - a.score || compareCandidates(a.c, b.c));
+  scored.sort((a, b) => b.score - a.score || newer(a.c, b.c));
   return scored.map((x) => x.c);
 }
 
@@ -231,8 +231,7 @@ export function firstCandidate(ordered: Iterable<Candidate>, rules: Pick<PickOpt
 
 /** The VFIs that can ever be candidates, most recently published first (then smaller id): the order `find` walks. */
 export function newestOrder(candidates: readonly Candidate[]): Candidate[] {
-  return candidates.filter((c) => disqualifying(c.failing).length === 0)
-    .sort((a, b) => b.recency - a.recency || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return candidates.filter((c) => disqualifying(c.failing).length === 0).sort(newer);
 }
 
 /** The first of `ordered` (newestOrder) that the rules let be a candidate and that passes every claim of `has`: what `find` answers. */
