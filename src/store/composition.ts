@@ -84,10 +84,7 @@ export class PartsIndex {
       }
       const row: number[] = [];
       for (const p of partsOfVfi(vfi)) {
-        const text = `${p.component}\t${KINDS.indexOf(p.kind)}\t${p.key}\t${p.address}`;
-        let i = index.get(text);
-        if (i === undefined) index.set(text, (i = d.parts.push(text) - 1));
-        row.push(i);
+        row.push(this.intern(p, index));
         if (p.kind === 'vfi') queue.push(p.key);
       }
       d.vfis[id] = row;
@@ -99,15 +96,27 @@ export class PartsIndex {
   add(id: string, vfi: Vfi): void {
     const d = this.load();
     if (Object.hasOwn(d.vfis, id)) return;
-    this.index ??= new Map(d.parts.map((p, i) => [p, i]));
+    const index = (this.index ??= new Map(d.parts.map((p, i) => [p, i])));
     d.vfis[id] = partsOfVfi(vfi).map((p) => {
-      const text = `${p.component}\t${KINDS.indexOf(p.kind)}\t${p.key}\t${p.address}`;
-      let i = this.index!.get(text);
-      if (i === undefined) this.index!.set(text, (i = d.parts.push(text) - 1));
       if (p.kind === 'vfi') this.nested.push(p.key);
-      return i;
+      return this.intern(p, index);
     });
     this.changed = true;
+  }
+
+  /**
+   * The number of a part, interned. A new part's text is copied: built from the parsed VFI, it
+   * would otherwise keep the VFI's whole text alive (V8 slices strings), 700-odd bytes per VFI of
+   * a 100,000-line import.
+   */
+  private intern(p: Part, index: Map<string, number>): number {
+    const text = `${p.component}\t${KINDS.indexOf(p.kind)}\t${p.key}\t${p.address}`;
+    let i = index.get(text);
+    if (i === undefined) {
+      const own = Buffer.from(text, 'utf8').toString('utf8');
+      index.set(own, (i = this.load().parts.push(own) - 1));
+    }
+    return i;
   }
 
   /** Save what add() learnt, with the parts of the VFIs nested in those VFIs (as ensure() learns them). */
@@ -122,7 +131,21 @@ export class PartsIndex {
 
   /** Write what was learnt (the cache is only ever added to). */
   save(): void {
-    if (this.changed && this.data) writeFileAtomic(this.file, JSON.stringify(this.data));
+    const d = this.data;
+    if (this.changed && d) {
+      // Piece by piece: after a 100,000-line import the whole text would be tens of megabytes held at once.
+      writeFileAtomic(this.file, (put) => {
+        put(`{"v":${d.v},"parts":[`);
+        d.parts.forEach((p, i) => put(`${i ? ',' : ''}${JSON.stringify(p)}`));
+        put('],"vfis":{');
+        let first = true;
+        for (const id in d.vfis) {
+          put(`${first ? '' : ','}${JSON.stringify(id)}:[${d.vfis[id]!.join(',')}]`);
+          first = false;
+        }
+        put('}}');
+      });
+    }
     this.changed = false;
   }
 
