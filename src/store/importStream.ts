@@ -123,10 +123,7 @@ export async function importStream(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (store.refs.compareAndSwap(ref, start, parent!)) {
       const subject = opts.message.split('\n', 1)[0]!;
-      store.lineages.recordPublished(name, start, written.map((i) => {
-        const { id, commit } = read(i);
-        return { id, commit, time: sig.committer.timestamp, author: sig.author.name, subject };
-      }));
+      store.lineages.recordChain(name, start, written.length, (k) => read(written[k]!), { time: sig.committer.timestamp, author: sig.author.name, subject });
       await parts?.saveAdded();
       return result;
     }

@@ -80,6 +80,11 @@ export class Lineage {
     return (this.order = order);
   }
 
+  /** Whether the head brings its own VFI (is not a merge that re-carries one). */
+  headIsPublication(): boolean {
+    return this.isPublication(this.entries[this.byCommit.get(this.head)!]!);
+  }
+
   /** `Name~n`: the n-th publication before the one the head carries. */
   back(n: number): LineageEntry | undefined {
     return this.publications()[n];
@@ -187,6 +192,41 @@ export class LineageIndex {
   }
 
   /**
+   * Record a chain of commits just published on top of `from` (`vfi import`'s: each the parent of
+   * the next, all with one time, author and subject), read one at a time from where the caller
+   * keeps them: the cache is written piece by piece, never held whole. Below a head that
+   * re-carries an older VFI (a pull's merge) the publications are not simply the new ones then the
+   * old ones, so they are worked out as recordPublished does.
+   */
+  recordChain(name: string, from: string | undefined, count: number, at: (k: number) => { id: string; commit: string }, common: Omit<LineageEntry, 'parents' | 'id' | 'commit'>): void {
+    const base = this.loaded.get(name) ?? this.readCache(name);
+    if ((base?.head ?? undefined) !== from || count === 0) return;
+    if (base && !base.headIsPublication()) {
+      return this.recordPublished(name, from, Array.from({ length: count }, (_, k) => ({ ...at(k), ...common })));
+    }
+    const head = at(count - 1).commit;
+    const before = base ? base.entries.length : 0;
+    const row = (r: Row, first: boolean) => `${first ? '' : ','}${JSON.stringify(r)}`;
+    writeFileAtomic(this.cacheFile(name), (put) => {
+      put(`{"v":${VERSION},"head":"${head}","rows":[`);
+      base?.entries.forEach((e, i) => put(row([e.commit, e.id, e.time, e.author, e.subject, ...e.parents], i === 0)));
+      const parent0 = from === undefined ? [] : [base!.indexOf(from)!];
+      for (let k = 0; k < count; k++) {
+        const { commit, id } = at(k);
+        put(row([commit, id, common.time, common.author, common.subject, ...(k === 0 ? parent0 : [before + k - 1])], before + k === 0));
+      }
+      put(']}');
+    });
+    const newestFirst: string[] = [];
+    for (let k = count - 1; k >= 0; k--) newestFirst.push(at(k).id);
+    for (const e of base?.publications() ?? []) newestFirst.push(e.id);
+    this.loaded.delete(name);
+    this.quick.get(name)?.file.close();
+    this.quick.delete(name);
+    PublicationFile.write(path.join(this.dir, `${name}.pub`), head, newestFirst);
+  }
+
+  /**
    * Walk from `head` down to commits `base` already knows, appending the new ones parents-first.
    * Returns undefined when `base.head` is not reachable from `head` (the ref was rewritten).
    */
@@ -264,13 +304,14 @@ export class LineageIndex {
  * only read) never fails the command, whose publication has landed by then; the next command
  * that needs the cache rebuilds it from git. Said once, unless the store is simply not writable.
  */
-export function writeFileAtomic(file: string, content: string | Buffer): void {
+export function writeFileAtomic(file: string, content: string | Buffer | Pieces): void {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     // never the store itself: one moved away meanwhile is not begun again where it was
     const store = file.lastIndexOf(`${path.sep}vfi-cache${path.sep}`);
     mkdirs(path.dirname(file), store > 0 ? file.slice(0, store) : undefined);
-    fs.writeFileSync(tmp, content);
+    if (typeof content === 'function') writePieces(tmp, content);
+    else fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch (e) {
     try {
@@ -283,6 +324,30 @@ export function writeFileAtomic(file: string, content: string | Buffer): void {
     cacheWarned = true;
     warnCache(`vfi: warning: could not update the cache ${file} (${code ?? (e as Error).message}); ` +
       'the store itself is complete (what this command wrote has landed), and a later command rebuilds the cache');
+  }
+}
+
+/** Content made piece by piece, for a cache too big to hold whole as one string (a 100,000-line import's). */
+export type Pieces = (put: (text: string) => void) => void;
+
+function writePieces(file: string, pieces: Pieces): void {
+  const fd = fs.openSync(file, 'wx');
+  try {
+    let held: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const b = Buffer.from(held.join(''));
+      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done, b.length - done);
+      held = [];
+      size = 0;
+    };
+    pieces((text) => {
+      held.push(text);
+      if ((size += text.length) >= 1 << 20) flush();
+    });
+    flush();
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
