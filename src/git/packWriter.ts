@@ -1,7 +1,7 @@
 /**
  * Objects written as they come into one new pack, for the writers that make hundreds of thousands
  * of objects at once (`vfi import`, `vfi assert --batch`): one sequential file instead of a loose
- * file (and three system calls) per object, and memory of 32 bytes per object for the index. The
+ * file (and three system calls) per object, and a fixed memory for the index whatever the count. The
  * pack is a temp file that no reader sees until `finish` renames it and its idx into place, so a
  * writer that fails on line 900,000 (a bad line, a reference that does not resolve) or is killed
  * leaves the store as it was: `abandon` removes the temp file, and fsck names a left-over one.
@@ -17,7 +17,6 @@ import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
 import { syncDir } from './durable.js';
 import { mkdirs } from '../errno.js';
-import { Rows } from '../core/rows.js';
 
 const FLUSH_BYTES = 1 << 20;
 const LOOSE_FIRST = 10_000;
@@ -35,8 +34,18 @@ export class PackWriter {
   private offset = 12;
   private readonly buf = Buffer.allocUnsafe(FLUSH_BYTES);
   private used = 0;
-  /** per object: its id (20 bytes), pack offset (8, as a double) and CRC-32 (4) */
-  private readonly entries = new Rows(32);
+  /**
+   * per object: its id (20 bytes), pack offset (8, as a double) and CRC-32 (4), for the idx; held
+   * RUN at a time, each full run sorted and spilled to a temp file, so that memory does not grow
+   * with the objects (a million records' runs are 32 MB on disk, merged when the idx is written)
+   */
+  private run = Buffer.allocUnsafe(RUN * ROW);
+  private inRun = 0;
+  private spilled = 0;
+  private runsFd: number | undefined;
+  private readonly runs: string;
+  /** objects whose id starts with each byte: the idx's fanout */
+  private readonly fanout = new Uint32Array(256);
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
   private readonly seen = new Set<string>();
 
@@ -48,6 +57,7 @@ export class PackWriter {
   constructor(gitdir: string, private readonly loose: (type: ObjectType, body: Buffer) => string) {
     this.dir = path.join(gitdir, 'objects', 'pack');
     this.tmp = path.join(this.dir, `tmp_pack_${process.pid}_${randomBytes(4).toString('hex')}`);
+    this.runs = path.join(this.dir, `tmp_idx_${process.pid}_${randomBytes(4).toString('hex')}`);
   }
 
   private held: { type: ObjectType; body: Buffer; known?: string }[] | undefined = [];
@@ -62,7 +72,7 @@ export class PackWriter {
 
   /** objects in the pack (not those written loose) */
   get count(): number {
-    return this.entries.length;
+    return this.spilled + this.inRun;
   }
 
   /**
@@ -95,16 +105,25 @@ export class PackWriter {
     const out = inBuffer ? this.buf.subarray(this.used, this.used + size) : Buffer.allocUnsafe(size);
     header.copy(out, 0);
     storedZlib(body, out, header.length);
-    const row = this.entries.push();
-    const slots = this.entries.chunk(row);
-    const at = this.entries.at(row);
-    slots.write(id, at, 20, 'hex');
-    slots.writeDoubleLE(this.offset, at + 20);
-    slots.writeUInt32LE(crc32(out) >>> 0, at + 28);
+    if (this.inRun === RUN) this.spill();
+    const at = this.inRun++ * ROW;
+    this.run.write(id, at, 20, 'hex');
+    this.run.writeDoubleLE(this.offset, at + 20);
+    this.run.writeUInt32LE(crc32(out) >>> 0, at + 28);
+    this.fanout[this.run[at]!]!++;
     this.offset += size;
     if (inBuffer) this.used += size;
     else writeAll(this.fd!, out, this.offset - size);
     return id;
+  }
+
+  /** Sort the run in memory and append it to the runs file. */
+  private spill(): void {
+    const sorted = sortRows(this.run, this.inRun);
+    if (this.runsFd === undefined) this.runsFd = fs.openSync(this.runs, 'wx+', 0o444);
+    writeAll(this.runsFd, sorted, this.spilled * ROW);
+    this.spilled += this.inRun;
+    this.inRun = 0;
   }
 
   private flush(): void {
@@ -153,7 +172,14 @@ export class PackWriter {
     } finally {
       fs.rmSync(idxTmp, { force: true });
       fs.rmSync(this.tmp, { force: true });
+      this.dropRuns();
     }
+  }
+
+  private dropRuns(): void {
+    if (this.runsFd !== undefined) fs.closeSync(this.runsFd);
+    this.runsFd = undefined;
+    fs.rmSync(this.runs, { force: true });
   }
 
   /** Forget everything written: the store is as it was. */
@@ -162,49 +188,39 @@ export class PackWriter {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
     fs.rmSync(this.tmp, { force: true });
+    this.dropRuns();
   }
 
   /**
-   * Write to `file` an idx v2 of the objects written, sorted by id without making a string per
-   * object, section by section through one small buffer (a million objects' idx is 28 MB not held).
+   * Write to `file` an idx v2 of the objects written, each section in id order: from the one run
+   * in memory, or merged from the sorted runs on disk (read through a small window each, once
+   * per section), through one small buffer.
    */
   private writeIndex(file: string, checksum: Buffer): void {
-    const n = this.count;
-    const rows = this.entries;
-    const src = (i: number) => rows.chunk(i);
-    const at = (i: number) => rows.at(i);
-    // Counting sort on the first two bytes of the id, then insertion sort inside each bucket.
-    const start = new Uint32Array(65537);
-    for (let i = 0; i < n; i++) start[src(i).readUInt16BE(at(i)) + 1]!++;
-    for (let b = 0; b < 65536; b++) start[b + 1]! += start[b]!;
-    const order = new Uint32Array(n);
-    const fill = start.slice(0, 65536);
-    for (let i = 0; i < n; i++) order[fill[src(i).readUInt16BE(at(i))]!++] = i;
-    const less = (a: number, b: number) => src(b).compare(src(a), at(a), at(a) + 20, at(b), at(b) + 20) > 0;
-    for (let b = 0; b < 65536; b++) {
-      for (let i = start[b]! + 1; i < start[b + 1]!; i++) {
-        const x = order[i]!;
-        let j = i;
-        for (; j > start[b]! && less(x, order[j - 1]!); j--) order[j] = order[j - 1]!;
-        order[j] = x;
-      }
+    const runs: RunReader[] = [];
+    if (this.spilled === 0) runs.push(new RunReader(sortRows(this.run, this.inRun), undefined, 0, this.inRun));
+    else {
+      if (this.inRun > 0) this.spill();
+      for (let from = 0; from < this.spilled; from += RUN) runs.push(new RunReader(undefined, this.runsFd!, from, Math.min(RUN, this.spilled - from)));
     }
+    this.run = Buffer.alloc(0);
     const fd = fs.openSync(file, 'wx', 0o444);
     try {
       const out = new HashingWriter(fd);
       const head = Buffer.alloc(8 + 1024);
       head.writeUInt32BE(0xff744f63, 0);
       head.writeUInt32BE(2, 4);
-      for (let b = 0; b < 256; b++) head.writeUInt32BE(start[(b + 1) * 256]!, 8 + b * 4);
+      let total = 0;
+      for (let b = 0; b < 256; b++) head.writeUInt32BE((total += this.fanout[b]!), 8 + b * 4);
       out.put(head);
-      for (let k = 0; k < n; k++) out.copy(src(order[k]!), at(order[k]!), 20);
-      for (let k = 0; k < n; k++) out.uint32(src(order[k]!).readUInt32LE(at(order[k]!) + 28));
+      merged(runs, (row, at) => out.copy(row, at, 20));
+      merged(runs, (row, at) => out.uint32(row.readUInt32LE(at + 28)));
       const large: number[] = [];
-      for (let k = 0; k < n; k++) {
-        const offset = src(order[k]!).readDoubleLE(at(order[k]!) + 20);
+      merged(runs, (row, at) => {
+        const offset = row.readDoubleLE(at + 20);
         if (offset < 0x80000000) out.uint32(offset);
         else out.uint32((0x80000000 | large.push(offset) - 1) >>> 0);
-      }
+      });
       for (const offset of large) {
         out.uint32(Math.floor(offset / 2 ** 32));
         out.uint32(offset % 2 ** 32);
@@ -216,6 +232,96 @@ export class PackWriter {
     } finally {
       fs.closeSync(fd);
     }
+  }
+}
+
+const ROW = 32;
+/** rows sorted in memory at a time: 4 MB */
+const RUN = 1 << 17;
+const WINDOW = 2048;
+
+/** The first six bytes of a row's id as a number: compares as the id does, but for ties. */
+const key = (rows: Buffer, at: number): number => rows.readUIntBE(at, 6);
+
+/** The first `n` rows of `rows`, sorted by id, in a new buffer. */
+function sortRows(rows: Buffer, n: number): Buffer {
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = key(rows, i * ROW);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => keys[a]! - keys[b]! || rows.compare(rows, b * ROW, b * ROW + 20, a * ROW, a * ROW + 20));
+  const out = Buffer.allocUnsafe(n * ROW);
+  for (let i = 0; i < n; i++) rows.copy(out, i * ROW, order[i]! * ROW, order[i]! * ROW + ROW);
+  return out;
+}
+
+/** One sorted run, read from its start again for each section: in memory, or from the runs file a window at a time. */
+class RunReader {
+  private window: Buffer;
+  private loaded = 0;
+  private base = 0;
+  pos = 0;
+
+  constructor(
+    private readonly whole: Buffer | undefined,
+    private readonly fd: number | undefined,
+    private readonly from: number,
+    readonly length: number,
+  ) {
+    this.window = whole ?? Buffer.allocUnsafe(WINDOW * ROW);
+  }
+
+  rewind(): void {
+    this.pos = 0;
+    this.base = 0;
+    this.loaded = this.whole ? this.length : 0;
+  }
+
+  /** The buffer holding the current row, and where in it; call only while pos < length. */
+  row(): [Buffer, number] {
+    if (this.pos - this.base >= this.loaded) {
+      this.base = this.pos;
+      const n = Math.min(WINDOW, this.length - this.pos);
+      const bytes = n * ROW;
+      for (let done = 0; done < bytes; ) {
+        const got = fs.readSync(this.fd!, this.window, done, bytes - done, (this.from + this.pos) * ROW + done);
+        if (got <= 0) throw new VfiError('STORE_IO', 'the sorted runs of the pack being written end early', {});
+        done += got;
+      }
+      this.loaded = n;
+    }
+    return [this.window, (this.pos - this.base) * ROW];
+  }
+}
+
+/** Visit every row of the runs in id order. */
+function merged(runs: RunReader[], visit: (row: Buffer, at: number) => void): void {
+  for (const r of runs) r.rewind();
+  const keys = new Float64Array(runs.length);
+  const load = (i: number) => {
+    const r = runs[i]!;
+    if (r.pos < r.length) {
+      const [b, at] = r.row();
+      keys[i] = key(b, at);
+    } else keys[i] = Infinity;
+  };
+  runs.forEach((_, i) => load(i));
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < runs.length; i++) {
+      if (keys[i] === Infinity) continue;
+      if (best < 0 || keys[i]! < keys[best]!) best = i;
+      else if (keys[i] === keys[best]) {
+        const [a, at] = runs[i]!.row();
+        const [b, bt] = runs[best]!.row();
+        if (a.compare(b, bt, bt + 20, at, at + 20) < 0) best = i;
+      }
+    }
+    if (best < 0) return;
+    const [b, at] = runs[best]!.row();
+    visit(b, at);
+    runs[best]!.pos++;
+    load(best);
   }
 }
 

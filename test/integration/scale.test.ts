@@ -1,6 +1,6 @@
 /**
  * Issue 14 on real temp stores: import is idempotent (a retried import publishes nothing), a
- * streamed batch stays within its memory bound, the index a batch leaves equals the one rebuilt
+ * streamed batch stays within its memory bound and its idx (merged from runs spilled to disk) is git's, the index a batch leaves equals the one rebuilt
  * from git alone, and signed and component records go through the streamed batch.
  */
 import * as fs from 'node:fs';
@@ -94,6 +94,14 @@ describe('vfi assert --batch, streamed', () => {
     const files = spawnSync('git', ['--git-dir', store, 'ls-tree', '-r', '--name-only', REF], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
     expect(files.split('\n').filter(Boolean)).toHaveLength(200_000);
     expect(git(store, ['fsck', '--strict']).code).toBe(0);
+    // Past 131,072 objects the idx is merged from sorted runs spilled to disk: it is what git writes, and no run is left behind.
+    const packs = path.join(store, 'objects', 'pack');
+    const names = fs.readdirSync(packs);
+    expect(names.filter((n) => n.startsWith('tmp_'))).toEqual([]);
+    const pack = names.filter((n) => n.endsWith('.pack')).map((n) => path.join(packs, n)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
+    const gitIdx = path.join(dir, 'git.idx');
+    expect(spawnSync('git', ['index-pack', '-o', gitIdx, pack]).status).toBe(0);
+    expect(fs.readFileSync(pack.replace(/\.pack$/, '.idx')).equals(fs.readFileSync(gitIdx))).toBe(true);
   }, 900_000);
 
   it('leaves an index equal to the one rebuilt from git alone (pick, find, assertions)', () => {
