@@ -16,6 +16,7 @@ import { VfiError } from '../errors.js';
 import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
 import { syncDir } from './durable.js';
+import { IdSet } from '../core/rows.js';
 import { mkdirs } from '../errno.js';
 
 const FLUSH_BYTES = 1 << 20;
@@ -47,7 +48,7 @@ export class PackWriter {
   /** objects whose id starts with each byte: the idx's fanout */
   private readonly fanout = new Uint32Array(256);
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
-  private readonly seen = new Set<string>();
+  private readonly seen = new IdSet();
 
   /**
    * The first LOOSE_FIRST objects are held in memory; when there are no more, `finish` writes
@@ -94,8 +95,7 @@ export class PackWriter {
     const unique = known !== undefined;
     const id = known ?? objectId(type, body);
     if (!unique) {
-      if (this.seen.has(id)) return id;
-      this.seen.add(id);
+      if (!this.seen.add(id)) return id;
     }
     const header = encodeEntryHeader(type, body.length);
     const size = header.length + storedZlibSize(body.length);
