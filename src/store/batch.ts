@@ -101,9 +101,10 @@ class Batch {
   private readonly next: number[] = [];
   /**
    * per record, in input order, off the heap: its subject's index (u32), claim index * 2 + (1 for
-   * fail) (u32), time (f64) and id (20 bytes); a million records are 36 MB the collector never walks
+   * fail) (u32) and id (20 bytes); a million records are 28 MB the collector never walks. Its time
+   * is not kept: the n-th record about a subject is dated first + n.
    */
-  private readonly rows = new Rows(36);
+  private readonly rows = new Rows(28);
   private readonly claims: string[] = [];
   private readonly claimIndex = new Map<string, number>();
   count = 0;
@@ -143,8 +144,7 @@ class Batch {
     const o = this.rows.at(i);
     row.writeUInt32LE(k, o);
     row.writeUInt32LE(c * 2 + (draft.result === 'fail' ? 1 : 0), o + 4);
-    row.writeDoubleLE(at, o + 8);
-    row.write(r.record, o + 16, 20, 'hex');
+    row.write(r.record, o + 8, 20, 'hex');
     this.count++;
     if (at - this.clock >= 1_000_000) {
       this.ahead++;
@@ -159,7 +159,7 @@ class Batch {
 
   private id(i: number): string {
     const o = this.rows.at(i);
-    return this.rows.chunk(i).toString('hex', o + 16, o + 36);
+    return this.rows.chunk(i).toString('hex', o + 8, o + 28);
   }
 
   private subjectOf(i: number): number {
@@ -170,20 +170,14 @@ class Batch {
     return this.rows.chunk(i).readUInt32LE(this.rows.at(i) + 4);
   }
 
-  private at(i: number): number {
-    return this.rows.chunk(i).readDoubleLE(this.rows.at(i) + 8);
+  /** A record dated again (redate): its new id. */
+  private redated(i: number, id: string): void {
+    this.rows.chunk(i).write(id, this.rows.at(i) + 8, 20, 'hex');
   }
 
-  /** A record dated again (redate): its new time and id. */
-  private redated(i: number, at: number, id: string): void {
-    const o = this.rows.at(i);
-    this.rows.chunk(i).writeDoubleLE(at, o + 8);
-    this.rows.chunk(i).write(id, o + 16, 20, 'hex');
-  }
-
-  private fileName(i: number): string {
+  private fileName(i: number, at: number): string {
     const cr = this.claimResult(i);
-    return `${formatMicros(this.at(i)).replace(/[-:]/g, '')}-${this.claims[cr >> 1]}-${cr & 1 ? 'fail' : 'pass'}-${this.id(i)}${this.sign ? '.dsse' : ''}.json`;
+    return `${formatMicros(at).replace(/[-:]/g, '')}-${this.claims[cr >> 1]}-${cr & 1 ? 'fail' : 'pass'}-${this.id(i)}${this.sign ? '.dsse' : ''}.json`;
   }
 
   /** The entries of a subject's directory in the trees of some head. */
@@ -240,7 +234,7 @@ class Batch {
         const { record: _r, bytes: _b, signed: _s, ...assertion } = await readRecord(this.store, this.id(i));
         const r = this.make(assertion, first + n);
         this.store.objects.write('blob', r.bytes);
-        this.redated(i, first + n, r.record);
+        this.redated(i, r.record);
       }
     }
   }
@@ -274,10 +268,11 @@ class Batch {
           }
           for (let j = start[k]!; j < start[k + 1]!; j++) {
             const i = order[j]!;
+            const at = this.first[k]! + (j - start[k]!);
             const cr = this.claimResult(i);
             const record = this.id(i);
-            entries.push({ mode: '100644', name: this.fileName(i), id: record });
-            names.push({ claim: this.claims[cr >> 1]!, result: cr & 1 ? 'fail' : 'pass', at: this.at(i), record });
+            entries.push({ mode: '100644', name: this.fileName(i, at), id: record });
+            names.push({ claim: this.claims[cr >> 1]!, result: cr & 1 ? 'fail' : 'pass', at, record });
           }
           shard.set(rest, { mode: '40000', name: rest, id: writer.write('tree', encodeTree(entries)) });
           if (!base) claims.set(rest, claimsOf(standingOf(names)));
