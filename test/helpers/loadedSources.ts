@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 export function loadedSources(moduleLog: string): string[] {
   const sources = new Set<string>();
   for (const url of fs.readFileSync(moduleLog, 'utf8').split('\n')) {
-    const dist = url.match(/\/dist\/(.*)\.js$/);
-    if (!dist || !url.startsWith('file:')) continue;
-    if (!dist[1].startsWith('chunks/')) sources.add(`src/${dist[1]}.ts`);
+    const built = /\/dist\/(.*)\.js$/.exec(url)?.[1];
+    if (built === undefined || !url.startsWith('file:')) continue;
+    if (!built.startsWith('chunks/')) sources.add(`src/${built}.ts`);
     else {
       const map = JSON.parse(fs.readFileSync(`${fileURLToPath(url)}.map`, 'utf8')) as { sources: string[] };
       for (const s of map.sources) if (s.startsWith('../../src/')) sources.add(s.slice('../../'.length));
