@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, git, ok, tempDir, vfi, vfiIn, type Result } from '../helpers/cli.js';
+import { loadedSources } from '../helpers/loadedSources.js';
 
 const RUNTIME = JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v0.3.8' } });
 
@@ -298,8 +299,8 @@ describe('cold start', () => {
     const r = spawnSync(process.execPath, ['--import', path.resolve(import.meta.dirname, '../helpers/moduleLog.mjs'), MAIN, '--store', store, 'show', 'Runtime'],
       { env: { ...process.env, VFI_MODULE_LOG: logFile }, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const loaded = fs.readFileSync(logFile, 'utf8');
-    expect(loaded).toContain('/dist/commands/show.js');
-    for (const m of ['/dist/core/completion.js', '/dist/commands/table.js', '/dist/remote/config.js']) expect(loaded).not.toContain(m);
+    const loaded = loadedSources(logFile);
+    expect(loaded).toContain('src/commands/show.ts');
+    for (const m of ['src/core/completion.ts', 'src/commands/table.ts', 'src/remote/config.ts']) expect(loaded).not.toContain(m);
   });
 });

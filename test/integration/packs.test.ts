@@ -17,6 +17,7 @@ import { encodeEntryHeader, encodePackIndex } from '../helpers/packWriter.js';
 import { Store } from '../../src/store/store.js';
 import { git, gitBytes, MAIN, runtimeVfi } from '../helpers/cli.js';
 import { remoteCli, useGitServer } from '../helpers/remote.js';
+import { loadedSources } from '../helpers/loadedSources.js';
 
 const { dir, env, vfi: run, local, ok } = remoteCli('vfi-packs-');
 
@@ -153,7 +154,7 @@ describe('reading packs git wrote', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toHaveProperty('router');
       const loaded = fs.readFileSync(log, 'utf8').split('\n');
-      expect(loaded.some((u) => u.endsWith('/dist/git/packs.js'))).toBe(true); // the log does see vfi's modules
+      expect(loadedSources(log)).toContain('src/git/packs.ts'); // the log does see vfi's modules
       expect(loaded.filter((u) => /\/node_modules\/isomorphic-git\//.test(u))).toEqual([]);
     }
   });
