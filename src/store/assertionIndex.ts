@@ -22,13 +22,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
-import { claimsOf, standingOf } from '../core/pick.js';
+import { claimsOf, standingOf, type Candidate } from '../core/pick.js';
 import { isPinned, unpinnedImages } from '../core/trust.js';
 import { partsOf, type Part } from '../core/composition.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { Vfi } from '../core/vfi.js';
+import { readCommit } from '../git/commits.js';
 import { ASSERTIONS_REF, assertionsRoot, COMPONENTS_DIR, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
+import { RankedCache } from './rankedCache.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 
@@ -42,6 +44,9 @@ const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */
 const MAX_INCREMENTAL_SHARDS = 16;
 const REST = /^[0-9a-f]{38}$/;
+
+/** What an append changed, by fanout directory: its new tree and the claims of each VFI it touched there (by the rest of its id). */
+export type Changed = ReadonlyMap<string, { tree: string; claims: ReadonlyMap<string, Claims> }>;
 
 /** [indexes of passing claims, indexes of failing claims], claims in name order. */
 type StandingRow = [passing: number[], failing: number[]];
@@ -168,8 +173,13 @@ export class AssertionIndex {
    * current. Nothing is written when the cache is not at `before` (the next reader catches up
    * from git) or counts only trusted records (which the appender does not judge).
    */
-  recordAppend(before: string | undefined, commit: string, root: string, changed: ReadonlyMap<string, { tree: string; claims: ReadonlyMap<string, Claims> }>): void {
+  async recordAppend(before: string | undefined, commit: string, root: string, changed: Changed): Promise<void> {
     if (this.filter?.fingerprint) return;
+    this.advanceStandings(before, commit, root, changed);
+    if (before) await advancePicks(this.store, before, commit, root, changed);
+  }
+
+  private advanceStandings(before: string | undefined, commit: string, root: string, changed: Changed): void {
     const cached = before ? this.readCache() : undefined;
     if (before && (cached?.commit !== before || cached.trust !== '')) return;
     const table = new StandingTable(cached);
@@ -232,14 +242,44 @@ async function readShard(reader: TreeReader, xx: string, tree: string, filter?: 
   const out = new Map<string, Claims>();
   for (const dir of await reader.read(tree, xx)) {
     if (dir.mode !== '40000' || !REST.test(dir.name)) continue; // not ours; fsck reports it
-    const names: RecordName[] = [];
-    for (const file of await reader.read(dir.id, `${xx}/${dir.name}`)) {
-      const n = parseRecordFileName(file.name);
-      if (n && n.record === file.id && (!filter?.fingerprint || (await filter.reason(xx, n)) === undefined)) names.push(n);
-    }
-    if (names.length > 0) out.set(dir.name, claimsOf(standingOf(names)));
+    const claims = await readVfiDir(reader, xx, dir.name, dir.id, filter);
+    if (claims) out.set(dir.name, claims);
   }
   return out;
+}
+
+/** The claims of one VFI by the record file names in its directory; undefined when none counts. */
+async function readVfiDir(reader: TreeReader, xx: string, rest: string, tree: string, filter?: RecordFilter): Promise<Claims | undefined> {
+  const names: RecordName[] = [];
+  for (const file of await reader.read(tree, `${xx}/${rest}`)) {
+    const n = parseRecordFileName(file.name);
+    if (n && n.record === file.id && (!filter?.fingerprint || (await filter.reason(xx, n)) === undefined)) names.push(n);
+  }
+  return names.length > 0 ? claimsOf(standingOf(names)) : undefined;
+}
+
+/**
+ * Advance the caches past one `vfi assert` (`commit`, records about the VFIs `ids`), reading only
+ * those VFIs' directories: the next pick then reads a few lines. An append that merged (its commit
+ * has not exactly one parent) is left for the next reader to catch up from git.
+ */
+export async function recordedAbout(store: Store, commit: string, ids: readonly string[]): Promise<void> {
+  const { parents, tree: root } = await readCommit(store.objects, commit, { where: ASSERTIONS_REF });
+  if (parents.length !== 1) return;
+  const reader = new TreeReader(store);
+  const fanout = new Map((await reader.read(root, 'root tree')).map((e) => [e.name, e.id]));
+  const changed = new Map<string, { tree: string; claims: Map<string, Claims> }>();
+  for (const id of new Set(ids)) {
+    const [xx, rest] = [id.slice(0, 2), id.slice(2)];
+    const shard = fanout.get(xx);
+    const dir = shard && (await reader.read(shard, xx)).find((e) => e.name === rest);
+    const claims = dir && (await readVfiDir(reader, xx, rest, dir.id));
+    if (!claims) return; // not where this append put it: someone else's doing; catch up from git
+    let entry = changed.get(xx);
+    if (!entry) changed.set(xx, (entry = { tree: shard, claims: new Map() }));
+    entry.claims.set(rest, claims);
+  }
+  await new AssertionIndex(store).recordAppend(parents[0], commit, root, changed);
 }
 
 /** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
@@ -367,6 +407,39 @@ export class PickIndex {
     return { ...cached, assertions: head, root, s, standings };
   }
 
+  /**
+   * Bring the join of lineage `name` from assertions commit `before` to `commit` with what an
+   * append changed, reading no tree; the candidates whose claims changed, with whether any VFI
+   * of the lineage is nested, or undefined when the join was not at `before` (left for the next
+   * reader to catch up from git).
+   */
+  advance(name: string, before: string, commit: string, root: string, changed: Changed): { head: string; candidates: Candidate[]; nested: boolean } | undefined {
+    const head = this.store.refs.read(lineageRef(name));
+    let cached: LineageStandingsFile;
+    try {
+      cached = JSON.parse(fs.readFileSync(this.file(name), 'utf8')) as LineageStandingsFile;
+    } catch {
+      return undefined;
+    }
+    if (!head || !isLineageStandingsFile(cached, name, head) || cached.assertions !== before || cached.trust !== (this.filter?.fingerprint ?? '')) return undefined;
+    const standings = [...cached.standings];
+    const index = new Map(standings.map((c, k) => [claimsKey(c), k]));
+    const s = [...cached.s];
+    const candidates: Candidate[] = [];
+    const ids = cached.ids;
+    for (let i = 0, n = ids.length / 40; i < n; i++) {
+      const claims = changed.get(ids.slice(i * 40, i * 40 + 2))?.claims.get(ids.slice(i * 40 + 2, i * 40 + 40));
+      if (!claims) continue;
+      const key = claimsKey(claims);
+      let k = index.get(key);
+      if (k === undefined) index.set(key, (k = standings.push(claims) - 1));
+      s[i] = k;
+      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name, recency: i, passing: claims.passing, failing: claims.failing, unpinned: cached.pinned.charCodeAt(i) === 48 });
+    }
+    writeFileAtomic(this.file(name), JSON.stringify({ ...cached, assertions: commit, root, s, standings }));
+    return { head, candidates, nested: cached.nested.includes('1') };
+  }
+
   /** A published VFI, parsed only (after an import of 100,000, each is read here once); readVfi says what is wrong with one that does not parse. */
   private async vfiOf(id: string): Promise<Vfi> {
     try {
@@ -469,6 +542,21 @@ async function partsKnown(store: Store): Promise<(id: string) => string | undefi
     const row = parts.partsOf(id);
     return row && `${row.some(unpinned) ? '0' : '1'}${row.some((p) => p.kind === 'vfi') ? '1' : '0'}`;
   };
+}
+
+/**
+ * After an append from `before` to `commit`, advance each lineage's join, and its ranked cache
+ * (store/rankedCache.ts) when nothing could taint a VFI from inside, so that the next pick reads
+ * a few lines instead of ranking the lineage again. A cache at any other state is left alone.
+ */
+async function advancePicks(store: Store, before: string, commit: string, root: string, changed: Changed): Promise<void> {
+  const components = (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
+  const picks = new PickIndex(store);
+  const ranked = new RankedCache(store);
+  for (const name of store.lineageNames()) {
+    const moved = picks.advance(name, before, commit, root, changed);
+    if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates);
+  }
 }
 
 function isLineageStandingsFile(d: LineageStandingsFile, name: string, head: string): boolean {
