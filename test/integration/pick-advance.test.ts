@@ -81,4 +81,26 @@ describe('pick caches advanced by the appender', () => {
     expect(answers(s)[0]).toBe(picked(3));
     expect(answers(s)).toEqual(fromGit(s, 'cold-4'));
   });
+
+  it('past the 2,000 VFIs a ranking keeps: a VFI from outside moves in, the kept ones fall out, and an emptied ranking is rebuilt', () => {
+    const s = path.join(dir, 'long');
+    const n = 2100;
+    const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ api: { type: 'dockerImage', address: `polyverse/api:v${i}` } }));
+    const all = ok(s, ['import', 'Runtime', '-'], { input: lines.join('\n') }).trim().split('\n').map((l) => l.split('@')[1]!);
+    const records = (claim: string, result: 'pass' | 'fail', which: number[]) => which.map((i) => JSON.stringify({ vfi: `Runtime@${all[i]}`, claim, result }));
+    const step = (input: string[], time: string) => ok(s, ['assert', '--batch', '-'], { input: input.join('\n'), ...at(time) });
+    const at2 = (i: number) => `0 Runtime@${all[i]}\n`;
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+    step(records('tests-passed', 'pass', range(0, n)), '2026-11-02T00:00:00Z');
+    expect(answers(s)).toEqual([at2(n - 1), '3 ']); // the 2,000 most recent are kept; the 100 oldest are not
+    step([...records('reviewed', 'pass', [5]), ...records('reviewed', 'fail', [n - 1])], '2026-11-02T00:01:00Z');
+    expect(rankedKey(s)).toContain(`assertions=${head(s)}`);
+    expect(answers(s)).toEqual([at2(5), at2(5)]);
+    expect(answers(s)).toEqual(fromGit(s, 'long-cold-1'));
+    // every kept VFI fails: nothing kept vouches for the rest, so the next pick ranks in full
+    step(records('tests-passed', 'fail', [5, ...range(100, n)]), '2026-11-02T00:02:00Z');
+    expect(rankedKey(s)).not.toContain(`assertions=${head(s)}`);
+    expect(answers(s)).toEqual([at2(99), '3 ']);
+    expect(answers(s)).toEqual(fromGit(s, 'long-cold-2'));
+  }, 60_000);
 });
