@@ -13,11 +13,12 @@
  *   batch and a merge after pull are handled alike, in proportion to what changed. Standings
  *   repeat (few claims, many VFIs), so they are interned: a VFI costs its 38 hex digits and one
  *   small number, about 0.4 MB at 10,000 VFIs. When and by whom a claim failed is not kept:
- *   explaining reads those few records from git.
+ *   explaining reads those few records from git. `assert --batch` advances them itself.
  * - Picks (`picks/<Name>.json`): a lineage's distinct VFIs in the order of their latest
  *   publication, as one string of ids, joined with their standings; it records the lineage head
  *   and the assertions commit it reflects. A repeated `pick` reads this one file and hashes no
- *   ids; `assert` reads its ids to resolve `Name@<id>` without loading the lineage.
+ *   ids; `assert` reads its ids to resolve `Name@<id>` without loading the lineage. `assert` and
+ *   `assert --batch` advance it, and the ranked cache, when it reflects their commit's parent.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -259,9 +260,10 @@ async function readVfiDir(reader: TreeReader, xx: string, rest: string, tree: st
 }
 
 /**
- * Advance the caches past one `vfi assert` (`commit`, records about the VFIs `ids`), reading only
- * those VFIs' directories: the next pick then reads a few lines. An append that merged (its commit
- * has not exactly one parent) is left for the next reader to catch up from git.
+ * Advance the pick caches past one `vfi assert` (`commit`, records about the VFIs `ids`), reading
+ * only those VFIs' directories: the next pick then reads a few lines. The standings are left for
+ * their next reader (one fanout directory to recompute). An append that merged (its commit has not
+ * exactly one parent) is left for the next reader to catch up from git.
  */
 export async function recordedAbout(store: Store, commit: string, ids: readonly string[]): Promise<void> {
   const { parents, tree: root } = await readCommit(store.objects, commit, { where: ASSERTIONS_REF });
@@ -279,7 +281,7 @@ export async function recordedAbout(store: Store, commit: string, ids: readonly 
     if (!entry) changed.set(xx, (entry = { tree: shard, claims: new Map() }));
     entry.claims.set(rest, claims);
   }
-  await new AssertionIndex(store).recordAppend(parents[0], commit, root, changed);
+  await advancePicks(store, parents[0]!, commit, root, changed);
 }
 
 /** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
@@ -550,12 +552,16 @@ async function partsKnown(store: Store): Promise<(id: string) => string | undefi
  * a few lines instead of ranking the lineage again. A cache at any other state is left alone.
  */
 async function advancePicks(store: Store, before: string, commit: string, root: string, changed: Changed): Promise<void> {
-  const components = (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
-  const picks = new PickIndex(store);
-  const ranked = new RankedCache(store);
-  for (const name of store.lineageNames()) {
-    const moved = picks.advance(name, before, commit, root, changed);
-    if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates);
+  try {
+    const components = (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
+    const picks = new PickIndex(store);
+    const ranked = new RankedCache(store);
+    for (const name of store.lineageNames()) {
+      const moved = picks.advance(name, before, commit, root, changed);
+      if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates);
+    }
+  } catch {
+    // A cache never fails the command that recorded: the next pick rebuilds from git what was not advanced.
   }
 }
 
