@@ -177,7 +177,7 @@ export class AssertionIndex {
   async recordAppend(before: string | undefined, commit: string, root: string, changed: Changed): Promise<void> {
     if (this.filter?.fingerprint) return;
     this.advanceStandings(before, commit, root, changed);
-    if (before) await advancePicks(this.store, before, commit, root, changed);
+    await advancePicks(this.store, before ?? '', commit, root, changed);
   }
 
   private advanceStandings(before: string | undefined, commit: string, root: string, changed: Changed): void {
@@ -263,11 +263,11 @@ async function readVfiDir(reader: TreeReader, xx: string, rest: string, tree: st
  * Advance the pick caches past one `vfi assert` (`commit`, records about the VFIs `ids`), reading
  * only those VFIs' directories: the next pick then reads a few lines. The standings are left for
  * their next reader (one fanout directory to recompute). An append that merged (its commit has not
- * exactly one parent) is left for the next reader to catch up from git.
+ * more than one parent) is left for the next reader to catch up from git.
  */
 export async function recordedAbout(store: Store, commit: string, ids: readonly string[]): Promise<void> {
   const { parents, tree: root } = await readCommit(store.objects, commit, { where: ASSERTIONS_REF });
-  if (parents.length !== 1) return;
+  if (parents.length > 1) return;
   const reader = new TreeReader(store);
   const fanout = new Map((await reader.read(root, 'root tree')).map((e) => [e.name, e.id]));
   const changed = new Map<string, { tree: string; claims: Map<string, Claims> }>();
@@ -281,7 +281,7 @@ export async function recordedAbout(store: Store, commit: string, ids: readonly 
     if (!entry) changed.set(xx, (entry = { tree: shard, claims: new Map() }));
     entry.claims.set(rest, claims);
   }
-  await advancePicks(store, parents[0]!, commit, root, changed);
+  await advancePicks(store, parents[0] ?? '', commit, root, changed);
 }
 
 /** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
@@ -547,7 +547,7 @@ async function partsKnown(store: Store): Promise<(id: string) => string | undefi
 }
 
 /**
- * After an append from `before` to `commit`, advance each lineage's join, and its ranked cache
+ * After an append from `before` to `commit` ("" when it is the first), advance each lineage's join, and its ranked cache
  * (store/rankedCache.ts) when nothing could taint a VFI from inside, so that the next pick reads
  * a few lines instead of ranking the lineage again. A cache at any other state is left alone.
  */
