@@ -11,8 +11,9 @@
  * An append of records (`vfi assert`, `assert --batch`) moves the assertions ref, and would send
  * the next pick to rank the whole lineage again; instead the appender advances the files that
  * reflect the ref's parent (advance): the VFIs whose claims changed are taken out and put back
- * where they now rank. What is kept stays a true beginning of each order: every VFI not kept ranks
- * after the last one kept, whether or not it changed. A file at any other state is left alone,
+ * where they now rank. What is kept stays a true beginning of each order: a VFI that was not kept
+ * ranked after the last one kept, as that one stood, and still does unless it changed; a changed
+ * one is put back when it now ranks before that point. A file at any other state is left alone,
  * so a pull, a concurrent writer or a deleted cache only cost the next pick a full ranking.
  *
  * First line `{"v","key","claims","all","plain"}` (`all`: every candidate is listed; `plain`:
@@ -85,11 +86,12 @@ export class RankedCache {
     for (const [order, compare] of [['best', compareCandidates], ['newest', newer]] as const) {
       const was = this.readAll(order, name, from);
       if (!was?.plain) return;
-      const kept = was.list.filter((c) => !moved.has(c.id));
-      const last = kept.at(-1);
-      if (!was.all && !last) return; // nothing vouches for where the rest rank
-      const back = eligible.filter((c) => was.all || compare(c, last!) < 0);
-      orders.push([order, [...kept, ...back].sort(compare), was.all]);
+      // Every VFI not kept ranked after the last one kept, as it stood; unchanged, it still does.
+      const last = was.list.at(-1);
+      const back = eligible.filter((c) => was.all || compare(c, last!) <= 0);
+      const now = [...was.list.filter((c) => !moved.has(c.id)), ...back].sort(compare);
+      if (!was.all && now.length === 0) return; // nothing left to read: the next pick ranks in full
+      orders.push([order, now, was.all]);
     }
     this.write(name, to, orders, true);
   }
