@@ -98,7 +98,11 @@ describe('pick caches advanced by the appender', () => {
     step([...records('reviewed', 'pass', [5]), ...records('reviewed', 'fail', [n - 1])], '2026-11-02T00:01:00Z');
     expect(rankedKey(s)).toContain(`assertions=${head(s)}`);
     expect(answers(s)).toEqual([at2(5), at2(5)]);
-    expect(answers(s)).toEqual(fromGit(s, 'long-cold-1'));
+    // every kept VFI changes, none falls out
+    step(records('perf-ok', 'pass', range(100, n)), '2026-11-02T00:01:30Z');
+    expect(rankedKey(s)).toContain(`assertions=${head(s)}`);
+    expect(answers(s)).toEqual([at2(n - 2), at2(5)]);
+    expect(answers(s)).toEqual(fromGit(s, 'long-cold-3'));
     // every kept VFI fails: nothing kept vouches for the rest, so the next pick ranks in full
     step(records('tests-passed', 'fail', [5, ...range(100, n)]), '2026-11-02T00:02:00Z');
     expect(rankedKey(s)).not.toContain(`assertions=${head(s)}`);
