@@ -68,6 +68,8 @@ function build(dir, name, nVfis, nAssertions) {
   }
   if (chunk.length) fs.writeSync(fd, chunk.join('\n') + '\n');
   fs.closeSync(fd);
+  // A store in use has been picked from: the batch advances that pick's caches (the first-pick row).
+  measured(store, PICK);
   const bat = measured(store, ['assert', '--batch', batch]);
   let best;
   for (let v = 0; v < ids.length; v++) {
@@ -122,7 +124,7 @@ export async function run() {
       rows.push([`vfi ${op}: big (${fmt(b)}, peak ${peaks[op].toFixed(0)} MiB) vs 10 VFIs (${fmt(sm)}) vs node -e 0 (${fmt(node0)})`,
         fmt(b), `${(b / sm).toFixed(2)}x small, ${(b / node0).toFixed(2)}x node${ok ? '' : ' (over the bar)'}`]);
     }
-    rows.push([`first vfi pick after the batch (peak ${first.mib.toFixed(0)} MiB)`, fmt(first.ms), first.ms < 2000 ? 'under 2 s' : 'over 2 s']);
+    rows.push([`first vfi pick after the batch, on a store picked from before it (peak ${first.mib.toFixed(0)} MiB)`, fmt(first.ms), first.ms < 2000 ? 'under 2 s' : 'over 2 s']);
     rows.push([`vfi import of ${BIG_VFIS} VFIs (peak ${big.imp.mib.toFixed(0)} MiB)`, fmt(big.imp.ms), '']);
     rows.push([`vfi assert --batch of ${BIG_ASSERTIONS} records (peak ${big.bat.mib.toFixed(0)} MiB)`, fmt(big.bat.ms), big.bat.ms < 90_000 ? 'under 90 s' : 'over 90 s']);
     rows.push([`vfi import of the same file again (peak ${again.mib.toFixed(0)} MiB)`, fmt(again.ms), `imported ${counts.imported}, skipped ${counts.skipped}`]);

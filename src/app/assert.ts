@@ -8,6 +8,7 @@ import { parseSubject } from '../core/subject.js';
 import { plural } from '../core/words.js';
 import { appendRecords, assertMessage, draftRecords, SubjectResolver, type Subject } from '../store/assertions.js';
 import { recordNow } from '../store/identity.js';
+import { recordedAbout } from '../store/assertionIndex.js';
 
 export interface RecordOptions {
   note?: string;
@@ -42,7 +43,9 @@ export async function recordClaims(ctx: Context, requests: AssertionRequest[], o
   const store = ctx.store({ create: false });
   const subject = requests[0]!.subject?.kind === 'component' ? undefined : await resolveSubject(ctx, new SubjectResolver(store), requests[0]!);
   const drafts = await draftRecords(store, requests.map((request) => ({ request, subject })));
-  const { records } = await appendRecords(store, drafts, assertMessage(drafts), { clock, ...(sign ? { sign } : {}) });
+  const { commit, records } = await appendRecords(store, drafts, assertMessage(drafts), { clock, ...(sign ? { sign } : {}) });
+  // The next pick then finds its caches current instead of ranking the lineage again.
+  if (commit) await recordedAbout(store, commit, drafts.flatMap((d) => (d.component ? [] : [d.vfi])));
   noteDatedAhead(ctx, clock, records);
   return records;
 }

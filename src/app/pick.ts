@@ -89,7 +89,7 @@ export async function findRelease(ctx: Context, name: string | undefined, opts: 
   trust.flush();
   const { scope, damaged } = loaded;
   const seen = await seeInside(store, loaded, scoped.claims, lineages, trust);
-  if (ranked && damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
+  if (ranked && damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates, seen.plain === true);
   // A policy's rules always apply; without --any, only release candidates: nothing failing on the VFI or inside it.
   const ruleFor = (c: Candidate) => exclusion(opts.any ? { ...c, failing: [] } : c, rules);
   const pool = seen.candidates.filter((c) => !ruleFor(c));
@@ -147,7 +147,7 @@ async function rank(store: Store, { name, lineages, trust, rules }: Scoped, top:
   const key = ranked?.key(lineages[0]!);
   const loaded = await loadCandidates(store, name, trust);
   const seen = await seeInside(store, loaded, require, lineages, trust);
-  if (ranked && loaded.damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates);
+  if (ranked && loaded.damaged.length === 0) ranked.save(lineages[0]!, key!, seen.candidates, seen.plain === true);
   const choose = (from: Candidate[]) => pickReleaseCandidate(from, { ...rules, top, limit });
   const result = await readableChoice((c) => store.readVfi(c.id), seen.candidates, loaded.damaged, (from) => choose(from).top.map((r) => r.candidate), choose);
   return { scope: loaded.scope, require, rules, trust, candidates: seen.candidates, seen, result, damaged: loaded.damaged };
@@ -201,6 +201,8 @@ async function rulesFor(store: Store, name: string | undefined, flags: RuleFlags
 interface Seen {
   candidates: Candidate[];
   taints: Map<string, readonly Taint[]>;
+  /** nothing could taint them: no VFI nested, no record on a component */
+  plain?: boolean;
 }
 
 /** The candidates with what their parts say (core/composition.ts seeThrough); `comp:claim` names checked. */
@@ -208,7 +210,7 @@ async function seeInside(store: Store, { candidates, scope, nested }: { candidat
   lineages: readonly string[], trust: Trust): Promise<Seen> {
   const reqs = splitRequirements(claims).parts;
   // Nothing nested and no record on any component: nothing can taint, and the parts need not be read.
-  if (reqs.length === 0 && !nested && !(await hasComponentRecords(store))) return { candidates, taints: new Map() };
+  if (reqs.length === 0 && !nested && !(await hasComponentRecords(store))) return { candidates, taints: new Map(), plain: true };
   const { loadComposition, taintsOf } = await import('../store/composition.js');
   const ids = candidates.map((c) => c.id);
   if (reqs.length === 0) {

@@ -133,10 +133,10 @@ export interface ReleasePick {
 }
 
 /** Most recently published first, then smaller id. */
-const newer = (a: Candidate, b: Candidate): number => b.recency - a.recency || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const newer = (a: Candidate, b: Candidate): number => b.recency - a.recency || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Better candidate first: score, then recency, then smaller id. */
-function compareCandidates(a: Candidate, b: Candidate): number {
+export function compareCandidates(a: Candidate, b: Candidate): number {
   return scoreOf(b) - scoreOf(a) || newer(a, b);
 }
 

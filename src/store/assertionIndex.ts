@@ -13,22 +13,25 @@
  *   batch and a merge after pull are handled alike, in proportion to what changed. Standings
  *   repeat (few claims, many VFIs), so they are interned: a VFI costs its 38 hex digits and one
  *   small number, about 0.4 MB at 10,000 VFIs. When and by whom a claim failed is not kept:
- *   explaining reads those few records from git.
+ *   explaining reads those few records from git. `assert --batch` advances them itself.
  * - Picks (`picks/<Name>.json`): a lineage's distinct VFIs in the order of their latest
  *   publication, as one string of ids, joined with their standings; it records the lineage head
  *   and the assertions commit it reflects. A repeated `pick` reads this one file and hashes no
- *   ids; `assert` reads its ids to resolve `Name@<id>` without loading the lineage.
+ *   ids; `assert` reads its ids to resolve `Name@<id>` without loading the lineage. `assert` and
+ *   `assert --batch` advance it, and the ranked cache, when it reflects their commit's parent.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRecordFileName, type RecordName } from '../core/assertion.js';
-import { claimsOf, standingOf } from '../core/pick.js';
-import { unpinnedImages } from '../core/trust.js';
-import { partsOf } from '../core/composition.js';
+import { claimsOf, standingOf, type Candidate } from '../core/pick.js';
+import { isPinned, unpinnedImages } from '../core/trust.js';
+import { partsOf, type Part } from '../core/composition.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { Vfi } from '../core/vfi.js';
+import { readCommit } from '../git/commits.js';
 import { ASSERTIONS_REF, assertionsRoot, COMPONENTS_DIR, TreeReader } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
+import { RankedCache } from './rankedCache.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 
@@ -42,6 +45,9 @@ const SHARD = /^[0-9a-f]{2}$/;
 /** Past this many changed fanout directories a pick redoes its join from the standings cache. */
 const MAX_INCREMENTAL_SHARDS = 16;
 const REST = /^[0-9a-f]{38}$/;
+
+/** What an append changed, by fanout directory: its new tree and the claims of each VFI it touched there (by the rest of its id). */
+export type Changed = ReadonlyMap<string, { tree: string; claims: ReadonlyMap<string, Claims> }>;
 
 /** [indexes of passing claims, indexes of failing claims], claims in name order. */
 type StandingRow = [passing: number[], failing: number[]];
@@ -168,8 +174,13 @@ export class AssertionIndex {
    * current. Nothing is written when the cache is not at `before` (the next reader catches up
    * from git) or counts only trusted records (which the appender does not judge).
    */
-  recordAppend(before: string | undefined, commit: string, root: string, changed: ReadonlyMap<string, { tree: string; claims: ReadonlyMap<string, Claims> }>): void {
+  async recordAppend(before: string | undefined, commit: string, root: string, changed: Changed): Promise<void> {
     if (this.filter?.fingerprint) return;
+    this.advanceStandings(before, commit, root, changed);
+    await advancePicks(this.store, before ?? '', commit, root, changed);
+  }
+
+  private advanceStandings(before: string | undefined, commit: string, root: string, changed: Changed): void {
     const cached = before ? this.readCache() : undefined;
     if (before && (cached?.commit !== before || cached.trust !== '')) return;
     const table = new StandingTable(cached);
@@ -232,14 +243,45 @@ async function readShard(reader: TreeReader, xx: string, tree: string, filter?: 
   const out = new Map<string, Claims>();
   for (const dir of await reader.read(tree, xx)) {
     if (dir.mode !== '40000' || !REST.test(dir.name)) continue; // not ours; fsck reports it
-    const names: RecordName[] = [];
-    for (const file of await reader.read(dir.id, `${xx}/${dir.name}`)) {
-      const n = parseRecordFileName(file.name);
-      if (n && n.record === file.id && (!filter?.fingerprint || (await filter.reason(xx, n)) === undefined)) names.push(n);
-    }
-    if (names.length > 0) out.set(dir.name, claimsOf(standingOf(names)));
+    const claims = await readVfiDir(reader, xx, dir.name, dir.id, filter);
+    if (claims) out.set(dir.name, claims);
   }
   return out;
+}
+
+/** The claims of one VFI by the record file names in its directory; undefined when none counts. */
+async function readVfiDir(reader: TreeReader, xx: string, rest: string, tree: string, filter?: RecordFilter): Promise<Claims | undefined> {
+  const names: RecordName[] = [];
+  for (const file of await reader.read(tree, `${xx}/${rest}`)) {
+    const n = parseRecordFileName(file.name);
+    if (n && n.record === file.id && (!filter?.fingerprint || (await filter.reason(xx, n)) === undefined)) names.push(n);
+  }
+  return names.length > 0 ? claimsOf(standingOf(names)) : undefined;
+}
+
+/**
+ * Advance the pick caches past one `vfi assert` (`commit`, records about the VFIs `ids`), reading
+ * only those VFIs' directories: the next pick then reads a few lines. The standings are left for
+ * their next reader (one fanout directory to recompute). An append that merged (its commit has not
+ * more than one parent) is left for the next reader to catch up from git.
+ */
+export async function recordedAbout(store: Store, commit: string, ids: readonly string[]): Promise<void> {
+  const { parents, tree: root } = await readCommit(store.objects, commit, { where: ASSERTIONS_REF });
+  if (parents.length > 1) return;
+  const reader = new TreeReader(store);
+  const fanout = new Map((await reader.read(root, 'root tree')).map((e) => [e.name, e.id]));
+  const changed = new Map<string, { tree: string; claims: Map<string, Claims> }>();
+  for (const id of new Set(ids)) {
+    const [xx, rest] = [id.slice(0, 2), id.slice(2)];
+    const shard = fanout.get(xx);
+    const dir = shard && (await reader.read(shard, xx)).find((e) => e.name === rest);
+    const claims = dir && (await readVfiDir(reader, xx, rest, dir.id));
+    if (!claims) return; // not where this append put it: someone else's doing; catch up from git
+    let entry = changed.get(xx);
+    if (!entry) changed.set(xx, (entry = { tree: shard, claims: new Map() }));
+    entry.claims.set(rest, claims);
+  }
+  await advancePicks(store, parents[0] ?? '', commit, root, changed);
 }
 
 /** Shape check of a cache read from disk: anything odd and it is rebuilt, never trusted. */
@@ -367,6 +409,39 @@ export class PickIndex {
     return { ...cached, assertions: head, root, s, standings };
   }
 
+  /**
+   * Bring the join of lineage `name` from assertions commit `before` to `commit` with what an
+   * append changed, reading no tree; the candidates whose claims changed, with whether any VFI
+   * of the lineage is nested, or undefined when the join was not at `before` (left for the next
+   * reader to catch up from git).
+   */
+  advance(name: string, before: string, commit: string, root: string, changed: Changed): { head: string; candidates: Candidate[]; nested: boolean } | undefined {
+    const head = this.store.refs.read(lineageRef(name));
+    let cached: LineageStandingsFile;
+    try {
+      cached = JSON.parse(fs.readFileSync(this.file(name), 'utf8')) as LineageStandingsFile;
+    } catch {
+      return undefined;
+    }
+    if (!head || !isLineageStandingsFile(cached, name, head) || cached.assertions !== before || cached.trust !== (this.filter?.fingerprint ?? '')) return undefined;
+    const standings = [...cached.standings];
+    const index = new Map(standings.map((c, k) => [claimsKey(c), k]));
+    const s = [...cached.s];
+    const candidates: Candidate[] = [];
+    const ids = cached.ids;
+    for (let i = 0, n = ids.length / 40; i < n; i++) {
+      const claims = changed.get(ids.slice(i * 40, i * 40 + 2))?.claims.get(ids.slice(i * 40 + 2, i * 40 + 40));
+      if (!claims) continue;
+      const key = claimsKey(claims);
+      let k = index.get(key);
+      if (k === undefined) index.set(key, (k = standings.push(claims) - 1));
+      s[i] = k;
+      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name, recency: i, passing: claims.passing, failing: claims.failing, unpinned: cached.pinned.charCodeAt(i) === 48 });
+    }
+    writeFileAtomic(this.file(name), JSON.stringify({ ...cached, assertions: commit, root, s, standings }));
+    return { head, candidates, nested: cached.nested.includes('1') };
+  }
+
   /** A published VFI, parsed only (after an import of 100,000, each is read here once); readVfi says what is wrong with one that does not parse. */
   private async vfiOf(id: string): Promise<Vfi> {
     try {
@@ -423,8 +498,9 @@ export class PickIndex {
     }
     let pinned = '';
     let nested = '';
+    const learnt = order.some(([id]) => !known.has(id)) ? await partsKnown(this.store) : undefined;
     for (const [id] of order) {
-      let flags = known.get(id);
+      let flags = known.get(id) ?? learnt?.(id);
       if (flags === undefined) {
         const vfi = await this.vfiOf(id);
         flags = `${unpinnedImages(vfi).length === 0 ? '1' : '0'}${partsOf(vfi).some((p) => p.kind === 'vfi') ? '1' : '0'}`;
@@ -449,6 +525,43 @@ export class PickIndex {
     };
     writeFileAtomic(file, JSON.stringify(fresh));
     return fresh;
+  }
+}
+
+/**
+ * The pinned and nested flags of a VFI from the parts cache, which `import` fills as it publishes,
+ * so that the first pick after an import of 100,000 VFIs does not read each one back; undefined
+ * for a VFI the cache does not know. Admission checked every address, so a part that is neither
+ * a git commit nor an image by sha256 digest is an image, unpinned as unpinnedImages says when its
+ * address names no digest.
+ */
+async function partsKnown(store: Store): Promise<(id: string) => string | undefined> {
+  const { PartsIndex } = await import('./composition.js');
+  const parts = new PartsIndex(store);
+  const byTag = new Map<Part, boolean>();
+  const unpinned = (p: Part) => p.kind === 'unpinned' && (byTag.get(p) ?? byTag.set(p, !isPinned(p.address)).get(p)!);
+  return (id) => {
+    const row = parts.partsOf(id);
+    return row && `${row.some(unpinned) ? '0' : '1'}${row.some((p) => p.kind === 'vfi') ? '1' : '0'}`;
+  };
+}
+
+/**
+ * After an append from `before` to `commit` ("" when it is the first), advance each lineage's join, and its ranked cache
+ * (store/rankedCache.ts) when nothing could taint a VFI from inside, so that the next pick reads
+ * a few lines instead of ranking the lineage again. A cache at any other state is left alone.
+ */
+async function advancePicks(store: Store, before: string, commit: string, root: string, changed: Changed): Promise<void> {
+  try {
+    const components = (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
+    const picks = new PickIndex(store);
+    const ranked = new RankedCache(store);
+    for (const name of store.lineageNames()) {
+      const moved = picks.advance(name, before, commit, root, changed);
+      if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates);
+    }
+  } catch {
+    // A cache never fails the command that recorded: the next pick rebuilds from git what was not advanced.
   }
 }
 

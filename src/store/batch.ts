@@ -211,7 +211,7 @@ class Batch {
       const commit = writer.write('commit', encodeCommit({ tree: root, parents: head ? [head] : [], ...sig, message }));
       if (writer === pack) pack.finish();
       if (this.store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) {
-        new AssertionIndex(this.store).recordAppend(head, commit, root, standings);
+        await new AssertionIndex(this.store).recordAppend(head, commit, root, standings);
         return commit;
       }
       // Lost the race: the pack holds the records; what is remade now is a few loose objects.

@@ -8,19 +8,29 @@
  * minimum score, pinning) are applied as lines are read, so one file serves every pick. Only the
  * first lines of each order are kept: reading past them, or finding no candidate, ranks in full.
  *
- * First line `{"v","key","claims"}`; then one line per VFI, `[id, recency, unpinned 0|1,
- * passing, failing]` in JSON, each claim an index into `claims`.
+ * An append of records (`vfi assert`, `assert --batch`) moves the assertions ref, and would send
+ * the next pick to rank the whole lineage again; instead the appender advances the files that
+ * reflect the ref's parent (advance): the VFIs whose claims changed are taken out and put back
+ * where they now rank. What is kept stays a true beginning of each order: a VFI that was not kept
+ * ranked after the last one kept, as that one stood, and still does unless it changed; a changed
+ * one is put back when it now ranks before that point. A file at any other state is left alone,
+ * so a pull, a concurrent writer or a deleted cache only cost the next pick a full ranking.
+ *
+ * First line `{"v","key","claims","all","plain"}` (`all`: every candidate is listed; `plain`:
+ * nothing could taint a VFI from inside, no VFI being nested nor any component asserted, so its
+ * own claims are all that rank it); then one line per VFI, `[id, recency, unpinned 0|1, passing,
+ * failing]` in JSON, each claim an index into `claims`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { candidateOrder, newestOrder, type Candidate } from '../core/pick.js';
+import { candidateOrder, compareCandidates, disqualifying, newer, newestOrder, type Candidate } from '../core/pick.js';
 import { ASSERTIONS_REF } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 
-const VERSION = 1;
+const VERSION = 2;
 const CHUNK = 64 * 1024;
 /**
  * Lines kept of each order. A pick's answer is almost always among the first few; one that reads
@@ -30,6 +40,11 @@ const KEPT = 2000;
 const OID = /^[0-9a-f]{40}$/;
 
 type Order = 'best' | 'newest';
+interface Header {
+  claims: string[];
+  all: boolean;
+  plain: boolean;
+}
 type Line = [id: string, recency: number, unpinned: 0 | 1, passing: number[], failing: number[]];
 
 export class RankedCache {
@@ -38,7 +53,12 @@ export class RankedCache {
   /** What a ranking of `name` reflects now: the trust list, the assertions and the lineage. */
   key(name: string): string {
     const refs = this.store.refs;
-    return `trust=${this.filter?.fingerprint ?? ''} assertions=${refs.read(ASSERTIONS_REF) ?? ''} lineage=${refs.read(lineageRef(name)) ?? ''}`;
+    return this.keyAt(refs.read(ASSERTIONS_REF), refs.read(lineageRef(name)));
+  }
+
+  /** The key of a ranking made at these assertions and lineage heads. */
+  keyAt(assertions: string | undefined, lineage: string | undefined): string {
+    return `trust=${this.filter?.fingerprint ?? ''} assertions=${assertions ?? ''} lineage=${lineage ?? ''}`;
   }
 
   /**
@@ -46,6 +66,53 @@ export class RankedCache {
    * when the file reflects `key`; undefined when it does not or is unreadable.
    */
   first(order: Order, name: string, key: string, choose: (ordered: Iterable<Candidate>) => Candidate | undefined): Candidate | undefined {
+    return this.reading(order, name, key, (_h, ordered) => choose(ordered));
+  }
+
+  /** Keep both orders of `all` (every VFI of `name`, as the refs said at `key`); `plain` when nothing could taint them from inside. */
+  save(name: string, key: string, all: readonly Candidate[], plain: boolean): void {
+    this.write(name, key, [['best', candidateOrder(all), true], ['newest', newestOrder(all), true]], plain);
+  }
+
+  /**
+   * Bring both orders of `name` from `from` to `to`, an append that changed the claims of
+   * `changed` (each as it stands at `to`) and nothing else that ranks: only when both files are at
+   * `from` and plain, and something is left to compare with. Nothing is written otherwise.
+   */
+  advance(name: string, from: string, to: string, changed: readonly Candidate[]): void {
+    const moved = new Set(changed.map((c) => c.id));
+    const eligible = changed.filter((c) => disqualifying(c.failing).length === 0);
+    const orders: [Order, Candidate[], boolean][] = [];
+    for (const [order, compare] of [['best', compareCandidates], ['newest', newer]] as const) {
+      const was = this.readAll(order, name, from);
+      if (!was?.plain) return;
+      // Every VFI not kept ranked after the last one kept, as it stood; unchanged, it still does.
+      const last = was.list.at(-1);
+      const back = eligible.filter((c) => was.all || compare(c, last!) <= 0);
+      const now = [...was.list.filter((c) => !moved.has(c.id)), ...back].sort(compare);
+      if (!was.all && now.length === 0) return; // nothing left to read: the next pick ranks in full
+      orders.push([order, now, was.all]);
+    }
+    this.write(name, to, orders, true);
+  }
+
+  private write(name: string, key: string, orders: readonly (readonly [Order, readonly Candidate[], boolean])[], plain: boolean): void {
+    const claims = new Map<string, number>();
+    const index = (list: readonly string[]) => list.map((c) => claims.get(c) ?? claims.set(c, claims.size).get(c)!);
+    for (const [order, ordered, complete] of orders) {
+      const lines = ordered.slice(0, KEPT).map((c) => JSON.stringify([c.id, c.recency, c.unpinned ? 1 : 0, index(c.passing), index(c.failing)] satisfies Line));
+      const header = { v: VERSION, key, claims: [...claims.keys()], all: complete && ordered.length <= KEPT, plain };
+      writeFileAtomic(this.file(order, name), `${JSON.stringify(header)}\n${lines.join('\n')}\n`);
+    }
+  }
+
+  /** Every line of one order when its file reflects `key`. */
+  private readAll(order: Order, name: string, key: string): { list: Candidate[]; all: boolean; plain: boolean } | undefined {
+    return this.reading(order, name, key, (h, ordered) => ({ list: [...ordered], all: h.all, plain: h.plain }));
+  }
+
+  /** What `use` makes of one order's file when it reflects `key` (its lines read as they are asked for); undefined when it does not or is unreadable. */
+  private reading<T>(order: Order, name: string, key: string, use: (header: Header, ordered: Iterable<Candidate>) => T): T | undefined {
     let fd: number;
     try {
       fd = fs.openSync(this.file(order, name), 'r');
@@ -54,23 +121,13 @@ export class RankedCache {
     }
     try {
       const lines = readLines(fd);
-      const header = lines.next();
-      const claims = header.done ? undefined : claimsOf(header.value, key);
-      return claims && choose(candidates(lines, name, claims));
+      const first = lines.next();
+      const header = first.done ? undefined : headerOf(first.value, key);
+      return header && use(header, candidates(lines, name, header.claims));
     } catch {
       return undefined; // odd: the next full ranking rewrites it
     } finally {
       fs.closeSync(fd);
-    }
-  }
-
-  /** Keep both orders of `all` (every VFI of `name`, as the refs said at `key`). */
-  save(name: string, key: string, all: readonly Candidate[]): void {
-    const claims = new Map<string, number>();
-    const index = (list: readonly string[]) => list.map((c) => claims.get(c) ?? claims.set(c, claims.size).get(c)!);
-    for (const [order, ordered] of [['best', candidateOrder(all)], ['newest', newestOrder(all)]] as const) {
-      const lines = ordered.slice(0, KEPT).map((c) => JSON.stringify([c.id, c.recency, c.unpinned ? 1 : 0, index(c.passing), index(c.failing)] satisfies Line));
-      writeFileAtomic(this.file(order, name), `${JSON.stringify({ v: VERSION, key, claims: [...claims.keys()] })}\n${lines.join('\n')}\n`);
     }
   }
 
@@ -79,11 +136,11 @@ export class RankedCache {
   }
 }
 
-/** The claims table of a header that reflects `key`, else undefined. */
-function claimsOf(line: string, key: string): string[] | undefined {
-  const h = JSON.parse(line) as { v?: unknown; key?: unknown; claims?: unknown };
+/** A header that reflects `key`, else undefined. */
+function headerOf(line: string, key: string): Header | undefined {
+  const h = JSON.parse(line) as { v?: unknown; key?: unknown; claims?: unknown; all?: unknown; plain?: unknown };
   const ok = h !== null && typeof h === 'object' && h.v === VERSION && h.key === key && Array.isArray(h.claims) && h.claims.every((c) => typeof c === 'string');
-  return ok ? (h.claims as string[]) : undefined;
+  return ok ? { claims: h.claims as string[], all: h.all === true, plain: h.plain === true } : undefined;
 }
 
 function* candidates(lines: Iterator<string>, name: string, claims: readonly string[]): Generator<Candidate> {
