@@ -12,7 +12,7 @@
 import { VfiError } from '../errors.js';
 import { commitProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES } from '../core/admission.js';
 import { decodeCommit, decodeTree, type TreeEntry } from '../core/gitObject.js';
-import { parseIJson } from '../core/ijson.js';
+import { checkDepth, parseIJson } from '../core/ijson.js';
 import { canonicalVfi, describeVfiPath, vfiSha256 } from '../core/vfi.js';
 import { nameProblem } from '../core/names.js';
 import { parseRecord, parseRecordFileName, recordFileName, recordProblem } from '../core/assertion.js';
@@ -35,7 +35,7 @@ export const MAX_TREE_BYTES = 64 * 1024 * 1024;
 /** commits asked for ahead of the walk */
 const PREFETCH = 256;
 /** shards of an assertions tree checked side by side */
-const SHARDS_AT_ONCE = 4;
+const SHARDS_AT_ONCE = 16;
 
 export interface RefUpdate {
   /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
@@ -113,6 +113,7 @@ export function discardRefused(store: Store, refused: Refusal[]): void {
 
 /** Why VFI bytes stored under `id` are not what `vfi add` writes: the rule broken and the reason, or undefined. */
 export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; message: string } | undefined {
+  if (isStoredVfi(bytes, id)) return undefined;
   let value;
   try {
     value = parseIJson(bytes, { describe: describeVfiPath });
@@ -127,6 +128,28 @@ export function storedVfiProblem(bytes: Buffer, id: string): { rule: string; mes
   }
   if (stored.id !== id) return { rule: 'vfi-canonical', message: 'not in canonical form' };
   return undefined;
+}
+
+// A lone surrogate is written escaped in canonical text; such text takes the full parse, which refuses it.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The common case, cheaply: bytes that are exactly the canonical text of a valid VFI, read with
+ * JSON.parse instead of the located I-JSON parse. What that parse alone refuses cannot pass here
+ * (a duplicate key, a rounded number, invalid UTF-8 or a BOM make the canonical bytes differ; a
+ * lone surrogate and too deep a nesting are looked for), and any doubt goes to the full check,
+ * which says why.
+ */
+function isStoredVfi(bytes: Buffer, id: string): boolean {
+  try {
+    const text = bytes.toString('utf8');
+    if (SURROGATE_ESCAPE.test(text)) return false;
+    checkDepth(text);
+    const stored = canonicalVfi(validateVfi(JSON.parse(text) as JsonValue));
+    return stored.id === id && stored.bytes.equals(bytes);
+  } catch {
+    return false;
+  }
 }
 
 class Admission {
