@@ -15,7 +15,7 @@ import type { ObjectType } from '../core/gitObject.js';
 import { tooLarge, type GitObject } from './objects.js';
 import { repositoryFreeEnv } from './env.js';
 
-const WINDOW = 512;
+const WINDOW = 256;
 /** "<40 hex> <type> <size>\n", or "<what was asked> missing\n": longer is not cat-file speaking */
 const MAX_HEADER = 256;
 
