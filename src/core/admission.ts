@@ -1,7 +1,8 @@
 /**
  * What vfi admits from another store, pure: a commit exactly as encodeCommit writes it (what `git
- * fsck --strict` also accepts), with dates RFC 3339 can write. store/admit.ts applies it.
+ * fsck --strict` also accepts), with dates RFC 3339 can write; a record filed where it says. store/admit.ts applies it.
  */
+import { parseRecord, recordFileName, recordProblem } from './assertion.js';
 
 /** Size bounds (README, "What a pull admits"): vfi reads no VFI or record larger. */
 export const MAX_VFI_BYTES = 64 * 1024 * 1024;
@@ -43,4 +44,37 @@ function signatureProblem(s: string): string | undefined {
   if (seconds > LAST_WRITABLE_SECOND) return `date ${m[3]} is after the year 9999`;
   if (Number(m[4]) > 23 || Number(m[5]) > 59) return `time zone is not +hhmm`;
   return undefined;
+}
+
+/** What a record file is about: a VFI (its id) or a component (its digest), as the tree files it. */
+export interface FiledRecord {
+  /** the record's blob id */
+  id: string;
+  bytes: Buffer;
+  /** its file name in the assertions tree */
+  name: string;
+  /** the VFI id or component digest its directory names */
+  subject: string;
+  component: boolean;
+}
+
+/**
+ * Why a record's bytes are not what `vfi assert` writes under that name and directory (a message),
+ * or, when they are, the sha256 it states of its VFI (checked against the VFI by the caller, which
+ * reads objects).
+ */
+export function filedRecordProblem(f: FiledRecord): { problem: string } | { sha256: string } {
+  let r;
+  try {
+    r = parseRecord(f.bytes, f.id);
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+  const bad = recordProblem(r);
+  if (bad) return { problem: bad };
+  if (f.component) {
+    if (r.component?.digest !== f.subject) return { problem: `is about ${r.component ? r.component.digest : `VFI ${r.vfi}`}, filed under component ${f.subject}` };
+  } else if (r.vfi !== f.subject || r.component) return { problem: `is about VFI ${r.vfi}, filed under ${f.subject}` };
+  if (recordFileName(r) !== f.name) return { problem: 'its file name does not say what the record says' };
+  return { sha256: r.sha256 };
 }

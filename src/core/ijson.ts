@@ -87,7 +87,7 @@ export function parseIJson(input: Uint8Array | string, opts: ParseOptions = {}):
 const atPointer = (path: JsonPath): string => (path.length === 0 ? '' : `${pointer(path)}: `);
 
 /** Refuse nesting deeper than MAX_DEPTH before anything recursive sees the text. */
-function checkDepth(text: string): void {
+export function checkDepth(text: string): void {
   let depth = 0;
   let inString = false;
   let line = 1;

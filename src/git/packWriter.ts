@@ -132,14 +132,17 @@ export class PackWriter {
     this.used = 0;
   }
 
-  /** Put the pack and its idx in place, readable by vfi and git; a pack of nothing is just removed. */
-  finish(): void {
+  /** Put the pack and its idx in place, readable by vfi and git; a pack of nothing is just removed. The pack's file name, if one was written. */
+  finish(): string | undefined {
     if (this.held) {
       for (const h of this.held) this.loose(h.type, h.body);
       this.held = undefined;
-      return;
+      return undefined;
     }
-    if (this.count === 0) return this.abandon();
+    if (this.count === 0) {
+      this.abandon();
+      return undefined;
+    }
     this.flush();
     const fd = this.fd!;
     const header = Buffer.alloc(12);
@@ -174,6 +177,7 @@ export class PackWriter {
       fs.rmSync(this.tmp, { force: true });
       this.dropRuns();
     }
+    return `${name}.pack`;
   }
 
   private dropRuns(): void {

@@ -287,6 +287,8 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   if (target.protocol === 'file') checkOnDisk(target);
   const env = gitEnv(target, opts);
   const where = remoteArg(store, target);
+  const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, target, where, env, opts);
+  if (quick?.done) return quick.report;
   const listed = listRemoteRefs(store, target, where, env, opts);
   // The remote most likely holds what the store last saw there: what would be sent is checked
   // against that while git lists the remote, and the check is kept when the guess was right.
@@ -308,12 +310,13 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   }
   await hooks.afterPlan?.();
   const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+  const early = quick?.report.outcomes ?? [];
   const rejected: string[] = [];
   const updates: { ref: string; old: string | undefined; new: string }[] = [];
   for (const { ref, local, remote, tracked, action } of plan) {
     if (action.kind === 'up-to-date') {
       recordTracking(store, target.name, ref, local);
-      report.outcomes.push({ ref, action: action.kind, local, remote });
+      if (!early.some((o) => o.ref === ref)) report.outcomes.push({ ref, action: action.kind, local, remote });
     } else if (action.kind === 'behind') {
       report.messages.push(`${label(ref)}: behind the remote, nothing to send (vfi pull fetches it)`);
       report.outcomes.push({ ref, action: action.kind, local, remote });
@@ -329,6 +332,9 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
       updates.push({ ref, old: remote, new: local });
     }
   }
+  // what the attempt on the tracking refs sent before it found the remote moved, where sent refs are said
+  report.outcomes.push(...early);
+  report.messages.push(...(quick?.report.messages ?? []));
   // Only what vfi itself would write is sent (the checks a pull applies).
   const checks = updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new }));
   if (admissionKey(checks) !== guess.key) guess.cancel();
@@ -340,7 +346,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   const refused: { ref: string; reason: string }[] = [];
   const said: string[] = [];
   for (const batch of batches(updates)) {
-    const args = ['push', '--porcelain', ...(opts.progress ? ['--progress'] : []), ...batch.map((u) => `--force-with-lease=${u.ref}:${u.old ?? ''}`), '--', where, ...batch.map((u) => `${u.new}:${u.ref}`)];
+    const args = pushArgs(batch, where, opts);
     const r = await runGit(store.gitdir, args, env, { progress: opts.progress });
     const status = porcelainStatus(r.stdout);
     if (status.size === 0) throw gitFailure(r.stderr, target, 'push to', sentCredentials(target, opts));
@@ -348,9 +354,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
     for (const u of batch) {
       const s = status.get(u.ref);
       if (s && s.flag !== '!') {
-        recordTracking(store, target.name, u.ref, u.new);
-        report.messages.push(u.old === undefined ? `${label(u.ref)}: new on the remote, ${short(u.new)}` : `${label(u.ref)}: ${short(u.old)}..${short(u.new)}`);
-        report.outcomes.push({ ref: u.ref, action: u.old === undefined ? 'create' : 'fast-forward', local: u.new, remote: u.old });
+        recordSent(store, target, u, report);
         continue;
       }
       report.outcomes.push({ ref: u.ref, action: 'rejected', local: u.new, remote: u.old });
@@ -378,6 +382,63 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   const sent = report.outcomes.filter((o) => o.action === 'create' || o.action === 'fast-forward').length;
   report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
   return report;
+}
+
+/** `git push` of each ref to its local head, with the lease on the head expected there (empty: none yet). */
+const pushArgs = (batch: { ref: string; old: string | undefined; new: string }[], where: string, opts: SessionOptions) =>
+  ['push', '--porcelain', ...(opts.progress ? ['--progress'] : []), ...batch.map((u) => `--force-with-lease=${u.ref}:${u.old ?? ''}`), '--', where, ...batch.map((u) => `${u.new}:${u.ref}`)];
+
+/** A ref git reports sent: tracked, said, and its outcome. */
+function recordSent(store: Store, target: RemoteTarget, u: { ref: string; old: string | undefined; new: string }, report: SyncReport): void {
+  recordTracking(store, target.name, u.ref, u.new);
+  report.messages.push(u.old === undefined ? `${label(u.ref)}: new on the remote, ${short(u.new)}` : `${label(u.ref)}: ${short(u.old)}..${short(u.new)}`);
+  report.outcomes.push({ ref: u.ref, action: u.old === undefined ? 'create' : 'fast-forward', local: u.new, remote: u.old });
+}
+
+/**
+ * The daily push to a named remote in one round trip: the remote most likely still holds what the
+ * store last saw there (its tracking refs), so every ref is sent with `--force-with-lease` on that
+ * value, those that moved since (fast-forwards of it) and the others (their lease checks the
+ * remote is still there), without listing the remote first. A failure of git is the push's
+ * failure. Done only when git reports every ref sent or up to date: a stale lease (the remote
+ * moved) or a refusal is left to the push planned against the listed remote heads, which says what happened (what was sent here stays
+ * sent, said in the report's messages, and is up to date there). Undefined when the tracking refs
+ * cannot say (no name, no tracking ref yet, a ref behind or beside what was seen, nothing moved).
+ */
+async function pushOnTracking(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<{ done: boolean; report: SyncReport } | undefined> {
+  if (target.name === undefined) return undefined;
+  const reader = new CommitReader(store.objects, { lenient: true });
+  const refs: { ref: string; old: string | undefined; new: string }[] = [];
+  for (const [ref, local] of localVfiRefs(store)) {
+    const seen = store.refs.read(trackingRef(target.name, ref));
+    if (seen !== undefined && seen !== local && (!(await store.objects.has(seen)) || (await relate(reader, local, seen)) !== 'ahead')) return undefined;
+    refs.push({ ref, old: seen, new: local });
+  }
+  const updates = refs.filter((u) => u.old !== u.new);
+  // nothing to send: the listing says whether the remote moved on; never met: it says what the remote has
+  if (updates.length === 0 || refs.every((u) => u.old === undefined)) return undefined;
+  const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  if (invalid.length > 0) throw refusalError(invalid);
+  const statuses = new Map<string, { flag: string; summary: string }>();
+  for (const batch of batches(refs)) {
+    const args = pushArgs(batch, where, opts);
+    const r = await runGit(store.gitdir, args, env, { progress: opts.progress });
+    const status = porcelainStatus(r.stdout);
+    // git said nothing of the refs it was to send (it may still list those up to date): it failed, and
+    // as the planned push does, the push says so (the remote may have taken them)
+    const toSend = batch.filter((u) => u.old !== u.new);
+    if (status.size === 0 || (toSend.length > 0 && !toSend.some((u) => status.has(u.ref)))) throw gitFailure(r.stderr, target, 'push to', sentCredentials(target, opts));
+    for (const [ref, st] of status) statuses.set(ref, st);
+  }
+  const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+  for (const u of refs) {
+    const st = statuses.get(u.ref);
+    if (st && st.flag !== '!' && u.old !== u.new) recordSent(store, target, u, report);
+  }
+  if (refs.some((u) => statuses.get(u.ref)?.flag !== (u.old === u.new ? '=' : ' ') && statuses.get(u.ref)?.flag !== '*')) return { done: false, report };
+  for (const u of refs) if (u.old === u.new) report.outcomes.push({ ref: u.ref, action: 'up-to-date', local: u.new, remote: u.new });
+  report.messages.push(`pushed ${updates.length} ref(s) to ${target.display}`);
+  return { done: true, report };
 }
 
 /** The remote's vfi refs, sorted, through `git ls-remote` (patterns go to the server as ref prefixes in protocol v2). */

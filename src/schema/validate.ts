@@ -1,25 +1,16 @@
-/** The VFI JSON Schema (schemas/vfi.schema.json) enforced with ajv, its errors turned into one readable line. */
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+/** The VFI JSON Schema (schemas/vfi.schema.json) enforced with ajv's generated validator, its errors turned into one readable line. */
+import type { ErrorObject } from 'ajv';
 import { VfiError } from '../errors.js';
 import type { JsonValue } from '../core/canonical.js';
 import { checkComponents, type Vfi } from '../core/vfi.js';
 import { nameProblem } from '../core/names.js';
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(new URL('../../schemas/vfi.schema.json', import.meta.url), 'utf8'));
-    compiled = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
-  }
-  return compiled;
-}
+// ajv's own compilation of schemas/vfi.schema.json, written out as source by scripts/gen-validator.mjs:
+// neither ajv nor a schema compile is paid at run time.
+import { validate as validator } from './vfiSchema.generated.js';
 
 /** Check a parsed JSON value against the schema and the address grammars; return it as a Vfi. */
 export function validateVfi(value: JsonValue): Vfi {
-  const validate = validator();
-  if (!validate(value)) throw schemaError(mostTelling(validate.errors ?? []));
+  if (!validator(value)) throw schemaError(mostTelling((validator as { errors?: ErrorObject[] | null }).errors ?? []));
   return checkComponents(value as unknown as Vfi);
 }
 

@@ -13,6 +13,7 @@ import { readCommit } from '../git/commits.js';
 import type { StoredVfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
+import { recompress } from '../git/repack.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
 import { PartsIndex } from './composition.js';
 
@@ -100,7 +101,7 @@ export async function importStream(
       if (opts.onProgress && lines.length % 256 === 0) opts.onProgress(lines.length);
     }
     if (!store) throw new VfiError('INVALID_INPUT', 'no VFIs (expected one JSON object per line)', {});
-    pack!.finish();
+    recompress(store.gitdir, store.env, pack!.finish());
   } catch (e) {
     pack?.abandon();
     throw e;
