@@ -54,6 +54,25 @@ describe('vfi import, streamed', () => {
     expect(git(store, ['fsck', '--strict']).code).toBe(0);
   });
 
+  it('leaves one pack compressed by git and not deltified, so a push does not carry the objects raw', () => {
+    const store = path.join(dir, 'packed');
+    const file = path.join(dir, 'four-thousand.jsonl'); // past the 10,000 objects a small import writes loose
+    fs.writeFileSync(file, vfiLines(4000));
+    ok(store, ['import', 'Runtime', file]);
+    const packDir = path.join(store, 'objects', 'pack');
+    const idx = fs.readdirSync(packDir).filter((f) => f.endsWith('.idx'));
+    expect(idx).toHaveLength(1);
+    const verify = git(store, ['verify-pack', '-v', path.join(packDir, idx[0]!)]);
+    expect(verify.code).toBe(0);
+    // verify-pack -v: "id type size size-in-pack offset [depth base]"; summary lines follow
+    const entries = verify.stdout.split('\n').filter((l) => /^[0-9a-f]{40} /.test(l)).map((l) => l.split(/\s+/));
+    expect(entries.length).toBeGreaterThan(1000);
+    expect(entries.filter((e) => e.length > 5)).toEqual([]);
+    const size = entries.reduce((n, e) => n + Number(e[2]), 0);
+    const inPack = entries.reduce((n, e) => n + Number(e[3]), 0);
+    expect(inPack).toBeLessThan(size * 0.7);
+  });
+
   it('a bad line anywhere leaves the store as it was, with no pack or temp file behind', () => {
     const store = path.join(dir, 'bad');
     ok(store, ['import', 'Runtime', '-'], vfiLines(3));
