@@ -77,6 +77,20 @@ function verbOf(syscall: string): string {
   return syscall ? `${syscall} failed` : 'an operation failed';
 }
 
+/**
+ * A write through a file descriptor fails without a path (ENOSPC from write(2), EFBIG): the
+ * error names the file it was writing, so the one line says which file could not be written.
+ */
+export function namingPath<T>(file: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err === 'object' && err !== null && typeof err.code === 'string' && err.path === undefined) err.path = file;
+    throw e;
+  }
+}
+
 /** What an errno means, in words, with its code: "it is a directory (EISDIR)"; a Node error's own message otherwise. */
 export function errnoWords(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;

@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { namingPath } from '../errno.js';
 
 /** Above this many files, one syncfs of the file system is cheaper than an fsync each. */
 const FILES_PER_FSYNC = 64;
@@ -42,8 +43,10 @@ export function flushWritten(): void {
 export function writeDurably(file: string, content: string | Buffer, mode: number): void {
   const fd = fs.openSync(file, 'wx', mode);
   try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
+    namingPath(file, () => {
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    });
   } finally {
     fs.closeSync(fd);
   }

@@ -13,6 +13,7 @@ import { VfiError } from '../errors.js';
 import { objectHeader, objectId, type ObjectType } from '../core/gitObject.js';
 import { PackSet } from './packs.js';
 import { written } from './durable.js';
+import { namingPath } from '../errno.js';
 
 export interface GitObject {
   type: ObjectType;
@@ -55,7 +56,7 @@ export class ObjectStore {
     // Level 1: objects are small and many; git inflates any level.
     const data = deflateSync(Buffer.concat([objectHeader(type, body.length), body]), { level: 1 });
     try {
-      fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 });
+      namingPath(tmp, () => fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o444 }));
       fs.renameSync(tmp, file);
     } catch (e) {
       fs.rmSync(tmp, { force: true }); // a half-written temp (a full disk) is nobody's

@@ -411,6 +411,7 @@ describe.skipIf(!canMount)('fault suite: a full disk and a read-only file system
       expect(step(name).code, step(name).stderr).toBe(1);
       oneCleanLine(step(name).stderr);
       expect(step(name).stderr).toMatch(/ENOSPC/);
+      expect(step(name).stderr, 'names the file it could not write').toContain(`cannot write ${store}${path.sep}`);
     }
     for (const name of ['fsck', 'gitfsck', 'show', 'next', 'pick', 'fsck2']) expect(step(name).code, `${name}: ${step(name).stderr}`).toBe(0);
     // a read-only file system is not "not writable by you" said wrongly: the cause, or silence
