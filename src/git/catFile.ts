@@ -1,5 +1,5 @@
 /**
- * Objects read through one long-lived `git cat-file --batch`, many requests in flight: git
+ * Objects read through one long-lived `git cat-file --batch-command --buffer`, many requests in flight: git
  * inflates and resolves deltas in C (on the other core), node only parses what it needs. For
  * reading many objects at once (a pull's admission), where ObjectStore.read's native reader costs
  * more than the checks themselves. No id is hashed again: what a fetch brought was checked by
@@ -58,7 +58,7 @@ export class BatchReader {
   }
 
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', '--batch'], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', '--batch-command', '--buffer'], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => this.child === child && this.received(d));
     child.stderr.on('data', (d: Buffer) => {
@@ -75,13 +75,16 @@ export class BatchReader {
     return child;
   }
 
-  /** Send what fits in the window: one write per turn of the event loop, for every request made in it. */
+  /**
+   * Send what fits in the window: one write per turn of the event loop, for every request made in
+   * it, ending in `flush`, so git answers them in one write instead of one per object.
+   */
   private pump(): void {
     let n = 0;
     while (this.sent.length < WINDOW && n < this.waiting.length) {
       const req = this.waiting[n++]!;
       this.sent.push(req);
-      this.out.push(`${req.id}\n`);
+      this.out.push(`contents ${req.id}\n`);
     }
     if (n > 0) this.waiting = this.waiting.slice(n);
     if (this.out.length === 0 || this.flushing) return;
@@ -90,7 +93,7 @@ export class BatchReader {
       this.flushing = false;
       if (this.out.length === 0) return;
       this.child ??= this.start();
-      this.child.stdin.write(this.out.join(''));
+      this.child.stdin.write(`${this.out.join('')}flush\n`);
       this.out = [];
     });
   }
