@@ -147,6 +147,15 @@ export class BatchReader {
         this.restart();
         return;
       }
+      const first = this.chunks[0];
+      if (first && first.length > size) {
+        // the whole answer arrived in one piece: its body is a view of it, not a copy
+        this.sent.shift();
+        const body = first.subarray(0, size);
+        this.take(size + 1);
+        req.resolve({ type: parts[1] as ObjectType, body });
+        continue;
+      }
       this.body = { req, type: parts[1] as ObjectType, buf: Buffer.allocUnsafe(size), at: 0 };
     }
   }
