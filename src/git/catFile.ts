@@ -26,6 +26,12 @@ interface Request {
   reject: (e: Error) => void;
 }
 
+/**
+ * `--batch-command` (git 2.36) answers a window in one write; an older git refuses the option
+ * (exit 129, usage) and is then asked object by object with `--batch`, for the rest of the process.
+ */
+let batchCommand = true;
+
 export class BatchReader {
   private child: ChildProcessWithoutNullStreams | undefined;
   /** sent to the current process, answered in this order */
@@ -58,7 +64,8 @@ export class BatchReader {
   }
 
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', '--batch-command', '--buffer'], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const modern = batchCommand;
+    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', ...(modern ? ['--batch-command', '--buffer'] : ['--batch'])], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => this.child === child && this.received(d));
     child.stderr.on('data', (d: Buffer) => {
@@ -66,8 +73,13 @@ export class BatchReader {
     });
     child.stdin.on('error', () => {}); // its exit says why
     child.on('error', (e) => this.child === child && this.failed(e));
-    child.on('close', () => {
+    child.on('close', (code) => {
       if (this.child !== child) return;
+      if (modern && code === 129 && /batch-command/.test(stderr)) {
+        batchCommand = false;
+        this.restart();
+        return;
+      }
       const said = stderr.split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error): /, '') ?? 'git cat-file stopped';
       const req = this.body?.req ?? this.sent[0];
       this.failed(new VfiError('STORE_DAMAGED', `object ${req?.id ?? ''} cannot be read: ${said}`, { id: req?.id }, 'run `vfi fsck` (or `git fsck`)'));
@@ -84,7 +96,7 @@ export class BatchReader {
     while (this.sent.length < WINDOW && n < this.waiting.length) {
       const req = this.waiting[n++]!;
       this.sent.push(req);
-      this.out.push(`contents ${req.id}\n`);
+      this.out.push(batchCommand ? `contents ${req.id}\n` : `${req.id}\n`);
     }
     if (n > 0) this.waiting = this.waiting.slice(n);
     if (this.out.length === 0 || this.flushing) return;
@@ -93,7 +105,7 @@ export class BatchReader {
       this.flushing = false;
       if (this.out.length === 0) return;
       this.child ??= this.start();
-      this.child.stdin.write(`${this.out.join('')}flush\n`);
+      this.child.stdin.write(batchCommand ? `${this.out.join('')}flush\n` : this.out.join(''));
       this.out = [];
     });
   }
