@@ -1,5 +1,5 @@
 /**
- * Objects read through one long-lived `git cat-file --batch`, many requests in flight: git
+ * Objects read through one long-lived `git cat-file --batch-command --buffer`, many requests in flight: git
  * inflates and resolves deltas in C (on the other core), node only parses what it needs. For
  * reading many objects at once (a pull's admission), where ObjectStore.read's native reader costs
  * more than the checks themselves. No id is hashed again: what a fetch brought was checked by
@@ -25,6 +25,12 @@ interface Request {
   resolve: (o: GitObject) => void;
   reject: (e: Error) => void;
 }
+
+/**
+ * `--batch-command` (git 2.36) answers a window in one write; an older git refuses the option
+ * (exit 129, usage) and is then asked object by object with `--batch`, for the rest of the process.
+ */
+let batchCommand = true;
 
 export class BatchReader {
   private child: ChildProcessWithoutNullStreams | undefined;
@@ -58,7 +64,8 @@ export class BatchReader {
   }
 
   private start(): ChildProcessWithoutNullStreams {
-    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', '--batch'], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const modern = batchCommand;
+    const child = spawn('git', ['--no-replace-objects', '--git-dir', this.gitdir, 'cat-file', ...(modern ? ['--batch-command', '--buffer'] : ['--batch'])], { env: repositoryFreeEnv(this.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => this.child === child && this.received(d));
     child.stderr.on('data', (d: Buffer) => {
@@ -66,8 +73,13 @@ export class BatchReader {
     });
     child.stdin.on('error', () => {}); // its exit says why
     child.on('error', (e) => this.child === child && this.failed(e));
-    child.on('close', () => {
+    child.on('close', (code) => {
       if (this.child !== child) return;
+      if (modern && code === 129 && /batch-command/.test(stderr)) {
+        batchCommand = false;
+        this.restart();
+        return;
+      }
       const said = stderr.split('\n').filter(Boolean).at(-1)?.replace(/^(fatal|error): /, '') ?? 'git cat-file stopped';
       const req = this.body?.req ?? this.sent[0];
       this.failed(new VfiError('STORE_DAMAGED', `object ${req?.id ?? ''} cannot be read: ${said}`, { id: req?.id }, 'run `vfi fsck` (or `git fsck`)'));
@@ -75,13 +87,16 @@ export class BatchReader {
     return child;
   }
 
-  /** Send what fits in the window: one write per turn of the event loop, for every request made in it. */
+  /**
+   * Send what fits in the window: one write per turn of the event loop, for every request made in
+   * it, ending in `flush`, so git answers them in one write instead of one per object.
+   */
   private pump(): void {
     let n = 0;
     while (this.sent.length < WINDOW && n < this.waiting.length) {
       const req = this.waiting[n++]!;
       this.sent.push(req);
-      this.out.push(`${req.id}\n`);
+      this.out.push(batchCommand ? `contents ${req.id}\n` : `${req.id}\n`);
     }
     if (n > 0) this.waiting = this.waiting.slice(n);
     if (this.out.length === 0 || this.flushing) return;
@@ -90,7 +105,7 @@ export class BatchReader {
       this.flushing = false;
       if (this.out.length === 0) return;
       this.child ??= this.start();
-      this.child.stdin.write(this.out.join(''));
+      this.child.stdin.write(batchCommand ? `${this.out.join('')}flush\n` : this.out.join(''));
       this.out = [];
     });
   }
@@ -143,6 +158,15 @@ export class BatchReader {
         req.reject(tooLarge(req.id, req.maxBytes));
         this.restart();
         return;
+      }
+      const first = this.chunks[0];
+      if (first && first.length > size) {
+        // the whole answer arrived in one piece: its body is a view of it, not a copy
+        this.sent.shift();
+        const body = first.subarray(0, size);
+        this.take(size + 1);
+        req.resolve({ type: parts[1] as ObjectType, body });
+        continue;
       }
       this.body = { req, type: parts[1] as ObjectType, buf: Buffer.allocUnsafe(size), at: 0 };
     }

@@ -34,8 +34,14 @@ export const MAX_COMMIT_BYTES = 1024 * 1024;
 export const MAX_TREE_BYTES = 64 * 1024 * 1024;
 /** commits asked for ahead of the walk */
 const PREFETCH = 256;
-/** shards of an assertions tree checked side by side */
-const SHARDS_AT_ONCE = 8;
+/**
+ * Shards of an assertions tree checked side by side, and commits of a lineage whose trees are:
+ * enough to keep git's pipe full, few enough that what waits on git stays young. With 8 shards
+ * the checks in flight outlived young-generation GCs: a full pull's admission of 100,000 records
+ * promoted 520 MB to the old generation, 90 MB with 2 (--trace-gc-nvp).
+ */
+const SHARDS_AT_ONCE = 2;
+const TREES_AT_ONCE = 256;
 
 export interface RefUpdate {
   /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
@@ -209,6 +215,7 @@ class Admission {
         const check = lineage ? this.checkLineageTree(commit.tree) : events ? this.checkEventsTree(commit.tree) : this.checkAssertionsTree(commit.tree, oldTree, 0, '');
         check.catch(() => {}); // reported by inOrder, in walk order
         trees.push(check);
+        return trees.length > TREES_AT_ONCE ? trees[trees.length - 1 - TREES_AT_ONCE]!.catch(() => {}) : undefined;
       }, { stop });
     } catch (e) {
       await inOrder(trees);

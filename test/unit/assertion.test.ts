@@ -13,8 +13,10 @@ import {
   recordProblem,
   shownAt,
   statementOf,
+  statementText,
   type Assertion,
 } from '../../src/core/assertion.js';
+import { canonicalText } from '../../src/core/canonical.js';
 import { blobId, sha256Hex } from '../../src/core/gitObject.js';
 import { parseIJson } from '../../src/core/ijson.js';
 
@@ -86,6 +88,18 @@ describe('the record', () => {
   ])('finds %s wrong', (_what, change, problem) => {
     const r = makeRecord({ ...base, ...change(base) });
     expect(recordProblem(r)).toMatch(problem);
+  });
+
+  it.each<[string, Partial<Assertion>]>([
+    ['a plain record', {}],
+    ['a note and evidence', { note: 'ran "all" \\ tests é 😀', evidence: 'https://ci.example.com/run/1?x=<y>' }],
+    ['a note alone', { note: 'n' }],
+    ['an image', { vfi: '', sha256: '', name: 'docker.io/library/nsq', component: { type: 'dockerImage', name: 'docker.io/library/nsq', digest: 'a'.repeat(64) } }],
+    ['a git commit', { vfi: '', sha256: '', name: 'github.com/o/r', component: { type: 'git', name: 'github.com/o/r', digest: 'b'.repeat(40) } }],
+    ['text JSON escapes', { by: 'a\u0001b\u2028c', claim: 'x.y_z-1' }],
+  ])('writes the Statement of %s as canonicalText writes it', (_what, change) => {
+    const a = { ...base, ...change };
+    expect(statementText(a)).toBe(canonicalText(statementOf(a)));
   });
 
   it('finds non-canonical bytes wrong', () => {
@@ -186,6 +200,12 @@ describe('times', () => {
     expect(parseAt('2026-11-01T12:00:00.000Z')).toBe(second);
     expect(parseAt('2026-11-01T12:00:00.001Z')).toBe(second + 1000);
     expect(parseAt('2026-11-01T12:00:00.000001Z')).toBe(second + 1);
+  });
+  it('read a second again as the first time, valid or not', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(parseAt('2026-02-30T00:00:00.000001Z')).toBeUndefined();
+      expect(parseAt('2026-02-28T00:00:00.000001Z')).toBe(Date.parse('2026-02-28T00:00:00Z') * 1000 + 1);
+    }
   });
   it('keep consecutive records in order', () => {
     const d = Date.parse('2026-11-01T12:00:00Z') * 1000;

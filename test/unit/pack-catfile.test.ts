@@ -1,5 +1,5 @@
 /**
- * git/catFile.ts: objects read through one `git cat-file --batch` with many requests in flight
+ * git/catFile.ts: objects read through one `git cat-file --batch-command --buffer` (`--batch` on git before 2.36) with many requests in flight
  * come back whole and in the right order; a missing one is NOT_FOUND; one over its bound is
  * refused by its header (tooLarge) and the requests behind it are still answered.
  */
@@ -52,5 +52,21 @@ describe('BatchReader', () => {
     expect(tooBig!.data.tooLarge).toBe(true);
     expect(rest.map((o) => o.body.toString())).toEqual(blobs.slice(0, 300));
     expect((await reader.read(big, { maxBytes: 4 << 20 })).body.length).toBe(3 << 20);
+  });
+
+  // last: from then on this process asks every git object by object
+  it('asks a git older than 2.36 (no --batch-command) object by object, and gets the same answers', async () => {
+    const bin = path.join(dir, 'old-git');
+    fs.mkdirSync(bin);
+    const real = gitBytes(repo, ['--exec-path']).toString().trim();
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\ncase " $* " in *" --batch-command "*) echo "error: unknown option \\\`batch-command'" >&2; exit 129;; esac\nexec "${real}/git" "$@"\n`, { mode: 0o755 });
+    const old = new BatchReader(repo, { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+    try {
+      const got = await Promise.all([...ids.slice(0, 300).map((id) => old.read(id)), refusal(old.read('0'.repeat(40)))]);
+      expect(got.slice(0, 300).map((o) => (o as { body: Buffer }).body.toString())).toEqual(blobs.slice(0, 300));
+      expect((got[300] as VfiError).code).toBe('NOT_FOUND');
+    } finally {
+      old.close();
+    }
   });
 });
