@@ -51,29 +51,63 @@ const namedExports = {
 // Node's builtins load on first use, not when a chunk is evaluated. An ES import of a builtin builds
 // its ES facade, which reads every export (node:fs's getters load its streams, fs/promises and the
 // watchers), and commander requires child_process at load; `vfi pick` used neither, yet child_process
-// alone (with net and dgram) cost ~7 ms of every start. Each builtin the bundle reaches becomes a
-// CommonJS stand-in whose exports are getters that require the real module when first read.
-// node:process stays as it is: its methods need the real process as `this`.
+// alone (with net and dgram) cost ~7 ms of every start. Each builtin the bundle reaches becomes an ES
+// stand-in: a plain function of a module in LAZY is a function that requires the module when first
+// called, anything else is read from the module when the stand-in is evaluated, and only if the
+// bundle uses it (the reads are pure, so esbuild drops the unused ones). An ES stand-in, not a
+// CommonJS one: esbuild copies every export of a CommonJS module once per module importing it.
+// node:process and node:module stay as they are.
+const LAZY = new Set(['child_process', 'crypto', 'zlib', 'os', 'http', 'https', 'net', 'tls', 'dns', 'dns/promises', 'readline', 'stream', 'stream/promises', 'fs/promises', 'url', 'string_decoder', 'util', 'v8', 'worker_threads']);
 const builtinNames = new Set(builtinModules.filter((n) => !n.startsWith('_')));
+const identifier = (n) => {
+  if (!/^[A-Za-z_$][\w$]*$/.test(n)) return false;
+  try {
+    new Function(`let ${n};`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// A function with nothing of its own (no promisify.custom, no realpathSync.native, no class or
+// prototype methods) behaves the same when called through a stand-in that calls it.
+const plainFunction = (v) => typeof v === 'function'
+  && Object.getOwnPropertySymbols(v).length === 0
+  && Object.getOwnPropertyNames(v).every((n) => ['length', 'name', 'prototype', 'arguments', 'caller'].includes(n))
+  && (!v.prototype || Object.getOwnPropertyNames(v.prototype).length <= 1)
+  && !/^class[\s{]/.test(Function.prototype.toString.call(v));
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (!builtinNames.has(name) || name === 'process' || name === 'module') return undefined;
-      if (args.namespace === 'lazy-builtin' || args.kind === 'dynamic-import') return { path: `node:${name}`, external: true };
-      return { path: name, namespace: 'lazy-builtin' };
+      if (args.namespace.startsWith('lazy-builtin') || args.kind === 'dynamic-import') return { path: `node:${name}`, external: true };
+      // A require (commander's) gets exports that are getters: an ES stand-in required would be
+      // read whole.
+      return { path: name, namespace: args.kind === 'require-call' ? 'lazy-builtin-required' : 'lazy-builtin' };
     });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin-required' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        `for (const name of ${JSON.stringify(Object.keys(requireFromRoot(`node:${args.path}`)))}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });`,
+      ].join('\n'),
+      loader: 'js',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
-      const names = Object.keys(requireFromRoot(`node:${args.path}`)).filter((n) => n !== 'default' && n !== '__esModule');
-      return {
-        contents: [
-          'let real;',
-          `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
-          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });`,
-        ].join('\n'),
-        loader: 'js',
-      };
+      const real = requireFromRoot(`node:${args.path}`);
+      const lines = [
+        'let __vfiReal;',
+        `const __vfiLoad = () => (__vfiReal ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        'const __vfiRead = (name) => __vfiLoad()[name];',
+        'export default /* @__PURE__ */ __vfiLoad();',
+      ];
+      for (const n of Object.keys(real)) {
+        if (n === 'default' || n.startsWith('__vfi') || !identifier(n)) continue;
+        if (LAZY.has(args.path) && plainFunction(real[n])) lines.push(`export function ${n}(...args) { return __vfiLoad().${n}.apply(this, args); }`);
+        else lines.push(`export const ${n} = /* @__PURE__ */ __vfiRead(${JSON.stringify(n)});`);
+      }
+      return { contents: lines.join('\n'), loader: 'js' };
     });
   },
 };
@@ -122,23 +156,32 @@ const common = {
 rmSync(CHUNKS, { recursive: true, force: true });
 await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
 for (const [word, keep] of Object.entries(HOT)) {
-  await build({ ...common, entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)] });
+  const words = Object.keys(HOT_WORDS).filter((w) => HOT_WORDS[w] === word);
+  await build({
+    ...common,
+    entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
+    // src/cli.ts registers only these commands (commander builds ~60 otherwise).
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words) },
+    plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
+  });
 }
 // The bin: source maps are turned on before the bundle loads, so VFI_DEBUG stacks name src/ lines.
-// The command word is the first word that is not an option (or --store's value); an option it does
-// not know before that word, -h, -v and the rest, leaves the choice to the whole program.
+// The command word is the first word that is not an option (or --store's value); any other option
+// before it (-h, --version, ...), or -v or -V anywhere (the program's version flag is one of them,
+// whichever no command takes), leaves the choice to the whole program.
 writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '#!/usr/bin/env node',
   "if (process.env.VFI_DEBUG === '1') process.setSourceMapsEnabled(true);",
   `const HOT = ${JSON.stringify(Object.fromEntries(Object.entries(HOT_WORDS).map(([w, b]) => [w, `hot-${b}`])))};`,
-  'let build = "main";',
-  'for (let i = 2; i < process.argv.length; i++) {',
-  '  const a = process.argv[i];',
-  "  if (a === '--store') i++;",
-  "  else if (a === '--json' || a.startsWith('--store=')) continue;",
-  '  else {',
-  "    if (!a.startsWith('-') && Object.hasOwn(HOT, a)) build = HOT[a];",
-  '    break;',
+  'const words = process.argv.slice(2);',
+  "let build = 'main';",
+  'if (!words.some((w) => /^-[^-]*[vV]/.test(w))) {',
+  '  for (let i = 0; i < words.length; i++) {',
+  "    if (words[i] === '--store') i++;",
+  "    else if (words[i] !== '--json' && !words[i].startsWith('--store=')) {",
+  "      if (!words[i].startsWith('-') && Object.hasOwn(HOT, words[i])) build = HOT[words[i]];",
+  '      break;',
+  '    }',
   '  }',
   '}',
   'await import(`./chunks/${build}.js`);',
