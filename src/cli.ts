@@ -55,6 +55,9 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .exitOverride()
     // One line, as every error is: commander puts its "(Did you mean …?)" on a line of its own.
     .configureOutput({
+      // Through the process's ends, as a command's output goes (src/main.ts: a reader that went away).
+      writeOut: (s) => ends.writeOut(s),
+      writeErr: (s) => void ends.stderr.write(s),
       outputError: (s, write) => {
         const message = s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
         write(jsonErrors ? `${JSON.stringify({ ok: false, code: 'USAGE', exit: 2, message })}\n` : `vfi: ${message}\n`);
