@@ -160,8 +160,9 @@ for (const [word, keep] of Object.entries(HOT)) {
   await build({
     ...common,
     entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
-    // src/cli.ts registers only these commands (commander builds ~60 otherwise).
-    define: { VFI_ONLY_COMMANDS: JSON.stringify(words) },
+    // src/cli.ts registers only these commands (commander builds ~60 otherwise). A string: an
+    // array would become a module of its own, one more chunk to load.
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')) },
     plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
   });
 }

@@ -25,9 +25,9 @@ export const VERSION = '0.1.0';
  * -V anywhere: then the other commands take no part in parsing, and the program's help, version and
  * suggestions are the whole program's.
  */
-declare const VFI_ONLY_COMMANDS: readonly string[] | undefined;
+declare const VFI_ONLY_COMMANDS: string | undefined; // comma-separated: a string esbuild inlines
 const everything = typeof VFI_ONLY_COMMANDS === 'undefined';
-const wanted = (name: string): boolean => everything || VFI_ONLY_COMMANDS!.includes(name);
+const wanted = (name: string): boolean => everything || VFI_ONLY_COMMANDS!.split(',').includes(name);
 
 const storeHelp = [
   '',
