@@ -6,7 +6,7 @@
 // tsc still emits dist/** beside it (the typecheck and the per-module files tests may read).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -48,15 +48,100 @@ const namedExports = {
   },
 };
 
-rmSync(CHUNKS, { recursive: true, force: true });
-await build({
-  entryPoints: { main: path.join(ROOT, 'src', 'main.ts') },
+// Node's builtins load on first use, not when a chunk is evaluated. An ES import of a builtin builds
+// its ES facade, which reads every export (node:fs's getters load its streams, fs/promises and the
+// watchers), and commander requires child_process at load; `vfi pick` used neither, yet child_process
+// alone (with net and dgram) cost ~7 ms of every start. Each builtin the bundle reaches becomes an ES
+// stand-in: a plain function of a module in LAZY is a function that requires the module when first
+// called, anything else is read from the module when the stand-in is evaluated, and only if the
+// bundle uses it (the reads are pure, so esbuild drops the unused ones). An ES stand-in, not a
+// CommonJS one: esbuild copies every export of a CommonJS module once per module importing it.
+// node:process and node:module stay as they are.
+const LAZY = new Set(['child_process', 'crypto', 'zlib', 'os', 'http', 'https', 'net', 'tls', 'dns', 'dns/promises', 'readline', 'stream', 'stream/promises', 'fs/promises', 'url', 'string_decoder', 'util', 'v8', 'worker_threads']);
+const builtinNames = new Set(builtinModules.filter((n) => !n.startsWith('_')));
+const identifier = (n) => {
+  if (!/^[A-Za-z_$][\w$]*$/.test(n)) return false;
+  try {
+    new Function(`let ${n};`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// A function with nothing of its own (no promisify.custom, no realpathSync.native, no class or
+// prototype methods) behaves the same when called through a stand-in that calls it.
+const plainFunction = (v) => typeof v === 'function'
+  && Object.getOwnPropertySymbols(v).length === 0
+  && Object.getOwnPropertyNames(v).every((n) => ['length', 'name', 'prototype', 'arguments', 'caller'].includes(n))
+  && (!v.prototype || Object.getOwnPropertyNames(v.prototype).length <= 1)
+  && !/^class[\s{]/.test(Function.prototype.toString.call(v));
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!builtinNames.has(name) || name === 'process' || name === 'module') return undefined;
+      if (args.namespace.startsWith('lazy-builtin') || args.kind === 'dynamic-import') return { path: `node:${name}`, external: true };
+      // A require (commander's) gets exports that are getters: an ES stand-in required would be
+      // read whole.
+      return { path: name, namespace: args.kind === 'require-call' ? 'lazy-builtin-required' : 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin-required' }, (args) => ({
+      contents: [
+        'let real;',
+        `const load = () => (real ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        `for (const name of ${JSON.stringify(Object.keys(requireFromRoot(`node:${args.path}`)))}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const real = requireFromRoot(`node:${args.path}`);
+      const lines = [
+        'let __vfiReal;',
+        `const __vfiLoad = () => (__vfiReal ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        'const __vfiRead = (name) => __vfiLoad()[name];',
+        'export default /* @__PURE__ */ __vfiLoad();',
+      ];
+      for (const n of Object.keys(real)) {
+        if (n === 'default' || n.startsWith('__vfi') || !identifier(n)) continue;
+        if (LAZY.has(args.path) && plainFunction(real[n])) lines.push(`export function ${n}(...args) { return __vfiLoad().${n}.apply(this, args); }`);
+        else lines.push(`export const ${n} = /* @__PURE__ */ __vfiRead(${JSON.stringify(n)});`);
+      }
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
+// The commands a script runs most and that must start fast: each gets a build of the same program
+// (src/main.ts) that registers only it, and whose registrations of every other command import a
+// stand-in, so it loads 2-6 files instead of the 19-31 the whole program's split gives it (each ES
+// module file costs the loader a resolve, an asynchronous read and a compile). The bin chooses the
+// build from the command word; anything else (help, --version, other commands, no command) runs main.
+const HOT = { show: 'commands/show.ts', pick: 'commands/pick.ts', assertions: 'commands/assertions.ts' };
+const HOT_WORDS = { show: 'show', pick: 'pick', find: 'pick', assertions: 'assertions' };
+const onlyCommand = (keep) => ({
+  name: 'only-command',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import' || !/[/\\]src[/\\]cli(\.ts|[/\\])/.test(args.importer)) return undefined;
+      const target = path.relative(path.join(ROOT, 'src'), path.resolve(path.dirname(args.importer), args.path)).split(path.sep).join('/').replace(/\.js$/, '.ts');
+      return target === keep ? undefined : { path: target, namespace: 'other-command' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'other-command' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`the ${keep} build of vfi reached ${args.path}: dist/main.js chose the wrong build`)});`,
+      loader: 'js',
+    }));
+  },
+});
+
+const common = {
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   outdir: CHUNKS,
+  // Content-hashed: a chunk two builds share has one name and the same bytes.
   chunkNames: '[name]-[hash]',
   // Fewer bytes to read and parse at every start; VFI_DEBUG=1 turns source maps on (src/main.ts).
   minify: true,
@@ -65,13 +150,44 @@ await build({
   external: ['dockerode', 'cpu-features', 'ssh2', 'cli-progress'],
   // CommonJS packages (commander, ajv) bundled into ES modules still call require for node: builtins.
   banner: { js: "import { createRequire as __vfiRequire } from 'node:module'; const require = __vfiRequire(import.meta.url);" },
-  plugins: [keepOwnUrl, namedExports],
   logLevel: 'warning',
-});
+};
+
+rmSync(CHUNKS, { recursive: true, force: true });
+await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
+for (const [word, keep] of Object.entries(HOT)) {
+  const words = Object.keys(HOT_WORDS).filter((w) => HOT_WORDS[w] === word);
+  await build({
+    ...common,
+    // One file each, lazy imports inlined (they stay unevaluated until used): 2 files, not 6-10.
+    // show keeps its split: test/integration/cli.test.ts holds that it loads no table module.
+    splitting: word === 'show',
+    entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
+    // src/cli.ts registers only these commands (commander builds ~60 otherwise). A string: an
+    // array would become a module of its own, one more chunk to load.
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')) },
+    plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
+  });
+}
 // The bin: source maps are turned on before the bundle loads, so VFI_DEBUG stacks name src/ lines.
+// The command word is the first word that is not an option (or --store's value); any other option
+// before it (-h, --version, ...), or -v or -V anywhere (the program's version flag is one of them,
+// whichever no command takes), leaves the choice to the whole program.
 writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '#!/usr/bin/env node',
   "if (process.env.VFI_DEBUG === '1') process.setSourceMapsEnabled(true);",
-  "await import('./chunks/main.js');",
+  `const HOT = ${JSON.stringify(Object.fromEntries(Object.entries(HOT_WORDS).map(([w, b]) => [w, `hot-${b}`])))};`,
+  'const words = process.argv.slice(2);',
+  "let build = 'main';",
+  'if (!words.some((w) => /^-[^-]*[vV]/.test(w))) {',
+  '  for (let i = 0; i < words.length; i++) {',
+  "    if (words[i] === '--store') i++;",
+  "    else if (words[i] !== '--json' && !words[i].startsWith('--store=')) {",
+  "      if (!words[i].startsWith('-') && Object.hasOwn(HOT, words[i])) build = HOT[words[i]];",
+  '      break;',
+  '    }',
+  '  }',
+  '}',
+  'await import(`./chunks/${build}.js`);',
   '',
 ].join('\n'));

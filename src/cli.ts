@@ -18,6 +18,17 @@ import type { Action } from './cli/act.js';
 
 export const VERSION = '0.1.0';
 
+/**
+ * Set by scripts/bundle.mjs in the builds made for one hot command (pick and find, show,
+ * assertions): those register only it. dist/main.js runs such a build only when that command is the
+ * command word and no option of the program's other than --store and --json comes first, nor -v or
+ * -V anywhere: then the other commands take no part in parsing, and the program's help, version and
+ * suggestions are the whole program's.
+ */
+declare const VFI_ONLY_COMMANDS: string | undefined; // comma-separated: a string esbuild inlines
+const everything = typeof VFI_ONLY_COMMANDS === 'undefined';
+const wanted = (name: string): boolean => everything || VFI_ONLY_COMMANDS!.split(',').includes(name);
+
 const storeHelp = [
   '',
   'The store, found as git finds a repository: --store DIR, else $VFI_STORE, else $GIT_DIR, else the',
@@ -44,6 +55,9 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .exitOverride()
     // One line, as every error is: commander puts its "(Did you mean …?)" on a line of its own.
     .configureOutput({
+      // Through the process's ends, as a command's output goes (src/main.ts: a reader that went away).
+      writeOut: (s) => ends.writeOut(s),
+      writeErr: (s) => void ends.stderr.write(s),
       outputError: (s, write) => {
         const message = s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
         write(jsonErrors ? `${JSON.stringify({ ok: false, code: 'USAGE', exit: 2, message })}\n` : `vfi: ${message}\n`);
@@ -65,7 +79,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
       }
     };
 
-  program
+  if (wanted('add')) program
     .command('add')
     .description('validate a VFI file, store it and publish it under NAME')
     .argument('<name>', 'lineage name, e.g. Runtime')
@@ -74,14 +88,14 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .addHelpText('after', '\nExample:\n  $ vfi add Runtime runtime.json\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2')
     .action(act(async () => (await import('./commands/add.js')).add));
 
-  program
+  if (wanted('show')) program
     .command('show')
     .description('expand a reference into its VFI: exactly the stored bytes, hash verified')
     .argument('<ref>', 'Name@<id>, Name@<prefix>, <id>, Name or Name~N')
     .option('--expand', 'inline nested VFIs, recursively: {"type": "vfi", "address": …, "vfi": {…}}')
     .action(act(async () => (await import('./commands/show.js')).show));
 
-  program
+  if (wanted('set')) program
     .command('set')
     .description('publish a new VFI: the head (or --from REF) with components replaced or added')
     .argument('<name>', 'lineage to publish on')
@@ -97,7 +111,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .addHelpText('after', '\nExamples:\n  $ vfi set Runtime router=polyverse/router@sha256:…\n  $ vfi set Runtime router=polyverse/router:1.0.4 --from-best --require tests-passed --resolve')
     .action(act(async () => (await import('./commands/set.js')).set));
 
-  program
+  if (wanted('rm')) program
     .command('rm')
     .description('publish a new VFI without these components')
     .argument('<name>', 'lineage to publish on')
@@ -107,7 +121,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .option('--require <claim>', 'with --from-best: as vfi pick --require', (v: string, p: string[] = []) => [...p, v])
     .action(act(async () => (await import('./commands/set.js')).rm));
 
-  program
+  if (wanted('diff')) program
     .command('diff')
     .description('components added, removed and changed between two VFIs')
     .argument('<from>', 'reference')
@@ -117,7 +131,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/diff.js')).diff));
 
-  program
+  if (wanted('log')) program
     .command('log')
     .description('the lineage of NAME, newest first')
     .argument('<name>', 'lineage name')
@@ -126,7 +140,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).log));
 
-  program
+  if (wanted('list')) program
     .command('list')
     .alias('ls')
     .description('lineages with their head VFIs')
@@ -134,7 +148,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .option('--no-headers', 'no header row (for scripts)')
     .action(act(async () => (await import('./commands/log.js')).list));
 
-  program
+  if (wanted('import')) program
     .command('import')
     .description('publish many VFIs, one JSON object per line, as successive publications of NAME')
     .argument('<name>', 'lineage name')
@@ -143,7 +157,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .option('--json', 'print the publications and the counts as JSON')
     .action(act(async () => (await import('./commands/add.js')).importMany));
 
-  program
+  if (wanted('fsck')) program
     .command('fsck')
     .description('verify the whole store: every lineage, VFI and assertion')
     .option('--json', 'machine-readable output')
@@ -155,7 +169,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
       .option('--concurrency <n>', 'components resolved at once (default 8)', parsePositiveCount)
       .option('--json', 'machine-readable output');
 
-  engineFlags(
+  if (wanted('resolve')) engineFlags(
     program
       .command('resolve')
       .description('pin every dockerImage tag to its digest through the Docker engine; publish the pinned VFI')
@@ -176,7 +190,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
       ),
   ).action(act(async () => (await import('./commands/resolve.js')).resolve));
 
-  engineFlags(
+  if (wanted('verify')) engineFlags(
     program
       .command('verify')
       .description('check that every pinned image digest still exists, locally or in its registry')
@@ -196,7 +210,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     `write NAME first (vfi ${option === '--has' ? 'find' : 'pick'} Runtime ${option} a b) or after -- (${option} a b -- Runtime).`,
   ].join('\n');
 
-  program
+  if (wanted('assert')) program
     .command('assert')
     .alias('bless')
     .description('record assertions about a VFI or a component: each CLAIM passes (or fails, with --fail)')
@@ -219,7 +233,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     ].join('\n'))
     .action(act(async () => (await import('./commands/assert.js')).assert));
 
-  program
+  if (wanted('assertions')) program
     .command('assertions')
     .description("a VFI's assertions, oldest first, and its current score")
     .argument('<ref>', 'the VFI')
@@ -229,7 +243,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
       .choices(['text', 'json', 'intoto']))
     .action(act(async () => (await import('./commands/assertions.js')).assertions));
 
-  program
+  if (wanted('pick')) program
     .command('pick')
     .description('the release candidate: highest score, ties to the most recently published, then the smaller id')
     .argument('[name]', 'lineage (default: every lineage of the store)')
@@ -242,7 +256,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .addHelpText('after', `${claimsThenName('--require')}\n\nExample:\n  $ vfi pick Runtime --require tests-passed --explain\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).pick));
 
-  program
+  if (wanted('find')) program
     .command('find')
     .description('the newest release candidate whose latest records pass every --has claim')
     .argument('[name]', 'lineage (default: every lineage of the store)')
@@ -254,7 +268,7 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .addHelpText('after', `${claimsThenName('--has')}\n\nExample:\n  $ vfi find --has supports-scrambling reviewed Runtime\n  Runtime@b383463cf0f42b9a2095b40fc4cc597443da47f2`)
     .action(act(async () => (await import('./commands/pick.js')).find));
 
-  program
+  if (wanted('release')) program
     .command('release')
     .description('record the "released" claim on a VFI (after vfi pick)')
     .argument('<ref>', 'the VFI')
@@ -266,35 +280,37 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     .action(act(async () => (await import('./commands/assert.js')).release));
 
   // Sharing the store through a git remote (issue 5).
-  const remote = program
-    .command('remote')
-    .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
-    .option('--json', 'machine-readable output (the list)')
-    .option('--no-headers', 'no header row (for scripts)')
-    .action(act(async () => (await import('./commands/remote.js')).remoteList));
-  remote
-    .command('add')
-    .description('add a remote: a git URL of a repository (e.g. an empty one on GitHub or GitLab), or a repository on disk')
-    .argument('<name>', 'remote name, e.g. origin')
-    .argument('<url>', 'what git fetch takes: https://, ssh://, git@host:path (no credentials: see vfi push --help), or a path or file:///path')
-    .action(act(async () => (await import('./commands/remote.js')).remoteAdd));
-  remote
-    .command('list')
-    .alias('ls')
-    .description('the remotes, with their URLs')
-    .option('--json', 'machine-readable output')
-    .option('--no-headers', 'no header row (for scripts)')
-    // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
-    .action(act(async () => {
-      const { remoteList } = await import('./commands/remote.js');
-      return (ctx: Context, opts: { json?: boolean; headers?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json, headers: opts.headers !== false && remote.opts().headers !== false });
-    }));
-  remote
-    .command('remove')
-    .alias('rm')
-    .description('forget a remote (and its tracking refs); nothing is deleted on the server')
-    .argument('<name>', 'remote name')
-    .action(act(async () => (await import('./commands/remote.js')).remoteRemove));
+  if (wanted('remote')) {
+    const remote = program
+      .command('remote')
+      .description('the git remotes the store is shared through (kept in the store\'s git config); alone, lists them')
+      .option('--json', 'machine-readable output (the list)')
+      .option('--no-headers', 'no header row (for scripts)')
+      .action(act(async () => (await import('./commands/remote.js')).remoteList));
+    remote
+      .command('add')
+      .description('add a remote: a git URL of a repository (e.g. an empty one on GitHub or GitLab), or a repository on disk')
+      .argument('<name>', 'remote name, e.g. origin')
+      .argument('<url>', 'what git fetch takes: https://, ssh://, git@host:path (no credentials: see vfi push --help), or a path or file:///path')
+      .action(act(async () => (await import('./commands/remote.js')).remoteAdd));
+    remote
+      .command('list')
+      .alias('ls')
+      .description('the remotes, with their URLs')
+      .option('--json', 'machine-readable output')
+      .option('--no-headers', 'no header row (for scripts)')
+      // `vfi remote` has --json too, and commander gives it the flag wherever it is written.
+      .action(act(async () => {
+        const { remoteList } = await import('./commands/remote.js');
+        return (ctx: Context, opts: { json?: boolean; headers?: boolean }) => remoteList(ctx, { json: opts.json || remote.opts().json, headers: opts.headers !== false && remote.opts().headers !== false });
+      }));
+    remote
+      .command('remove')
+      .alias('rm')
+      .description('forget a remote (and its tracking refs); nothing is deleted on the server')
+      .argument('<name>', 'remote name')
+      .action(act(async () => (await import('./commands/remote.js')).remoteRemove));
+  }
 
   const credentialsHelp = [
     '',
@@ -303,13 +319,13 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     'Credentials from the environment come first: $VFI_REMOTE_TOKEN (with $VFI_REMOTE_USERNAME if',
     'the server wants one), or $VFI_REMOTE_USERNAME and $VFI_REMOTE_PASSWORD. Never stored, never printed.',
   ].join('\n');
-  program
+  if (wanted('push')) program
     .command('push')
     .description('send every lineage and the assertions to a remote; refused when the remote has publications the store lacks')
     .argument('[remote]', 'remote name, URL or path (default: origin, or the only remote)')
     .addHelpText('after', `${credentialsHelp}\n\nExample:\n  $ vfi push origin`)
     .action(act(async () => (await import('./commands/remote.js')).push));
-  program
+  if (wanted('pull')) program
     .command('pull')
     .description('fetch lineages and assertions from a remote and merge them into the store (a new store is made, with the remote as origin)')
     .argument('[remote]', 'remote name, URL or path (default: origin, or the only remote)')
@@ -326,18 +342,18 @@ export async function runCli(argv: string[], ends: ProcessEnds): Promise<number>
     ].join('\n'))
     .action(act(async () => (await import('./commands/remote.js')).pull));
 
-  registerDeploy(program, act);
+  if (everything) registerDeploy(program, act);
 
-  program
+  if (wanted('help')) program
     .command('help')
     .description("a command's help: vfi help remote add")
     .argument('[command...]', 'a command, and a subcommand of it')
     .action(act(async () => (_ctx: Context, words: string[]) => showHelp(program, words)));
 
-  registerCreds(program, act);
-  registerCompletion(program, act);
-  registerTrust(program, act);
-  registerCompose(program, act);
+  if (everything) registerCreds(program, act);
+  if (everything) registerCompletion(program, act);
+  if (everything) registerTrust(program, act);
+  if (everything) registerCompose(program, act);
 
   try {
     applyConventions(program);

@@ -36,8 +36,11 @@ export interface Context {
 export interface ProcessEnds {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** the streams are made when first read (on a pipe that loads node:net): read them only when needed */
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** write data to stdout, in order with what was written before */
+  writeOut(data: string | Uint8Array): void;
   /** a function: stdin is opened when first touched, which only the commands that read it should do */
   stdin(): NodeJS.ReadStream;
 }
@@ -58,23 +61,31 @@ export const processIo = (ends: ProcessEnds): ProcessIo => ({
 
 export function processContext(ends: ProcessEnds, storeOption: string | undefined): Context {
   let opened: Store | undefined;
-  const { env, stdout, stderr } = ends;
+  const { env } = ends;
   const found = findStore(storeOption, env, ends.cwd);
-  const note = (line: string) => void stderr.write(`${line}\n`);
+  const note = (line: string) => void ends.stderr.write(`${line}\n`);
   return {
     storePath: found.path,
     storeFrom: found.from,
     env,
-    out: (line) => void stdout.write(`${line}\n`),
-    outBytes: (bytes) => void stdout.write(bytes),
+    out: (line) => ends.writeOut(`${line}\n`),
+    outBytes: (bytes) => ends.writeOut(bytes),
     note,
-    progressAllowed: Boolean(stderr.isTTY) && env.CI !== 'true',
-    errStream: stderr,
+    get progressAllowed() {
+      return Boolean(ends.stderr.isTTY) && env.CI !== 'true';
+    },
+    get errStream() {
+      return ends.stderr;
+    },
     get inIsTerminal() {
       return Boolean(ends.stdin().isTTY);
     },
-    outIsTerminal: Boolean(stdout.isTTY),
-    color: Boolean(stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''),
+    get outIsTerminal() {
+      return Boolean(ends.stdout.isTTY);
+    },
+    get color() {
+      return Boolean(ends.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '');
+    },
     stdinChunks: () => ends.stdin(),
     readStdin: async () => {
       const chunks: Buffer[] = [];

@@ -4,17 +4,63 @@
  * The one module that reads `process`: its environment and streams are handed to runCli, which
  * gives every command them through its Context (src/context.ts).
  */
+import { writeSync } from 'node:fs';
 import { runCli } from './cli.js';
 
-// A reader that stops early (`vfi log X | head`) is not an error: stop quietly, as git does.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+/** A reader that stops early (`vfi log X | head`) is not an error: stop quietly, as git does. */
+const readerGone = () => process.exit(process.exitCode ?? 0);
+
+// process.stdout and process.stderr are made when first read, and on a pipe that loads node:net
+// (~6 ms of `vfi pick | ...`): a command that prints data writes it to fd 1 itself, as the stream
+// would on Linux (synchronously, for a pipe or a file), and only a stream that is asked for is made.
+const watched = new Set<NodeJS.WriteStream>();
+const watch = (stream: NodeJS.WriteStream) => {
+  if (!watched.has(stream)) {
+    watched.add(stream);
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') readerGone();
+      throw e;
+    });
+  }
+  return stream;
+};
+
+let outStream: NodeJS.WriteStream | undefined;
+let outGone = false;
+/** Data to stdout: through fd 1 until it would block (a non-blocking pipe), then the stream, in order. */
+function writeOut(data: string | Uint8Array): void {
+  if (outGone) return;
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (outStream === undefined && bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(1, bytes));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
+        // As the stream's error would: the process ends when this tick of the command is over.
+        outGone = true;
+        process.nextTick(readerGone);
+        return;
+      }
+      if (code !== 'EAGAIN') throw e;
+      outStream = watch(process.stdout);
+    }
+  }
+  if (bytes.length > 0) outStream!.write(bytes);
 }
 
-runCli(process.argv, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stdin: () => process.stdin }).then(
+runCli(process.argv, {
+  env: process.env,
+  cwd: process.cwd(),
+  get stdout() {
+    return watch(process.stdout);
+  },
+  get stderr() {
+    return watch(process.stderr);
+  },
+  writeOut,
+  stdin: () => process.stdin,
+}).then(
   (code) => {
     process.exitCode = code;
   },
