@@ -17,7 +17,7 @@ import { pastAdmitted } from '../store/admitted.js';
 import { ASSERTIONS_REF } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
 import { listRemotes, SHARED_PREFIXES, type RemoteTarget } from './config.js';
-import { gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
+import { curlTrace, gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
 import { CommitReader } from '../git/commits.js';
 import { relate } from '../git/graph.js';
 import { MERGE_NAME, shownComponent, type UnionConflict } from '../core/merge.js';
@@ -290,15 +290,26 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   const where = remoteArg(store, target);
   const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, target, where, env, opts);
   if (quick?.done) return quick.report;
-  const listed = listRemoteRefs(store, target, where, env, opts);
+  // A remote the store never met is most often new and empty, and an empty listing over http may
+  // be a web page: the listing is traced, so that telling which takes no second request.
+  const http = target.protocol === 'http' || target.protocol === 'https';
+  const trace = http && !metBefore(store, target) ? curlTrace(env) : undefined;
+  const listed = listRemoteRefs(store, target, where, trace?.env ?? env, opts);
   // The remote most likely holds what the store last saw there: what would be sent is checked
   // against that while git lists the remote, and the check is kept when the guess was right.
   const guess = guessedAdmission(store, target);
-  const remoteRefs = await listed.catch((e: unknown) => {
-    guess.cancel();
-    throw e;
-  });
-  if (remoteRefs.size === 0) await refuseWebPage(store, target, env, 'push to');
+  let remoteRefs: Map<string, string>;
+  try {
+    remoteRefs = await listed.catch((e: unknown) => {
+      guess.cancel();
+      throw e;
+    });
+    const page = remoteRefs.size === 0 ? trace?.page() : undefined;
+    if (page) throw webPageError(target, page, 'push to');
+    if (remoteRefs.size === 0 && !trace) await refuseWebPage(store, target, env, 'push to');
+  } finally {
+    trace?.done();
+  }
   const reader = new CommitReader(store.objects, { lenient: true });
   const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
   for (const [ref, local] of localVfiRefs(store)) {
@@ -441,6 +452,10 @@ async function pushOnTracking(store: Store, target: RemoteTarget, where: string,
   report.messages.push(`pushed ${updates.length} ref(s) to ${target.display}`);
   return { done: true, report };
 }
+
+/** Has the store a tracking ref of this remote (a push or pull met it)? */
+const metBefore = (store: Store, target: RemoteTarget) =>
+  target.name !== undefined && SHARED_PREFIXES.some((p) => store.refs.list(trackingRef(target.name!, p)).size > 0);
 
 /** The remote's vfi refs, sorted, through `git ls-remote` (patterns go to the server as ref prefixes in protocol v2). */
 async function listRemoteRefs(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<Map<string, string>> {

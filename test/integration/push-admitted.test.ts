@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runtimeVfi, snapshot } from '../helpers/cli.js';
 import { craft } from '../helpers/craft.js';
-import { remoteCli } from '../helpers/remote.js';
+import { remoteCli, useGitServer } from '../helpers/remote.js';
 import { makeRecord, recordFileName } from '../../src/core/assertion.js';
 import { sha256Hex } from '../../src/core/gitObject.js';
 
@@ -22,6 +22,7 @@ const watermark = (store: string, ref: string) => {
 };
 
 const good = path.join(dir, 'good');
+const gitServer = useGitServer();
 let vfiId = '';
 
 beforeAll(() => {
@@ -106,5 +107,22 @@ describe('push after raw git', () => {
     ok(store, ['assert', 'Runtime', 'lint', 'pass']);
     expect(watermark(store, ASSERTIONS)).toBe(checked);
     await refused(store, remote, /\(record\)/);
+  }, 60_000);
+});
+
+describe('push to a remote the store never met', () => {
+  it('says a web page where the refs should be is one, from the listing alone', async () => {
+    const { store } = pair();
+    const url = gitServer().createRepo('page.git');
+    gitServer().fault = (r) => (r.path.endsWith('/info/refs') ? { status: 200, body: '<html><body>Welcome</body></html>' } : undefined);
+    try {
+      const r = await vfi(store, ['push', url]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^vfi: push to .*: the server answered with a web page \(/);
+    } finally {
+      gitServer().fault = undefined;
+    }
+    const r = await vfi(store, ['push', url]);
+    expect(r.code, r.stderr).toBe(0);
   }, 60_000);
 });
