@@ -176,25 +176,38 @@ export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv):
  * git always does), so that proxies, CAs and credential helpers apply as for the transfer.
  */
 export async function webPageAt(gitdir: string, where: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-probe-'));
+  const trace = curlTrace(env);
   try {
-    const trace = path.join(dir, 'trace');
-    await runGit(gitdir, ['ls-remote', '--', where, 'refs/vfi/*'], { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_REDACT: '1' });
-    let text = '';
-    try {
-      text = fs.readFileSync(trace, 'utf8');
-    } catch {
-      return undefined; // not http after all (an insteadOf rule), or git traced nothing
-    }
-    // the answer to the first request, info/refs: headers up to the next request
-    const first = text.split(/=> Send header: (?:GET|POST) /)[1] ?? '';
-    const type = /<= Recv header: Content-Type: *([^\r\n;]+)/i.exec(first)?.[1]?.trim().toLowerCase() ?? 'no type';
-    // the trace shows bytes as received: a chunked answer starts with its chunk size, CR LF as ".."
-    const body = [...first.matchAll(/<= Recv data: ?(.*)/g)].map((m) => m[1]).join('').replace(/^[0-9a-f]+\.\./i, '');
-    return type === 'text/html' || type === 'application/xhtml+xml' || /^\s*</.test(body) ? type : undefined;
+    await runGit(gitdir, ['ls-remote', '--', where, 'refs/vfi/*'], trace.env);
+    return trace.page();
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    trace.done();
   }
+}
+
+/**
+ * git's curl trace of one command (credentials redacted, as git always does), to tell a web page
+ * from a git repository by what the command received (webPageAt): the environment to run it in.
+ */
+export function curlTrace(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; page: () => string | undefined; done: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vfi-probe-'));
+  const trace = path.join(dir, 'trace');
+  return { env: { ...env, GIT_TRACE_CURL: trace, GIT_TRACE_REDACT: '1' }, page: () => webPageIn(trace), done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function webPageIn(trace: string): string | undefined {
+  let text = '';
+  try {
+    text = fs.readFileSync(trace, 'utf8');
+  } catch {
+    return undefined; // not http after all (an insteadOf rule), or git traced nothing
+  }
+  // the answer to the first request, info/refs: headers up to the next request
+  const first = text.split(/=> Send header: (?:GET|POST) /)[1] ?? '';
+  const type = /<= Recv header: Content-Type: *([^\r\n;]+)/i.exec(first)?.[1]?.trim().toLowerCase() ?? 'no type';
+  // the trace shows bytes as received: a chunked answer starts with its chunk size, CR LF as ".."
+  const body = [...first.matchAll(/<= Recv data: ?(.*)/g)].map((m) => m[1]).join('').replace(/^[0-9a-f]+\.\./i, '');
+  return type === 'text/html' || type === 'application/xhtml+xml' || /^\s*</.test(body) ? type : undefined;
 }
 
 /** The error for a URL that answers with a web page: one line, exit 1. */

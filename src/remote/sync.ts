@@ -12,11 +12,12 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { nameProblem } from '../core/names.js';
 import { VfiError } from '../errors.js';
-import { admitIncoming, discardRefused, refusalError, type RefUpdate as Admission } from '../store/admit.js';
+import { admitIncoming, discardRefused, refusalError, type Refusal, type RefUpdate as Admission } from '../store/admit.js';
+import { pastAdmitted } from '../store/admitted.js';
 import { ASSERTIONS_REF } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
 import { listRemotes, SHARED_PREFIXES, type RemoteTarget } from './config.js';
-import { gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
+import { curlTrace, gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
 import { CommitReader } from '../git/commits.js';
 import { relate } from '../git/graph.js';
 import { MERGE_NAME, shownComponent, type UnionConflict } from '../core/merge.js';
@@ -289,15 +290,26 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   const where = remoteArg(store, target);
   const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, target, where, env, opts);
   if (quick?.done) return quick.report;
-  const listed = listRemoteRefs(store, target, where, env, opts);
+  // A remote the store never met is most often new and empty, and an empty listing over http may
+  // be a web page: the listing is traced, so that telling which takes no second request.
+  const http = target.protocol === 'http' || target.protocol === 'https';
+  const trace = http && !metBefore(store, target) ? curlTrace(env) : undefined;
+  const listed = listRemoteRefs(store, target, where, trace?.env ?? env, opts);
   // The remote most likely holds what the store last saw there: what would be sent is checked
   // against that while git lists the remote, and the check is kept when the guess was right.
   const guess = guessedAdmission(store, target);
-  const remoteRefs = await listed.catch((e: unknown) => {
-    guess.cancel();
-    throw e;
-  });
-  if (remoteRefs.size === 0) await refuseWebPage(store, target, env, 'push to');
+  let remoteRefs: Map<string, string>;
+  try {
+    remoteRefs = await listed.catch((e: unknown) => {
+      guess.cancel();
+      throw e;
+    });
+    const page = remoteRefs.size === 0 ? trace?.page() : undefined;
+    if (page) throw webPageError(target, page, 'push to');
+    if (remoteRefs.size === 0 && !trace) await refuseWebPage(store, target, env, 'push to');
+  } finally {
+    trace?.done();
+  }
   const reader = new CommitReader(store.objects, { lenient: true });
   const plan: { ref: string; local: string; remote: string | undefined; tracked: boolean; action: PushAction }[] = [];
   for (const [ref, local] of localVfiRefs(store)) {
@@ -340,7 +352,7 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   if (admissionKey(checks) !== guess.key) guess.cancel();
   const guessed = await guess.result.catch(() => undefined);
   if (checks.length > 0) {
-    const { refused: invalid } = guessed && admissionKey(checks) === guess.key ? guessed : await admitIncoming(store, checks);
+    const { refused: invalid } = guessed && admissionKey(checks) === guess.key ? guessed : await checkOutgoing(store, checks);
     if (invalid.length > 0) throw refusalError(invalid);
   }
   const refused: { ref: string; reason: string }[] = [];
@@ -417,7 +429,7 @@ async function pushOnTracking(store: Store, target: RemoteTarget, where: string,
   const updates = refs.filter((u) => u.old !== u.new);
   // nothing to send: the listing says whether the remote moved on; never met: it says what the remote has
   if (updates.length === 0 || refs.every((u) => u.old === undefined)) return undefined;
-  const { refused: invalid } = await admitIncoming(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  const { refused: invalid } = await checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
   if (invalid.length > 0) throw refusalError(invalid);
   const statuses = new Map<string, { flag: string; summary: string }>();
   for (const batch of batches(refs)) {
@@ -440,6 +452,10 @@ async function pushOnTracking(store: Store, target: RemoteTarget, where: string,
   report.messages.push(`pushed ${updates.length} ref(s) to ${target.display}`);
   return { done: true, report };
 }
+
+/** Has the store a tracking ref of this remote (a push or pull met it)? */
+const metBefore = (store: Store, target: RemoteTarget) =>
+  target.name !== undefined && SHARED_PREFIXES.some((p) => store.refs.list(trackingRef(target.name!, p)).size > 0);
 
 /** The remote's vfi refs, sorted, through `git ls-remote` (patterns go to the server as ref prefixes in protocol v2). */
 async function listRemoteRefs(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<Map<string, string>> {
@@ -468,17 +484,27 @@ function batches<T extends { ref: string }>(updates: T[]): T[][] {
   return out;
 }
 
+/**
+ * The admission of what a push sends: only the commits past what the store checked when it wrote
+ * or pulled them (store/admitted.ts); a ref whose head is such a commit costs no read at all.
+ */
+async function checkOutgoing(store: Store, updates: Admission[], signal?: AbortSignal): Promise<{ refused: Refusal[] }> {
+  const checks = await pastAdmitted(store, new CommitReader(store.objects, { lenient: true }), updates);
+  signal?.throwIfAborted();
+  return checks.length === 0 ? { refused: [] } : admitIncoming(store, checks, { signal });
+}
+
 const admissionKey = (updates: Admission[]) => updates.map((u) => `${u.ref} ${u.old ?? ''} ${u.new}`).join('\n');
 
 /** The admission of what a push would send if the remote held what the store last saw there (its tracking refs). */
-function guessedAdmission(store: Store, target: RemoteTarget): { key: string; result: Promise<Awaited<ReturnType<typeof admitIncoming>>>; cancel: () => void } {
+function guessedAdmission(store: Store, target: RemoteTarget): { key: string; result: Promise<{ refused: Refusal[] }>; cancel: () => void } {
   const updates: Admission[] = [];
   for (const [ref, local] of localVfiRefs(store)) {
     const seen = target.name === undefined ? undefined : store.refs.read(trackingRef(target.name, ref));
     if (seen !== local) updates.push({ ref, old: seen ?? null, new: local });
   }
   const stop = new AbortController();
-  const result = updates.length > 0 ? admitIncoming(store, updates, { signal: stop.signal }) : Promise.reject(new Error('nothing to check'));
+  const result = updates.length > 0 ? checkOutgoing(store, updates, stop.signal) : Promise.reject(new Error('nothing to check'));
   result.catch(() => {}); // used, or not, once the remote's refs are known
   return { key: admissionKey(updates), result, cancel: () => stop.abort() };
 }

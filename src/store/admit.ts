@@ -27,6 +27,7 @@ import { parseEventFileName } from '../core/trust.js';
 import { canonicalText, type JsonValue } from '../core/canonical.js';
 import { LINEAGE_PREFIX, VFI_FILE, type Store } from './store.js';
 import type { LineageEntry } from './lineageIndex.js';
+import { recordAdmitted } from './admitted.js';
 
 export { MAX_RECORD_BYTES, MAX_VFI_BYTES };
 /** commits and trees: a lineage tree holds one entry; an assertions tree one per record of a VFI */
@@ -97,6 +98,7 @@ export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { 
     opts.signal?.removeEventListener('abort', cancel);
     objects.close();
   }
+  if (refused.length === 0 || opts.skipInvalid) recordAdmitted(store, admitted);
   return { admitted: refused.length > 0 && !opts.skipInvalid ? [] : admitted, refused, lines: checker.lines };
 }
 

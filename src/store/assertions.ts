@@ -41,6 +41,7 @@ import { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot } from './as
 import { lineageRef, type Store } from './store.js';
 import type { RecordFilter } from './trust.js';
 import type { SigningKey } from '../core/dsse.js';
+import { advanceAdmitted } from './admitted.js';
 
 export { ASSERTIONS_REF, COMPONENTS_DIR, TreeReader, assertionsRoot };
 
@@ -327,7 +328,10 @@ export async function appendRecords(
     }
     const tree = store.objects.write('tree', encodeTree([...rootEntries.values()]));
     const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], ...sig, message }));
-    if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) return { commit, records: made };
+    if (store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) {
+      advanceAdmitted(store, ASSERTIONS_REF, head, commit);
+      return { commit, records: made };
+    }
     // Lost the race: let the winner's followers through before rebuilding on the new head.
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
   }

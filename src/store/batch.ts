@@ -33,6 +33,7 @@ import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
 import { Rows } from '../core/rows.js';
 import type { Store } from './store.js';
+import { advanceAdmitted } from './admitted.js';
 
 const MAX_ATTEMPTS = 200;
 /** How many records about one subject a batch may date after the first without overflowing (firstNewAt). */
@@ -211,6 +212,7 @@ class Batch {
       const commit = writer.write('commit', encodeCommit({ tree: root, parents: head ? [head] : [], ...sig, message }));
       if (writer === pack) pack.finish();
       if (this.store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) {
+        advanceAdmitted(this.store, ASSERTIONS_REF, head, commit);
         await new AssertionIndex(this.store).recordAppend(head, commit, root, standings);
         return commit;
       }

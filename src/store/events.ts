@@ -11,6 +11,7 @@ import { readCommit, readTree } from '../git/commits.js';
 import { parseEventFileName, type EventFile } from '../core/trust.js';
 import { currentPerson, now, signature } from './identity.js';
 import type { Store } from './store.js';
+import { advanceAdmitted } from './admitted.js';
 
 export const TRUST_REF = 'refs/vfi-trust/main';
 export const POLICY_REF = 'refs/vfi-policy/main';
@@ -65,7 +66,10 @@ export async function appendEvent(
     if (!entries.some((e) => e.name === event.file)) entries.push({ mode: '100644', name: event.file, id });
     const tree = store.objects.write('tree', encodeTree(entries));
     const commit = store.objects.write('commit', encodeCommit({ tree, parents: head ? [head] : [], author: sig, committer: sig, message }));
-    if (store.refs.compareAndSwap(ref, head, commit)) return commit;
+    if (store.refs.compareAndSwap(ref, head, commit)) {
+      advanceAdmitted(store, ref, head, commit);
+      return commit;
+    }
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
   }
   throw new VfiError('STORE_BUSY', `could not record the change: ${ref} kept moving`, { ref });

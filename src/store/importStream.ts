@@ -16,6 +16,7 @@ import { PackWriter } from '../git/packWriter.js';
 import { recompress } from '../git/repack.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
 import { PartsIndex } from './composition.js';
+import { advanceAdmitted } from './admitted.js';
 
 const MAX_ATTEMPTS = 100;
 
@@ -123,6 +124,7 @@ export async function importStream(
   if (written.length === 0) return result;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (store.refs.compareAndSwap(ref, start, parent!)) {
+      advanceAdmitted(store, ref, start, parent!);
       const subject = opts.message.split('\n', 1)[0]!;
       store.lineages.recordChain(name, start, written.length, (k) => read(written[k]!), { time: sig.committer.timestamp, author: sig.author.name, subject });
       await parts?.saveAdded();

@@ -9,6 +9,7 @@ import { encodeCommit, encodeTree, type Signature } from '../core/gitObject.js';
 import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { now, signatures } from './identity.js';
 import { lineageRef, VFI_FILE, type Store } from './store.js';
+import { advanceAdmitted } from './admitted.js';
 
 type Signed = { author: Signature; committer: Signature };
 
@@ -43,6 +44,7 @@ export async function publish(
     if (head && head.id === stored.id) return { name, id: stored.id, commit: headCommit!, unchanged: true };
     const commit = writePublication(store, stored, headCommit, step.message, sig);
     if (store.refs.compareAndSwap(ref, headCommit, commit)) {
+      advanceAdmitted(store, ref, headCommit, commit);
       store.lineages.recordPublished(name, headCommit, [entryOf(commit, stored.id, sig, step.message)]);
       return { name, id: stored.id, commit, unchanged: false };
     }
