@@ -447,7 +447,11 @@ export function report(e: unknown, json: boolean, io: ProcessIo): number {
   // a socket or a child process is a failure like any other.
   if (err?.code === 'EPIPE' && io.stdoutClosed()) return 0;
   const mapped = errnoError(e);
-  if (mapped) return report(mapped, json, io);
+  if (mapped) {
+    say(mapped.code, mapped.exitCode, mapped.message, mapped.hint);
+    if (debug) io.writeErr(`${err?.stack}\n`); // where the system call failed, not where it was worded
+    return mapped.exitCode;
+  }
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) io.writeErr(`${err?.stack}\n`);
   return 1;

@@ -31,4 +31,12 @@ describe('report() and EPIPE', () => {
     expect(report(epipe(), false, io(said, true))).toBe(0);
     expect(said).toEqual([]);
   });
+
+  it('with VFI_DEBUG=1 the stack shown is the failed system call\'s, not the one that worded it', () => {
+    const said: string[] = [];
+    const e = epipe();
+    expect(report(e, false, { ...io(said), env: { VFI_DEBUG: '1' } })).toBe(1);
+    expect(said).toHaveLength(2);
+    expect(said[1]).toBe(`${e.stack}\n`);
+  });
 });
