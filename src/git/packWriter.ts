@@ -33,7 +33,7 @@ export class PackWriter {
   private readonly tmp: string;
   private fd: number | undefined;
   private offset = 12;
-  private readonly buf = Buffer.allocUnsafe(FLUSH_BYTES);
+  private buf = Buffer.allocUnsafe(FLUSH_BYTES);
   private used = 0;
   /**
    * per object: its id (20 bytes), pack offset (8, as a double) and CRC-32 (4), for the idx; held
@@ -48,7 +48,7 @@ export class PackWriter {
   /** objects whose id starts with each byte: the idx's fanout */
   private readonly fanout = new Uint32Array(256);
   /** ids written that may be written again (trees, VFIs); records are unique by their time */
-  private readonly seen = new IdSet();
+  private seen = new IdSet();
 
   /**
    * The first LOOSE_FIRST objects are held in memory; when there are no more, `finish` writes
@@ -177,6 +177,9 @@ export class PackWriter {
       fs.rmSync(this.tmp, { force: true });
       this.dropRuns();
     }
+    // Nothing more is written: a batch advances the pick caches next, with this memory back.
+    this.buf = Buffer.alloc(0);
+    this.seen = new IdSet();
     return `${name}.pack`;
   }
 

@@ -27,7 +27,7 @@ import {
 import { claimsOf, standingOf } from '../core/pick.js';
 import type { SigningKey } from '../core/dsse.js';
 import { ASSERTIONS_REF, COMPONENTS_DIR, assertionsRoot } from './assertionTree.js';
-import { AssertionIndex, type Claims } from './assertionIndex.js';
+import { AssertionIndex, type Changed, type Claims } from './assertionIndex.js';
 import { Drafter, readRecord, SubjectResolver, type Draft } from './assertions.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
@@ -68,23 +68,14 @@ export async function recordBatch(
   const batch = new Batch(store, clock, opts.sign);
   const pack = new PackWriter(store.gitdir, (type, body) => store!.objects.write(type, body));
   try {
-    const resolver = new SubjectResolver(store);
-    const drafter = new Drafter(store);
-    for await (const { line, request } of items) {
-      try {
-        const subject = request.subject?.kind === 'component' ? undefined : await resolver.resolve(request.ref, request.vfiRef);
-        await batch.add(await drafter.draft(request, subject), pack);
-      } catch (e) {
-        throw withSource(e, `${opts.source}:${line}`);
-      }
-      if (opts.onProgress && batch.count % 256 === 0) opts.onProgress(batch.count);
-    }
+    await streamInto(store, batch, pack, items, opts);
     if (batch.count === 0) throw new VfiError('INVALID_INPUT', `${opts.source}: no assertions (expected one JSON object per line)`, {});
   } catch (e) {
     pack.abandon();
     throw e;
   }
-  const commit = await batch.commit(pack, opts.message(batch.count));
+  const { head, commit, root, standings } = await batch.commit(pack, opts.message(batch.count));
+  await new AssertionIndex(store).recordAppend(head, commit, root, standings);
   return {
     commit,
     count: batch.count,
@@ -92,6 +83,24 @@ export async function recordBatch(
     latestAhead: batch.latestAhead === undefined ? undefined : formatMicros(batch.latestAhead),
     records: () => batch.records(),
   };
+}
+
+/**
+ * Every line made into its record and written. A function of its own so that what the lines needed
+ * (the resolver's and drafter's memos, a sha256 for each VFI met) is garbage before the trees are made.
+ */
+async function streamInto(store: Store, batch: Batch, pack: Writer, items: AsyncIterable<BatchItem>, opts: { source: string; onProgress?: (n: number) => void }): Promise<void> {
+  const resolver = new SubjectResolver(store);
+  const drafter = new Drafter(store);
+  for await (const { line, request } of items) {
+    try {
+      const subject = request.subject?.kind === 'component' ? undefined : await resolver.resolve(request.ref, request.vfiRef);
+      await batch.add(await drafter.draft(request, subject), pack);
+    } catch (e) {
+      throw withSource(e, `${opts.source}:${line}`);
+    }
+    if (opts.onProgress && batch.count % 256 === 0) opts.onProgress(batch.count);
+  }
 }
 
 class Batch {
@@ -200,7 +209,7 @@ class Batch {
   }
 
   /** Write the trees and the commit on the current head and move the ref; again on a moved head. */
-  async commit(pack: PackWriter, message: string): Promise<string> {
+  async commit(pack: PackWriter, message: string): Promise<{ head: string | undefined; commit: string; root: string; standings: Changed }> {
     const { start, order } = this.groups();
     const sig = signatures(now(this.store.env), this.store.env);
     let writer: Writer = pack;
@@ -213,8 +222,10 @@ class Batch {
       if (writer === pack) pack.finish();
       if (this.store.refs.compareAndSwap(ASSERTIONS_REF, head, commit)) {
         advanceAdmitted(this.store, ASSERTIONS_REF, head, commit);
-        await new AssertionIndex(this.store).recordAppend(head, commit, root, standings);
-        return commit;
+        // What only the dating and the trees needed is garbage before the caches are advanced.
+        this.keyIndex.clear();
+        this.keys.length = this.first.length = this.next.length = 0;
+        return { head, commit, root, standings };
       }
       // Lost the race: the pack holds the records; what is remade now is a few loose objects.
       writer = this.store.objects;
@@ -254,6 +265,12 @@ class Batch {
       else shards.set(xx, [k]);
     });
     const standings = new Map<string, { tree: string; claims: Map<string, Claims> }>();
+    // 100,000 VFIs stand in a few hundred distinct ways: one Claims for each way, shared.
+    const distinct = new Map<string, Claims>();
+    const interned = (c: Claims): Claims => {
+      const key = `${c.passing.join(',')}|${c.failing.join(',')}`;
+      return distinct.get(key) ?? (distinct.set(key, c), c);
+    };
     const rootEntries = new Map(await trees.fanout(''));
     for (const [base, shards] of [...byBase].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const fanout = base ? new Map(await trees.fanout(base)) : rootEntries;
@@ -277,7 +294,7 @@ class Batch {
             names.push({ claim: this.claims[cr >> 1]!, result: cr & 1 ? 'fail' : 'pass', at, record });
           }
           shard.set(rest, { mode: '40000', name: rest, id: writer.write('tree', encodeTree(entries)) });
-          if (!base) claims.set(rest, claimsOf(standingOf(names)));
+          if (!base) claims.set(rest, interned(claimsOf(standingOf(names))));
         }
         const tree = writer.write('tree', encodeTree([...shard.values()]));
         fanout.set(xx, { mode: '40000', name: xx, id: tree });

@@ -70,6 +70,7 @@ export class PublicationFile {
     // A few lookups read 20 bytes each; a batch's million read the sorted ids once (20 bytes per VFI).
     if (!this.sorted && ++this.lookups > 16) this.sorted = this.read(base, 20 * this.distinct);
     const sorted = this.sorted;
+    if (sorted && prefix.length === 40) return this.hasId(sorted, prefix) ? [prefix] : [];
     const idAt = sorted ? (i: number) => sorted.toString('hex', 20 * i, 20 * i + 20) : (i: number) => this.read(base + 20 * i, 20).toString('hex');
     let lo = 0;
     let hi = this.distinct;
@@ -85,6 +86,23 @@ export class PublicationFile {
       found.push(id);
     }
     return found;
+  }
+
+  private readonly probe = Buffer.alloc(20);
+
+  /** Is the full id among the sorted ids: a binary search over bytes, allocating nothing (a batch asks a million times). */
+  private hasId(sorted: Buffer, id: string): boolean {
+    this.probe.write(id, 0, 20, 'hex');
+    let lo = 0;
+    let hi = this.distinct;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = sorted.compare(this.probe, 0, 20, 20 * mid, 20 * mid + 20);
+      if (c === 0) return true;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return false;
   }
 
   close(): void {
