@@ -437,20 +437,16 @@ export function report(e: unknown, json: boolean, io: ProcessIo): number {
     io.writeErr(json
       ? `${JSON.stringify({ ok: false, code, exit, message, ...(hint ? { hint } : {}) })}\n`
       : `vfi: ${message}${hint ? ` (${hint})` : ''}\n`);
-  if (isVfiError(e)) {
-    say(e.code, e.exitCode, e.message, e.hint);
-    if (debug) io.writeErr(`${e.stack}\n`);
-    return e.exitCode;
-  }
   const err = e as NodeJS.ErrnoException;
   // A reader that stopped early (`vfi list | head -1`) ends the command quietly; a broken pipe to
   // a socket or a child process is a failure like any other.
-  if (err?.code === 'EPIPE' && io.stdoutClosed()) return 0;
-  const mapped = errnoError(e);
-  if (mapped) {
-    say(mapped.code, mapped.exitCode, mapped.message, mapped.hint);
-    if (debug) io.writeErr(`${err?.stack}\n`); // where the system call failed, not where it was worded
-    return mapped.exitCode;
+  if (!isVfiError(e) && err?.code === 'EPIPE' && io.stdoutClosed()) return 0;
+  const known = isVfiError(e) ? e : errnoError(e);
+  if (known) {
+    say(known.code, known.exitCode, known.message, known.hint);
+    // an errno's own stack: where the system call failed, not where it was worded
+    if (debug) io.writeErr(`${err?.stack}\n`);
+    return known.exitCode;
   }
   say('INTERNAL', 1, `internal error: ${err?.message ?? String(e)}`, 'this is a bug; VFI_DEBUG=1 shows where');
   if (debug) io.writeErr(`${err?.stack}\n`);
