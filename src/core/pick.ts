@@ -143,20 +143,37 @@ export function compareCandidates(a: Candidate, b: Candidate): number {
 const newestFirst = (a: Ranked, b: Ranked): number => newer(a.candidate, b.candidate);
 
 /**
- * The best `n` items under `compare`, best first. A store's lineage can hold tens of thousands
- * of VFIs while a pick wants one: keeping a short sorted list is linear, sorting all is not.
+ * The best `n` items under `compare`, best first, of those added; ties keep the order they were
+ * added in. A lineage can hold 100,000 VFIs while a pick wants one and a ranked cache 2,000:
+ * items are gathered up to 2n and then cut back to the best n, so the work is n log n per n
+ * added and the memory 2n, whatever arrives in whatever order.
  */
-class Best<T> {
-  readonly items: T[] = [];
+export class Best<T> {
+  private kept: T[] = [];
+  /** the worst of the n kept at the last cut: what is not better is never kept */
+  private bar: T | undefined;
+  /** how many were added */
+  count = 0;
   constructor(private readonly n: number, private readonly compare: (a: T, b: T) => number) {}
 
   add(x: T): void {
-    const items = this.items;
-    if (items.length === this.n && this.compare(x, items[items.length - 1]!) >= 0) return;
-    let i = items.length;
-    while (i > 0 && this.compare(x, items[i - 1]!) < 0) i--;
-    items.splice(i, 0, x);
-    if (items.length > this.n) items.pop();
+    this.count++;
+    if (this.bar !== undefined && this.compare(x, this.bar) >= 0) return;
+    this.kept.push(x);
+    if (this.kept.length >= 2 * this.n) this.cut();
+  }
+
+  get items(): T[] {
+    this.cut();
+    return this.kept;
+  }
+
+  private cut(): void {
+    this.kept.sort(this.compare); // stable: ties stay in the order added
+    if (this.kept.length >= this.n) {
+      this.kept.length = this.n;
+      this.bar = this.kept[this.n - 1];
+    }
   }
 }
 

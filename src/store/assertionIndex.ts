@@ -415,7 +415,7 @@ export class PickIndex {
    * of the lineage is nested, or undefined when the join was not at `before` (left for the next
    * reader to catch up from git).
    */
-  advance(name: string, before: string, commit: string, root: string, changed: Changed): { head: string; candidates: Candidate[]; nested: boolean } | undefined {
+  advance(name: string, before: string, commit: string, root: string, changed: Changed): { head: string; candidates: () => Generator<Candidate>; nested: boolean } | undefined {
     const head = this.store.refs.read(lineageRef(name));
     let cached: LineageStandingsFile;
     try {
@@ -427,18 +427,24 @@ export class PickIndex {
     const standings = [...cached.standings];
     const index = new Map(standings.map((c, k) => [claimsKey(c), k]));
     const s = [...cached.s];
-    const candidates: Candidate[] = [];
-    const ids = cached.ids;
+    const { ids, pinned } = cached;
+    const claimsAt = (i: number) => changed.get(ids.slice(i * 40, i * 40 + 2))?.claims.get(ids.slice(i * 40 + 2, i * 40 + 40));
     for (let i = 0, n = ids.length / 40; i < n; i++) {
-      const claims = changed.get(ids.slice(i * 40, i * 40 + 2))?.claims.get(ids.slice(i * 40 + 2, i * 40 + 40));
+      const claims = claimsAt(i);
       if (!claims) continue;
       const key = claimsKey(claims);
       let k = index.get(key);
       if (k === undefined) index.set(key, (k = standings.push(claims) - 1));
       s[i] = k;
-      candidates.push({ id: ids.slice(i * 40, i * 40 + 40), name, recency: i, passing: claims.passing, failing: claims.failing, unpinned: cached.pinned.charCodeAt(i) === 48 });
     }
     writeFileAtomic(this.file(name), JSON.stringify({ ...cached, assertions: commit, root, s, standings }));
+    // Made as they are read: a batch changes every VFI of the lineage, and the ranked cache keeps 2,000.
+    function* candidates(): Generator<Candidate> {
+      for (let i = 0, n = ids.length / 40; i < n; i++) {
+        const claims = claimsAt(i);
+        if (claims) yield { id: ids.slice(i * 40, i * 40 + 40), name, recency: i, passing: claims.passing, failing: claims.failing, unpinned: pinned.charCodeAt(i) === 48 };
+      }
+    }
     return { head, candidates, nested: cached.nested.includes('1') };
   }
 
@@ -556,9 +562,10 @@ async function advancePicks(store: Store, before: string, commit: string, root: 
     const components = (await new TreeReader(store).read(root, 'root tree')).some((e) => e.name === COMPONENTS_DIR);
     const picks = new PickIndex(store);
     const ranked = new RankedCache(store);
+    const isChanged = (id: string) => changed.get(id.slice(0, 2))?.claims.has(id.slice(2)) === true;
     for (const name of store.lineageNames()) {
       const moved = picks.advance(name, before, commit, root, changed);
-      if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates);
+      if (moved && !moved.nested && !components) ranked.advance(name, ranked.keyAt(before, moved.head), ranked.keyAt(commit, moved.head), moved.candidates, isChanged);
     }
   } catch {
     // A cache never fails the command that recorded: the next pick rebuilds from git what was not advanced.

@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { candidateOrder, compareCandidates, disqualifying, newer, newestOrder, type Candidate } from '../core/pick.js';
+import { Best, candidateOrder, compareCandidates, disqualifying, newer, newestOrder, type Candidate } from '../core/pick.js';
 import { ASSERTIONS_REF } from './assertionTree.js';
 import { writeFileAtomic } from './lineageIndex.js';
 import { lineageRef, type Store } from './store.js';
@@ -75,23 +75,24 @@ export class RankedCache {
   }
 
   /**
-   * Bring both orders of `name` from `from` to `to`, an append that changed the claims of
-   * `changed` (each as it stands at `to`) and nothing else that ranks: only when both files are at
-   * `from` and plain, and something is left to compare with. Nothing is written otherwise.
+   * Bring both orders of `name` from `from` to `to`, an append that changed the claims of the
+   * VFIs `moved` says (`changed` gives each as it stands at `to`) and nothing else that ranks:
+   * only when both files are at `from` and plain, and something is left to compare with. Nothing
+   * is written otherwise. A batch changes every VFI of a lineage: they are met one at a time and
+   * only the first KEPT of each order are held.
    */
-  advance(name: string, from: string, to: string, changed: readonly Candidate[]): void {
-    const moved = new Set(changed.map((c) => c.id));
-    const eligible = changed.filter((c) => disqualifying(c.failing).length === 0);
+  advance(name: string, from: string, to: string, changed: () => Iterable<Candidate>, moved: (id: string) => boolean): void {
     const orders: [Order, Candidate[], boolean][] = [];
     for (const [order, compare] of [['best', compareCandidates], ['newest', newer]] as const) {
       const was = this.readAll(order, name, from);
       if (!was?.plain) return;
       // Every VFI not kept ranked after the last one kept, as it stood; unchanged, it still does.
       const last = was.list.at(-1);
-      const back = eligible.filter((c) => was.all || compare(c, last!) <= 0);
-      const now = [...was.list.filter((c) => !moved.has(c.id)), ...back].sort(compare);
-      if (!was.all && now.length === 0) return; // nothing left to read: the next pick ranks in full
-      orders.push([order, now, was.all]);
+      const now = new Best<Candidate>(KEPT, compare);
+      for (const c of was.list) if (!moved(c.id)) now.add(c);
+      for (const c of changed()) if (disqualifying(c.failing).length === 0 && (was.all || compare(c, last!) <= 0)) now.add(c);
+      if (!was.all && now.count === 0) return; // nothing left to read: the next pick ranks in full
+      orders.push([order, now.items, was.all && now.count <= KEPT]);
     }
     this.write(name, to, orders, true);
   }

@@ -1,6 +1,7 @@
 /** Scoring and release selection (SPEC §1 "Release candidate"), table-driven. */
 import { describe, expect, it } from 'vitest';
 import {
+  Best,
   candidateOrder,
   claimsOf,
   exclusion,
@@ -254,5 +255,33 @@ describe('the ranked cache orders: reading them from the start answers as the fu
   });
   it.each(rules)('find --has b under %j', (r) => {
     expect(firstWith(newestOrder(candidates), ['b'], r)?.id).toBe(findNewest(candidates.filter((c) => !exclusion(c, r)), ['b'])?.id);
+  });
+});
+
+describe('Best', () => {
+  // Keys with many ties, arriving in every kind of order: Best must equal a stable sort cut to n.
+  const byKey = (a: { key: number }, b: { key: number }) => a.key - b.key;
+  const arrivals = {
+    random: (i: number) => (i * 7919) % 97,
+    improving: (i: number) => 10_000 - i,
+    worsening: (i: number) => i,
+    ties: (i: number) => i % 3,
+  };
+  for (const [name, keyOf] of Object.entries(arrivals)) {
+    for (const n of [1, 5, 64]) {
+      it(`keeps the best ${n} of 1000 arriving ${name}, ties in the order added`, () => {
+        const items = Array.from({ length: 1000 }, (_, i) => ({ key: keyOf(i), i }));
+        const best = new Best(n, byKey);
+        for (const x of items) best.add(x);
+        expect(best.items).toEqual([...items].sort(byKey).slice(0, n));
+        expect(best.count).toBe(1000);
+      });
+    }
+  }
+
+  it('keeps everything when fewer than n arrive', () => {
+    const best = new Best(10, (a: number, b: number) => a - b);
+    for (const x of [3, 1, 2]) best.add(x);
+    expect(best.items).toEqual([1, 2, 3]);
   });
 });
