@@ -34,6 +34,7 @@ import { PackWriter } from '../git/packWriter.js';
 import { Rows } from '../core/rows.js';
 import type { Store } from './store.js';
 import { advanceAdmitted } from './admitted.js';
+import { favourMemoryOverSpeed } from '../heap.js';
 
 const MAX_ATTEMPTS = 200;
 /** How many records about one subject a batch may date after the first without overflowing (firstNewAt). */
@@ -61,6 +62,7 @@ export async function recordBatch(
   items: AsyncIterable<BatchItem>,
   opts: { clock: Date; source: string; message: (count: number) => string; sign?: SigningKey; onProgress?: (n: number) => void },
 ): Promise<BatchResult> {
+  favourMemoryOverSpeed();
   const clock = opts.clock.getTime() * 1000;
   formatMicros(clock); // a clock RFC 3339 cannot write is refused before anything is written
   // The standings as of the head this batch is dated on: what the index is brought up from.
