@@ -17,15 +17,20 @@ import { objectId, type ObjectType } from '../core/gitObject.js';
 import { crc32, encodeEntryHeader } from '../core/pack.js';
 import { syncDir } from './durable.js';
 import { IdSet } from '../core/rows.js';
-import { mkdirs } from '../errno.js';
+import { mkdirs, namingPath } from '../errno.js';
 
 const FLUSH_BYTES = 1 << 20;
 const LOOSE_FIRST = 10_000;
 const HELD_BYTES = 16 << 20;
 
-/** Write all of `data` at `position`: a write may take only part (a file-size limit), and the next then fails with its errno. */
-function writeAll(fd: number, data: Buffer, position: number): void {
-  for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+/**
+ * Write all of `data` at `position` of `file` (open as `fd`): a write may take only part (a
+ * file-size limit), and the next then fails with its errno, which names the file.
+ */
+function writeAll(fd: number, file: string, data: Buffer, position: number): void {
+  namingPath(file, () => {
+    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done, position + done);
+  });
 }
 
 export class PackWriter {
@@ -67,7 +72,7 @@ export class PackWriter {
   private open(): number {
     mkdirs(this.dir, path.dirname(path.dirname(this.dir))); // not the store itself, were it moved meanwhile
     this.fd = fs.openSync(this.tmp, 'wx+', 0o444);
-    writeAll(this.fd, Buffer.alloc(12), 0); // the header, written with its count at the end
+    writeAll(this.fd, this.tmp, Buffer.alloc(12), 0); // the header, written with its count at the end
     return this.fd;
   }
 
@@ -113,7 +118,7 @@ export class PackWriter {
     this.fanout[this.run[at]!]!++;
     this.offset += size;
     if (inBuffer) this.used += size;
-    else writeAll(this.fd!, out, this.offset - size);
+    else writeAll(this.fd!, this.tmp, out, this.offset - size);
     return id;
   }
 
@@ -121,14 +126,14 @@ export class PackWriter {
   private spill(): void {
     const sorted = sortRows(this.run, this.inRun);
     if (this.runsFd === undefined) this.runsFd = fs.openSync(this.runs, 'wx+', 0o444);
-    writeAll(this.runsFd, sorted, this.spilled * ROW);
+    writeAll(this.runsFd, this.runs, sorted, this.spilled * ROW);
     this.spilled += this.inRun;
     this.inRun = 0;
   }
 
   private flush(): void {
     if (this.used === 0) return;
-    writeAll(this.fd!, this.buf.subarray(0, this.used), this.offset - this.used);
+    writeAll(this.fd!, this.tmp, this.buf.subarray(0, this.used), this.offset - this.used);
     this.used = 0;
   }
 
@@ -149,7 +154,7 @@ export class PackWriter {
     header.write('PACK', 0, 'latin1');
     header.writeUInt32BE(2, 4);
     header.writeUInt32BE(this.count, 8);
-    writeAll(fd, header, 0);
+    writeAll(fd, this.tmp, header, 0);
     // The checksum covers the header, known only now: one more sequential read of the file.
     const hash = createHash('sha1');
     const chunk = Buffer.allocUnsafe(FLUSH_BYTES * 4);
@@ -160,7 +165,7 @@ export class PackWriter {
       pos += n;
     }
     const checksum = hash.digest();
-    writeAll(fd, checksum, this.offset);
+    writeAll(fd, this.tmp, checksum, this.offset);
     fs.fsyncSync(fd); // durable before the ref that needs it moves (durable.ts)
     fs.closeSync(fd);
     this.fd = undefined;
@@ -213,7 +218,7 @@ export class PackWriter {
     this.run = Buffer.alloc(0);
     const fd = fs.openSync(file, 'wx', 0o444);
     try {
-      const out = new HashingWriter(fd);
+      const out = new HashingWriter(fd, file);
       const head = Buffer.alloc(8 + 1024);
       head.writeUInt32BE(0xff744f63, 0);
       head.writeUInt32BE(2, 4);
@@ -339,7 +344,10 @@ class HashingWriter {
   private position = 0;
   private readonly hash = createHash('sha1');
 
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    private readonly file: string,
+  ) {}
 
   private room(n: number): void {
     if (this.used + n > this.buf.length) this.flush();
@@ -375,7 +383,7 @@ class HashingWriter {
   flush(): void {
     if (this.used === 0) return;
     if (!this.sealed) this.hash.update(this.buf.subarray(0, this.used));
-    writeAll(this.fd, this.buf.subarray(0, this.used), this.position);
+    writeAll(this.fd, this.file, this.buf.subarray(0, this.used), this.position);
     this.position += this.used;
     this.used = 0;
   }

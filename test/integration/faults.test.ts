@@ -275,6 +275,22 @@ describe('fault suite: a file-size limit (a full disk, a quota)', () => {
   }, 120_000);
 });
 
+describe('fault suite: a pack that outgrows the file-size limit', () => {
+  it('import of 12,000 lines (written as a pack) under ulimit -f: one line naming the pack being written, exit 1, nothing published', () => {
+    const { d, store } = caseDir('import-pack-ulimit');
+    addRuntime(store);
+    const input = path.join(d, 'big.jsonl');
+    fs.writeFileSync(input, Array.from({ length: 12_000 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
+    const r = spawnSync('bash', ['-c', `ulimit -f 1024; exec node ${MAIN} --store "${store}" import Big "${input}"`], { env: { ...process.env, ...FIXED_ENV }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(1);
+    oneCleanLine(r.stderr);
+    expect(r.stderr).toMatch(/objects\/pack\/tmp_pack_\S+.*EFBIG/);
+    expect(git(store, ['rev-parse', '--verify', '--quiet', 'refs/vfi/Big']).status).not.toBe(0);
+    expect(fs.readdirSync(path.join(store, 'objects', 'pack')).filter((f) => f.startsWith('tmp_'))).toEqual([]);
+    bothFsckClean(store);
+  }, 120_000);
+});
+
 const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
 
 describe.skipIf(!asNobody)('fault suite: a store the user may only read (non-root)', () => {
