@@ -260,11 +260,7 @@ describe('fault suite: a file-size limit (a full disk, a quota)', () => {
   }
 
   it('import of 2,500 lines under a limit its cache exceeds: exit 0, all 2,500 published, a warning that says so', () => {
-    const { d, store } = caseDir('import-5000-ulimit');
-    addRuntime(store);
-    const input = path.join(d, 'big.jsonl');
-    fs.writeFileSync(input, Array.from({ length: 2500 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
-    const r = spawnSync('bash', ['-c', `ulimit -f 32; exec node ${MAIN} --store "${store}" import Big "${input}"`], { env: { ...process.env, ...FIXED_ENV }, encoding: 'utf8' });
+    const { store, r } = importUnderLimit('import-5000-ulimit', 2500, 32);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: .*cache/);
     oneCleanLine(r.stderr);
@@ -275,17 +271,23 @@ describe('fault suite: a file-size limit (a full disk, a quota)', () => {
   }, 120_000);
 });
 
+/** `vfi import Big` of `lines` one-image VFIs into a new store under `ulimit -f` of `kb` KiB. */
+function importUnderLimit(name: string, lines: number, kb: number) {
+  const { d, store } = caseDir(name);
+  addRuntime(store);
+  const input = path.join(d, 'big.jsonl');
+  fs.writeFileSync(input, Array.from({ length: lines }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
+  const r = spawnSync('bash', ['-c', `ulimit -f ${kb}; exec node ${MAIN} --store "${store}" import Big "${input}"`], { env: { ...process.env, ...FIXED_ENV }, encoding: 'utf8' });
+  return { store, r };
+}
+
 describe('fault suite: a pack that outgrows the file-size limit', () => {
   it('import of 12,000 lines (written as a pack) under ulimit -f: one line naming the pack being written, exit 1, nothing published', () => {
-    const { d, store } = caseDir('import-pack-ulimit');
-    addRuntime(store);
-    const input = path.join(d, 'big.jsonl');
-    fs.writeFileSync(input, Array.from({ length: 12_000 }, (_, n) => JSON.stringify({ c: { type: 'dockerImage', address: `img:${n}` } })).join('\n'));
-    const r = spawnSync('bash', ['-c', `ulimit -f 1024; exec node ${MAIN} --store "${store}" import Big "${input}"`], { env: { ...process.env, ...FIXED_ENV }, encoding: 'utf8' });
+    const { store, r } = importUnderLimit('import-pack-ulimit', 12_000, 1024);
     expect(r.status, r.stderr).toBe(1);
     oneCleanLine(r.stderr);
     expect(r.stderr).toMatch(/objects\/pack\/tmp_pack_\S+.*EFBIG/);
-    expect(git(store, ['rev-parse', '--verify', '--quiet', 'refs/vfi/Big']).status).not.toBe(0);
+    expect(git(store, ['rev-parse', '--verify', '--quiet', 'refs/vfi/Big']).code).toBe(1);
     expect(fs.readdirSync(path.join(store, 'objects', 'pack')).filter((f) => f.startsWith('tmp_'))).toEqual([]);
     bothFsckClean(store);
   }, 120_000);
