@@ -201,8 +201,8 @@ writeFileSync(path.join(CHUNKS, 'package.json'), '{ "type": "module" }\n');
 // The hot scripts' code cache is kept beside them, named by the build's hash (V8 checks its own
 // version and flags and the source's length, not its bytes) behind a checksum of ours (V8 checks
 // none in a release build): a cache that is missing, damaged, from another build or another node is
-// not used, and the run that finds it so writes a new one, whole (a rename), when the command is
-// done; where dist/ cannot be written each run compiles the script, as a require would.
+// not used, and the run that finds it so writes a new one, whole (a rename), when the command has
+// succeeded; where dist/ cannot be written each run compiles the script, as a require would.
 // VFI_DEBUG=1 requires the script, so its stacks name src/ lines through the source map.
 writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '#!/usr/bin/env node',
@@ -243,7 +243,9 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   "  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\\n${fs.readFileSync(file, 'latin1')}\\n})`,",
   '    { filename: file, lineOffset: -1, cachedData, importModuleDynamically: load });',
   '  if (cachedData === undefined || script.cachedDataRejected) {',
-  "    process.once('exit', () => {",
+  // Written after a run that succeeded: one that failed early compiled little of what the command runs.
+  "    process.once('exit', (code) => {",
+  '      if (code !== 0) return;',
   '      try {',
   '        const data = script.createCachedData();',
   '        const head = Buffer.alloc(4);',

@@ -46,7 +46,10 @@ describe('the code cache of the hot scripts', () => {
   };
   const answer = () => ({ code: 0, stdout: `${ref}\n`, stderr: '' });
 
-  it('is written by the first run, then used as it is', () => {
+  it('is written by the first run that succeeds, then used as it is', () => {
+    const failed = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js'), '--store', store, 'pick', 'Nope'], { env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '' } });
+    expect(failed.status).toBe(3);
+    expect(fs.readdirSync(chunks).filter((f) => f.endsWith('.cache'))).toEqual([]);
     expect(pick()).toEqual(answer());
     const file = cacheFile();
     const written = fs.statSync(file).ino;
