@@ -23,6 +23,7 @@ describe('the code cache of the hot scripts', () => {
   const store = path.join(dir, 'store');
   const root = path.join(dir, 'vfi');
   const chunks = path.join(root, 'dist', 'chunks');
+  const userCache = path.join(dir, 'cache');
   let ref = '';
 
   beforeAll(() => {
@@ -36,7 +37,7 @@ describe('the code cache of the hot scripts', () => {
 
   const pick = () => {
     const r = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js'), '--store', store, 'pick', 'Runtime', '--allow-unpinned'],
-      { env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '' }, encoding: 'utf8' });
+      { env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '', XDG_CACHE_HOME: userCache }, encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const cacheFile = () => {
@@ -47,7 +48,7 @@ describe('the code cache of the hot scripts', () => {
   const answer = () => ({ code: 0, stdout: `${ref}\n`, stderr: '' });
 
   it('is written by the first run that succeeds, then used as it is', () => {
-    const failed = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js'), '--store', store, 'pick', 'Nope'], { env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '' } });
+    const failed = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js'), '--store', store, 'pick', 'Nope'], { env: { ...process.env, ...FIXED_ENV, VFI_DEBUG: '', XDG_CACHE_HOME: userCache } });
     expect(failed.status).toBe(3);
     expect(fs.readdirSync(chunks).filter((f) => f.endsWith('.cache'))).toEqual([]);
     expect(pick()).toEqual(answer());
@@ -77,10 +78,17 @@ describe('the code cache of the hot scripts', () => {
     }
   });
 
-  it('that cannot be read or written leaves the command as it is', () => {
+  it('where dist/ cannot be written, is kept in the user\'s cache; where neither can, the command runs as it is', () => {
     const file = cacheFile();
     fs.rmSync(file);
     fs.mkdirSync(file);
+    expect(pick()).toEqual(answer());
+    const mine = path.join(userCache, 'vfi', path.basename(file));
+    const written = fs.statSync(mine).ino;
+    expect(pick()).toEqual(answer());
+    expect(fs.statSync(mine).ino).toBe(written);
+    fs.rmSync(path.join(userCache, 'vfi'), { recursive: true });
+    fs.writeFileSync(path.join(userCache, 'vfi'), 'not a directory');
     expect(pick()).toEqual(answer());
     expect(fs.statSync(file).isDirectory()).toBe(true);
     expect(fs.readdirSync(chunks).filter((f) => f.includes('.cache.'))).toEqual([]); // no temp file left
