@@ -5,6 +5,7 @@
 // chunks (ajv, yaml, momoa and dockerode's callers load only with the commands that use them).
 // tsc still emits dist/** beside it (the typecheck and the per-module files tests may read).
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -155,28 +156,61 @@ const common = {
 
 rmSync(CHUNKS, { recursive: true, force: true });
 await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
+// pick/find and assertions are one file each, CommonJS, which the bin compiles itself with V8's code
+// cache (below): an ES module can use no code cache on Node 20, and its loader alone (with the
+// node:fs/promises, readline and watchers it loads) cost ~9 ms of every start; compiling the 170 KB
+// build, and the functions it runs, another ~12 ms. show keeps its ES split:
+// test/integration/cli.test.ts holds that it loads no table module, which its module log shows.
+const SCRIPTS = {};
 for (const [word, keep] of Object.entries(HOT)) {
   const words = Object.keys(HOT_WORDS).filter((w) => HOT_WORDS[w] === word);
+  const script = word !== 'show';
   await build({
     ...common,
-    // One file each, lazy imports inlined (they stay unevaluated until used): 2 files, not 6-10.
-    // show keeps its split: test/integration/cli.test.ts holds that it loads no table module.
-    splitting: word === 'show',
+    splitting: !script,
+    ...(script ? {
+      format: 'cjs',
+      outExtension: { '.js': '.cjs' },
+      // Strict as the ES modules it is made of; its own URL for the paths keepOwnUrl writes.
+      banner: { js: "'use strict';var __vfiUrl=require('node:url').pathToFileURL(__filename).href;" },
+    } : {}),
     entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
     // src/cli.ts registers only these commands (commander builds ~60 otherwise). A string: an
     // array would become a module of its own, one more chunk to load.
-    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')) },
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), ...(script ? { 'import.meta.url': '__vfiUrl' } : {}) },
     plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
   });
+  if (script) {
+    // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
+    const file = path.join(CHUNKS, `hot-${word}.cjs`);
+    const code = readFileSync(file, 'utf8').replace(/^#!/, '//');
+    // The bin reads it as latin1, quicker than utf8: esbuild escapes what is not ASCII.
+    if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${file} is not ASCII: dist/main.js reads it as latin1`);
+    writeFileSync(file, code);
+    SCRIPTS[`hot-${word}`] = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  }
 }
+// dist/main.js is CommonJS (it starts the hot scripts without the ES loader); tsc's per-module
+// files and the chunks stay ES modules.
+writeFileSync(path.join(ROOT, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+writeFileSync(path.join(CHUNKS, 'package.json'), '{ "type": "module" }\n');
 // The bin: source maps are turned on before the bundle loads, so VFI_DEBUG stacks name src/ lines.
 // The command word is the first word that is not an option (or --store's value); any other option
 // before it (-h, --version, ...), or -v or -V anywhere (the program's version flag is one of them,
 // whichever no command takes), leaves the choice to the whole program.
+// The hot scripts' code cache is kept beside them, named by the build's hash (V8 checks its own
+// version and flags and the source's length, not its bytes) behind a checksum of ours (V8 checks
+// none in a release build): a cache that is missing, damaged, from another build or another node is
+// not used, and the run that finds it so writes a new one, whole (a rename), when the command has
+// succeeded; where dist/ cannot be written (a global install) it is kept in the user's cache
+// ($XDG_CACHE_HOME/vfi, else ~/.cache/vfi), and where neither can, each run compiles the script.
+// VFI_DEBUG=1 requires the script, so its stacks name src/ lines through the source map.
 writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '#!/usr/bin/env node',
+  "'use strict';",
   "if (process.env.VFI_DEBUG === '1') process.setSourceMapsEnabled(true);",
   `const HOT = ${JSON.stringify(Object.fromEntries(Object.entries(HOT_WORDS).map(([w, b]) => [w, `hot-${b}`])))};`,
+  `const SCRIPTS = ${JSON.stringify(SCRIPTS)};`,
   'const words = process.argv.slice(2);',
   "let build = 'main';",
   'if (!words.some((w) => /^-[^-]*[vV]/.test(w))) {',
@@ -188,6 +222,62 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '    }',
   '  }',
   '}',
-  'await import(`./chunks/${build}.js`);',
+  'const sum = (bytes) => {',
+  '  let h = 0x811c9dc5;',
+  '  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);',
+  '  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);',
+  '  for (let i = words.length << 2; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);',
+  '  return h >>> 0;',
+  '};',
+  'function runScript(file, hash) {',
+  "  const fs = require('node:fs');",
+  "  const vm = require('node:vm');",
+  "  const load = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;",
+  "  if (process.env.VFI_DEBUG === '1' || load === undefined) return require(file);",
+  "  const path = require('node:path');",
+  '  const name = `${path.basename(file)}.${hash}.cache`;',
+  '  const beside = path.join(path.dirname(file), name);',
+  "  const mine = () => path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'vfi', name);",
+  '  const read = (at) => {',
+  '    try {',
+  "      const kept = fs.readFileSync(typeof at === 'function' ? at() : at);",
+  '      const data = kept.subarray(4);',
+  '      if (kept.length > 4 && data.byteOffset % 4 === 0 && kept.readUInt32LE(0) === sum(data)) return data;',
+  '    } catch {}',
+  '    return undefined;',
+  '  };',
+  '  const cachedData = read(beside) ?? read(mine);',
+  "  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\\n${fs.readFileSync(file, 'latin1')}\\n})`,",
+  '    { filename: file, lineOffset: -1, cachedData, importModuleDynamically: load });',
+  '  const write = (at, bytes) => {',
+  '    const temp = `${at}.${process.pid}`;',
+  '    try {',
+  '      fs.mkdirSync(path.dirname(at), { recursive: true });',
+  '      fs.writeFileSync(temp, bytes);',
+  '      fs.renameSync(temp, at);',
+  '      return true;',
+  '    } catch {',
+  '      fs.rmSync(temp, { force: true });',
+  '      return false;',
+  '    }',
+  '  };',
+  '  if (cachedData === undefined || script.cachedDataRejected) {',
+  // Written after a run that succeeded: one that failed early compiled little of what the command runs.
+  "    process.once('exit', (code) => {",
+  '      if (code !== 0) return;',
+  '      try {',
+  '        const data = script.createCachedData();',
+  '        const head = Buffer.alloc(4);',
+  '        head.writeUInt32LE(sum(data));',
+  '        const bytes = Buffer.concat([head, data]);',
+  '        if (!write(beside, bytes)) write(mine(), bytes);',
+  '      } catch {}',
+  '    });',
+  '  }',
+  "  const module = { exports: {}, id: file, filename: file, loaded: false };",
+  "  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, path.dirname(file));",
+  '}',
+  "if (Object.hasOwn(SCRIPTS, build)) runScript(require('node:path').join(__dirname, 'chunks', `${build}.cjs`), SCRIPTS[build]);",
+  'else import(`./chunks/${build}.js`);',
   '',
 ].join('\n'));
