@@ -183,7 +183,12 @@ for (const [word, keep] of Object.entries(HOT)) {
   if (script) {
     // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
     const file = path.join(CHUNKS, `hot-${word}.cjs`);
-    const code = readFileSync(file, 'utf8').replace(/^#!/, '//');
+    // A script compiled with a code cache has no dynamic import() on Node 20 (V8 keeps no host
+    // options in the cache: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, which the trust check took for
+    // an unknown key): a builtin's import() becomes its require, and any other import() is refused.
+    const code = readFileSync(file, 'utf8').replace(/^#!/, '//')
+      .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(() => require("$1"))');
+    if (/\bimport\(/.test(code)) throw new Error(`${file} has a dynamic import(), which a script run from a code cache cannot make`);
     // The bin reads it as latin1, quicker than utf8: esbuild escapes what is not ASCII.
     if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${file} is not ASCII: dist/main.js reads it as latin1`);
     writeFileSync(file, code);
@@ -232,8 +237,7 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   'function runScript(file, hash) {',
   "  const fs = require('node:fs');",
   "  const vm = require('node:vm');",
-  "  const load = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;",
-  "  if (process.env.VFI_DEBUG === '1' || load === undefined) return require(file);",
+  "  if (process.env.VFI_DEBUG === '1') return require(file);",
   "  const path = require('node:path');",
   '  const name = `${path.basename(file)}.${hash}.cache`;',
   '  const beside = path.join(path.dirname(file), name);',
@@ -248,7 +252,7 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '  };',
   '  const cachedData = read(beside) ?? read(mine);',
   "  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\\n${fs.readFileSync(file, 'latin1')}\\n})`,",
-  '    { filename: file, lineOffset: -1, cachedData, importModuleDynamically: load });',
+  '    { filename: file, lineOffset: -1, cachedData });',
   '  const write = (at, bytes) => {',
   '    const temp = `${at}.${process.pid}`;',
   '    try {',
