@@ -205,10 +205,13 @@ export class LineageIndex {
    */
   private appendPublished(name: string, from: string, published: Omit<LineageEntry, 'parents'>[]): boolean {
     if (published.length === 0) return false;
+    const file = this.cacheFile(name);
     let buf: Buffer;
+    let read: fs.Stats;
     let pub: PublicationFile | undefined;
     try {
-      buf = fs.readFileSync(this.cacheFile(name));
+      read = fs.statSync(file);
+      buf = fs.readFileSync(file);
     } catch {
       return false;
     }
@@ -229,9 +232,9 @@ export class LineageIndex {
       const rows = published.map((p) => `,${JSON.stringify([p.commit, p.id, p.time, p.author, p.subject, parent++])}`).join('');
       const head = published.at(-1)!.commit;
       const rowsAt = header[0].length;
-      writeFileAtomic(this.cacheFile(name), Buffer.concat([
-        Buffer.from(`{"v":${VERSION},"head":"${head}","n":${count + published.length},"rows":[`),
-        buf.subarray(rowsAt, buf.length - 2), Buffer.from(`${rows}]}`)]));
+      const start = Buffer.from(`{"v":${VERSION},"head":"${head}","n":${count + published.length},"rows":[`);
+      const end = Buffer.from(`${rows}]}`);
+      if (start.length !== rowsAt || !appendToCopy(file, read, start, end)) writeFileAtomic(file, Buffer.concat([start, buf.subarray(rowsAt, buf.length - 2), end]));
       pub.close();
       pub = undefined;
       this.quick.get(name)?.file.close();
@@ -379,6 +382,32 @@ export function writeFileAtomic(file: string, content: string | Buffer | Pieces)
     cacheWarned = true;
     warnCache(`vfi: warning: could not update the cache ${file} (${code ?? (e as Error).message}); ` +
       'the store itself is complete (what this command wrote has landed), and a later command rebuilds the cache');
+  }
+}
+
+/**
+ * Replace `file` by a copy of it (made by the kernel) whose header is `start` (as long as the old
+ * one) and whose last two bytes are replaced by `end`; false, leaving `file` as it was, when the
+ * file is no longer the one `was` describes (a writer renamed another over it) or anything fails.
+ */
+function appendToCopy(file: string, was: fs.Stats, start: Buffer, end: Buffer): boolean {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    fs.copyFileSync(file, tmp);
+    const now = fs.statSync(file);
+    if (now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs || fs.statSync(tmp).size !== was.size) throw new Error('the cache moved');
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      fs.writeSync(fd, start, 0, start.length, 0);
+      fs.writeSync(fd, end, 0, end.length, was.size - 2);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
   }
 }
 
