@@ -166,8 +166,8 @@ export async function pull(store: Store, target: RemoteTarget, opts: SessionOpti
     for (const o of report.outcomes) {
       if (!o.ref.startsWith(LINEAGES) || o.head === o.local) continue;
       const line = lines.get(o.ref);
-      if (line && line.from === (o.local ?? null) && o.head === o.remote) store.lineages.recordPublished(o.ref.slice(LINEAGES.length), o.local, line.commits);
-      await store.lineages.load(o.ref.slice(LINEAGES.length));
+      const recorded = line && line.from === (o.local ?? null) && o.head === o.remote && store.lineages.recordPublished(o.ref.slice(LINEAGES.length), o.local, line.commits);
+      if (!recorded) await store.lineages.load(o.ref.slice(LINEAGES.length));
     }
     const count = (k: string) => report.outcomes.filter((o) => o.action === k).length;
     const changed = count('create') + count('fast-forward') + count('merge');

@@ -43,6 +43,8 @@ const PREFETCH = 256;
  */
 const SHARDS_AT_ONCE = 2;
 const TREES_AT_ONCE = 256;
+/** refs whose new commits git is listing at once */
+const LISTED_AHEAD = 4;
 
 export interface RefUpdate {
   /** destination, e.g. refs/vfi/Runtime or refs/vfi-assertions/main */
@@ -80,14 +82,20 @@ export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { 
   const objects = new BatchReader(store.gitdir, store.env);
   const cancel = () => objects.close();
   opts.signal?.addEventListener('abort', cancel);
+  // git lists the next refs' new commits while this one is checked (a few: a pull may bring a thousand lineages)
+  const listed: Promise<Set<string> | undefined>[] = [];
+  const list = (i: number) => {
+    for (let j = listed.length; j < Math.min(updates.length, i + LISTED_AHEAD); j++) listed.push(newCommits(store.gitdir, store.env, updates[j]!.new, updates[j]!.old));
+    return listed[i]!;
+  };
   const checker = new Admission(store, objects);
   const admitted: RefUpdate[] = [];
   const refused: Refusal[] = [];
   try {
-    for (const u of updates) {
+    for (const [i, u] of updates.entries()) {
       opts.signal?.throwIfAborted();
       try {
-        await checker.check(u);
+        await checker.check(u, list(i));
         admitted.push(u);
       } catch (e) {
         if (e instanceof Refused) refused.push({ ref: u.ref, object: e.object, rule: e.rule, message: e.message });
@@ -172,7 +180,7 @@ class Admission {
 
   constructor(private readonly store: Store, private readonly objects: BatchReader) {}
 
-  async check(u: RefUpdate): Promise<void> {
+  async check(u: RefUpdate, listed: Promise<Set<string> | undefined>): Promise<void> {
     const lineage = u.ref.startsWith(LINEAGE_PREFIX);
     if (lineage) {
       const problem = nameProblem(u.ref.slice(LINEAGE_PREFIX.length));
@@ -183,7 +191,7 @@ class Admission {
     const events = u.ref === TRUST_REF || u.ref === POLICY_REF;
     // The new commits as git lists them (`rev-list new --not old`): the walk stops at the others,
     // and their bodies are asked for ahead of it, so the walk does not wait on git once per commit.
-    const fresh = await newCommits(this.store.gitdir, this.store.env, u.new, u.old);
+    const fresh = await listed;
     const stop = fresh ? (id: string) => !fresh.has(id)
       : u.old ? await this.before(u, lineage ? u.ref.slice(LINEAGE_PREFIX.length) : undefined) : () => false;
     const order = fresh ? [...fresh] : [];

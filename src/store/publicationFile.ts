@@ -64,6 +64,12 @@ export class PublicationFile {
     return n < this.count ? this.read(HEADER + 20 * n, 20).toString('hex') : undefined;
   }
 
+  /** Every publication's VFI id, newest first. */
+  newestFirst(): string[] {
+    const all = this.read(HEADER, 20 * this.count);
+    return Array.from({ length: this.count }, (_, i) => all.toString('hex', 20 * i, 20 * i + 20));
+  }
+
   /** Distinct VFI ids published here that start with `prefix` (hex), sorted. */
   idsWithPrefix(prefix: string): string[] {
     const base = HEADER + 20 * this.count;
