@@ -118,8 +118,9 @@ const lazyBuiltins = {
 // stand-in, so it loads 2-6 files instead of the 19-31 the whole program's split gives it (each ES
 // module file costs the loader a resolve, an asynchronous read and a compile). The bin chooses the
 // build from the command word; anything else (help, --version, other commands, no command) runs main.
-const HOT = { show: 'commands/show.ts', pick: 'commands/pick.ts', assertions: 'commands/assertions.ts' };
-const HOT_WORDS = { show: 'show', pick: 'pick', find: 'pick', assertions: 'assertions' };
+// push and pull (the daily sync, measured against git push / git fetch) share one, commands/remote.ts.
+const HOT = { show: 'commands/show.ts', pick: 'commands/pick.ts', assertions: 'commands/assertions.ts', remote: 'commands/remote.ts' };
+const HOT_WORDS = { show: 'show', pick: 'pick', find: 'pick', assertions: 'assertions', push: 'remote', pull: 'remote' };
 const onlyCommand = (keep) => ({
   name: 'only-command',
   setup(b) {
@@ -156,7 +157,7 @@ const common = {
 
 rmSync(CHUNKS, { recursive: true, force: true });
 await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
-// pick/find and assertions are one file each, CommonJS, which the bin compiles itself with V8's code
+// pick/find, assertions and push/pull are one file each, CommonJS, which the bin compiles itself with V8's code
 // cache (below): an ES module can use no code cache on Node 20, and its loader alone (with the
 // node:fs/promises, readline and watchers it loads) cost ~9 ms of every start; compiling the 170 KB
 // build, and the functions it runs, another ~12 ms. show keeps its ES split:

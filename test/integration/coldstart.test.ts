@@ -1,4 +1,4 @@
-// The start-up of the hot commands (issue 14): dist/main.js runs pick/find, show and assertions from
+// The start-up of the hot commands (issue 14): dist/main.js runs pick/find, show, assertions and push/pull from
 // builds of their own (scripts/bundle.mjs), which must behave as the whole program does and load
 // none of the builtins those commands do not use.
 import { spawnSync } from 'node:child_process';
@@ -54,6 +54,10 @@ describe('hot commands start from their own builds', () => {
       ['--store', store, 'show', '--help'],
       ['--store', store, 'find', 'Runtime', '-v'],
       ['--store', path.join(dir, 'none'), 'pick', 'Runtime'],
+      ['--store', store, 'push', '--help'],
+      ['--store', store, 'push', 'nowhere'],
+      ['--store', store, 'pull', '--skip-invalid', 'gh:org/repo'],
+      ['--store', store, 'pull', '--skip'],
     ];
     for (const args of cases) {
       const hot = run(MAIN, args);
@@ -61,6 +65,6 @@ describe('hot commands start from their own builds', () => {
       expect(hot.stderr.split('\n').length, hot.stderr).toBeLessThanOrEqual(2);
     }
     const codes = cases.map((args) => run(MAIN, args).code);
-    expect(codes).toEqual([0, 0, 3, 2, 0, 2, 2, 2, 0, 0, 3]);
+    expect(codes).toEqual([0, 0, 3, 2, 0, 2, 2, 2, 0, 0, 3, 0, 3, 2, 2]);
   });
 });
