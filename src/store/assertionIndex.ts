@@ -586,7 +586,8 @@ function isLineageStandingsFile(d: LineageStandingsFile, name: string, head: str
   return true;
 }
 
-const claimsKey = (c: Claims): string => `${c.passing.join(',')}|${c.failing.join(',')}`;
+/** Claims that stand alike have one key: for interning them. */
+export const claimsKey = (c: Claims): string => `${c.passing.join(',')}|${c.failing.join(',')}`;
 
 /** The byte value of the two hex digits of `s` at `at`, without making a string. */
 function hexByte(s: string, at: number): number {

@@ -27,7 +27,7 @@ import {
 import { claimsOf, standingOf } from '../core/pick.js';
 import type { SigningKey } from '../core/dsse.js';
 import { ASSERTIONS_REF, COMPONENTS_DIR, assertionsRoot } from './assertionTree.js';
-import { AssertionIndex, type Changed, type Claims } from './assertionIndex.js';
+import { AssertionIndex, claimsKey, type Changed, type Claims } from './assertionIndex.js';
 import { Drafter, readRecord, SubjectResolver, type Draft } from './assertions.js';
 import { now, signatures } from './identity.js';
 import { PackWriter } from '../git/packWriter.js';
@@ -270,7 +270,7 @@ class Batch {
     // 100,000 VFIs stand in a few hundred distinct ways: one Claims for each way, shared.
     const distinct = new Map<string, Claims>();
     const interned = (c: Claims): Claims => {
-      const key = `${c.passing.join(',')}|${c.failing.join(',')}`;
+      const key = claimsKey(c);
       return distinct.get(key) ?? (distinct.set(key, c), c);
     };
     const rootEntries = new Map(await trees.fanout(''));
