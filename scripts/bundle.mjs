@@ -157,44 +157,39 @@ const common = {
 
 rmSync(CHUNKS, { recursive: true, force: true });
 await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
-// pick/find, assertions and push/pull are one file each, CommonJS, which the bin compiles itself with V8's code
-// cache (below): an ES module can use no code cache on Node 20, and its loader alone (with the
-// node:fs/promises, readline and watchers it loads) cost ~9 ms of every start; compiling the 170 KB
-// build, and the functions it runs, another ~12 ms. show keeps its ES split:
-// test/integration/cli.test.ts holds that it loads no table module, which its module log shows.
+// Each hot build is one file, CommonJS, which the bin compiles itself with V8's code cache (below):
+// an ES module can use no code cache on Node 20, and its loader alone (with the node:fs/promises,
+// readline and watchers it loads) cost ~9 ms of every start; compiling the 170 KB build, and the
+// functions it runs, another ~12 ms. What a script holds and never runs (show's table module) costs
+// little beside that: test/integration/cli.test.ts checks by V8's coverage what show runs.
 const SCRIPTS = {};
 for (const [word, keep] of Object.entries(HOT)) {
   const words = Object.keys(HOT_WORDS).filter((w) => HOT_WORDS[w] === word);
-  const script = word !== 'show';
   await build({
     ...common,
-    splitting: !script,
-    ...(script ? {
-      format: 'cjs',
-      outExtension: { '.js': '.cjs' },
-      // Strict as the ES modules it is made of; its own URL for the paths keepOwnUrl writes.
-      banner: { js: "'use strict';var __vfiUrl=require('node:url').pathToFileURL(__filename).href;" },
-    } : {}),
+    splitting: false,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // Strict as the ES modules it is made of; its own URL for the paths keepOwnUrl writes.
+    banner: { js: "'use strict';var __vfiUrl=require('node:url').pathToFileURL(__filename).href;" },
     entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
     // src/cli.ts registers only these commands (commander builds ~60 otherwise). A string: an
     // array would become a module of its own, one more chunk to load.
-    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), ...(script ? { 'import.meta.url': '__vfiUrl' } : {}) },
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), 'import.meta.url': '__vfiUrl' },
     plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
   });
-  if (script) {
-    // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
-    const file = path.join(CHUNKS, `hot-${word}.cjs`);
-    // A script compiled with a code cache has no dynamic import() on Node 20 (V8 keeps no host
-    // options in the cache: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, which the trust check took for
-    // an unknown key): a builtin's import() becomes its require, and any other import() is refused.
-    const code = readFileSync(file, 'utf8').replace(/^#!/, '//')
-      .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(() => require("$1"))');
-    if (/\bimport\(/.test(code)) throw new Error(`${file} has a dynamic import(), which a script run from a code cache cannot make`);
-    // The bin reads it as latin1, quicker than utf8: esbuild escapes what is not ASCII.
-    if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${file} is not ASCII: dist/main.js reads it as latin1`);
-    writeFileSync(file, code);
-    SCRIPTS[`hot-${word}`] = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  }
+  // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
+  const file = path.join(CHUNKS, `hot-${word}.cjs`);
+  // A script compiled with a code cache has no dynamic import() on Node 20 (V8 keeps no host
+  // options in the cache: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, which the trust check took for
+  // an unknown key): a builtin's import() becomes its require, and any other import() is refused.
+  const code = readFileSync(file, 'utf8').replace(/^#!/, '//')
+    .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(() => require("$1"))');
+  if (/\bimport\(/.test(code)) throw new Error(`${file} has a dynamic import(), which a script run from a code cache cannot make`);
+  // The bin reads it as latin1, quicker than utf8: esbuild escapes what is not ASCII.
+  if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${file} is not ASCII: dist/main.js reads it as latin1`);
+  writeFileSync(file, code);
+  SCRIPTS[`hot-${word}`] = createHash('sha256').update(code).digest('hex').slice(0, 16);
 }
 // dist/main.js is CommonJS (it starts the hot scripts without the ES loader); tsc's per-module
 // files and the chunks stay ES modules.
