@@ -235,7 +235,8 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   "  const vm = require('node:vm');",
   "  if (process.env.VFI_DEBUG === '1') return require(file);",
   "  const path = require('node:path');",
-  '  const name = `${path.basename(file)}.${hash}.cache`;',
+  // Named for the node too: two nodes that share a dist keep one cache each, not rewrite one.
+  '  const name = `${path.basename(file)}.${hash}.${process.versions.v8}.cache`;',
   '  const beside = path.join(path.dirname(file), name);',
   "  const mine = () => path.join(process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache'), 'vfi', name);",
   '  const read = (at) => {',
@@ -255,6 +256,13 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '      fs.mkdirSync(path.dirname(at), { recursive: true });',
   '      fs.writeFileSync(temp, bytes);',
   '      fs.renameSync(temp, at);',
+  // Caches of other builds and nodes are left to age out: one written over a month ago goes when
+  // another is written beside it (a cache in use is never written, so it may go, and is made again).
+  '      const old = Date.now() - 30 * 24 * 3600 * 1000;',
+  '      for (const f of fs.readdirSync(path.dirname(at))) {',
+  '        const other = path.join(path.dirname(at), f);',
+  "        if (/^hot-.*\\.cache$/.test(f) && other !== at) try { if (fs.statSync(other).mtimeMs < old) fs.rmSync(other); } catch {}",
+  '      }',
   '      return true;',
   '    } catch {',
   '      fs.rmSync(temp, { force: true });',

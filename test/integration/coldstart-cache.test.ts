@@ -1,4 +1,4 @@
-// dist/main.js compiles the hot scripts (pick/find, assertions) with a V8 code cache kept beside them
+// dist/main.js compiles the hot scripts (show, pick/find, assertions, push/pull) with a V8 code cache kept beside them
 // (scripts/bundle.mjs): whatever state that file is in, the command answers as it does without it,
 // and a cache that was not usable is written anew. Runs on a copy of dist/, whose cache it alters.
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,10 @@ function checksum(bytes: Buffer): number {
   for (let i = words * 4; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h >>> 0;
 }
+
+/** A cache is named for the build and for the node that wrote it. */
+const OURS = `.${process.versions.v8}.cache`;
+const DAY = 24 * 3600 * 1000;
 
 const RUNTIME = JSON.stringify({ nsq: { type: 'dockerImage', address: 'nsqio/nsq:v0.3.8' } });
 
@@ -46,7 +50,7 @@ describe('the code cache of the hot scripts', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const cacheFile = () => {
-    const found = fs.readdirSync(chunks).filter((f) => /^hot-pick\.cjs\.[0-9a-f]{16}\.cache$/.test(f));
+    const found = fs.readdirSync(chunks).filter((f) => f.startsWith('hot-pick.cjs.') && f.endsWith(OURS));
     expect(found).toHaveLength(1);
     return path.join(chunks, found[0]!);
   };
@@ -97,5 +101,28 @@ describe('the code cache of the hot scripts', () => {
     expect(pick()).toEqual(answer());
     expect(fs.statSync(file).isDirectory()).toBe(true);
     expect(fs.readdirSync(chunks).filter((f) => f.includes('.cache.'))).toEqual([]); // no temp file left
+  });
+
+  it('keeps another node\'s cache of the same build, and removes caches written over a month ago', () => {
+    fs.rmSync(cacheFile(), { recursive: true }); // the last test's, a directory
+    fs.rmSync(path.join(userCache, 'vfi'), { recursive: true, force: true });
+    expect(pick()).toEqual(answer());
+    const file = cacheFile();
+    const theirs = file.replace(OURS, '.9.9.9-other-node.cache');
+    fs.copyFileSync(file, theirs);
+    const stale = path.join(chunks, 'hot-show.cjs.0123456789abcdef.11.0.0.cache');
+    const recent = path.join(chunks, 'hot-show.cjs.fedcba9876543210.11.0.0.cache');
+    for (const f of [stale, recent]) fs.writeFileSync(f, 'a cache of another build');
+    fs.utimesSync(stale, new Date(Date.now() - 40 * DAY), new Date(Date.now() - 40 * DAY));
+    fs.utimesSync(recent, new Date(Date.now() - 20 * DAY), new Date(Date.now() - 20 * DAY));
+    expect(pick()).toEqual(answer());
+    expect(fs.existsSync(theirs)).toBe(true); // a cache in use is not written, so nothing is pruned
+    expect(fs.existsSync(stale)).toBe(true);
+    fs.writeFileSync(file, 'damaged');
+    expect(pick()).toEqual(answer()); // writes ours anew, and prunes beside it
+    expect(fs.readFileSync(file).length).toBeGreaterThan(1000);
+    expect(fs.existsSync(theirs)).toBe(true);
+    expect(fs.existsSync(recent)).toBe(true);
+    expect(fs.existsSync(stale)).toBe(false);
   });
 });
