@@ -3,7 +3,7 @@
 // in the loader than in its own work. esbuild puts everything a command needs in a few files:
 // dist/main.js (the bin) imports dist/chunks/main.js, whose dynamic imports stay lazy as their own
 // chunks (ajv, yaml, momoa and dockerode's callers load only with the commands that use them).
-// tsc still emits dist/** beside it (the typecheck and the per-module files tests may read).
+// tsc only checks the types (tsconfig.build.json): dist/ holds the bin, the chunks and the creds page.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CHUNKS = path.join(ROOT, 'dist', 'chunks');
 
 // Code that finds files from its own URL (schemas/, creds/page/, createRequire) keeps the URL its
-// module has in tsc's dist/ layout, so those paths mean the same wherever the chunk is.
+// module would have as dist/<its path under src/>.js, so those paths mean the same wherever the chunk is.
 const keepOwnUrl = {
   name: 'keep-own-url',
   setup(b) {
@@ -155,7 +155,9 @@ const common = {
   logLevel: 'warning',
 };
 
-rmSync(CHUNKS, { recursive: true, force: true });
+// All of dist/ is made here (scripts/build-page.mjs adds creds/page/ after): nothing an older build
+// left there ships.
+rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
 await build({ ...common, entryPoints: { main: path.join(ROOT, 'src', 'main.ts') }, plugins: [keepOwnUrl, namedExports, lazyBuiltins] });
 // Each hot build is one file, CommonJS, which the bin compiles itself with V8's code cache (below):
 // an ES module can use no code cache on Node 20, and its loader alone (with the node:fs/promises,
@@ -191,8 +193,8 @@ for (const [word, keep] of Object.entries(HOT)) {
   writeFileSync(file, code);
   SCRIPTS[`hot-${word}`] = createHash('sha256').update(code).digest('hex').slice(0, 16);
 }
-// dist/main.js is CommonJS (it starts the hot scripts without the ES loader); tsc's per-module
-// files and the chunks stay ES modules.
+// dist/main.js is CommonJS (it starts the hot scripts without the ES loader); the chunks of the
+// whole program stay ES modules.
 writeFileSync(path.join(ROOT, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
 writeFileSync(path.join(CHUNKS, 'package.json'), '{ "type": "module" }\n');
 // The bin: source maps are turned on before the bundle loads, so VFI_DEBUG stacks name src/ lines.
