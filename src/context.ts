@@ -43,6 +43,8 @@ export interface ProcessEnds {
   writeOut(data: string | Uint8Array): void;
   /** a function: stdin is opened when first touched, which only the commands that read it should do */
   stdin(): NodeJS.ReadStream;
+  /** whether a standard stream is a terminal, asked without making its stream */
+  isTerminal(fd: 0 | 1 | 2): boolean;
 }
 
 /** The environment and stderr of the process, for the entry point's error report, which runs with or without a command's context. */
@@ -72,19 +74,19 @@ export function processContext(ends: ProcessEnds, storeOption: string | undefine
     outBytes: (bytes) => ends.writeOut(bytes),
     note,
     get progressAllowed() {
-      return Boolean(ends.stderr.isTTY) && env.CI !== 'true';
+      return ends.isTerminal(2) && env.CI !== 'true';
     },
     get errStream() {
       return ends.stderr;
     },
     get inIsTerminal() {
-      return Boolean(ends.stdin().isTTY);
+      return ends.isTerminal(0);
     },
     get outIsTerminal() {
-      return Boolean(ends.stdout.isTTY);
+      return ends.isTerminal(1);
     },
     get color() {
-      return Boolean(ends.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '');
+      return ends.isTerminal(1) && !('NO_COLOR' in env && env.NO_COLOR !== '');
     },
     stdinChunks: () => ends.stdin(),
     readStdin: async () => {
