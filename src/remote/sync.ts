@@ -62,6 +62,12 @@ export interface SyncReport {
   messages: string[];
 }
 
+/** A remote whose name is known and whose URL git is still expanding (config.ts resolveRemoteSoon). */
+export interface PendingTarget {
+  name: string | undefined;
+  ready: Promise<RemoteTarget>;
+}
+
 export interface SyncHooks {
   /** tests: runs after the plan is made and before anything is written or sent */
   afterPlan?: () => Promise<void>;
@@ -283,13 +289,15 @@ function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string |
  * takes or refuses each ref on its own, so a ref it refuses (it moved meanwhile, or a hook) does
  * not hold back the others.
  */
-export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+export async function push(store: Store, given: RemoteTarget | PendingTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   sweepScratch(store.gitdir);
+  const pending = 'ready' in given ? given : { name: given.name, ready: Promise.resolve(given) };
+  const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, pending, opts);
+  if (quick?.done) return quick.report;
+  const target = await pending.ready;
   if (target.protocol === 'file') checkOnDisk(target);
   const env = gitEnv(target, opts);
   const where = remoteArg(store, target);
-  const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, target, where, env, opts);
-  if (quick?.done) return quick.report;
   // A remote the store never met is most often new and empty, and an empty listing over http may
   // be a web page: the listing is traced, so that telling which takes no second request.
   const http = target.protocol === 'http' || target.protocol === 'https';
@@ -424,15 +432,22 @@ function recordSent(store: Store, target: RemoteTarget, u: { ref: string; old: s
  * stays sent, said in the report's messages, and is up to date there). Undefined when the tracking
  * refs cannot say (no name, no tracking ref yet, nothing moved).
  */
-async function pushOnTracking(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<{ done: boolean; report: SyncReport } | undefined> {
-  const name = target.name;
+async function pushOnTracking(store: Store, pending: PendingTarget, opts: SessionOptions): Promise<{ done: boolean; report: SyncReport } | undefined> {
+  const name = pending.name;
   if (name === undefined) return undefined;
   const refs = [...localVfiRefs(store)].map(([ref, local]) => ({ ref, old: store.refs.read(trackingRef(name, ref)), new: local }));
   const updates = refs.filter((u) => u.old !== u.new);
   // nothing to send: the listing says whether the remote moved on; never met: it says what the remote has
   if (updates.length === 0 || refs.every((u) => u.old === undefined)) return undefined;
-  const { refused: invalid } = await checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  // checked while git says where the remote is; a remote that cannot be reached is said first
+  const checked = checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  checked.catch(() => {});
+  const target = await pending.ready;
+  if (target.protocol === 'file') checkOnDisk(target);
+  const { refused: invalid } = await checked;
   if (invalid.length > 0) throw refusalError(invalid);
+  const env = gitEnv(target, opts);
+  const where = remoteArg(store, target);
   const statuses = new Map<string, { flag: string; summary: string }>();
   for (const batch of batches(refs)) {
     const r = await runGit(store.gitdir, pushArgs(batch, where, opts, { lease: false }), env, { progress: opts.progress });
