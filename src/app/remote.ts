@@ -1,7 +1,7 @@
 /** Sharing the store through a git remote: `vfi push` and `vfi pull` over src/remote. */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
+import { addRemote, listRemotes, removeRemote, resolveRemote, resolveRemoteSoon } from '../remote/config.js';
 import { deleteTracking } from '../remote/tracking.js';
 import { looksLikePath, looksLikeUrl } from '../remote/url.js';
 
@@ -46,7 +46,9 @@ function sessionOptions(ctx: Context, skipInvalid?: boolean) {
 /** `vfi push`: every lineage and the assertions sent to a remote; what happened to each ref (also said on stderr). */
 export async function pushTo(ctx: Context, remote: string | undefined): Promise<Transfer> {
   const store = ctx.store({ create: false });
-  const target = resolveRemote(store.gitdir, remote, ctx.env);
+  // git says the remote's URL while the push plans from the store
+  const target = resolveRemoteSoon(store.gitdir, remote, ctx.env);
+  target.ready.catch(() => {});
   const { push: run } = await import('../remote/sync.js');
   try {
     const report = await settled(ctx.note, run(store, target, sessionOptions(ctx)));

@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import { FileLock, type LockIo } from '../git/lock.js';
-import { expandUrl } from './git.js';
+import { expandUrl, expandUrlSoon } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 
 /** The refs a store shares, by prefix: lineages, then the union refs (assertions, trust list, release policies). */
@@ -232,11 +232,31 @@ function remotesHint(remotes: RemoteEntry[]): string {
  * that name, else `origin`, else the only remote.
  */
 export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): RemoteTarget {
-  if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, ...gitUrl(gitdir, arg, env) };
+  const { name, raw } = chooseRemote(gitdir, arg);
+  try {
+    return { name, ...gitUrl(gitdir, raw, env) };
+  } catch (e) {
+    throw inRemote(name, e);
+  }
+}
+
+/**
+ * resolveRemote with git asked for the URL in the background: the remote's name is known at once
+ * (what a push plans with), its URL when git has said it.
+ */
+export function resolveRemoteSoon(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): { name: string | undefined; ready: Promise<RemoteTarget> } {
+  const { name, raw } = chooseRemote(gitdir, arg);
+  const expanded = asksGit(gitdir, raw) ? expandUrlSoon(gitdir, raw, env) : Promise.resolve(undefined);
+  return { name, ready: expanded.then((url) => ({ name, ...parseRemoteUrl(raw, url) })).catch((e: unknown) => Promise.reject(inRemote(name, e))) };
+}
+
+/** The remote `arg` names (its name, when it is one of the store's) and the URL or path written for it. */
+function chooseRemote(gitdir: string, arg: string | undefined): { name: string | undefined; raw: string } {
+  if (arg !== undefined && looksLikeUrl(arg)) return { name: undefined, raw: arg };
   const remotes = listRemotes(gitdir);
-  if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, ...gitUrl(gitdir, arg, env) };
+  if (arg !== undefined && looksLikePath(arg, (n) => remotes.some((r) => r.name === n))) return { name: undefined, raw: arg };
   // a word git's url.<base>.insteadOf turns into a URL (gh:org/repo)
-  if (arg !== undefined && !remotes.some((r) => r.name === arg) && /:/.test(arg)) return { name: undefined, ...gitUrl(gitdir, arg, env) };
+  if (arg !== undefined && !remotes.some((r) => r.name === arg) && /:/.test(arg)) return { name: undefined, raw: arg };
   let chosen: RemoteEntry | undefined;
   if (arg !== undefined) {
     chosen = remotes.find((r) => r.name === arg);
@@ -248,20 +268,18 @@ export function resolveRemote(gitdir: string, arg: string | undefined, env: Node
         { remotes: remotes.map((r) => r.name) }, remotes.length === 0 ? 'add one with `vfi remote add origin URL`, or give a URL' : remotesHint(remotes));
     }
   }
-  try {
-    return { name: chosen.name, ...gitUrl(gitdir, chosen.url, env) };
-  } catch (e) {
-    if (e instanceof VfiError) {
-      throw new VfiError(e.code, `remote ${chosen.name}: ${e.message}`, { ...e.data, name: chosen.name }, e.hint);
-    }
-    throw e;
-  }
+  return { name: chosen.name, raw: chosen.url };
 }
 
+/** A configured remote's URL that is refused says which remote it is. */
+function inRemote(name: string | undefined, e: unknown): unknown {
+  return name !== undefined && e instanceof VfiError ? new VfiError(e.code, `remote ${name}: ${e.message}`, { ...e.data, name }, e.hint) : e;
+}
 
 /** A remote URL as git takes it: after git's url.<base>.insteadOf rules, when they apply. */
 function gitUrl(gitdir: string, raw: string, env: NodeJS.ProcessEnv): RemoteUrl {
-  if (!looksLikeUrl(raw) && looksLikePath(raw)) return parseRemoteUrl(raw);
-  const expanded = /[\x00-\x1f\x7f]/.test(raw) || !fs.existsSync(gitdir) ? undefined : expandUrl(gitdir, raw, env);
-  return parseRemoteUrl(raw, expanded);
+  return parseRemoteUrl(raw, asksGit(gitdir, raw) ? expandUrl(gitdir, raw, env) : undefined);
 }
+
+/** Whether git is asked what `raw` expands to (a path on disk or a word git cannot take is not). */
+const asksGit = (gitdir: string, raw: string) => !(!looksLikeUrl(raw) && looksLikePath(raw)) && !/[\x00-\x1f\x7f]/.test(raw) && fs.existsSync(gitdir);

@@ -162,9 +162,16 @@ export function gitFailure(stderr: string, target: RemoteUrl, verb: Verb, sentCr
  * store's included), or undefined when git cannot say.
  */
 export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv): string | undefined {
-  const r = spawnSync('git', ['--git-dir', gitdir, 'ls-remote', '--get-url', '--', word], { env: gitEnv(undefined, { env, interactive: false }), encoding: 'utf8' });
+  const r = spawnSync('git', ['--git-dir', gitdir, ...getUrlArgs(word)], { env: gitEnv(undefined, { env, interactive: false }), encoding: 'utf8' });
   return r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
 }
+
+/** expandUrl without blocking: node works on while git answers. */
+export function expandUrlSoon(gitdir: string, word: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return runGit(gitdir, getUrlArgs(word), gitEnv(undefined, { env, interactive: false })).then((r) => (r.code === 0 ? r.stdout.replace(/\n$/, '') : undefined), () => undefined);
+}
+
+const getUrlArgs = (word: string) => ['ls-remote', '--get-url', '--', word];
 
 /**
  * Whether `where` (a remote that listed no refs at all over http) is a web page rather than a git

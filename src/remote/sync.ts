@@ -62,6 +62,12 @@ export interface SyncReport {
   messages: string[];
 }
 
+/** A remote whose name is known and whose URL git is still expanding (config.ts resolveRemoteSoon). */
+export interface PendingTarget {
+  name: string | undefined;
+  ready: Promise<RemoteTarget>;
+}
+
 export interface SyncHooks {
   /** tests: runs after the plan is made and before anything is written or sent */
   afterPlan?: () => Promise<void>;
@@ -283,13 +289,15 @@ function remoteOnlyNote(remoteRefs: Map<string, string>, store: Store): string |
  * takes or refuses each ref on its own, so a ref it refuses (it moved meanwhile, or a hook) does
  * not hold back the others.
  */
-export async function push(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+export async function push(store: Store, given: RemoteTarget | PendingTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
   sweepScratch(store.gitdir);
+  const pending = 'ready' in given ? given : { name: given.name, ready: Promise.resolve(given) };
+  const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, pending, opts);
+  if (quick?.done) return quick.report;
+  const target = await pending.ready;
   if (target.protocol === 'file') checkOnDisk(target);
   const env = gitEnv(target, opts);
   const where = remoteArg(store, target);
-  const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, target, where, env, opts);
-  if (quick?.done) return quick.report;
   // A remote the store never met is most often new and empty, and an empty listing over http may
   // be a web page: the listing is traced, so that telling which takes no second request.
   const http = target.protocol === 'http' || target.protocol === 'https';
@@ -396,9 +404,12 @@ export async function push(store: Store, target: RemoteTarget, opts: SessionOpti
   return report;
 }
 
-/** `git push` of each ref to its local head, with the lease on the head expected there (empty: none yet). */
-const pushArgs = (batch: { ref: string; old: string | undefined; new: string }[], where: string, opts: SessionOptions) =>
-  ['push', '--porcelain', ...(opts.progress ? ['--progress'] : []), ...batch.map((u) => `--force-with-lease=${u.ref}:${u.old ?? ''}`), '--', where, ...batch.map((u) => `${u.new}:${u.ref}`)];
+/**
+ * `git push` of each ref to its local head, with the lease on the head expected there (empty: none
+ * yet), or (`lease: false`) under git's fast-forward rule against the head the remote advertises.
+ */
+const pushArgs = (batch: { ref: string; old: string | undefined; new: string }[], where: string, opts: SessionOptions, { lease = true } = {}) =>
+  ['push', '--porcelain', ...(opts.progress ? ['--progress'] : []), ...(lease ? batch.map((u) => `--force-with-lease=${u.ref}:${u.old ?? ''}`) : []), '--', where, ...batch.map((u) => `${u.new}:${u.ref}`)];
 
 /** A ref git reports sent: tracked, said, and its outcome. */
 function recordSent(store: Store, target: RemoteTarget, u: { ref: string; old: string | undefined; new: string }, report: SyncReport): void {
@@ -409,32 +420,37 @@ function recordSent(store: Store, target: RemoteTarget, u: { ref: string; old: s
 
 /**
  * The daily push to a named remote in one round trip: the remote most likely still holds what the
- * store last saw there (its tracking refs), so every ref is sent with `--force-with-lease` on that
- * value, those that moved since (fast-forwards of it) and the others (their lease checks the
- * remote is still there), without listing the remote first. A failure of git is the push's
- * failure. Done only when git reports every ref sent or up to date: a stale lease (the remote
- * moved) or a refusal is left to the push planned against the listed remote heads, which says what happened (what was sent here stays
- * sent, said in the report's messages, and is up to date there). Undefined when the tracking refs
- * cannot say (no name, no tracking ref yet, a ref behind or beside what was seen, nothing moved).
+ * store last saw there (its tracking refs), so every ref is sent at once, without listing the
+ * remote first and without a lease: git's own fast-forward rule decides each ref against the head
+ * the remote advertises (it refuses one that is not an ancestor of the local head), and the server
+ * moves a ref only from that advertised head. So vfi walks no commits before git starts; what it
+ * sends is checked as past the tracking value (a commit below that value was the remote's, sent or
+ * pulled by vfi, or fetched from it). A ref that is unchanged goes too, so that git says whether the
+ * remote still has it. A failure of git is the push's failure. Done only when git reports every ref
+ * sent or up to date: a refusal (the remote moved, the store is behind or beside it, a hook) is left
+ * to the push planned against the listed remote heads, which says what happened (what was sent here
+ * stays sent, said in the report's messages, and is up to date there). Undefined when the tracking
+ * refs cannot say (no name, no tracking ref yet, nothing moved).
  */
-async function pushOnTracking(store: Store, target: RemoteTarget, where: string, env: NodeJS.ProcessEnv, opts: SessionOptions): Promise<{ done: boolean; report: SyncReport } | undefined> {
-  if (target.name === undefined) return undefined;
-  const reader = new CommitReader(store.objects, { lenient: true });
-  const refs: { ref: string; old: string | undefined; new: string }[] = [];
-  for (const [ref, local] of localVfiRefs(store)) {
-    const seen = store.refs.read(trackingRef(target.name, ref));
-    if (seen !== undefined && seen !== local && (!(await store.objects.has(seen)) || (await relate(reader, local, seen)) !== 'ahead')) return undefined;
-    refs.push({ ref, old: seen, new: local });
-  }
+async function pushOnTracking(store: Store, pending: PendingTarget, opts: SessionOptions): Promise<{ done: boolean; report: SyncReport } | undefined> {
+  const name = pending.name;
+  if (name === undefined) return undefined;
+  const refs = [...localVfiRefs(store)].map(([ref, local]) => ({ ref, old: store.refs.read(trackingRef(name, ref)), new: local }));
   const updates = refs.filter((u) => u.old !== u.new);
   // nothing to send: the listing says whether the remote moved on; never met: it says what the remote has
   if (updates.length === 0 || refs.every((u) => u.old === undefined)) return undefined;
-  const { refused: invalid } = await checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  // checked while git says where the remote is; a remote that cannot be reached is said first
+  const checked = checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
+  checked.catch(() => {});
+  const target = await pending.ready;
+  if (target.protocol === 'file') checkOnDisk(target);
+  const { refused: invalid } = await checked;
   if (invalid.length > 0) throw refusalError(invalid);
+  const env = gitEnv(target, opts);
+  const where = remoteArg(store, target);
   const statuses = new Map<string, { flag: string; summary: string }>();
   for (const batch of batches(refs)) {
-    const args = pushArgs(batch, where, opts);
-    const r = await runGit(store.gitdir, args, env, { progress: opts.progress });
+    const r = await runGit(store.gitdir, pushArgs(batch, where, opts, { lease: false }), env, { progress: opts.progress });
     const status = porcelainStatus(r.stdout);
     // git said nothing of the refs it was to send (it may still list those up to date): it failed, and
     // as the planned push does, the push says so (the remote may have taken them)
@@ -443,13 +459,16 @@ async function pushOnTracking(store: Store, target: RemoteTarget, where: string,
     for (const [ref, st] of status) statuses.set(ref, st);
   }
   const report: SyncReport = { url: target.display, outcomes: [], messages: [] };
+  const flag = (u: { ref: string }) => statuses.get(u.ref)?.flag;
+  for (const u of refs) if (flag(u) === ' ' || flag(u) === '*') recordSent(store, target, { ...u, old: flag(u) === '*' ? undefined : u.old }, report);
+  if (!refs.every((u) => [' ', '*', '='].includes(flag(u) ?? ''))) return { done: false, report };
+  const sent = report.outcomes.length;
   for (const u of refs) {
-    const st = statuses.get(u.ref);
-    if (st && st.flag !== '!' && u.old !== u.new) recordSent(store, target, u, report);
+    if (flag(u) !== '=') continue;
+    recordTracking(store, name, u.ref, u.new);
+    report.outcomes.push({ ref: u.ref, action: 'up-to-date', local: u.new, remote: u.new });
   }
-  if (refs.some((u) => statuses.get(u.ref)?.flag !== (u.old === u.new ? '=' : ' ') && statuses.get(u.ref)?.flag !== '*')) return { done: false, report };
-  for (const u of refs) if (u.old === u.new) report.outcomes.push({ ref: u.ref, action: 'up-to-date', local: u.new, remote: u.new });
-  report.messages.push(`pushed ${updates.length} ref(s) to ${target.display}`);
+  report.messages.push(sent === 0 ? `everything up to date on ${target.display}` : `pushed ${sent} ref(s) to ${target.display}`);
   return { done: true, report };
 }
 

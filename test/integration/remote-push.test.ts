@@ -127,4 +127,17 @@ describe('push when the remote moved on', () => {
       [ASSERTIONS, 'fast-forward'],
     ]);
   });
+
+  it('never overwrites the remote when the store published beside what its tracking ref says there: git\'s fast-forward rule refuses it, pull first', async () => {
+    // plain git fetch moves the tracking refs (the refspecs `vfi remote add` writes); the store's own Base stays where it was
+    expect((await runAsync('git', ['--git-dir', ci, 'fetch', '--quiet', 'origin'], { env })).code).toBe(0);
+    ok(ci, ['set', 'Base', 'supervisor=polyverse/supervisor:v9.0.0'], at('CI', 40));
+    const baseThere = rev(repo, 'refs/vfi/Base');
+    expect(rev(ci, 'refs/vfi-remotes/origin/vfi/Base')).toBe(baseThere);
+
+    const r = await run(ci, ['push']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Base: not sent, the store and the remote both published since they last met; pull first$/m);
+    expect(rev(repo, 'refs/vfi/Base')).toBe(baseThere);
+  });
 });
