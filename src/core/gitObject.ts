@@ -55,6 +55,31 @@ export function decodeTree(body: Buffer): TreeEntry[] {
   return entries;
 }
 
+/**
+ * The first entry of a tree named `name` (and of `mode`, if given), as decodeTree's entries would
+ * give it, decoding no other entry (a fanout tree holds hundreds); a malformed tree throws as
+ * decodeTree does, wherever the damage is.
+ */
+export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode']): TreeEntry | undefined {
+  const want = Buffer.from(name, 'utf8');
+  let found: TreeEntry | undefined;
+  let i = 0;
+  // Bytes scanned in place: hundreds of Buffer#indexOf calls cost more than the few bytes each finds.
+  while (i < body.length) {
+    let space = i;
+    while (space < body.length && body[space] !== 0x20) space++;
+    let nul = space;
+    while (nul < body.length && body[nul] !== 0) nul++;
+    if (nul >= body.length || nul + 21 > body.length) throw new Error('malformed tree object');
+    if (!found && nul - space - 1 === want.length && (want.length === 0 || body[space + 1] === want[0]) && body.compare(want, 0, want.length, space + 1, nul) === 0) {
+      const m = body.toString('latin1', i, space) as TreeEntry['mode'];
+      if (mode === undefined || m === mode) found = { mode: m, name, id: body.toString('hex', nul + 1, nul + 21) };
+    }
+    i = nul + 21;
+  }
+  return found;
+}
+
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -5,7 +5,7 @@
  * not parse) is STORE_DAMAGED, named by `where` when the caller gives one (the ref it hangs from).
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree, type Commit, type TreeEntry } from '../core/gitObject.js';
+import { decodeCommit, decodeTree, findTreeEntry, type Commit, type TreeEntry } from '../core/gitObject.js';
 import type { ObjectStore } from './objects.js';
 
 export interface StoredCommit extends Commit {
@@ -43,11 +43,15 @@ export async function readCommit(objects: ObjectStore, id: string, opts: ReadOpt
 }
 
 /** Read and parse one tree. */
-export async function readTree(objects: ObjectStore, id: string, where?: string): Promise<TreeEntry[]> {
+export function readTree(objects: ObjectStore, id: string, where?: string): Promise<TreeEntry[]> {
+  return readTreeAs(objects, id, where, decodeTree);
+}
+
+async function readTreeAs<T>(objects: ObjectStore, id: string, where: string | undefined, parse: (body: Buffer) => T): Promise<T> {
   const obj = await objects.read(id);
   if (obj.type !== 'tree') throw damaged(id, `is a ${obj.type}, not a tree`, where);
   try {
-    return decodeTree(obj.body);
+    return parse(obj.body);
   } catch (e) {
     throw damaged(id, `is not a well-formed tree (${(e as Error).message})`, where);
   }
@@ -86,11 +90,21 @@ export class TreeReader {
   async read(id: string, where?: string): Promise<TreeEntry[]> {
     let entries = this.memo.get(id);
     if (!entries) {
-      const at = [this.context, where].filter(Boolean).join(': ');
-      entries = await readTree(this.objects, id, at || undefined);
+      entries = await readTree(this.objects, id, this.at(where));
       this.memo.set(id, entries);
     }
     return entries;
+  }
+
+  /** The first entry of tree `id` named `name` (of `mode`, if given), as read(id).find would give it, decoding no other entry. */
+  async entry(id: string, name: string, where?: string, mode?: TreeEntry['mode']): Promise<TreeEntry | undefined> {
+    const entries = this.memo.get(id);
+    if (entries) return entries.find((e) => e.name === name && (mode === undefined || e.mode === mode));
+    return readTreeAs(this.objects, id, this.at(where), (body) => findTreeEntry(body, name, mode));
+  }
+
+  private at(where: string | undefined): string | undefined {
+    return [this.context, where].filter(Boolean).join(': ') || undefined;
   }
 }
 

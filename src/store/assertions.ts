@@ -51,11 +51,11 @@ const MAX_ATTEMPTS = 200;
 /** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */
 async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store), base?: string): Promise<TreeEntry[]> {
   let root = await assertionsRoot(store);
-  if (root && base) root = (await reader.read(root, 'root tree')).find((e) => e.name === base && e.mode === '40000')?.id;
+  if (root && base) root = (await reader.entry(root, base, 'root tree', '40000'))?.id;
   if (!root) return [];
-  const shard = (await reader.read(root, base ?? 'root tree')).find((e) => e.name === id.slice(0, 2));
+  const shard = await reader.entry(root, id.slice(0, 2), base ?? 'root tree');
   if (!shard) return [];
-  const dir = (await reader.read(shard.id, id.slice(0, 2))).find((e) => e.name === id.slice(2));
+  const dir = await reader.entry(shard.id, id.slice(2), id.slice(0, 2));
   if (!dir) return [];
   return reader.read(dir.id, `${id.slice(0, 2)}/${id.slice(2)}`);
 }
