@@ -64,13 +64,17 @@ export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode
   const want = Buffer.from(name, 'utf8');
   let found: TreeEntry | undefined;
   let i = 0;
-  // Bytes scanned in place: hundreds of Buffer#indexOf calls cost more than the few bytes each finds.
   while (i < body.length) {
+    // One search per entry (its NUL), the mode's few bytes scanned for the space before it; an
+    // entry with no space before its NUL is read as decodeTree reads it.
+    let nul = body.indexOf(0, i);
     let space = i;
-    while (space < body.length && body[space] !== 0x20) space++;
-    let nul = space;
-    while (nul < body.length && body[nul] !== 0) nul++;
-    if (nul >= body.length || nul + 21 > body.length) throw new Error('malformed tree object');
+    while (space < nul && body[space] !== 0x20) space++;
+    if (space >= nul) {
+      space = body.indexOf(0x20, i);
+      nul = body.indexOf(0, space);
+    }
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('malformed tree object');
     if (!found && nul - space - 1 === want.length && (want.length === 0 || body[space + 1] === want[0]) && body.compare(want, 0, want.length, space + 1, nul) === 0) {
       const m = body.toString('latin1', i, space) as TreeEntry['mode'];
       if (mode === undefined || m === mode) found = { mode: m, name, id: body.toString('hex', nul + 1, nul + 21) };

@@ -31,4 +31,25 @@ describe('findTreeEntry', () => {
       expect(() => findTreeEntry(bad, '00')).toThrow('malformed tree object');
     }
   });
+
+  it('agrees with decodeTree on damaged bytes: the same entry, or both refuse', () => {
+    // Bytes a hash check would pass only if written so on purpose: spaces, NULs and cuts anywhere.
+    const small = encodeTree(entries.filter((e) => e.name.length !== 2 || e.name < '08'));
+    const outcome = (f: () => TreeEntry | undefined) => {
+      try {
+        return f() ?? null;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let k = 0; k < 3000; k++) {
+      const bad = Buffer.from(small.subarray(0, small.length - random(3) * random(30)));
+      for (let m = 1 + random(3); m > 0; m--) bad[random(bad.length)] = [0, 0x20, 0x30, 0x61][random(4)]!;
+      for (const name of ['00', '07', 'components', '']) {
+        expect(outcome(() => findTreeEntry(bad, name))).toEqual(outcome(() => decodeTree(bad).find((e) => e.name === name)));
+      }
+    }
+  });
 });
