@@ -43,15 +43,19 @@ export async function readCommit(objects: ObjectStore, id: string, opts: ReadOpt
 }
 
 /** Read and parse one tree. */
-export function readTree(objects: ObjectStore, id: string, where?: string): Promise<TreeEntry[]> {
-  return readTreeAs(objects, id, where, decodeTree);
+export async function readTree(objects: ObjectStore, id: string, where?: string): Promise<TreeEntry[]> {
+  return parseTree(id, await treeBody(objects, id, where), where, decodeTree);
 }
 
-async function readTreeAs<T>(objects: ObjectStore, id: string, where: string | undefined, parse: (body: Buffer) => T): Promise<T> {
+async function treeBody(objects: ObjectStore, id: string, where: string | undefined): Promise<Buffer> {
   const obj = await objects.read(id);
   if (obj.type !== 'tree') throw damaged(id, `is a ${obj.type}, not a tree`, where);
+  return obj.body;
+}
+
+function parseTree<T>(id: string, body: Buffer, where: string | undefined, parse: (body: Buffer) => T): T {
   try {
-    return parse(obj.body);
+    return parse(body);
   } catch (e) {
     throw damaged(id, `is not a well-formed tree (${(e as Error).message})`, where);
   }
@@ -79,6 +83,8 @@ export class CommitReader {
 /** Reads trees once per reader: trees are immutable, and a retry re-reads mostly the same ones. */
 export class TreeReader {
   private readonly memo = new Map<string, TreeEntry[]>();
+  /** trees looked in by entry(), as read: a second lookup in one (another name) reads it once */
+  private readonly bodies = new Map<string, Buffer>();
   private readonly objects: ObjectStore;
 
   /** `from`: the object store, or anything that has one (a Store). `context` prefixes messages: the ref the trees hang from. */
@@ -100,7 +106,9 @@ export class TreeReader {
   async entry(id: string, name: string, where?: string, mode?: TreeEntry['mode']): Promise<TreeEntry | undefined> {
     const entries = this.memo.get(id);
     if (entries) return entries.find((e) => e.name === name && (mode === undefined || e.mode === mode));
-    return readTreeAs(this.objects, id, this.at(where), (body) => findTreeEntry(body, name, mode));
+    let body = this.bodies.get(id);
+    if (!body) this.bodies.set(id, (body = await treeBody(this.objects, id, this.at(where))));
+    return parseTree(id, body, this.at(where), (b) => findTreeEntry(b, name, mode));
   }
 
   private at(where: string | undefined): string | undefined {
