@@ -6,7 +6,7 @@ import { walk, type Part } from '../core/composition.js';
 import { intotoLines } from '../core/intoto.js';
 import { disqualifying, isEvidence, scoreOf, standingOf, type Standing } from '../core/pick.js';
 import { formatComponentSubject, parseSubject } from '../core/subject.js';
-import { COMPONENTS_DIR, latestRecordsOf, readRecordsOf, SubjectResolver } from '../store/assertions.js';
+import { COMPONENTS_DIR, latestRecordsOf, readRecordsOf, SubjectResolver, TreeReader } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
 import type { RecordFilter } from '../store/trust.js';
 
@@ -44,7 +44,9 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
   const store = ctx.store({ create: false });
   const component = parsed.kind === 'component' ? parsed.component : undefined;
   const subject = parsed.kind === 'component' ? { id: parsed.component.digest, name: parsed.component.name } : await new SubjectResolver(store).resolve(ref, parsed.ref);
-  const records = await readRecordsOf(store, subject.id, component ? COMPONENTS_DIR : undefined, (e) => damaged.push(e));
+  // One reader for the subject's records and its parts': the ref's commit and root tree read once.
+  const reader = new TreeReader(store);
+  const records = await readRecordsOf(store, subject.id, component ? COMPONENTS_DIR : undefined, (e) => damaged.push(e), reader);
   if (format === 'intoto') return { format, lines: intotoLines(records) };
   const { loadTrust } = await import('../store/trust.js');
   const trust = await loadTrust(store);
@@ -64,7 +66,7 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
   const standing = standingOf(counted.map((r) => ({ claim: r.claim, result: r.result, at: parseAt(r.at)!, record: r.record })));
   const byRecord = new Map(records.map((r) => [r.record, r]));
   const display = component ? formatComponentSubject(component) : `${subject.name}@${subject.id}`;
-  const inside = component ? [] : await partsWithRecords(store, subject.id, trust);
+  const inside = component ? [] : await partsWithRecords(store, subject.id, trust, reader);
   const insideFailing = inside.flatMap((p) => [...p.latest.values()].filter((r) => r.result === 'fail' && isEvidence(r.claim)).map((r) => ({ path: p.path, r })));
   if (format === 'json') {
     const latest = new Map<string, AssertionRecord>();
@@ -99,12 +101,12 @@ export async function readAssertions(ctx: Context, ref: string, format: 'text' |
 }
 
 /** Every part of a VFI (at any depth) that has records, with the latest record of each claim. */
-async function partsWithRecords(store: Store, id: string, trust: RecordFilter): Promise<PartRecords[]> {
+async function partsWithRecords(store: Store, id: string, trust: RecordFilter, reader: TreeReader): Promise<PartRecords[]> {
   const { partsReadDirectly } = await import('../store/composition.js');
   const out = [];
   for (const { path: at, part } of walk(id, await partsReadDirectly(store, [id])).reached) {
     if (part.kind === 'unpinned') continue;
-    const latest = await latestRecordsOf(store, part.key, trust, part.kind === 'vfi' ? undefined : COMPONENTS_DIR);
+    const latest = await latestRecordsOf(store, part.key, trust, part.kind === 'vfi' ? undefined : COMPONENTS_DIR, reader);
     if (latest.size > 0) out.push({ path: at, part, latest });
   }
   return out;

@@ -55,6 +55,35 @@ export function decodeTree(body: Buffer): TreeEntry[] {
   return entries;
 }
 
+/**
+ * The first entry of a tree named `name` (and of `mode`, if given), as decodeTree's entries would
+ * give it, decoding no other entry (a fanout tree holds hundreds); a malformed tree throws as
+ * decodeTree does, wherever the damage is.
+ */
+export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode']): TreeEntry | undefined {
+  const want = Buffer.from(name, 'utf8');
+  let found: TreeEntry | undefined;
+  let i = 0;
+  while (i < body.length) {
+    // One search per entry (its NUL), the mode's few bytes scanned for the space before it; an
+    // entry with no space before its NUL is read as decodeTree reads it.
+    let nul = body.indexOf(0, i);
+    let space = i;
+    while (space < nul && body[space] !== 0x20) space++;
+    if (space >= nul) {
+      space = body.indexOf(0x20, i);
+      nul = body.indexOf(0, space);
+    }
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('malformed tree object');
+    if (!found && nul - space - 1 === want.length && (want.length === 0 || body[space + 1] === want[0]) && body.compare(want, 0, want.length, space + 1, nul) === 0) {
+      const m = body.toString('latin1', i, space) as TreeEntry['mode'];
+      if (mode === undefined || m === mode) found = { mode: m, name, id: body.toString('hex', nul + 1, nul + 21) };
+    }
+    i = nul + 21;
+  }
+  return found;
+}
+
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

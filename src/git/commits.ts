@@ -5,7 +5,7 @@
  * not parse) is STORE_DAMAGED, named by `where` when the caller gives one (the ref it hangs from).
  */
 import { VfiError } from '../errors.js';
-import { decodeCommit, decodeTree, type Commit, type TreeEntry } from '../core/gitObject.js';
+import { decodeCommit, decodeTree, findTreeEntry, type Commit, type TreeEntry } from '../core/gitObject.js';
 import type { ObjectStore } from './objects.js';
 
 export interface StoredCommit extends Commit {
@@ -44,10 +44,18 @@ export async function readCommit(objects: ObjectStore, id: string, opts: ReadOpt
 
 /** Read and parse one tree. */
 export async function readTree(objects: ObjectStore, id: string, where?: string): Promise<TreeEntry[]> {
+  return parseTree(id, await treeBody(objects, id, where), where, decodeTree);
+}
+
+async function treeBody(objects: ObjectStore, id: string, where: string | undefined): Promise<Buffer> {
   const obj = await objects.read(id);
   if (obj.type !== 'tree') throw damaged(id, `is a ${obj.type}, not a tree`, where);
+  return obj.body;
+}
+
+function parseTree<T>(id: string, body: Buffer, where: string | undefined, parse: (body: Buffer) => T): T {
   try {
-    return decodeTree(obj.body);
+    return parse(body);
   } catch (e) {
     throw damaged(id, `is not a well-formed tree (${(e as Error).message})`, where);
   }
@@ -75,6 +83,8 @@ export class CommitReader {
 /** Reads trees once per reader: trees are immutable, and a retry re-reads mostly the same ones. */
 export class TreeReader {
   private readonly memo = new Map<string, TreeEntry[]>();
+  /** trees looked in by entry(), as read: a second lookup in one (another name) reads it once */
+  private readonly bodies = new Map<string, Buffer>();
   private readonly objects: ObjectStore;
 
   /** `from`: the object store, or anything that has one (a Store). `context` prefixes messages: the ref the trees hang from. */
@@ -86,11 +96,23 @@ export class TreeReader {
   async read(id: string, where?: string): Promise<TreeEntry[]> {
     let entries = this.memo.get(id);
     if (!entries) {
-      const at = [this.context, where].filter(Boolean).join(': ');
-      entries = await readTree(this.objects, id, at || undefined);
+      entries = await readTree(this.objects, id, this.at(where));
       this.memo.set(id, entries);
     }
     return entries;
+  }
+
+  /** The first entry of tree `id` named `name` (of `mode`, if given), as read(id).find would give it, decoding no other entry. */
+  async entry(id: string, name: string, where?: string, mode?: TreeEntry['mode']): Promise<TreeEntry | undefined> {
+    const entries = this.memo.get(id);
+    if (entries) return entries.find((e) => e.name === name && (mode === undefined || e.mode === mode));
+    let body = this.bodies.get(id);
+    if (!body) this.bodies.set(id, (body = await treeBody(this.objects, id, this.at(where))));
+    return parseTree(id, body, this.at(where), (b) => findTreeEntry(b, name, mode));
+  }
+
+  private at(where: string | undefined): string | undefined {
+    return [this.context, where].filter(Boolean).join(': ') || undefined;
   }
 }
 

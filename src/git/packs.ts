@@ -186,6 +186,7 @@ export class PackSet {
   /** packs whose index does not parse, and why */
   private readonly unreadable = new Map<string, string>();
   private readonly cache = new BaseCache();
+  private lastFound: Pack | undefined;
 
   /** `readOther`: a REF_DELTA's base that is in no pack (a loose object), or undefined. */
   constructor(
@@ -238,9 +239,21 @@ export class PackSet {
 
   private locate(id: string): { pack: Pack; offset: number } | undefined {
     if (!this.packs) this.rescan();
+    // The pack the last object came from first, as git does: objects read together (a VFI's
+    // records, a lineage's commits) are mostly in one pack, and a miss in another pack's index
+    // costs its pages.
+    const last = this.lastFound;
+    if (last && this.packs!.includes(last)) {
+      const offset = last.index.find(id);
+      if (offset !== undefined) return { pack: last, offset };
+    }
     for (const pack of this.packs!) {
+      if (pack === last) continue;
       const offset = pack.index.find(id);
-      if (offset !== undefined) return { pack, offset };
+      if (offset !== undefined) {
+        this.lastFound = pack;
+        return { pack, offset };
+      }
     }
     return undefined;
   }

@@ -12,8 +12,15 @@ export const COMPONENTS_DIR = 'components';
 
 /** The tree reader of git/commits.ts, its messages naming the assertions ref. */
 export class TreeReader extends GitTreeReader {
-  constructor(store: Store) {
+  private rootTree: Promise<string | undefined> | undefined;
+
+  constructor(private readonly store: Store) {
     super(store, ASSERTIONS_REF);
+  }
+
+  /** The root tree of the assertions ref when this reader first asked: one reader, one view of the ref. */
+  root(): Promise<string | undefined> {
+    return (this.rootTree ??= assertionsRoot(this.store));
   }
 }
 

@@ -50,20 +50,23 @@ const MAX_ATTEMPTS = 200;
 
 /** The tree entries of one VFI's (or, under COMPONENTS_DIR, one component's) directory; empty when it has no records. */
 async function vfiDirectory(store: Store, id: string, reader = new TreeReader(store), base?: string): Promise<TreeEntry[]> {
-  let root = await assertionsRoot(store);
-  if (root && base) root = (await reader.read(root, 'root tree')).find((e) => e.name === base && e.mode === '40000')?.id;
+  let root = await reader.root();
+  if (root && base) root = (await reader.entry(root, base, 'root tree', '40000'))?.id;
   if (!root) return [];
-  const shard = (await reader.read(root, base ?? 'root tree')).find((e) => e.name === id.slice(0, 2));
+  const shard = await reader.entry(root, id.slice(0, 2), base ?? 'root tree');
   if (!shard) return [];
-  const dir = (await reader.read(shard.id, id.slice(0, 2))).find((e) => e.name === id.slice(2));
+  const dir = await reader.entry(shard.id, id.slice(2), id.slice(0, 2));
   if (!dir) return [];
   return reader.read(dir.id, `${id.slice(0, 2)}/${id.slice(2)}`);
 }
 
-/** What the file names of a VFI's records say (a component's, given its digest and COMPONENTS_DIR), oldest first. */
-export async function recordNamesOf(store: Store, id: string, base?: string): Promise<RecordName[]> {
+/**
+ * What the file names of a VFI's records say (a component's, given its digest and COMPONENTS_DIR), oldest first.
+ * `reader`: one shared by the reads of a command, which then read the ref's commit and root tree once.
+ */
+export async function recordNamesOf(store: Store, id: string, base?: string, reader?: TreeReader): Promise<RecordName[]> {
   const names: RecordName[] = [];
-  for (const e of await vfiDirectory(store, id, undefined, base)) {
+  for (const e of await vfiDirectory(store, id, reader, base)) {
     const n = parseRecordFileName(e.name);
     if (n && n.record === e.id) names.push(n);
   }
@@ -84,8 +87,8 @@ export async function readRecord(store: Store, record: string): Promise<Assertio
 
 /** Every record about a VFI, oldest first (by `at`, then record id). */
 /** Every record about a VFI (or, under `base`, a component), oldest first (by `at`, then record id); with `onDamaged`, a damaged record is said and left out. */
-export async function readRecordsOf(store: Store, id: string, base?: string, onDamaged?: (e: VfiError) => void): Promise<AssertionRecord[]> {
-  const names = await recordNamesOf(store, id, base);
+export async function readRecordsOf(store: Store, id: string, base?: string, onDamaged?: (e: VfiError) => void, reader?: TreeReader): Promise<AssertionRecord[]> {
+  const names = await recordNamesOf(store, id, base, reader);
   if (!onDamaged) return Promise.all(names.map((n) => readRecord(store, n.record)));
   // Each damaged record is said and left out; the others are read still.
   const out: AssertionRecord[] = [];
@@ -106,9 +109,9 @@ export async function readRecordsOf(store: Store, id: string, base?: string, onD
 }
 
 /** The latest record of each claim about a VFI (or, under `base`, a component) that counts under `filter`, read in full (for `--json` and explanations). */
-export async function latestRecordsOf(store: Store, id: string, filter?: RecordFilter, base?: string): Promise<Map<string, AssertionRecord>> {
+export async function latestRecordsOf(store: Store, id: string, filter?: RecordFilter, base?: string, reader?: TreeReader): Promise<Map<string, AssertionRecord>> {
   const names = [];
-  for (const n of await recordNamesOf(store, id, base)) if (!filter || (await filter.reason(id.slice(0, 2), n)) === undefined) names.push(n);
+  for (const n of await recordNamesOf(store, id, base, reader)) if (!filter || (await filter.reason(id.slice(0, 2), n)) === undefined) names.push(n);
   const latest = latestPerClaim(names);
   const out = new Map<string, AssertionRecord>();
   for (const claim of [...latest.keys()].sort()) out.set(claim, await readRecord(store, latest.get(claim)!.record));

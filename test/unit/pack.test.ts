@@ -57,6 +57,19 @@ describe('pack indexes', () => {
     expect(encodePackIndex(rows, PackIndex.parse(idx).packChecksum).equals(idx)).toBe(true);
   });
 
+  it('finds every id of a crowded fanout range, evenly spread or bunched, and none that is absent', () => {
+    // A lookup first probes either side of where an evenly spread id would be: ids bunched at one
+    // end of their range (the guess far off) must be found as surely as SHA-1s.
+    const hex = (n: number) => n.toString(16).padStart(6, '0');
+    const even = Array.from({ length: 2000 }, (_, i) => `ab${hex(Math.floor((i * 0xffffff) / 2000) + 1)}${'0'.repeat(32)}`);
+    const bunched = Array.from({ length: 600 }, (_, i) => `cd${hex(i * 3)}${'1'.repeat(32)}`);
+    const entries = [...even, ...bunched].map((id, i) => ({ id, offset: 12 + i * 10, crc: 0 }));
+    const index = PackIndex.parse(encodePackIndex(entries, Buffer.alloc(20)));
+    for (const e of entries) expect(index.find(e.id)).toBe(e.offset);
+    const absent = [...even.map((id) => `${id.slice(0, 39)}f`), ...bunched.map((id) => `${id.slice(0, 8)}${'2'.repeat(32)}`), `ab${'f'.repeat(38)}`, `ab${'0'.repeat(38)}`];
+    for (const id of absent) expect(index.find(id)).toBeUndefined();
+  });
+
   it('writes offsets past 2 GiB in the large-offset table, as git reads them', () => {
     const entries = [
       { id: '1'.repeat(40), offset: 12, crc: 0x01020304 },
