@@ -381,9 +381,15 @@ class Admission {
     const key = `${vfi}:${e.id}`;
     // The common case in one read of the bytes (what it accepts, the checks below accept); any doubt, a failed read included, takes the checks below, which say why.
     if (!component && e.mode === '100644' && !this.good.has(key)) {
-      const bytes = await this.read(e.id, 'blob', MAX_RECORD_BYTES).catch(() => undefined);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await this.read(e.id, 'blob', MAX_RECORD_BYTES);
+      } catch {
+        /* said by the checks below, in their order */
+      }
       const sha = bytes && plainRecordSha256({ id: e.id, bytes, name: e.name, subject: vfi });
-      if (sha !== undefined && sha === (await this.vfiSha(vfi) ?? sha)) {
+      // (the VFI's hash is known after its first record: no wait for it then)
+      if (sha !== undefined && sha === ((this.vfiShas.get(vfi) ?? (await this.vfiSha(vfi))) ?? sha)) {
         this.good.add(key);
         return;
       }
