@@ -173,6 +173,16 @@ function parseStatement(s: JsonValue, bytes: Buffer, record: string): AssertionR
 
 /** Why a parsed record is not one `makeRecord` could have written, or undefined. */
 export function recordProblem(r: AssertionRecord): string | undefined {
+  const bad = assertionProblem(r);
+  if (bad) return bad;
+  // the bytes compared, not re-hashed: equal bytes have the same id (a pull checks 100,000 records this way)
+  if (!Buffer.from(statementText(r), 'utf8').equals(r.signed ? r.signed.statement : r.bytes)) return 'not in canonical form';
+  if (r.signed && canonicalText(JSON.parse(r.bytes.toString('utf8')) as JsonValue) !== r.bytes.toString('utf8')) return 'envelope not in canonical form';
+  return undefined;
+}
+
+/** Why what a record says is not what `vfi assert` could have recorded (its fields, not its bytes), or undefined. */
+export function assertionProblem(r: Assertion): string | undefined {
   if (r.component) {
     const c = r.component;
     const address = c.type === 'git' ? `${c.name}@${c.digest}` : `${c.name}@sha256:${c.digest}`;
@@ -193,9 +203,6 @@ export function recordProblem(r: AssertionRecord): string | undefined {
   if (by) return `"by" ${by}`;
   if (r.note !== undefined && textProblem(r.note, 1000)) return `"note" ${textProblem(r.note, 1000)}`;
   if (r.evidence !== undefined && evidenceProblem(r.evidence)) return `"evidence" ${evidenceProblem(r.evidence)}`;
-  // the bytes compared, not re-hashed: equal bytes have the same id (a pull checks 100,000 records this way)
-  if (!Buffer.from(statementText(r), 'utf8').equals(r.signed ? r.signed.statement : r.bytes)) return 'not in canonical form';
-  if (r.signed && canonicalText(JSON.parse(r.bytes.toString('utf8')) as JsonValue) !== r.bytes.toString('utf8')) return 'envelope not in canonical form';
   return undefined;
 }
 

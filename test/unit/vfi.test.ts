@@ -149,3 +149,13 @@ describe('git objects', () => {
     expect(encodeCommit(c).toString()).toContain('author A U Thor <a@example.com> 1700000000 -0530\n');
   });
 });
+
+describe('addresses checked once', () => {
+  it('an address found valid for one type is still checked for another', () => {
+    const image = 'nsqio/nsq:v0.3.8';
+    expect(validateVfi({ nsq: { type: 'dockerImage', address: image } })).toEqual({ nsq: { type: 'dockerImage', address: image } });
+    expect(validateVfi({ nsq: { type: 'dockerImage', address: image } })).toEqual({ nsq: { type: 'dockerImage', address: image } });
+    expect(() => validateVfi({ nsq: { type: 'git', address: image } })).toThrow(/not a valid git address/);
+    expect(() => validateVfi({ nsq: { type: 'vfi', address: image } })).toThrow(/not a valid VFI reference/);
+  });
+});
