@@ -97,6 +97,8 @@ export function readEntryHeader(buf: Buffer, at: number, base = 0): EntryHeader 
 export function inflateEntry(buf: Buffer, at: number, size: number, base = 0, limit = OBJECT_SIZE_LIMIT): { data: Buffer; used: number } {
   if (size > limit) throw new PackFormatError(`the object at ${at} claims ${size} bytes, more than the limit of ${limit}`);
   if (size > (buf.length - (at - base)) * MAX_INFLATE_RATIO + 64) throw new PackFormatError(`the object at ${at} claims ${size} bytes, more than its data can hold`, true);
+  const stored = size <= STORED_MAX ? storedStream(buf, at - base, size) : undefined;
+  if (stored) return stored;
   let res: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     // One output chunk of the object's size: zlib's default 16 KiB per call is most of the cost.
@@ -106,6 +108,56 @@ export function inflateEntry(buf: Buffer, at: number, size: number, base = 0, li
   }
   if (res.buffer.length !== size) throw new PackFormatError(`the object at ${at} inflates to ${res.buffer.length} bytes, not ${size}`);
   return { data: res.buffer, used: res.engine.bytesWritten };
+}
+
+/** The largest object read from stored blocks without zlib: past it, checking the Adler-32 here costs more than zlib's set-up. */
+const STORED_MAX = 4096;
+
+/**
+ * A zlib stream of stored (uncompressed) deflate blocks at `i`, as `vfi assert --batch` packs its
+ * records, read without zlib: each node:zlib call builds a stream object (~0.1 ms cold), and `vfi
+ * assertions` reads a few dozen such objects. Only a stream that is well formed to its Adler-32
+ * and gives exactly `size` bytes is read here (RFC 1950/1951); anything else (compressed blocks, a
+ * preset dictionary, damage, a cut) is undefined, for zlib to inflate or refuse as before.
+ */
+function storedStream(buf: Buffer, i: number, size: number): { data: Buffer; used: number } | undefined {
+  const start = i;
+  if (i + 2 > buf.length) return undefined;
+  const cmf = buf[i]!;
+  const flg = buf[i + 1]!;
+  if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || flg & 0x20 || ((cmf << 8) | flg) % 31 !== 0) return undefined;
+  i += 2;
+  const data = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (let final = 0; !final;) {
+    if (i + 5 > buf.length) return undefined;
+    const head = buf[i]!;
+    // BFINAL, BTYPE 00 (stored), the rest of the byte zero
+    if (head > 1) return undefined;
+    final = head;
+    const len = buf.readUInt16LE(i + 1);
+    if ((len ^ 0xffff) !== buf.readUInt16LE(i + 3) || i + 5 + len > buf.length || o + len > size) return undefined;
+    buf.copy(data, o, i + 5, i + 5 + len);
+    o += len;
+    i += 5 + len;
+  }
+  if (o !== size || i + 4 > buf.length || adler32(data) !== buf.readUInt32BE(i)) return undefined;
+  return { data, used: i + 4 - start };
+}
+
+function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  for (let k = 0; k < data.length;) {
+    // 5552 bytes at most between reductions keep b within 2^32 (zlib's NMAX)
+    for (const end = Math.min(k + 5552, data.length); k < end; k++) {
+      a += data[k]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
 }
 
 /** Apply a git delta to its base; a result larger than `limit` is refused before anything is allocated. */

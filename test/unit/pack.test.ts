@@ -1,7 +1,7 @@
 /** Git's pack formats (core/pack.ts): indexes git writes (v1, v2), and ones the tests' pack writer makes, checked by git; entry headers; deltas. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyDelta, inflateEntry, OFS_DELTA, PackFormatError, packHeaderProblem, PackIndex, readEntryHeader, REF_DELTA } from '../../src/core/pack.js';
 import { gitBytes, tempDir } from '../helpers/cli.js';
@@ -128,6 +128,58 @@ describe('pack entry headers', () => {
     ['an OFS_DELTA whose base would be before the pack', Buffer.from([0x6a, 0x80, 0x48])],
   ])('refuses %s', (_what, bad) => {
     expect(() => readEntryHeader(bad, 12, 12)).toThrowError(PackFormatError);
+  });
+
+  it('reads stored (uncompressed) streams as zlib does, and leaves zlib every stream it would refuse', () => {
+    // What zlib makes of the stream at 2 of `buf`: the data and bytes used, or the error.
+    const byZlib = (buf: Buffer, size: number) => {
+      try {
+        const r = inflateSync(buf.subarray(2), { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+        return r.buffer.length === size ? { data: r.buffer, used: r.engine.bytesWritten } : 'wrong size';
+      } catch {
+        return 'refused';
+      }
+    };
+    const outcome = (buf: Buffer, size: number) => {
+      try {
+        return inflateEntry(buf, 2, size);
+      } catch (e) {
+        return e instanceof PackFormatError ? (e.message.includes('inflates to') ? 'wrong size' : 'refused') : e;
+      }
+    };
+    let seed = 3;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    // Two stored blocks, as zlib writes a stream it was asked not to compress, by hand.
+    const twoBlocks = (data: Buffer, cut: number) => {
+      const block = (part: Buffer, final: number) => Buffer.concat([Buffer.from([final, part.length & 0xff, part.length >> 8, ~part.length & 0xff, (~part.length >> 8) & 0xff]), part]);
+      const z = deflateSync(data, { level: 0 });
+      return Buffer.concat([z.subarray(0, 2), block(data.subarray(0, cut), 0), block(data.subarray(cut), 1), z.subarray(z.length - 4)]);
+    };
+    for (let k = 0; k < 400; k++) {
+      const data = Buffer.from(Array.from({ length: random(3000) }, () => random(256)));
+      const streams = [deflateSync(data, { level: 0 }), deflateSync(data, { level: 1 }), twoBlocks(data, random(data.length + 1))];
+      for (const z of streams) {
+        const buf = Buffer.concat([Buffer.from('xx'), z, Buffer.from('next entry')]);
+        expect(outcome(buf, data.length)).toEqual(byZlib(buf, data.length));
+        // one byte changed anywhere (header, lengths, data, checksum), or the stream cut
+        const bad = Buffer.from(buf);
+        const at = 2 + random(z.length);
+        bad[at] = bad[at]! ^ (1 << random(8));
+        expect(outcome(bad, data.length)).toEqual(byZlib(bad, data.length));
+        const cut = buf.subarray(0, 2 + random(z.length));
+        expect(outcome(cut, data.length)).toEqual(byZlib(cut, data.length));
+        if (data.length > 0) expect(outcome(buf, data.length - 1)).toEqual(byZlib(buf, data.length - 1));
+      }
+    }
+    // each byte of a stored stream's header and block header changed, one bit at a time
+    const z = Buffer.concat([Buffer.from('xx'), deflateSync(Buffer.from('a record'), { level: 0 }), Buffer.from('next entry')]);
+    for (let at = 2; at < 9; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const bad = Buffer.from(z);
+        bad[at] = bad[at]! ^ (1 << bit);
+        expect(outcome(bad, 8)).toEqual(byZlib(bad, 8));
+      }
+    }
   });
 
   it('inflates an entry, and tells a cut stream (read more) from a damaged one', () => {
