@@ -43,8 +43,6 @@ export interface ProcessEnds {
   writeOut(data: string | Uint8Array): void;
   /** a function: stdin is opened when first touched, which only the commands that read it should do */
   stdin(): NodeJS.ReadStream;
-  /** whether a standard stream is a terminal, asked without making its stream */
-  isTerminal(fd: 0 | 1 | 2): boolean;
 }
 
 /** The environment and stderr of the process, for the entry point's error report, which runs with or without a command's context. */
@@ -74,19 +72,19 @@ export function processContext(ends: ProcessEnds, storeOption: string | undefine
     outBytes: (bytes) => ends.writeOut(bytes),
     note,
     get progressAllowed() {
-      return ends.isTerminal(2) && env.CI !== 'true';
+      return Boolean(ends.stderr.isTTY) && env.CI !== 'true';
     },
     get errStream() {
       return ends.stderr;
     },
     get inIsTerminal() {
-      return ends.isTerminal(0);
+      return Boolean(ends.stdin().isTTY);
     },
     get outIsTerminal() {
-      return ends.isTerminal(1);
+      return Boolean(ends.stdout.isTTY);
     },
     get color() {
-      return ends.isTerminal(1) && !('NO_COLOR' in env && env.NO_COLOR !== '');
+      return Boolean(ends.stdout.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== '');
     },
     stdinChunks: () => ends.stdin(),
     readStdin: async () => {

@@ -5,7 +5,6 @@
  * gives every command them through its Context (src/context.ts).
  */
 import { writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { runCli } from './cli.js';
 
 /** A reader that stops early (`vfi log X | head`) is not an error: stop quietly, as git does. */
@@ -66,7 +65,6 @@ runCli(process.argv, {
   },
   writeOut,
   stdin: () => process.stdin,
-  isTerminal: (fd) => isatty(fd),
 }).then(
   (code) => {
     process.exitCode = code;
