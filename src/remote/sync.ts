@@ -94,6 +94,12 @@ function remoteArg(store: Store, target: RemoteTarget): string {
   return target.name !== undefined && listRemotes(store.gitdir).some((r) => r.name === target.name) ? target.name : target.url;
 }
 
+/** How git reaches `target`: its environment and the remote's argument, a path remote checked to be a repository on disk first. */
+function reach(store: Store, target: RemoteTarget, opts: SessionOptions): { env: NodeJS.ProcessEnv; where: string } {
+  if (target.protocol === 'file') checkOnDisk(target);
+  return { env: gitEnv(target, opts), where: remoteArg(store, target) };
+}
+
 const sentCredentials = (target: RemoteTarget, opts: SessionOptions) => Boolean(target.credentials ?? gitEnv(undefined, opts).VFI_GIT_USERNAME);
 
 /**
@@ -295,9 +301,7 @@ export async function push(store: Store, given: RemoteTarget | PendingTarget, op
   const quick = hooks.afterPlan ? undefined : await pushOnTracking(store, pending, opts);
   if (quick?.done) return quick.report;
   const target = await pending.ready;
-  if (target.protocol === 'file') checkOnDisk(target);
-  const env = gitEnv(target, opts);
-  const where = remoteArg(store, target);
+  const { env, where } = reach(store, target, opts);
   // A remote the store never met is most often new and empty, and an empty listing over http may
   // be a web page: the listing is traced, so that telling which takes no second request.
   const http = target.protocol === 'http' || target.protocol === 'https';
@@ -443,11 +447,9 @@ async function pushOnTracking(store: Store, pending: PendingTarget, opts: Sessio
   const checked = checkOutgoing(store, updates.map((u) => ({ ref: u.ref, old: u.old ?? null, new: u.new })));
   checked.catch(() => {});
   const target = await pending.ready;
-  if (target.protocol === 'file') checkOnDisk(target);
+  const { env, where } = reach(store, target, opts);
   const { refused: invalid } = await checked;
   if (invalid.length > 0) throw refusalError(invalid);
-  const env = gitEnv(target, opts);
-  const where = remoteArg(store, target);
   const statuses = new Map<string, { flag: string; summary: string }>();
   for (const batch of batches(refs)) {
     const r = await runGit(store.gitdir, pushArgs(batch, where, opts, { lease: false }), env, { progress: opts.progress });
