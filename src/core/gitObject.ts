@@ -43,7 +43,9 @@ export function decodeTree(body: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
   let i = 0;
   while (i < body.length) {
-    const { space, nul } = entryAt(body, i);
+    const space = body.indexOf(0x20, i);
+    const nul = body.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('malformed tree object');
     const mode = body.toString('latin1', i, space) as TreeEntry['mode'];
     const name = body.toString('utf8', space + 1, nul);
     const id = body.toString('hex', nul + 1, nul + 21);
@@ -63,7 +65,16 @@ export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode
   let found: TreeEntry | undefined;
   let i = 0;
   while (i < body.length) {
-    const { space, nul } = entryAt(body, i);
+    // One search per entry (its NUL), the mode's few bytes scanned for the space before it; an
+    // entry with no space before its NUL is read as decodeTree reads it.
+    let nul = body.indexOf(0, i);
+    let space = i;
+    while (space < nul && body[space] !== 0x20) space++;
+    if (space >= nul) {
+      space = body.indexOf(0x20, i);
+      nul = body.indexOf(0, space);
+    }
+    if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('malformed tree object');
     if (!found && nul - space - 1 === want.length && (want.length === 0 || body[space + 1] === want[0]) && body.compare(want, 0, want.length, space + 1, nul) === 0) {
       const m = body.toString('latin1', i, space) as TreeEntry['mode'];
       if (mode === undefined || m === mode) found = { mode: m, name, id: body.toString('hex', nul + 1, nul + 21) };
@@ -71,23 +82,6 @@ export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode
     i = nul + 21;
   }
   return found;
-}
-
-/**
- * Where the tree entry at `i` has the space after its mode and the NUL after its name: the first
- * space, and the first NUL after it. One search per entry (its NUL), the mode's few bytes scanned
- * for the space before it; an entry with no space before its NUL is searched on from the space.
- */
-function entryAt(body: Buffer, i: number): { space: number; nul: number } {
-  let nul = body.indexOf(0, i);
-  let space = i;
-  while (space < nul && body[space] !== 0x20) space++;
-  if (space >= nul) {
-    space = body.indexOf(0x20, i);
-    nul = body.indexOf(0, space);
-  }
-  if (space < 0 || nul < 0 || nul + 21 > body.length) throw new Error('malformed tree object');
-  return { space, nul };
 }
 
 function compareBytes(a: string, b: string): number {
