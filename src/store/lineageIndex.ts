@@ -207,41 +207,47 @@ export class LineageIndex {
   private appendPublished(name: string, from: string, published: Omit<LineageEntry, 'parents'>[]): boolean {
     if (published.length === 0) return false;
     const file = this.cacheFile(name);
-    let buf: Buffer;
     let read: fs.Stats;
+    let head: Buffer;
+    let tail: Buffer;
     let pub: PublicationFile | undefined;
     try {
+      // Its ends only: the header, and the last row (the old head's), well within its last 64 KB.
       read = fs.statSync(file);
-      buf = fs.readFileSync(file);
+      head = readAt(file, 0, Math.min(128, read.size));
+      tail = readAt(file, Math.max(0, read.size - 65536), Math.min(65536, read.size));
     } catch {
       return false;
     }
-    const header = CACHE_HEADER.exec(buf.toString('latin1', 0, 128));
-    if (!header || header[1] !== from || buf.toString('latin1', buf.length - 2) !== ']}') return false;
+    const header = CACHE_HEADER.exec(head.toString('latin1'));
+    if (!header || header[1] !== from || tail.toString('latin1', tail.length - 2) !== ']}') return false;
     const count = Number(header[2]);
     // A quote inside a string is escaped, so `["<commit>",` only ever starts a row.
-    const last = buf.lastIndexOf(`["${from}",`);
+    const last = tail.lastIndexOf(`["${from}",`);
     if (last < 0 || count < 1) return false; // not before the row is parsed: from 0 it would be the whole file
     let parents: unknown[];
     try {
-      const row = JSON.parse(buf.toString('utf8', last, buf.length - 2)) as unknown[];
+      const row = JSON.parse(tail.toString('utf8', last, tail.length - 2)) as unknown[];
       parents = row.slice(5);
       if (row[0] !== from || parents.length > 1) return false;
       pub = PublicationFile.open(path.join(this.dir, `${name}.pub`), from);
       if (!pub) return false;
-      const older = pub.newestFirst();
       let parent = count - 1;
       const rows = published.map((p) => `,${JSON.stringify([p.commit, p.id, p.time, p.author, p.subject, parent++])}`).join('');
-      const head = published.at(-1)!.commit;
+      const newHead = published.at(-1)!.commit;
       const rowsAt = header[0].length;
-      const start = Buffer.from(`{"v":${VERSION},"head":"${head}","n":${count + published.length},"rows":[`);
+      const start = Buffer.from(`{"v":${VERSION},"head":"${newHead}","n":${count + published.length},"rows":[`);
       const end = Buffer.from(`${rows}]}`);
-      if (start.length !== rowsAt || !appendToCopy(file, read, start, end)) writeFileAtomic(file, Buffer.concat([start, buf.subarray(rowsAt, buf.length - 2), end]));
+      if (start.length !== rowsAt || !appendToCopy(file, read, start, end)) {
+        const buf = fs.readFileSync(file);
+        if (buf.length !== read.size || !buf.subarray(0, head.length).equals(head)) return false; // rewritten meanwhile
+        writeFileAtomic(file, Buffer.concat([start, buf.subarray(rowsAt, buf.length - 2), end]));
+      }
+      pub.writeWithNewer(path.join(this.dir, `${name}.pub`), newHead, published.map((p) => p.id).reverse());
       pub.close();
       pub = undefined;
       this.quick.get(name)?.file.close();
       this.quick.delete(name);
-      PublicationFile.write(path.join(this.dir, `${name}.pub`), head, [...published.map((p) => p.id).reverse(), ...older]);
       return true;
     } catch {
       return false;
@@ -392,6 +398,17 @@ export function writeFileAtomic(file: string, content: string | Buffer | Pieces)
  * one) and whose last two bytes are replaced by `end`; false, leaving `file` as it was, when the
  * file is no longer the one `was` describes (a writer renamed another over it) or anything fails.
  */
+/** `len` bytes of `file` from `at`. */
+function readAt(file: string, at: number, len: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, len, at));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function appendToCopy(file: string, was: fs.Stats, start: Buffer, end: Buffer): boolean {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {

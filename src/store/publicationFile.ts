@@ -48,14 +48,37 @@ export class PublicationFile {
 
   static write(file: string, head: string, newestFirst: readonly string[]): void {
     const sorted = [...new Set(newestFirst)].sort();
-    const buf = Buffer.alloc(HEADER + 20 * (newestFirst.length + sorted.length));
-    buf.write(MAGIC, 0, 'latin1');
-    buf.writeUInt32BE(VERSION, 4);
-    buf.write(head, 8, 'hex');
-    buf.writeUInt32BE(newestFirst.length, 28);
-    buf.writeUInt32BE(sorted.length, 32);
+    const buf = withHeader(head, newestFirst.length, sorted.length);
     let at = HEADER;
     for (const id of [...newestFirst, ...sorted]) at += buf.write(id, at, 20, 'hex');
+    writeFileAtomic(file, buf);
+  }
+
+  /**
+   * Write `file` for `head`: this file's publications with `newer` (ids, newest first) before
+   * them. Bytes are copied, not read as ids: at 100,000 publications a rewrite through hex strings
+   * and a sort took ~200 ms of every `vfi set` and of every pull that brought a publication.
+   */
+  writeWithNewer(file: string, head: string, newer: readonly string[]): void {
+    const sorted = this.read(HEADER + 20 * this.count, 20 * this.distinct);
+    const added = Buffer.alloc(20 * newer.length);
+    newer.forEach((id, i) => added.write(id, 20 * i, 20, 'hex'));
+    // Where each id not yet among the sorted ones goes, in order (a few a publication).
+    const inserts = [...new Set(newer)].map((id) => Buffer.from(id, 'hex'))
+      .map((id) => ({ id, index: sortedIndex(sorted, this.distinct, id) }))
+      .filter(({ id, index }) => !holds(sorted, this.distinct, index, id))
+      .sort((a, b) => Buffer.compare(a.id, b.id));
+    const buf = withHeader(head, this.count + newer.length, this.distinct + inserts.length);
+    let at = HEADER + added.copy(buf, HEADER);
+    if (fs.readSync(this.fd, buf, at, 20 * this.count, HEADER) !== 20 * this.count) throw new Error('the publications file was cut short');
+    at += 20 * this.count;
+    let from = 0;
+    for (const { id, index } of inserts) {
+      at += sorted.copy(buf, at, 20 * from, 20 * index);
+      at += id.copy(buf, at);
+      from = index;
+    }
+    sorted.copy(buf, at, 20 * from);
     writeFileAtomic(file, buf);
   }
 
@@ -99,16 +122,7 @@ export class PublicationFile {
   /** Is the full id among the sorted ids: a binary search over bytes, allocating nothing (a batch asks a million times). */
   private hasId(sorted: Buffer, id: string): boolean {
     this.probe.write(id, 0, 20, 'hex');
-    let lo = 0;
-    let hi = this.distinct;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = sorted.compare(this.probe, 0, 20, 20 * mid, 20 * mid + 20);
-      if (c === 0) return true;
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return false;
+    return holds(sorted, this.distinct, sortedIndex(sorted, this.distinct, this.probe), this.probe);
   }
 
   close(): void {
@@ -121,3 +135,29 @@ export class PublicationFile {
     return buf;
   }
 }
+
+/** A file's bytes for `head` with `count` publications and `distinct` ids, the header written. */
+function withHeader(head: string, count: number, distinct: number): Buffer {
+  const buf = Buffer.alloc(HEADER + 20 * (count + distinct));
+  buf.write(MAGIC, 0, 'latin1');
+  buf.writeUInt32BE(VERSION, 4);
+  buf.write(head, 8, 'hex');
+  buf.writeUInt32BE(count, 28);
+  buf.writeUInt32BE(distinct, 32);
+  return buf;
+}
+
+/** Where `id` is or would go among `n` sorted 20-byte ids: the first index whose id is not smaller. */
+function sortedIndex(sorted: Buffer, n: number, id: Buffer): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted.compare(id, 0, 20, 20 * mid, 20 * mid + 20) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Is `id` the id at `index` of `n` sorted ones? */
+const holds = (sorted: Buffer, n: number, index: number, id: Buffer): boolean => index < n && sorted.compare(id, 0, 20, 20 * index, 20 * index + 20) === 0;
