@@ -6,12 +6,14 @@
  * assertions, records `vfi assert` could have written, filed under names that say what they say.
  * Every object is read with a size bound, so a small pack that inflates to gigabytes is refused
  * without being inflated. Only the new part is walked: what the old head reaches was admitted before.
- * Objects are read through one `git cat-file --batch` (git/catFile.ts), many at a time, so git
- * inflates them and node only checks them; the new commits are listed by `git rev-list`.
+ * A few objects are read in this process; more, through one `git cat-file --batch`
+ * (git/catFile.ts), many at a time, so git inflates them and node only checks them. The new
+ * commits of a ref are walked here when they are a few on top of its old head, else listed by `git rev-list`.
  */
 import { VfiError } from '../errors.js';
 import { commitProblem, filedRecordProblem, MAX_RECORD_BYTES, MAX_VFI_BYTES, plainRecordSha256 } from '../core/admission.js';
 import { decodeCommit, decodeTree, type TreeEntry } from '../core/gitObject.js';
+import type { GitObject } from '../git/objects.js';
 import { checkDepth, parseIJson } from '../core/ijson.js';
 import { canonicalVfi, describeVfiPath, vfiSha256 } from '../core/vfi.js';
 import { nameProblem } from '../core/names.js';
@@ -79,13 +81,16 @@ class Refused extends Error {
  * refusalError), with it the valid ones are admitted and the others listed.
  */
 export async function admitIncoming(store: Store, updates: RefUpdate[], opts: { skipInvalid?: boolean; signal?: AbortSignal } = {}): Promise<{ admitted: RefUpdate[]; refused: Refusal[]; lines: Map<string, AdmittedLine> }> {
-  const objects = new BatchReader(store.gitdir, store.env);
+  const objects = new AdmissionObjects(store);
   const cancel = () => objects.close();
   opts.signal?.addEventListener('abort', cancel);
   // git lists the next refs' new commits while this one is checked (a few: a pull may bring a thousand lineages)
   const listed: Promise<Set<string> | undefined>[] = [];
   const list = (i: number) => {
-    for (let j = listed.length; j < Math.min(updates.length, i + LISTED_AHEAD); j++) listed.push(newCommits(store.gitdir, store.env, updates[j]!.new, updates[j]!.old));
+    for (let j = listed.length; j < Math.min(updates.length, i + LISTED_AHEAD); j++) {
+      const u = updates[j]!;
+      listed.push(newCommitsNearby(store, u.new, u.old).then((near) => near ?? newCommits(store.gitdir, store.env, u.new, u.old)));
+    }
     return listed[i]!;
   };
   const checker = new Admission(store, objects);
@@ -186,7 +191,7 @@ class Admission {
   /** by lineage ref: its new commits, parents first, when they form one line from the old head */
   readonly lines = new Map<string, AdmittedLine>();
 
-  constructor(private readonly store: Store, private readonly objects: BatchReader) {}
+  constructor(private readonly store: Store, private readonly objects: AdmissionObjects) {}
 
   async check(u: RefUpdate, listed: Promise<Set<string> | undefined>): Promise<void> {
     const lineage = u.ref.startsWith(LINEAGE_PREFIX);
@@ -445,6 +450,57 @@ class Admission {
       this.vfiShas.set(vfi, sha);
     }
     return sha;
+  }
+}
+
+/** Commits a walk reads itself before it leaves the listing to git. */
+const NEARBY_COMMITS = 64;
+
+/**
+ * newCommits without starting git, for the daily pull (a few commits on top of the old head): the
+ * commits reached from `head` without passing `old`, when every path from `head` meets `old`
+ * within NEARBY_COMMITS of them. Any doubt (a new ref, a root or a damaged commit on the way, more
+ * commits, diverged histories) is undefined, and git lists them. What it returns is exactly
+ * newCommits' set: a commit also below `old` would lead on to a root without meeting `old`.
+ */
+async function newCommitsNearby(store: Store, head: string, old: string | null): Promise<Set<string> | undefined> {
+  if (old === null) return undefined;
+  const out = new Set<string>();
+  const todo = [head];
+  while (todo.length > 0) {
+    const id = todo.pop()!;
+    if (id === old || out.has(id)) continue;
+    if (out.size === NEARBY_COMMITS) return undefined;
+    const commit = await readCommit(store.objects, id, { lenient: true, maxBytes: MAX_COMMIT_BYTES }).catch(() => undefined);
+    if (!commit || commit.parents.length === 0) return undefined;
+    out.add(id);
+    for (let p = commit.parents.length - 1; p >= 0; p--) todo.push(commit.parents[p]!);
+  }
+  return out;
+}
+
+/** Objects read in this process up to this many; past it, through git cat-file. */
+const READS_IN_PROCESS = 2000;
+
+/**
+ * Where admission reads objects: in this process while few (a daily pull reads a few dozen, and
+ * starting git costs more than reading them), then through one `git cat-file --batch`, many at a
+ * time, so git inflates them on the other core while node checks them (a full pull's 100,000).
+ */
+class AdmissionObjects {
+  private reads = 0;
+  private batch: BatchReader | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  read(id: string, opts: { maxBytes?: number }): Promise<GitObject> {
+    if (this.batch === undefined && ++this.reads <= READS_IN_PROCESS) return this.store.objects.read(id, opts);
+    this.batch ??= new BatchReader(this.store.gitdir, this.store.env);
+    return this.batch.read(id, opts);
+  }
+
+  close(): void {
+    this.batch?.close();
   }
 }
 

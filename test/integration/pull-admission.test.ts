@@ -207,6 +207,51 @@ describe.each(['path', 'http'] as const)('pull over %s', (transport) => {
   }, 60_000);
 });
 
+describe('a pull of more objects than are read in this process (admit.ts READS_IN_PROCESS)', () => {
+  // 2,500 new records in one directory: the first objects are read in this process, the rest
+  // through git cat-file; a bad record named last is one of the rest.
+  const bulk = path.join(dir, 'bulk');
+  beforeAll(() => {
+    fs.cpSync(good, bulk, { recursive: true });
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ vfi: `Runtime@${vfiId}`, claim: `claim-${i % 50}`, result: 'pass', by: 'ci' }));
+    expect(local(bulk, ['assert', '--batch', '-'], { input: `${lines.join('\n')}\n` }).code).toBe(0);
+  });
+  const bulkPair = () => {
+    const name = `bulk${++serial}.git`;
+    const url = gitServer().createRepo(name);
+    const remote = gitServer().repoPath(name);
+    git(bulk, ['push', '--quiet', remote, 'refs/vfi/*:refs/vfi/*', 'refs/vfi-assertions/*:refs/vfi-assertions/*']);
+    const into = path.join(dir, `local${serial}`);
+    fs.cpSync(good, into, { recursive: true });
+    return { remote, url, local: into };
+  };
+
+  it('admits them all', async () => {
+    const { remote, url, local: into } = bulkPair();
+    const r = await vfi(into, ['pull', url]);
+    expect(r.stderr).toMatch(/assertions: fast-forward/);
+    expect(r.code).toBe(0);
+    expect(git(into, ['rev-parse', ASSERTIONS])).toBe(git(remote, ['rev-parse', ASSERTIONS]));
+    const records = async (store: string) => (JSON.parse((await vfi(store, ['assertions', `Runtime@${vfiId}`, '--json'])).stdout) as { records: unknown[] }).records;
+    const pulled = await records(into);
+    expect(pulled.length).toBeGreaterThan(2500);
+    expect(pulled).toEqual(await records(bulk));
+  }, 120_000);
+
+  it('refuses a bad record among them, read through git, and leaves the store as it was', async () => {
+    const { remote, url, local: into } = bulkPair();
+    const bytes = 'not json\n';
+    const id = git(remote, ['hash-object', '--stdin'], bytes);
+    setAssertions(remote, assertionsCommit(remote, vfiId, `29991231T000000.000000Z-tests-pass-${id}.json`, bytes));
+    const before = state(into);
+    const r = await vfi(into, ['pull', url]);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^vfi: .*${id}.*record`));
+    expect(r.code).toBe(1);
+    expect(state(into)).toEqual(before);
+  }, 120_000);
+});
+
 describe('push', () => {
   it('sends nothing when the store holds invalid data', async () => {
     const { remote, local } = pair();
