@@ -75,12 +75,12 @@ beforeAll(async () => {
 });
 
 let serial = 0;
-/** A remote holding the good store's refs, and a local store that has pulled them. */
-function pair(): { remote: string; url: string; local: string } {
+/** A remote holding the refs of `source` (the good store), and a local store that has pulled the good store's. */
+function pair(source = good): { remote: string; url: string; local: string } {
   const name = `r${++serial}.git`;
   const url = gitServer().createRepo(name);
   const remote = gitServer().repoPath(name);
-  git(good, ['push', '--quiet', remote, 'refs/vfi/*:refs/vfi/*', 'refs/vfi-assertions/*:refs/vfi-assertions/*']);
+  git(source, ['push', '--quiet', remote, 'refs/vfi/*:refs/vfi/*', 'refs/vfi-assertions/*:refs/vfi-assertions/*']);
   const local = path.join(dir, `local${serial}`);
   fs.cpSync(good, local, { recursive: true });
   return { remote, url, local };
@@ -216,18 +216,8 @@ describe('a pull of more objects than are read in this process (admit.ts READS_I
     const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ vfi: `Runtime@${vfiId}`, claim: `claim-${i % 50}`, result: 'pass', by: 'ci' }));
     expect(local(bulk, ['assert', '--batch', '-'], { input: `${lines.join('\n')}\n` }).code).toBe(0);
   });
-  const bulkPair = () => {
-    const name = `bulk${++serial}.git`;
-    const url = gitServer().createRepo(name);
-    const remote = gitServer().repoPath(name);
-    git(bulk, ['push', '--quiet', remote, 'refs/vfi/*:refs/vfi/*', 'refs/vfi-assertions/*:refs/vfi-assertions/*']);
-    const into = path.join(dir, `local${serial}`);
-    fs.cpSync(good, into, { recursive: true });
-    return { remote, url, local: into };
-  };
-
   it('admits them all', async () => {
-    const { remote, url, local: into } = bulkPair();
+    const { remote, url, local: into } = pair(bulk);
     const r = await vfi(into, ['pull', url]);
     expect(r.stderr).toMatch(/assertions: fast-forward/);
     expect(r.code).toBe(0);
@@ -239,7 +229,7 @@ describe('a pull of more objects than are read in this process (admit.ts READS_I
   }, 120_000);
 
   it('refuses a bad record among them, read through git, and leaves the store as it was', async () => {
-    const { remote, url, local: into } = bulkPair();
+    const { remote, url, local: into } = pair(bulk);
     const bytes = 'not json\n';
     const id = git(remote, ['hash-object', '--stdin'], bytes);
     setAssertions(remote, assertionsCommit(remote, vfiId, `29991231T000000.000000Z-tests-pass-${id}.json`, bytes));
