@@ -132,25 +132,13 @@ class IndexFile implements IndexBytes {
     const p = Math.floor(at / PAGE);
     if (Math.floor((at + len - 1) / PAGE) !== p) return this.pread(at, len);
     let page = this.pages.get(p);
-    if (!page) this.pages.set(p, (page = this.pread(p * PAGE, Math.min(PAGE, this.length - p * PAGE), this.pageRoom())));
+    if (!page) this.pages.set(p, (page = this.pread(p * PAGE, Math.min(PAGE, this.length - p * PAGE))));
     return page.subarray(at - p * PAGE, at - p * PAGE + len);
   }
 
-  /** Room for a page, cut from a slab of 16: a 4 KB Buffer is too big for node's pool, and each of its own costs a new ArrayBuffer. */
-  private slab: Buffer | undefined;
-  private slabUsed = 0;
-  private pageRoom(): Buffer {
-    const PAGE = IndexFile.PAGE;
-    if (!this.slab || this.slabUsed === this.slab.length) {
-      this.slab = Buffer.allocUnsafe(16 * PAGE);
-      this.slabUsed = 0;
-    }
-    return this.slab.subarray(this.slabUsed, (this.slabUsed += PAGE));
-  }
-
-  private pread(at: number, len: number, room: Buffer = Buffer.allocUnsafe(len)): Buffer {
+  private pread(at: number, len: number): Buffer {
     if (this.fd === undefined) throw new Error('the pack index was closed');
-    const buf = room.subarray(0, len);
+    const buf = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
       const n = fs.readSync(this.fd, buf, got, len - got, at + got);
