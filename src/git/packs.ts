@@ -52,7 +52,7 @@ class Pack {
     const fd = fs.openSync(this.file, 'r');
     try {
       this.size = fs.fstatSync(fd).size;
-      const problem = this.size < 32 ? 'the pack is truncated' : packAgainstIndex(read(fd, 0, 12), read(fd, this.size - 20, 20), this.index);
+      const problem = this.size < 32 ? 'the pack is truncated' : packAgainstIndex(readAt(fd, 0, 12), readAt(fd, this.size - 20, 20), this.index);
       if (problem) throw damaged(this.name, problem);
     } catch (e) {
       fs.closeSync(fd);
@@ -354,7 +354,8 @@ export function tooLargeEntry(maxBytes: number): VfiError {
 }
 
 /** `length` bytes of an open file from `at`. */
-function read(fd: number, at: number, length: number): Buffer {
+/** Up to `length` bytes of the open file `fd` from `at` (fewer at its end). */
+export function readAt(fd: number, at: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
   return buf.subarray(0, fs.readSync(fd, buf, 0, length, at));
 }
@@ -406,8 +407,8 @@ function verifyPack(base: string): string | undefined {
       sha.update(chunk.subarray(0, n));
       at += n;
     }
-    const trailer = read(fd, size - 20, 20);
-    return packAgainstIndex(read(fd, 0, 12), trailer, index) ?? (sha.digest().equals(trailer) ? undefined : 'the pack does not match its checksum');
+    const trailer = readAt(fd, size - 20, 20);
+    return packAgainstIndex(readAt(fd, 0, 12), trailer, index) ?? (sha.digest().equals(trailer) ? undefined : 'the pack does not match its checksum');
   } finally {
     fs.closeSync(fd);
   }

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readCommit } from '../git/commits.js';
+import { readAt } from '../git/packs.js';
 import { mkdirs } from '../errno.js';
 import { VfiError } from '../errors.js';
 import type { Store } from './store.js';
@@ -213,9 +214,14 @@ export class LineageIndex {
     let pub: PublicationFile | undefined;
     try {
       // Its ends only: the header, and the last row (the old head's), well within its last 64 KB.
-      read = fs.statSync(file);
-      head = readAt(file, 0, Math.min(128, read.size));
-      tail = readAt(file, Math.max(0, read.size - 65536), Math.min(65536, read.size));
+      const fd = fs.openSync(file, 'r');
+      try {
+        read = fs.fstatSync(fd);
+        head = readAt(fd, 0, Math.min(128, read.size));
+        tail = readAt(fd, Math.max(0, read.size - 65536), Math.min(65536, read.size));
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch {
       return false;
     }
@@ -398,17 +404,6 @@ export function writeFileAtomic(file: string, content: string | Buffer | Pieces)
  * one) and whose last two bytes are replaced by `end`; false, leaving `file` as it was, when the
  * file is no longer the one `was` describes (a writer renamed another over it) or anything fails.
  */
-/** `len` bytes of `file` from `at`. */
-function readAt(file: string, at: number, len: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(len);
-    return buf.subarray(0, fs.readSync(fd, buf, 0, len, at));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function appendToCopy(file: string, was: fs.Stats, start: Buffer, end: Buffer): boolean {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
