@@ -61,15 +61,14 @@ export class PublicationFile {
    */
   writeWithNewer(file: string, head: string, newer: readonly string[]): void {
     const sorted = this.read(HEADER + 20 * this.count, 20 * this.distinct);
-    const added = Buffer.alloc(20 * newer.length);
-    newer.forEach((id, i) => added.write(id, 20 * i, 20, 'hex'));
     // Where each id not yet among the sorted ones goes, in order (a few a publication).
     const inserts = [...new Set(newer)].map((id) => Buffer.from(id, 'hex'))
       .map((id) => ({ id, index: sortedIndex(sorted, this.distinct, id) }))
       .filter(({ id, index }) => !holds(sorted, this.distinct, index, id))
       .sort((a, b) => Buffer.compare(a.id, b.id));
     const buf = withHeader(head, this.count + newer.length, this.distinct + inserts.length);
-    let at = HEADER + added.copy(buf, HEADER);
+    let at = HEADER;
+    for (const id of newer) at += buf.write(id, at, 20, 'hex');
     if (fs.readSync(this.fd, buf, at, 20 * this.count, HEADER) !== 20 * this.count) throw new Error('the publications file was cut short');
     at += 20 * this.count;
     let from = 0;
