@@ -291,8 +291,8 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '    });',
   '  }',
   "  const module = { exports: {}, id: file, filename: file, loaded: false };",
-  // The bin's own require: a hot script requires only builtins (node:module's createRequire would
-  // load the ES loader's modules, ~3 ms).
+  // The bin's own require: a hot script requires builtins, and packages that resolve from dist/ as
+  // they would from dist/chunks/ (node:module's createRequire would load the ES loader's modules, ~3 ms).
   "  script.runInThisContext()(module.exports, require, module, file, path.dirname(file));",
   '}',
   "if (Object.hasOwn(SCRIPTS, build)) runScript(require('node:path').join(__dirname, 'chunks', `${build}.cjs`), SCRIPTS[build]);",
