@@ -2,6 +2,7 @@
 export declare const ROOT: string;
 export declare const MAIN: string;
 export declare const ENV: NodeJS.ProcessEnv;
+export declare function withoutExtraCaCerts(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 export declare function workDir(name: string): string;
 export declare function timeOnce(cmd: string, args: string[], opts?: object): { ms: number; stdout: string };
 export declare function vfiArgs(store: string, args: string[]): string[];

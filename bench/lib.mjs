@@ -8,6 +8,17 @@ export const ROOT = path.resolve(import.meta.dirname, '..');
 export const MAIN = path.join(ROOT, 'dist', 'main.js');
 export const ENV = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', VFI_NOW: '2026-11-01T12:00:00Z', NO_COLOR: '1' };
 
+/**
+ * `env` without NODE_EXTRA_CA_CERTS. These machines set it, and every node start then reads and
+ * parses that CA bundle (~40 ms of a ~95 ms node -e 0); git does not: the benches also report their
+ * start-up ratios without it.
+ */
+export function withoutExtraCaCerts(env = ENV) {
+  const out = { ...env };
+  delete out.NODE_EXTRA_CA_CERTS;
+  return out;
+}
+
 export function workDir(name) {
   const dir = path.join(os.tmpdir(), `vfi-bench-${name}-${process.pid}`);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isolatedGitEnv, startGitServer, type GitServer } from '../../test/helpers/gitServer.js';
-import { ENV, MAIN, fmt, makeVfiLines, median, workDir } from '../lib.mjs';
+import { ENV, MAIN, fmt, makeVfiLines, median, withoutExtraCaCerts, workDir } from '../lib.mjs';
 
 export const title = 'Remote: vfi push / pull of 10,000 VFIs and 100,000 assertions vs git push / git fetch (smart HTTP, 127.0.0.1)';
 const VFIS = Number(process.env.BENCH_REMOTE_VFIS ?? 10_000);
@@ -267,13 +267,12 @@ export async function run() {
       check(vfiSync(last.vfiStore, PICK) === pick, `incremental ${r}: vfi pick Runtime on the pulled store differs from the source's`);
     };
     for (let r = 0; r < ROUNDS; r++) await incrementalRound(r, inc);
-    // NODE_EXTRA_CA_CERTS (set on these machines) costs every node start ~40 ms (it reads and parses
-    // a CA bundle), and git nothing: the incremental rounds once more without it, reported beside.
+    // NODE_EXTRA_CA_CERTS costs every node start, and git nothing: the incremental rounds once
+    // more without it, reported beside.
     const incBare = { vfiPush: [] as number[], gitPush: [] as number[], vfiPull: [] as number[], gitFetch: [] as number[] };
     const withCa = env;
     if (withCa.NODE_EXTRA_CA_CERTS !== undefined) {
-      env = { ...withCa };
-      delete env.NODE_EXTRA_CA_CERTS;
+      env = withoutExtraCaCerts(withCa);
       try {
         for (let r = 0; r < ROUNDS; r++) await incrementalRound(ROUNDS + 1 + r, incBare);
       } finally {

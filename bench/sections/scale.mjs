@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ENV, MAIN, ROOT, fmt, makeVfiLines, sideBySide, timeOnce, vfiArgs, workDir } from '../lib.mjs';
+import { ENV, MAIN, ROOT, fmt, makeVfiLines, sideBySide, timeOnce, vfiArgs, withoutExtraCaCerts, workDir } from '../lib.mjs';
 
 const BIG_VFIS = Number(process.env.BENCH_SCALE_VFIS ?? 100_000);
 const BIG_ASSERTIONS = Number(process.env.BENCH_SCALE_ASSERTIONS ?? 1_000_000);
@@ -105,11 +105,9 @@ export async function run() {
     const runs = Number(process.env.BENCH_SCALE_RUNS ?? 7);
     const timed = new Map(sideBySide(commands, runs, 1).map((r) => [r.label, r.median]));
     const node0 = timed.get('node -e 0');
-    // NODE_EXTRA_CA_CERTS (set on these machines) makes every node start read and parse a CA
-    // bundle, ~40 ms of a ~95 ms node -e 0: the ratios above divide by it. The same commands once
+    // NODE_EXTRA_CA_CERTS flatters the ratios above (node -e 0 pays it too): the same commands once
     // more without it, so the report says what a machine without it would see.
-    const bare = { ...ENV };
-    delete bare.NODE_EXTRA_CA_CERTS;
+    const bare = withoutExtraCaCerts();
     const withoutCa = ENV.NODE_EXTRA_CA_CERTS === undefined ? undefined : new Map(sideBySide(
       commands.filter((c) => c.label === 'node -e 0' || c.label.endsWith(' big')).map((c) => ({ ...c, opts: { env: bare } })), runs, 1,
     ).map((r) => [r.label, r.median]));
