@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { VfiError } from '../errors.js';
 import { plural } from '../core/words.js';
-import { canonicalVfi, type StoredVfi, type Vfi } from '../core/vfi.js';
+import type { StoredVfi, Vfi } from '../core/vfi.js';
+import { canonicalText, type JsonValue } from '../core/canonical.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { readCommit, readTree } from '../git/commits.js';
@@ -111,14 +112,15 @@ export class Store {
     }
     if (obj.type !== 'blob') throw new VfiError('STORE_DAMAGED', `object ${id} is a ${obj.type}, not a VFI blob`, { id });
     // What vfi writes is canonical: anything else (not JSON, a duplicate key, another layout) is
-    // damage, found without loading the schema validator (show starts fast).
+    // damage, found without loading the schema validator (show starts fast). The read checked the
+    // hash; the canonical bytes are compared, not hashed again.
     let vfi: Vfi | undefined;
     try {
       vfi = JSON.parse(obj.body.toString('utf8')) as Vfi;
     } catch {
       vfi = undefined;
     }
-    if (vfi === undefined || vfi === null || typeof vfi !== 'object' || !canonicalVfi(vfi).bytes.equals(obj.body)) {
+    if (vfi === undefined || vfi === null || typeof vfi !== 'object' || !Buffer.from(canonicalText(vfi as unknown as JsonValue), 'utf8').equals(obj.body)) {
       throw new VfiError('STORE_DAMAGED', `VFI ${id} is not a VFI in canonical form (${vfi === undefined ? 'not JSON' : 'not as vfi writes it'})`, { id },
         'run `vfi fsck`; the lineage that publishes it needs repair');
     }
