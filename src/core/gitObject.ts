@@ -84,6 +84,15 @@ export function findTreeEntry(body: Buffer, name: string, mode?: TreeEntry['mode
   return found;
 }
 
+/** `key` against the same number of bytes of `buf` from `at`: <0, 0 or >0, as Buffer.compare. */
+export function compareAt(buf: Uint8Array, at: number, key: Uint8Array): number {
+  for (let k = 0; k < key.length; k++) {
+    const d = buf[at + k]! - key[k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

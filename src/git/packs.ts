@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { VfiError } from '../errors.js';
 import { syncDir, writeDurably } from './durable.js';
-import type { ObjectType } from '../core/gitObject.js';
+import { compareAt, type ObjectType } from '../core/gitObject.js';
 import { applyDelta, inflateEntry, OBJECT_SIZE_LIMIT, OFS_DELTA, PACK_TYPES, PackFormatError, packHeaderProblem, PackIndex, type IndexBytes, readEntryHeader, REF_DELTA, type EntryHeader } from '../core/pack.js';
 
 export interface PackedObject {
@@ -128,12 +128,25 @@ class IndexFile implements IndexBytes {
   }
 
   slice(at: number, len: number): Buffer {
-    const PAGE = IndexFile.PAGE;
-    const p = Math.floor(at / PAGE);
-    if (Math.floor((at + len - 1) / PAGE) !== p) return this.pread(at, len);
+    const p = IndexFile.pageOf(at, len);
+    return p === undefined ? this.pread(at, len) : this.page(p).subarray(at - p * IndexFile.PAGE, at - p * IndexFile.PAGE + len);
+  }
+
+  compare(at: number, key: Uint8Array): number {
+    const p = IndexFile.pageOf(at, key.length);
+    return p === undefined ? compareAt(this.pread(at, key.length), 0, key) : compareAt(this.page(p), at - p * IndexFile.PAGE, key);
+  }
+
+  /** The page that holds the `len` bytes at `at`, or undefined when they straddle two. */
+  private static pageOf(at: number, len: number): number | undefined {
+    const p = Math.floor(at / IndexFile.PAGE);
+    return Math.floor((at + len - 1) / IndexFile.PAGE) === p ? p : undefined;
+  }
+
+  private page(p: number): Buffer {
     let page = this.pages.get(p);
-    if (!page) this.pages.set(p, (page = this.pread(p * PAGE, Math.min(PAGE, this.length - p * PAGE))));
-    return page.subarray(at - p * PAGE, at - p * PAGE + len);
+    if (!page) this.pages.set(p, (page = this.pread(p * IndexFile.PAGE, Math.min(IndexFile.PAGE, this.length - p * IndexFile.PAGE))));
+    return page;
   }
 
   private pread(at: number, len: number): Buffer {
