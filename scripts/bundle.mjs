@@ -85,6 +85,9 @@ const lazyBuiltins = {
       const name = args.path.replace(/^node:/, '');
       if (!builtinNames.has(name) || name === 'process' || name === 'module') return undefined;
       if (args.namespace.startsWith('lazy-builtin') || args.kind === 'dynamic-import') return { path: `node:${name}`, external: true };
+      // A builtin that node's start has loaded (fs, path, events), required: itself, as a stand-in
+      // of a getter for each export (~100 for fs) made ~45 KB of young garbage at every start.
+      if (args.kind === 'require-call' && !LAZY.has(name)) return { path: `node:${name}`, external: true };
       // A require (commander's) gets exports that are getters: an ES stand-in required would be
       // read whole.
       return { path: name, namespace: args.kind === 'require-call' ? 'lazy-builtin-required' : 'lazy-builtin' };
@@ -174,12 +177,13 @@ for (const [word, keep] of Object.entries(HOT)) {
     splitting: false,
     format: 'cjs',
     outExtension: { '.js': '.cjs' },
-    // Strict as the ES modules it is made of; its own URL for the paths keepOwnUrl writes.
-    banner: { js: "'use strict';var __vfiUrl=require('node:url').pathToFileURL(__filename).href;" },
+    // Strict as the ES modules it is made of; its own URL for the paths keepOwnUrl writes, made
+    // when first asked for (a URL made at start is ~30 KB of young garbage few commands need).
+    banner: { js: "'use strict';var __vfiMeta={get url(){return require('node:url').pathToFileURL(__filename).href}};" },
     entryPoints: { [`hot-${word}`]: path.join(ROOT, 'src', 'main.ts') },
     // src/cli.ts registers only these commands (commander builds ~60 otherwise). A string: an
     // array would become a module of its own, one more chunk to load.
-    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), 'import.meta.url': '__vfiUrl' },
+    define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), 'import.meta.url': '__vfiMeta.url' },
     plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
   });
   // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
