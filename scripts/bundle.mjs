@@ -186,18 +186,21 @@ for (const [word, keep] of Object.entries(HOT)) {
     define: { VFI_ONLY_COMMANDS: JSON.stringify(words.join(',')), 'import.meta.url': '__vfiMeta.url' },
     plugins: [keepOwnUrl, namedExports, lazyBuiltins, onlyCommand(keep)],
   });
-  // The bin compiles it inside a function, where a #! line is no comment (same lines: the map holds).
+  // The bin compiles it as it is on disk: a function of what node's CommonJS wrapper gives a
+  // module, opened on the first line, where the #! line becomes a comment (same lines: the map
+  // holds). Read as one string, with nothing added, it costs one copy of its bytes, not three.
   const file = path.join(CHUNKS, `hot-${word}.cjs`);
   // A script compiled with a code cache has no dynamic import() on Node 20 (V8 keeps no host
   // options in the cache: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, which the trust check took for
   // an unknown key): a builtin's import() becomes its require, and any other import() is refused.
-  const code = readFileSync(file, 'utf8').replace(/^#!/, '//')
+  const code = readFileSync(file, 'utf8').replace(/^#!/, '(function (exports, require, module, __filename, __dirname) {//')
     .replace(/\bimport\("(node:[a-z_/]+)"\)/g, 'Promise.resolve().then(() => require("$1"))');
   if (/\bimport\(/.test(code)) throw new Error(`${file} has a dynamic import(), which a script run from a code cache cannot make`);
   // The bin reads it as latin1, quicker than utf8: esbuild escapes what is not ASCII.
   if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`${file} is not ASCII: dist/main.js reads it as latin1`);
-  writeFileSync(file, code);
-  SCRIPTS[`hot-${word}`] = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const wrapped = `${code}\n})`;
+  writeFileSync(file, wrapped);
+  SCRIPTS[`hot-${word}`] = createHash('sha256').update(wrapped).digest('hex').slice(0, 16);
 }
 // dist/main.js is CommonJS (it starts the hot scripts without the ES loader); the chunks of the
 // whole program stay ES modules.
@@ -213,7 +216,7 @@ writeFileSync(path.join(CHUNKS, 'package.json'), '{ "type": "module" }\n');
 // not used, and the run that finds it so writes a new one, whole (a rename), when the command has
 // succeeded; where dist/ cannot be written (a global install) it is kept in the user's cache
 // ($XDG_CACHE_HOME/vfi, else ~/.cache/vfi), and where neither can, each run compiles the script.
-// VFI_DEBUG=1 requires the script, so its stacks name src/ lines through the source map.
+// VFI_DEBUG=1 runs the whole program (ES modules), whose stacks name src/ lines through the source maps.
 writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '#!/usr/bin/env node',
   "'use strict';",
@@ -222,7 +225,7 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   `const SCRIPTS = ${JSON.stringify(SCRIPTS)};`,
   'const words = process.argv.slice(2);',
   "let build = 'main';",
-  'if (!words.some((w) => /^-[^-]*[vV]/.test(w))) {',
+  "if (process.env.VFI_DEBUG !== '1' && !words.some((w) => /^-[^-]*[vV]/.test(w))) {",
   '  for (let i = 0; i < words.length; i++) {',
   "    if (words[i] === '--store') i++;",
   "    else if (words[i] !== '--json' && !words[i].startsWith('--store=')) {",
@@ -234,7 +237,6 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   'function runScript(file, hash) {',
   "  const fs = require('node:fs');",
   "  const vm = require('node:vm');",
-  "  if (process.env.VFI_DEBUG === '1') return require(file);",
   // zlib's CRC-32 (node >= 20.15; every hot script loads node:zlib anyway) over the ~250 KB cache
   // costs ~0.1 ms; the FNV-1a below, run cold before anything is compiled, ~2 ms.
   "  const sum = require('node:zlib').crc32 ?? ((bytes) => {",
@@ -258,10 +260,8 @@ writeFileSync(path.join(ROOT, 'dist', 'main.js'), [
   '    return undefined;',
   '  };',
   '  const cachedData = read(beside) ?? read(mine);',
-  // The source in its function wrapper, made as one string from the bytes (a template would make a
-  // second copy of the 170 KB when V8 flattens it: young garbage that brings a scavenge forward).
-  "  const source = Buffer.concat([Buffer.from('(function (exports, require, module, __filename, __dirname) {\\n'), fs.readFileSync(file), Buffer.from('\\n})')]).toString('latin1');",
-  '  const script = new vm.Script(source, { filename: file, lineOffset: -1, cachedData });',
+  // The script is its own function wrapper (see its build above): read as one string, as it is.
+  "  const script = new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file, cachedData });",
   '  const write = (at, bytes) => {',
   '    const temp = `${at}.${process.pid}`;',
   '    try {',
