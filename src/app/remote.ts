@@ -1,7 +1,7 @@
 /** Sharing the store through a git remote: `vfi push` and `vfi pull` over src/remote. */
 import type { Context } from '../context.js';
 import { VfiError } from '../errors.js';
-import { addRemote, listRemotes, removeRemote, resolveRemote, resolveRemoteSoon } from '../remote/config.js';
+import { addRemote, listRemotes, removeRemote, resolveRemote } from '../remote/config.js';
 import { deleteTracking } from '../remote/tracking.js';
 import { looksLikePath, looksLikeUrl } from '../remote/url.js';
 
@@ -47,7 +47,7 @@ function sessionOptions(ctx: Context, skipInvalid?: boolean) {
 export async function pushTo(ctx: Context, remote: string | undefined): Promise<Transfer> {
   const store = ctx.store({ create: false });
   // git says the remote's URL while the push plans from the store
-  const target = resolveRemoteSoon(store.gitdir, remote, ctx.env);
+  const target = resolveRemote(store.gitdir, remote, ctx.env);
   target.ready.catch(() => {});
   const { push: run } = await import('../remote/sync.js');
   try {
@@ -70,18 +70,18 @@ export async function pullFrom(ctx: Context, remote: string | undefined, opts: {
     if (!(e instanceof VfiError && e.code === 'NOT_FOUND' && remote !== undefined && (looksLikeUrl(remote) || looksLikePath(remote)))) throw e;
     // A new team member's first pull: the store is made by it, and remembers where it came from
     // as its origin, with tracking refs, so that a push later tells "behind" from "pull first".
-    const target = resolveRemote(ctx.storePath, remote, ctx.env);
+    const target = await resolveRemote(ctx.storePath, remote, ctx.env).ready;
     const { withNewStore } = await import('../remote/newStore.js');
     const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
       const named = listRemotes(made.gitdir).length === 0;
       const done = await settled(ctx.note, run(made, named ? { ...target, name: 'origin' } : target, sessionOptions(ctx, opts.skipInvalid)));
-      return { report: done, origin: named ? addRemote(made.gitdir, 'origin', target.display, ctx.env) : undefined };
+      return { report: done, origin: named ? await addRemote(made.gitdir, 'origin', target.display, ctx.env) : undefined };
     }, { env: ctx.env, warn: ctx.note });
     for (const m of report.messages) ctx.note(m);
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);
     return transferJson(report);
   }
-  const target = resolveRemote(store.gitdir, remote, ctx.env);
+  const target = await resolveRemote(store.gitdir, remote, ctx.env).ready;
   const report = await settled(ctx.note, run(store, target, sessionOptions(ctx, opts.skipInvalid)));
   for (const m of report.messages) ctx.note(m);
   return transferJson(report);

@@ -5,9 +5,9 @@ import { displayUrl } from '../remote/url.js';
 import { forgetRemote, pullFrom, pushTo } from '../app/remote.js';
 import { formatTable, printJson, printResult } from './table.js';
 
-export function remoteAdd(ctx: Context, name: string, url: string, opts: { json?: boolean } = {}): void {
+export async function remoteAdd(ctx: Context, name: string, url: string, opts: { json?: boolean } = {}): Promise<void> {
   const store = ctx.store({ create: true });
-  const added = addRemote(store.gitdir, name, url, ctx.env);
+  const added = await addRemote(store.gitdir, name, url, ctx.env);
   ctx.note(`added remote ${added.name} ${displayUrl(added.url)}`);
   if (opts.json) printResult(ctx.out, { remote: added.name, url: displayUrl(added.url), added: true });
 }

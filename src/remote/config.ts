@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VfiError } from '../errors.js';
 import { FileLock, type LockIo } from '../git/lock.js';
-import { expandUrl, expandUrlSoon } from './git.js';
+import { expandUrl } from './git.js';
 import { looksLikePath, looksLikeUrl, parseRemoteUrl, type RemoteUrl } from './url.js';
 
 /** The refs a store shares, by prefix: lineages, then the union refs (assertions, trust list, release policies). */
@@ -197,9 +197,9 @@ function editConfig(gitdir: string, edit: (text: string) => string, io: LockIo =
 }
 
 /** `vfi remote add NAME URL`. */
-export function addRemote(gitdir: string, name: string, rawUrl: string, env: NodeJS.ProcessEnv = {}): RemoteEntry {
+export async function addRemote(gitdir: string, name: string, rawUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RemoteEntry> {
   checkRemoteName(name);
-  const url = gitUrl(gitdir, rawUrl, env);
+  const url = await gitUrl(gitdir, rawUrl, env);
   if (url.hasCredentials) {
     throw new VfiError('USAGE', `the URL for remote ${name} carries credentials; vfi does not store them`, { name, url: url.display },
       `add ${url.display} and give credentials through a git credential helper, VFI_REMOTE_TOKEN or VFI_REMOTE_USERNAME/VFI_REMOTE_PASSWORD`);
@@ -227,27 +227,21 @@ function remotesHint(remotes: RemoteEntry[]): string {
   return remotes.length === 0 ? 'the store has no remotes; add one with `vfi remote add origin URL`' : `remotes: ${remotes.map((r) => r.name).join(', ')}`;
 }
 
-/**
- * What `vfi push [REMOTE|URL]` and `vfi pull [REMOTE|URL]` talk to: the URL given, the remote of
- * that name, else `origin`, else the only remote.
- */
-export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): RemoteTarget {
-  const { name, raw } = chooseRemote(gitdir, arg);
-  try {
-    return { name, ...gitUrl(gitdir, raw, env) };
-  } catch (e) {
-    throw inRemote(name, e);
-  }
+/** A remote whose name is known and whose URL git may still be expanding (resolveRemote). */
+export interface PendingTarget {
+  name: string | undefined;
+  ready: Promise<RemoteTarget>;
 }
 
 /**
- * resolveRemote with git asked for the URL in the background: the remote's name is known at once
- * (what a push plans with), its URL when git has said it.
+ * What `vfi push [REMOTE|URL]` and `vfi pull [REMOTE|URL]` talk to: the URL given, the remote of
+ * that name, else `origin`, else the only remote. Its name is known at once (what a push plans
+ * with; a name that is no remote throws here), its URL once git has said what its
+ * url.<base>.insteadOf rules make of it (a URL that is refused rejects `ready`).
  */
-export function resolveRemoteSoon(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): { name: string | undefined; ready: Promise<RemoteTarget> } {
+export function resolveRemote(gitdir: string, arg: string | undefined, env: NodeJS.ProcessEnv = {}): PendingTarget {
   const { name, raw } = chooseRemote(gitdir, arg);
-  const expanded = asksGit(gitdir, raw) ? expandUrlSoon(gitdir, raw, env) : Promise.resolve(undefined);
-  return { name, ready: expanded.then((url) => ({ name, ...parseRemoteUrl(raw, url) })).catch((e: unknown) => Promise.reject(inRemote(name, e))) };
+  return { name, ready: gitUrl(gitdir, raw, env).then((url) => ({ name, ...url }), (e: unknown) => Promise.reject(inRemote(name, e))) };
 }
 
 /** The remote `arg` names (its name, when it is one of the store's) and the URL or path written for it. */
@@ -277,8 +271,8 @@ function inRemote(name: string | undefined, e: unknown): unknown {
 }
 
 /** A remote URL as git takes it: after git's url.<base>.insteadOf rules, when they apply. */
-function gitUrl(gitdir: string, raw: string, env: NodeJS.ProcessEnv): RemoteUrl {
-  return parseRemoteUrl(raw, asksGit(gitdir, raw) ? expandUrl(gitdir, raw, env) : undefined);
+async function gitUrl(gitdir: string, raw: string, env: NodeJS.ProcessEnv): Promise<RemoteUrl> {
+  return parseRemoteUrl(raw, asksGit(gitdir, raw) ? await expandUrl(gitdir, raw, env) : undefined);
 }
 
 /** Whether git is asked what `raw` expands to (a path on disk or a word git cannot take is not). */

@@ -7,7 +7,7 @@
  * credential helper in the environment, never on a command line), no prompt without a terminal,
  * and every failure as a VfiError with a stable code and a message without credentials.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -159,19 +159,11 @@ export function gitFailure(stderr: string, target: RemoteUrl, verb: Verb, sentCr
 
 /**
  * The URL git would use for `word` after its `url.<base>.insteadOf` rules (every config level, the
- * store's included), or undefined when git cannot say.
+ * store's included), or undefined when git cannot say; node works on while git answers.
  */
-export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv): string | undefined {
-  const r = spawnSync('git', ['--git-dir', gitdir, ...getUrlArgs(word)], { env: gitEnv(undefined, { env, interactive: false }), encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.replace(/\n$/, '') : undefined;
+export function expandUrl(gitdir: string, word: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return runGit(gitdir, ['ls-remote', '--get-url', '--', word], gitEnv(undefined, { env, interactive: false })).then((r) => (r.code === 0 ? r.stdout.replace(/\n$/, '') : undefined), () => undefined);
 }
-
-/** expandUrl without blocking: node works on while git answers. */
-export function expandUrlSoon(gitdir: string, word: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return runGit(gitdir, getUrlArgs(word), gitEnv(undefined, { env, interactive: false })).then((r) => (r.code === 0 ? r.stdout.replace(/\n$/, '') : undefined), () => undefined);
-}
-
-const getUrlArgs = (word: string) => ['ls-remote', '--get-url', '--', word];
 
 /**
  * Whether `where` (a remote that listed no refs at all over http) is a web page rather than a git

@@ -16,7 +16,7 @@ import { admitIncoming, discardRefused, refusalError, type Refusal, type RefUpda
 import { pastAdmitted } from '../store/admitted.js';
 import { ASSERTIONS_REF } from '../store/assertions.js';
 import type { Store } from '../store/store.js';
-import { listRemotes, SHARED_PREFIXES, type RemoteTarget } from './config.js';
+import { listRemotes, SHARED_PREFIXES, type PendingTarget, type RemoteTarget } from './config.js';
 import { curlTrace, gitEnv, gitFailure, masked, runGit, saidLines, webPageAt, webPageError, type GitRunOptions } from './git.js';
 import { CommitReader } from '../git/commits.js';
 import { relate } from '../git/graph.js';
@@ -60,12 +60,6 @@ export interface SyncReport {
   outcomes: RefOutcome[];
   /** lines for stderr, in order */
   messages: string[];
-}
-
-/** A remote whose name is known and whose URL git is still expanding (config.ts resolveRemoteSoon). */
-export interface PendingTarget {
-  name: string | undefined;
-  ready: Promise<RemoteTarget>;
 }
 
 export interface SyncHooks {
@@ -131,7 +125,8 @@ function checkOnDisk(target: RemoteTarget): void {
 }
 
 /** Fetch the remote's vfi refs into quarantine, admit them, and merge them into the store. */
-export async function pull(store: Store, target: RemoteTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+export async function pull(store: Store, given: RemoteTarget | PendingTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
+  const target = 'ready' in given ? await given.ready : given;
   if (target.protocol === 'file') checkOnDisk(target);
   // git would fetch, then fail to store the objects and say only "could not read from remote
   // repository": a store this user cannot write to is said as such, before anything is fetched.

@@ -127,12 +127,12 @@ describe('git config remotes', () => {
     expect(out).toContain('[core]');
   });
 
-  it('adds, lists, resolves and removes remotes in a store config that git reads too', () => {
+  it('adds, lists, resolves and removes remotes in a store config that git reads too', async () => {
     const gitdir = path.join(tmp, 'store');
     fs.mkdirSync(gitdir);
     fs.writeFileSync(path.join(gitdir, 'config'), '[core]\n\tbare = true\n');
-    addRemote(gitdir, 'origin', 'https://git.example.com/team/store.git');
-    addRemote(gitdir, 'backup', 'http://127.0.0.1:9/x');
+    await addRemote(gitdir, 'origin', 'https://git.example.com/team/store.git');
+    await addRemote(gitdir, 'backup', 'http://127.0.0.1:9/x');
     expect(listRemotes(gitdir)).toEqual([
       { name: 'origin', url: 'https://git.example.com/team/store.git' },
       { name: 'backup', url: 'http://127.0.0.1:9/x' },
@@ -142,22 +142,22 @@ describe('git config remotes', () => {
       expect(config).toContain(`\tfetch = +refs/${kind}/*:refs/vfi-remotes/origin/${kind}/*\n`);
       expect(config).toContain(`\tpush = refs/${kind}/*:refs/${kind}/*\n`);
     }
-    expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'origin', display: 'https://git.example.com/team/store.git' });
-    expect(resolveRemote(gitdir, 'backup')).toMatchObject({ name: 'backup', protocol: 'http' });
-    expect(resolveRemote(gitdir, 'https://other/x')).toMatchObject({ name: undefined, url: 'https://other/x' });
-    expect(() => addRemote(gitdir, 'origin', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => addRemote(gitdir, 'bad name', 'https://h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => addRemote(gitdir, 'creds', 'https://u:p@h/y')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    await expect(resolveRemote(gitdir, undefined).ready).resolves.toMatchObject({ name: 'origin', display: 'https://git.example.com/team/store.git' });
+    await expect(resolveRemote(gitdir, 'backup').ready).resolves.toMatchObject({ name: 'backup', protocol: 'http' });
+    await expect(resolveRemote(gitdir, 'https://other/x').ready).resolves.toMatchObject({ name: undefined, url: 'https://other/x' });
+    await expect(addRemote(gitdir, 'origin', 'https://h/y')).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(addRemote(gitdir, 'bad name', 'https://h/y')).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(addRemote(gitdir, 'creds', 'https://u:p@h/y')).rejects.toMatchObject({ code: 'USAGE' });
     expect(() => resolveRemote(gitdir, 'nope')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(resolveRemote(gitdir, '/tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
-    expect(resolveRemote(gitdir, 'file:///tmp/x.git')).toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
-    for (const bad of ['gh:org/x', 'file://h/x.git']) expect(() => resolveRemote(gitdir, bad)).toThrowError(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => addRemote(gitdir, 'nohost', 'http:///x.git')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).toThrowError(expect.objectContaining({ code: 'USAGE' }));
+    await expect(resolveRemote(gitdir, '/tmp/x.git').ready).resolves.toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    await expect(resolveRemote(gitdir, 'file:///tmp/x.git').ready).resolves.toMatchObject({ name: undefined, protocol: 'file', path: '/tmp/x.git' });
+    for (const bad of ['gh:org/x', 'file://h/x.git']) await expect(resolveRemote(gitdir, bad).ready).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(addRemote(gitdir, 'nohost', 'http:///x.git')).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(addRemote(gitdir, 'newline', 'http://h/x\n[core]\n\tbare = false')).rejects.toMatchObject({ code: 'USAGE' });
     removeRemote(gitdir, 'origin');
-    expect(resolveRemote(gitdir, undefined)).toMatchObject({ name: 'backup' }); // the only one left
+    await expect(resolveRemote(gitdir, undefined).ready).resolves.toMatchObject({ name: 'backup' }); // the only one left
     expect(() => removeRemote(gitdir, 'origin')).toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
-    addRemote(gitdir, 'third', 'https://h/3');
+    await addRemote(gitdir, 'third', 'https://h/3');
     expect(() => resolveRemote(gitdir, undefined)).toThrowError(expect.objectContaining({ code: 'USAGE' })); // two, neither is origin
     expect(fs.readFileSync(path.join(gitdir, 'config'), 'utf8')).toMatch(/^\[core\]\n\tbare = true\n/);
   });
