@@ -9,6 +9,8 @@
  * ids sorted.
  */
 import * as fs from 'node:fs';
+import { VfiError } from '../errors.js';
+import { readAt } from '../git/packs.js';
 import { writeFileAtomic } from './lineageIndex.js';
 
 const MAGIC = 'VFIP';
@@ -69,7 +71,7 @@ export class PublicationFile {
     const buf = withHeader(head, this.count + newer.length, this.distinct + inserts.length);
     let at = HEADER;
     for (const id of newer) at += buf.write(id, at, 20, 'hex');
-    if (fs.readSync(this.fd, buf, at, 20 * this.count, HEADER) !== 20 * this.count) throw new Error('the publications file was cut short');
+    if (fs.readSync(this.fd, buf, at, 20 * this.count, HEADER) !== 20 * this.count) throw cutShort();
     at += 20 * this.count;
     let from = 0;
     for (const { id, index } of inserts) {
@@ -128,12 +130,17 @@ export class PublicationFile {
     fs.closeSync(this.fd);
   }
 
+  /** `len` bytes at `at`: the size was checked at open, so fewer means the file was cut while open (a short read had left zeros, read as ids). */
   private read(at: number, len: number): Buffer {
-    const buf = Buffer.alloc(len);
-    fs.readSync(this.fd, buf, 0, len, at);
+    const buf = readAt(this.fd, at, len);
+    if (buf.length !== len) throw cutShort();
     return buf;
   }
 }
+
+/** The file is replaced whole (a rename), never cut: one that shrinks while open was cut by something else. */
+const cutShort = () =>
+  new VfiError('STORE_IO', 'a lineage\'s publication cache (vfi-cache/lineages/*.pub) was cut short while it was read', {}, 'run the command again: the cache is rebuilt from git when it does not read');
 
 /** A file's bytes for `head` with `count` publications and `distinct` ids, the header written. */
 function withHeader(head: string, count: number, distinct: number): Buffer {

@@ -52,3 +52,21 @@ describe('PublicationFile.writeWithNewer', () => {
     expect(fs.readFileSync(path.join(dir, 'one.pub')).equals(fs.readFileSync(path.join(dir, 'one-whole.pub')))).toBe(true);
   });
 });
+
+describe('PublicationFile reads', () => {
+  it('a file cut while open is said to be cut, not read as ids of zeros', () => {
+    const rand = prng(11);
+    const ids = Array.from({ length: 300 }, () => hex(rand));
+    const head = hex(rand);
+    const file = path.join(dir, 'cut.pub');
+    PublicationFile.write(file, head, ids);
+    const pub = PublicationFile.open(file, head)!;
+    expect(pub.idAt(299)).toBe(ids[299]);
+    // vfi replaces the file whole (a rename); something else cuts it in place
+    fs.truncateSync(file, fs.statSync(file).size - 20 * 400);
+    expect(() => pub.idAt(299)).toThrowError(expect.objectContaining({ code: 'STORE_IO', message: expect.stringContaining('cut short') }));
+    expect(() => pub.idsWithPrefix(ids[0]!.slice(0, 6))).toThrowError(expect.objectContaining({ code: 'STORE_IO' }));
+    pub.close();
+    expect(PublicationFile.open(file, head)).toBeUndefined(); // and the next open does not take it
+  });
+});
