@@ -62,7 +62,6 @@ export async function pushTo(ctx: Context, remote: string | undefined): Promise<
 
 /** `vfi pull`: lineages and assertions fetched and merged (into a new store, with the remote as origin, when there is none); what happened to each ref. */
 export async function pullFrom(ctx: Context, remote: string | undefined, opts: { skipInvalid?: boolean } = {}): Promise<Transfer> {
-  const { pull: run } = await import('../remote/sync.js');
   let store;
   try {
     store = ctx.store({ create: false });
@@ -71,6 +70,7 @@ export async function pullFrom(ctx: Context, remote: string | undefined, opts: {
     // A new team member's first pull: the store is made by it, and remembers where it came from
     // as its origin, with tracking refs, so that a push later tells "behind" from "pull first".
     const target = await resolveRemote(ctx.storePath, remote, ctx.env).ready;
+    const { pull: run } = await import('../remote/sync.js');
     const { withNewStore } = await import('../remote/newStore.js');
     const { report, origin } = await withNewStore(ctx.storePath, async (made) => {
       const named = listRemotes(made.gitdir).length === 0;
@@ -81,7 +81,10 @@ export async function pullFrom(ctx: Context, remote: string | undefined, opts: {
     if (origin) ctx.note(`added remote origin ${origin.url} (vfi push and vfi pull go there by default)`);
     return transferJson(report);
   }
-  const target = await resolveRemote(store.gitdir, remote, ctx.env).ready;
+  // git says the remote's URL while the pull loads and prepares the store
+  const target = resolveRemote(store.gitdir, remote, ctx.env);
+  target.ready.catch(() => {});
+  const { pull: run } = await import('../remote/sync.js');
   const report = await settled(ctx.note, run(store, target, sessionOptions(ctx, opts.skipInvalid)));
   for (const m of report.messages) ctx.note(m);
   return transferJson(report);

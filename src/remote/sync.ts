@@ -126,13 +126,14 @@ function checkOnDisk(target: RemoteTarget): void {
 
 /** Fetch the remote's vfi refs into quarantine, admit them, and merge them into the store. */
 export async function pull(store: Store, given: RemoteTarget | PendingTarget, opts: SessionOptions, hooks: SyncHooks = {}): Promise<SyncReport> {
-  const target = 'ready' in given ? await given.ready : given;
-  if (target.protocol === 'file') checkOnDisk(target);
+  // What needs no URL is done while git says what the remote's is (config.ts resolveRemote).
   // git would fetch, then fail to store the objects and say only "could not read from remote
   // repository": a store this user cannot write to is said as such, before anything is fetched.
   fs.accessSync(`${store.gitdir}/objects`, fs.constants.W_OK);
   sweepPartialPacks(store.gitdir); // what an earlier pull, killed, left
-  const quarantine = `${QUARANTINE_PREFIX}${target.name ?? 'url'}-${process.pid}-${randomBytes(4).toString('hex')}/`;
+  const quarantine = `${QUARANTINE_PREFIX}${given.name ?? 'url'}-${process.pid}-${randomBytes(4).toString('hex')}/`;
+  const target = 'ready' in given ? await given.ready : given;
+  if (target.protocol === 'file') checkOnDisk(target);
   try {
     // 1. Fetch everything that differs into quarantine refs; no ref under refs/vfi*/ moves here
     // (--refmap= keeps git from updating the remote's tracking refs on its own).
