@@ -27,9 +27,12 @@ export interface StoredVfi {
 }
 
 export function canonicalVfi(vfi: Vfi): StoredVfi {
-  const bytes = Buffer.from(canonicalText(vfi as unknown as JsonValue), 'utf8');
+  const bytes = canonicalVfiBytes(vfi);
   return { id: blobId(bytes), bytes, vfi };
 }
+
+/** A VFI's canonical bytes, as the store holds them (what canonicalVfi hashes). */
+export const canonicalVfiBytes = (vfi: Vfi): Buffer => Buffer.from(canonicalText(vfi as unknown as JsonValue), 'utf8');
 
 export const vfiSha256 = (bytes: Uint8Array): string => sha256Hex(bytes);
 

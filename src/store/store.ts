@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import { VfiError } from '../errors.js';
 import { plural } from '../core/words.js';
-import type { StoredVfi, Vfi } from '../core/vfi.js';
-import { canonicalText, type JsonValue } from '../core/canonical.js';
+import { canonicalVfiBytes, type StoredVfi, type Vfi } from '../core/vfi.js';
 import { MAX_VFI_BYTES } from '../core/admission.js';
 import type { VfiRef } from '../core/vfiRef.js';
 import { readCommit, readTree } from '../git/commits.js';
@@ -120,7 +119,7 @@ export class Store {
     } catch {
       vfi = undefined;
     }
-    if (vfi === undefined || vfi === null || typeof vfi !== 'object' || !Buffer.from(canonicalText(vfi as unknown as JsonValue), 'utf8').equals(obj.body)) {
+    if (vfi === undefined || vfi === null || typeof vfi !== 'object' || !canonicalVfiBytes(vfi).equals(obj.body)) {
       throw new VfiError('STORE_DAMAGED', `VFI ${id} is not a VFI in canonical form (${vfi === undefined ? 'not JSON' : 'not as vfi writes it'})`, { id },
         'run `vfi fsck`; the lineage that publishes it needs repair');
     }
