@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { VfiError } from '../errors.js';
+import { compareAt } from '../core/gitObject.js';
 import { readAt } from '../git/packs.js';
 import { writeFileAtomic } from './lineageIndex.js';
 
@@ -159,11 +160,11 @@ function sortedIndex(sorted: Buffer, n: number, id: Buffer): number {
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted.compare(id, 0, 20, 20 * mid, 20 * mid + 20) < 0) lo = mid + 1;
+    if (compareAt(sorted, 20 * mid, id) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /** Is `id` the id at `index` of `n` sorted ones? */
-const holds = (sorted: Buffer, n: number, index: number, id: Buffer): boolean => index < n && sorted.compare(id, 0, 20, 20 * index, 20 * index + 20) === 0;
+const holds = (sorted: Buffer, n: number, index: number, id: Buffer): boolean => index < n && compareAt(sorted, 20 * index, id) === 0;
